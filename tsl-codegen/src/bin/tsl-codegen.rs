@@ -1,0 +1,90 @@
+//! `tsl-codegen`: check thing models (and, as the toolkit grows, generate code from them).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tsl_runtime::model::{Model, Parsed};
+
+/// Typed Rust from Alibaba Cloud IoT Platform thing models (TSL).
+#[derive(Parser)]
+#[command(name = "tsl-codegen", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check model files: exit 0 when every one is valid (warnings are printed),
+    /// 1 with the diagnostics otherwise.
+    ///
+    /// Accepts TSL exports, simplified TSL, GetThingModelTsl and QueryThingModel responses,
+    /// and bare ThingModelJson. Several files are checked together as the modules of one
+    /// product (a default module and its custom modules).
+    Check {
+        /// Model files (JSON).
+        #[arg(required = true, value_name = "MODEL")]
+        models: Vec<PathBuf>,
+        /// Print only errors, not warnings or the summary.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check { models, quiet } => check(&models, quiet),
+    }
+}
+
+fn check(paths: &[PathBuf], quiet: bool) -> ExitCode {
+    match Model::load_all(paths) {
+        Ok(Parsed { model, warnings }) => {
+            if !quiet {
+                for warning in &warnings {
+                    eprintln!("{warning}");
+                }
+                println!("{}", summary(&model, warnings.len()));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            for d in &err.diagnostics {
+                if !quiet || d.is_error() {
+                    eprintln!("{d}");
+                }
+            }
+            let errors = err.errors().count();
+            eprintln!(
+                "error: {} invalid: {errors} error{}",
+                if paths.len() == 1 {
+                    "model is"
+                } else {
+                    "models are"
+                },
+                if errors == 1 { "" } else { "s" }
+            );
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// One line: `ok: product a1b2c3 — 2 modules, 12 properties, 3 events, 5 services (1 warning)`.
+fn summary(model: &Model, warnings: usize) -> String {
+    let product = model
+        .product_key
+        .as_deref()
+        .map(|k| format!("product {k}"))
+        .unwrap_or_else(|| "model without product key".into());
+    format!(
+        "ok: {product}: {} module{}, {} properties, {} events, {} services ({warnings} warning{})",
+        model.modules.len(),
+        if model.modules.len() == 1 { "" } else { "s" },
+        model.properties().count(),
+        model.events().count(),
+        model.services().count(),
+        if warnings == 1 { "" } else { "s" },
+    )
+}
