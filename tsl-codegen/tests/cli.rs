@@ -1,0 +1,163 @@
+//! The `tsl-codegen` command line, run as a user runs it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tsl-codegen"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("the tsl-codegen binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn check_accepts_the_bundled_model_and_summarises_it() {
+    let out = run(&["check", "examples/models/street-lamp.json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout).trim(),
+        "ok: product a1StreetLmp: 1 module, 11 properties, 3 events, 5 services (0 warnings)"
+    );
+}
+
+#[test]
+fn check_reads_the_modules_of_one_product_together() {
+    let out = run(&[
+        "check",
+        "examples/models/street-lamp.json",
+        "examples/models/street-lamp-battery.json",
+        "examples/models/street-lamp-sensor-query-thing-model.json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("3 modules, 16 properties, 6 events, 9 services"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn check_reports_every_problem_with_file_line_column_and_path() {
+    let out = run(&["check", "tests/fixtures/broken-lamp.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    for expected in [
+        "tests/fixtures/broken-lamp.json:9:45: error: min 100 is greater than max 0 (at /properties/0/dataType/specs)",
+        "error: `accessMode` is `read`",
+        "unknown data type `string` (at /properties/2/dataType/type)",
+        "hint: TSL's string type is `text`",
+        "property `Brightness` is defined twice (first at /properties/0) (at /properties/3/identifier)",
+        "bool specs must have the keys \"0\" and \"1\"",
+        "`step` is the JSON number 1",
+        "warning: `max` 1.7976931348623157E308 is a placeholder",
+        "error: model is invalid: 6 errors",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn check_quiet_prints_only_errors() {
+    let out = run(&["check", "-q", "tests/fixtures/broken-lamp.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!text(&out.stderr).contains("warning:"));
+    let ok = run(&["check", "-q", "examples/models/street-lamp.json"]);
+    assert!(ok.status.success());
+    assert!(ok.stdout.is_empty());
+}
+
+#[test]
+fn check_refuses_missing_files_and_non_json_without_panicking() {
+    let out = run(&["check", "no/such/model.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("no/such/model.json: error: cannot read the model"),
+        "{err}"
+    );
+
+    let dir = std::env::temp_dir().join(format!("tsl-codegen-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("trailing-comma.json");
+    std::fs::write(&bad, "{\n  \"properties\": [],\n}\n").unwrap();
+    let out = run(&["check", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("trailing-comma.json:3:1: error: invalid JSON"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn check_without_models_is_a_usage_error() {
+    let out = run(&["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("MODEL"));
+}
+
+#[test]
+fn check_refuses_the_look_alikes() {
+    let Some(dir) = shared("lookalikes") else {
+        return;
+    };
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let out = run(&["check", path.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{}", path.display());
+        assert!(
+            text(&out.stderr).contains("this looks like"),
+            "{}",
+            text(&out.stderr)
+        );
+        seen += 1;
+    }
+    assert_eq!(seen, 4);
+}
+
+#[test]
+fn check_accepts_every_real_model() {
+    let Some(dir) = shared("real") else {
+        return;
+    };
+    let mut models: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    models.sort();
+    assert_eq!(models.len(), 31);
+    for path in models {
+        let out = run(&["check", "-q", path.to_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            path.display(),
+            text(&out.stderr)
+        );
+    }
+}
+
+/// `../shared/models/<name>` beside the checkout, or a note and `None` when absent.
+fn shared(name: &str) -> Option<PathBuf> {
+    let dir = root().join("../shared/models").join(name);
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("note: {} is absent; skipping", dir.display());
+        None
+    }
+}
