@@ -454,3 +454,6 @@ fn assemble(ctx: &mut Ctx, skeleton: Skeleton, envelope: Envelope) -> Read {
     };
     Read::Module(module, real_product_key(product_key))
 }
+
+#[cfg(test)]
+mod tests;
