@@ -1,5 +1,7 @@
 //! Checks across items: identifiers, duplicates, the `get` list, and combining modules.
 
+use std::collections::{HashMap, HashSet};
+
 use super::parse::Ctx;
 use super::{Diagnostic, Event, Model, ModelError, Param, Parsed, Problem, Property, Service};
 
@@ -37,7 +39,7 @@ pub(super) fn identifier(ctx: &mut Ctx, identifier: &str, ptr: &str) {
 
 /// Reports the second and later uses of an identifier in one list.
 fn unique<'a>(ctx: &mut Ctx, kind: &'static str, items: impl Iterator<Item = (&'a str, &'a str)>) {
-    let mut seen: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    let mut seen: HashMap<&str, &str> = HashMap::new();
     for (id, ptr) in items {
         if let Some(first) = seen.get(id) {
             ctx.error(
@@ -124,9 +126,13 @@ pub(super) fn lists(
             .iter()
             .map(|(ptr, s)| (s.identifier.as_str(), ptr.as_str())),
     );
+    let property_ids: HashSet<&str> = properties
+        .iter()
+        .map(|(_, p)| p.identifier.as_str())
+        .collect();
     for (ptr, s) in services {
         for name in &s.input_names {
-            if !properties.iter().any(|(_, p)| &p.identifier == name) {
+            if !property_ids.contains(name.as_str()) {
                 ctx.warn(
                     &format!("{ptr}/inputData"),
                     Problem::UnknownPropertyName {

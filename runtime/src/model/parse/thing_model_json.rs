@@ -304,8 +304,9 @@ fn bool_list(ctx: &mut Ctx, list: Option<&Node>) -> BoolSpec {
 
 fn enum_list(ctx: &mut Ctx, node: &Node, list: Option<&Node>) -> EnumSpec {
     let mut values: Vec<EnumValue> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for (value, label, ptr) in labelled_values(ctx, list) {
-        if values.iter().any(|v| v.value == value) {
+        if !seen.insert(value) {
             ctx.error(&ptr, Problem::DuplicateEnumKey { key: value });
         } else {
             values.push(EnumValue { value, label });

@@ -320,6 +320,10 @@ fn bool_spec(ctx: &mut Ctx, specs: Option<&Node>) -> BoolSpec {
 
 fn enum_spec(ctx: &mut Ctx, node: &Node, specs: Option<&Node>) -> EnumSpec {
     let mut values: Vec<EnumValue> = Vec::new();
+    let problems_before = ctx.diags.len();
+    // Only canonical keys are read (no `01`, no `-0`), so two keys meet as one number only
+    // if the reader above changes; the check keeps that from going unnoticed.
+    let mut seen = std::collections::HashSet::new();
     if let Some(specs) = specs {
         if let Some(map) = ctx.object(specs) {
             for (key, label) in map {
@@ -332,7 +336,7 @@ fn enum_spec(ctx: &mut Ctx, node: &Node, specs: Option<&Node>) -> EnumSpec {
                     ctx.wrong_type(&child, "a string");
                     continue;
                 };
-                if values.iter().any(|v| v.value == value) {
+                if !seen.insert(value) {
                     ctx.error(&child.ptr, Problem::DuplicateEnumKey { key: value });
                     continue;
                 }
@@ -343,7 +347,8 @@ fn enum_spec(ctx: &mut Ctx, node: &Node, specs: Option<&Node>) -> EnumSpec {
             }
         }
     }
-    if values.is_empty() && !ctx.diags.iter().any(|d| d.pointer.starts_with(&node.ptr)) {
+    // An enum whose keys were all refused already has errors; don't add a warning.
+    if values.is_empty() && ctx.diags.len() == problems_before {
         ctx.warn(&node.ptr, Problem::EnumWithoutValues);
     }
     EnumSpec { values }
