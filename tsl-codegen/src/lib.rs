@@ -5,4 +5,6 @@
 //! one definition of what a model is.
 #![deny(missing_docs)]
 
+pub mod names;
+
 pub use tsl_runtime::model;
