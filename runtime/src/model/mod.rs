@@ -39,7 +39,8 @@ pub struct Model {
 pub struct Parsed {
     /// The model.
     pub model: Model,
-    /// Suspicious but legal things (sentinel bounds, reserved identifiers, ...).
+    /// Suspicious but legal things (sentinel bounds, reserved identifiers, ...). A file
+    /// lists at most its first 1,000; one `Problem::TooManyProblems` entry counts the rest.
     pub warnings: Vec<Diagnostic>,
 }
 

@@ -147,11 +147,26 @@ fn finish(
             warnings: diagnostics,
         }),
         _ => {
+            // Documents that hit their own cap left one count each; fold them into one.
+            let mut omitted = 0;
+            diagnostics.retain(|d| match d.problem {
+                Problem::TooManyProblems { omitted: n } => {
+                    omitted += n;
+                    false
+                }
+                _ => true,
+            });
             if diagnostics.len() > MAX_DIAGNOSTICS {
-                let omitted = diagnostics.len() - MAX_DIAGNOSTICS;
+                omitted += diagnostics.len() - MAX_DIAGNOSTICS;
+                // Stable: errors first, each kind in the order the reader met them.
                 diagnostics.sort_by_key(|d| d.severity);
                 diagnostics.truncate(MAX_DIAGNOSTICS);
-                let origin = diagnostics[0].origin.clone();
+            }
+            if omitted > 0 {
+                let origin = diagnostics
+                    .first()
+                    .map(|d| d.origin.clone())
+                    .unwrap_or_default();
                 diagnostics.push(Diagnostic::warning(
                     &origin,
                     "",
@@ -211,7 +226,7 @@ fn document(
             }
         }
     }
-    (module, product_key, ctx.diags)
+    (module, product_key, ctx.into_diagnostics())
 }
 
 /// serde_json's message without its " at line L column C" tail (the location is kept apart).
@@ -351,7 +366,7 @@ fn api_response(ctx: &mut Ctx, root: &Node) -> Option<Option<Read>> {
         Value::Object(_) => {
             let mut inner = Ctx::new(&ctx.origin);
             let read = read(&mut inner, &node, envelope);
-            ctx.diags.extend(inner.diags);
+            ctx.diags.extend(inner.into_diagnostics());
             Some(read)
         }
         _ => {

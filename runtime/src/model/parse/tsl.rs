@@ -320,7 +320,7 @@ fn bool_spec(ctx: &mut Ctx, specs: Option<&Node>) -> BoolSpec {
 
 fn enum_spec(ctx: &mut Ctx, node: &Node, specs: Option<&Node>) -> EnumSpec {
     let mut values: Vec<EnumValue> = Vec::new();
-    let problems_before = ctx.diags.len();
+    let problems_before = ctx.found();
     // Only canonical keys are read (no `01`, no `-0`), so two keys meet as one number only
     // if the reader above changes; the check keeps that from going unnoticed.
     let mut seen = std::collections::HashSet::new();
@@ -348,7 +348,7 @@ fn enum_spec(ctx: &mut Ctx, node: &Node, specs: Option<&Node>) -> EnumSpec {
         }
     }
     // An enum whose keys were all refused already has errors; don't add a warning.
-    if values.is_empty() && ctx.diags.len() == problems_before {
+    if values.is_empty() && ctx.found() == problems_before {
         ctx.warn(&node.ptr, Problem::EnumWithoutValues);
     }
     EnumSpec { values }
