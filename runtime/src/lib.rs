@@ -5,8 +5,18 @@
 //! - [`value`]: the wire encoding of every TSL type, checked against the model: floats
 //!   always with a decimal point, bools as `0`/`1`, enums as their key, dates as a string
 //!   of epoch milliseconds.
+//! - [`alink`]: the device-side request and reply envelopes.
+//! - [`cloud`]: what generated device and fleet handles call ([`cloud::Cloud`]), what a call
+//!   returns, and the per-device report of a batch.
+//! - [`error`]: errors of calls, keeping the platform's `Code`, message and `RequestId`.
+//! - [`sign`]: the RPC request signature (V1, HMAC-SHA1; and ACS3-HMAC-SHA256).
 #![deny(missing_docs)]
 
+pub mod alink;
+pub mod cloud;
+pub mod error;
 pub mod model;
 pub mod sign;
 pub mod value;
+
+pub use error::{Error, PlatformError};

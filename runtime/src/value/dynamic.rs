@@ -322,7 +322,7 @@ fn fail<T>(errors: &mut Vec<ValueError>, error: ValueError) -> Option<T> {
     None
 }
 
-fn wrong_type(path: &FieldPath, expected: &str, found: &Value) -> ValueError {
+pub(crate) fn wrong_type(path: &FieldPath, expected: &str, found: &Value) -> ValueError {
     ValueError::WrongType {
         path: path.clone(),
         expected: expected.to_string(),
@@ -331,7 +331,7 @@ fn wrong_type(path: &FieldPath, expected: &str, found: &Value) -> ValueError {
 }
 
 /// A JSON value in a few words: enough to recognise it, short enough for one line.
-fn describe(value: &Value) -> String {
+pub(crate) fn describe(value: &Value) -> String {
     const SHOWN: usize = 40;
     match value {
         Value::Null => "null".to_string(),

@@ -248,6 +248,14 @@ pub enum ValueError {
         /// The milliseconds given.
         value: i64,
     },
+    /// A field a generated type requires is absent from a reply or request.
+    #[error("{}field `{field}` is missing", at(path))]
+    MissingField {
+        /// The object that should hold it.
+        path: FieldPath,
+        /// The field's TSL identifier.
+        field: String,
+    },
     /// A `date` string that is not epoch milliseconds.
     #[error("`{path}`: {text:?} is not a date; give epoch milliseconds as digits")]
     InvalidDate {
@@ -280,6 +288,7 @@ impl ValueError {
             | ValueError::UnknownField { path, .. }
             | ValueError::DuplicateField { path, .. }
             | ValueError::NegativeDate { path, .. }
+            | ValueError::MissingField { path, .. }
             | ValueError::InvalidDate { path, .. } => path,
         }
     }

@@ -36,6 +36,7 @@ mod check;
 mod dynamic;
 mod error;
 mod number;
+mod typed;
 mod wire;
 
 pub use check::{
@@ -45,4 +46,8 @@ pub use check::{
 pub use dynamic::{encode, encode_args, encode_params};
 pub use error::{FieldPath, PathSegment, ValueError, ValueErrors};
 pub use number::{format_f32, format_f64, NotFinite};
+pub use typed::{
+    check_len, enum_key, from_json, no_unknown_fields, not_in_enum, number_spec, object, optional,
+    required, text_spec, to_args, Date, TslValue,
+};
 pub use wire::{ObjectBuilder, Wire};
