@@ -4,6 +4,9 @@
 //! The cloud side meets the reply inside `InvokeThingService`'s `Data.Result`, an escaped
 //! JSON string; the device side answers requests through a generated dispatcher.
 
+use std::future::Future;
+use std::pin::Pin;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -152,6 +155,17 @@ impl DeviceError {
     pub fn bad_parameters(message: impl Into<String>) -> DeviceError {
         DeviceError::new(codes::BAD_PARAMETERS, message)
     }
+}
+
+/// Something that answers a device's Alink requests: a generated dispatcher wrapping a
+/// device-side handler, or a simulated device. Object-safe, so an emulator can hold many
+/// devices of different products.
+pub trait Responder: Send + Sync {
+    /// Answers one request. Failures are replies with an error code, never panics.
+    fn respond<'a>(
+        &'a self,
+        request: &'a Request,
+    ) -> Pin<Box<dyn Future<Output = Reply> + Send + 'a>>;
 }
 
 fn version() -> String {
