@@ -10,6 +10,8 @@ use std::pin::Pin;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::value::{FieldPath, TslValue, ValueErrors};
+
 /// Reply codes with a meaning the platform documents.
 pub mod codes {
     /// Success.
@@ -157,6 +159,54 @@ impl DeviceError {
     }
 }
 
+/// The reply to `request` from a handler's result: its outputs with code 200, or its error.
+pub fn answer<T: TslValue>(request: &Request, result: Result<T, DeviceError>) -> Reply {
+    match result {
+        Ok(output) => {
+            let mut errors = Vec::new();
+            output.check(&FieldPath::root(), &mut errors);
+            let text = ValueErrors::ok_if_empty(errors)
+                .map_err(|errors| errors.to_string())
+                .and_then(|()| output.to_wire().to_json().map_err(|e| e.to_string()));
+            match text.map(|text| serde_json::from_str::<Value>(&text)) {
+                Ok(Ok(data)) => Reply::ok(request.id.clone(), data),
+                // The handler's own output breaks the model: the device's fault, said so.
+                Ok(Err(e)) => Reply::error(
+                    request.id.clone(),
+                    &DeviceError::new(codes::INTERNAL_ERROR, e.to_string()),
+                ),
+                Err(problem) => Reply::error(
+                    request.id.clone(),
+                    &DeviceError::new(
+                        codes::INTERNAL_ERROR,
+                        format!("the device's output does not fit the model: {problem}"),
+                    ),
+                ),
+            }
+        }
+        Err(error) => Reply::error(request.id.clone(), &error),
+    }
+}
+
+/// The reply to a request whose `params` do not fit the model: code 460, every problem.
+pub fn bad_parameters(request: &Request, errors: &ValueErrors) -> Reply {
+    Reply::error(
+        request.id.clone(),
+        &DeviceError::bad_parameters(errors.to_string()),
+    )
+}
+
+/// The reply to a request for a service the model does not have: code 460.
+pub fn unknown_service(request: &Request) -> Reply {
+    Reply::error(
+        request.id.clone(),
+        &DeviceError::bad_parameters(format!(
+            "the model has no service for method `{}`",
+            request.method
+        )),
+    )
+}
+
 /// Something that answers a device's Alink requests: a generated dispatcher wrapping a
 /// device-side handler, or a simulated device. Object-safe, so an emulator can hold many
 /// devices of different products.
@@ -227,6 +277,24 @@ mod tests {
         )
         .unwrap();
         assert_eq!(set.service_identifier(), Some("property.set"));
+    }
+
+    #[test]
+    fn answers_carry_outputs_or_errors() {
+        let request = Request::service("5", "Blink", json!({}));
+        let ok = answer(&request, Ok(vec![1.0_f64]));
+        assert_eq!(
+            (ok.id.as_str(), ok.code, &ok.data),
+            ("5", 200, &json!([1.0]))
+        );
+        let failed = answer::<()>(&request, Err(DeviceError::new(100_002, "stuck")));
+        assert_eq!(
+            (failed.code, failed.message.as_deref()),
+            (100_002, Some("stuck"))
+        );
+        let broken = answer(&request, Ok(vec![f64::NAN]));
+        assert_eq!(broken.code, codes::INTERNAL_ERROR);
+        assert_eq!(unknown_service(&request).code, codes::BAD_PARAMETERS);
     }
 
     #[test]

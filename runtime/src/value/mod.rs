@@ -48,6 +48,6 @@ pub use error::{FieldPath, PathSegment, ValueError, ValueErrors};
 pub use number::{format_f32, format_f64, NotFinite};
 pub use typed::{
     check_len, enum_key, from_json, no_unknown_fields, not_in_enum, number_spec, object, optional,
-    required, text_spec, to_args, Date, TslValue,
+    read_checked, required, text_spec, to_args, Date, TslValue,
 };
 pub use wire::{ObjectBuilder, Wire};

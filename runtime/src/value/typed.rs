@@ -45,7 +45,8 @@ pub fn to_args<T: TslValue>(value: &T) -> Result<String, ValueErrors> {
     })
 }
 
-/// Reads a `T` from JSON, with every problem at once.
+/// Reads a `T` from JSON, with every problem at once. Bounds are not checked: a reply is
+/// taken as the device sent it (see [`read_checked`] for requests).
 pub fn from_json<T: TslValue>(value: &Value) -> Result<T, ValueErrors> {
     let mut errors = Vec::new();
     let read = T::from_json(value, &FieldPath::root(), &mut errors);
@@ -55,8 +56,51 @@ pub fn from_json<T: TslValue>(value: &Value) -> Result<T, ValueErrors> {
     }
 }
 
+/// Reads a `T` from JSON and checks it against the model: what a device does with a
+/// request's `params` before acting on them.
+pub fn read_checked<T: TslValue>(value: &Value) -> Result<T, ValueErrors> {
+    let read = from_json::<T>(value)?;
+    let mut errors = Vec::new();
+    read.check(&FieldPath::root(), &mut errors);
+    ValueErrors::ok_if_empty(errors)?;
+    Ok(read)
+}
+
+/// No value: a service without inputs or outputs. Reads `null` or `{}`; any field in the
+/// object is an unknown field.
+impl TslValue for () {
+    fn check(&self, _: &FieldPath, _: &mut Vec<ValueError>) {}
+
+    fn to_wire(&self) -> Wire {
+        Wire::Object(Vec::new())
+    }
+
+    fn from_json(value: &Value, path: &FieldPath, errors: &mut Vec<ValueError>) -> Option<()> {
+        if value.is_null() {
+            return Some(());
+        }
+        let object = object(value, path, errors)?;
+        let before = errors.len();
+        no_unknown_fields(object, &[], path, errors);
+        (errors.len() == before).then_some(())
+    }
+}
+
 /// A `date`: UTC milliseconds since 1970, sent as a string of digits (`"1635839462000"`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct Date(pub i64);
 
 impl Date {
@@ -495,6 +539,14 @@ mod tests {
             "{}",
             errors[1]
         );
+    }
+
+    #[test]
+    fn no_value_is_an_empty_object() {
+        assert_eq!(to_args(&()), Ok("{}".to_string()));
+        assert_eq!(from_json::<()>(&serde_json::json!(null)), Ok(()));
+        assert_eq!(from_json::<()>(&serde_json::json!({})), Ok(()));
+        assert!(from_json::<()>(&serde_json::json!({"x": 1})).is_err());
     }
 
     #[test]
