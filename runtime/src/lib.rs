@@ -20,3 +20,5 @@ pub mod sign;
 pub mod value;
 
 pub use error::{Error, PlatformError};
+/// Re-exported so generated code names JSON values without the user depending on it.
+pub use serde_json;

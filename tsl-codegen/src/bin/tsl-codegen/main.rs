@@ -1,4 +1,6 @@
-//! `tsl-codegen`: check thing models (and, as the toolkit grows, generate code from them).
+//! `tsl-codegen`: check thing models and generate typed Rust from them.
+
+mod generate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,12 +32,16 @@ enum Command {
         #[arg(short, long)]
         quiet: bool,
     },
+    /// Generate typed Rust from model files: to stdout, or to FILE (written only when its
+    /// content changes). Several files are the modules of one product.
+    Generate(generate::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check { models, quiet } => check(&models, quiet),
+        Command::Generate(args) => generate::run(&args),
     }
 }
 

@@ -1,0 +1,217 @@
+//! The cloud side: a handle for one device (`InvokeThingService`, `SetDeviceProperty`)
+//! and one for many devices of the product (`InvokeThingsService`, `SetDevicesProperty`).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{doc_attrs, ident, Context};
+use crate::ir::{Plan, ServiceDef};
+
+pub fn handles(plan: &Plan, cx: &Context) -> TokenStream {
+    let rt = &cx.rt;
+    let device = ident(&plan.api.device);
+    let fleet = ident(&plan.api.fleet);
+    let set_properties = ident(&plan.api.set_properties);
+    let property_set = ident(&plan.api.property_set);
+
+    let named = plan.product_key.as_ref().map(|pk| {
+        let doc = doc_attrs(&[format!(
+            "The device `device_name` of product `{}`, reached through `cloud`.",
+            crate::names::doc_text(pk)
+        )]);
+        quote! {
+            #doc
+            pub fn named(cloud: &'c C, device_name: impl ::core::convert::Into<::std::string::String>) -> Self {
+                Self::new(cloud, #rt::cloud::Device::named(PRODUCT_KEY, device_name))
+            }
+        }
+    });
+    let fleet_named = plan.product_key.as_ref().map(|pk| {
+        let doc = doc_attrs(&[format!(
+            "The devices of product `{}`, reached through `cloud`.",
+            crate::names::doc_text(pk)
+        )]);
+        quote! {
+            #doc
+            pub fn named(cloud: &'c C) -> Self {
+                Self::new(cloud, PRODUCT_KEY)
+            }
+        }
+    });
+
+    let device_methods = plan.services.iter().map(|s| device_method(s, cx));
+    let fleet_methods = plan.services.iter().map(|s| fleet_method(s, cx));
+    let (device_set, fleet_set) = match &plan.property_set {
+        Some(_) => (
+            Some(quote! {
+                /// Sets the `Some` properties of `properties` (`SetDeviceProperty`), after
+                /// checking them against the model. Success means sent, not yet applied.
+                pub async fn #set_properties(
+                    &self,
+                    properties: &#property_set,
+                ) -> ::core::result::Result<#rt::cloud::Accepted, #rt::Error> {
+                    let items = #rt::value::to_args(properties)?;
+                    self.cloud.set_device_property(&self.device, &items).await
+                }
+            }),
+            Some(quote! {
+                /// Sets the `Some` properties of `properties` on every device in
+                /// `device_names` (`SetDevicesProperty`, at most 100 names a call), after
+                /// checking them against the model. The report accounts for every device.
+                pub async fn #set_properties(
+                    &self,
+                    device_names: &[::std::string::String],
+                    properties: &#property_set,
+                ) -> ::core::result::Result<#rt::cloud::BatchReport, #rt::Error> {
+                    let items = #rt::value::to_args(properties)?;
+                    self.cloud
+                        .set_devices_property(&self.product_key, device_names, &items)
+                        .await
+                }
+            }),
+        ),
+        None => (None, None),
+    };
+
+    quote! {
+        /// One device of this product, seen from the cloud: a method per service. Each call
+        /// checks its arguments against the model before anything is sent.
+        pub struct #device<'c, C> {
+            cloud: &'c C,
+            device: #rt::cloud::Device,
+        }
+
+        impl<'c, C: #rt::cloud::Cloud> #device<'c, C> {
+            /// The device `device`, reached through `cloud`.
+            pub fn new(cloud: &'c C, device: #rt::cloud::Device) -> Self {
+                Self { cloud, device }
+            }
+
+            #named
+
+            /// Which device this is.
+            pub fn device(&self) -> &#rt::cloud::Device {
+                &self.device
+            }
+
+            #(#device_methods)*
+
+            #device_set
+        }
+
+        /// Many devices of this product, seen from the cloud: a method per service, sent to
+        /// every device named (`InvokeThingsService`, at most 100 names a call, within the
+        /// action's rate limit). Each call checks its arguments once, before anything is sent.
+        pub struct #fleet<'c, C> {
+            cloud: &'c C,
+            product_key: ::std::string::String,
+        }
+
+        impl<'c, C: #rt::cloud::Cloud> #fleet<'c, C> {
+            /// The devices of product `product_key`, reached through `cloud`.
+            pub fn new(cloud: &'c C, product_key: impl ::core::convert::Into<::std::string::String>) -> Self {
+                Self {
+                    cloud,
+                    product_key: product_key.into(),
+                }
+            }
+
+            #fleet_named
+
+            /// The product.
+            pub fn product_key(&self) -> &str {
+                &self.product_key
+            }
+
+            #(#fleet_methods)*
+
+            #fleet_set
+        }
+    }
+}
+
+/// The input parameter, the statement making `Args`, and the `Args` expression.
+fn args(service: &ServiceDef, cx: &Context) -> (TokenStream, TokenStream, TokenStream) {
+    let rt = &cx.rt;
+    match &service.input {
+        Some(input) => {
+            let input = ident(input);
+            (
+                quote!(input: &#input,),
+                quote!(let args = #rt::value::to_args(input)?;),
+                quote!(&args),
+            )
+        }
+        None => (quote!(), quote!(), quote!("{}")),
+    }
+}
+
+fn device_method(service: &ServiceDef, cx: &Context) -> TokenStream {
+    let rt = &cx.rt;
+    let method = ident(&service.method);
+    let wire = &service.wire;
+    let (param, make_args, args) = args(service, cx);
+    let mut docs = service.docs.clone();
+    docs.push(String::new());
+    let (returns, finish) = if service.sync {
+        docs.push(
+            "Returns the device's typed reply; a device error code is `Error::Device`.".to_string(),
+        );
+        let output = match &service.output {
+            Some(output) => {
+                let output = ident(output);
+                quote!(#output)
+            }
+            None => quote!(()),
+        };
+        (
+            quote!(#rt::cloud::Reply<#output>),
+            quote!(#rt::cloud::sync_output(invoked)),
+        )
+    } else {
+        docs.push("Returns once the platform accepted the call, with its message id.".to_string());
+        (
+            quote!(#rt::cloud::Accepted),
+            quote!(::core::result::Result::Ok(invoked.into())),
+        )
+    };
+    let doc = doc_attrs(&docs);
+    quote! {
+        #doc
+        pub async fn #method(&self, #param) -> ::core::result::Result<#returns, #rt::Error> {
+            #make_args
+            let invoked = self
+                .cloud
+                .invoke_thing_service(&self.device, #wire, #args)
+                .await?;
+            #finish
+        }
+    }
+}
+
+fn fleet_method(service: &ServiceDef, cx: &Context) -> TokenStream {
+    let rt = &cx.rt;
+    let method = ident(&service.method);
+    let wire = &service.wire;
+    let (param, make_args, args) = args(service, cx);
+    let mut docs = service.docs.clone();
+    docs.push(String::new());
+    docs.push(
+        "Calls it on every device in `device_names`; the report accounts for every device."
+            .to_string(),
+    );
+    let doc = doc_attrs(&docs);
+    quote! {
+        #doc
+        pub async fn #method(
+            &self,
+            device_names: &[::std::string::String],
+            #param
+        ) -> ::core::result::Result<#rt::cloud::BatchReport, #rt::Error> {
+            #make_args
+            self.cloud
+                .invoke_things_service(&self.product_key, device_names, #wire, #args)
+                .await
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! Emit: the plan as tokens, one `quote!` per item, no I/O and no formatting.
+//!
+//! Every outside name is written by its full path (`::core::result::Result`, the runtime
+//! by the configured path) so the output means the same wherever it is included, even in a
+//! module with its own `Result` alias.
+
+mod cloud;
+mod device;
+mod types;
+
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+
+use crate::ir::Plan;
+use crate::settings::Parts;
+
+/// What emit needs besides the plan: settings already parsed into tokens.
+pub struct Context {
+    /// The runtime's path, e.g. `::tsl_runtime`.
+    pub rt: TokenStream,
+    /// Extra derives.
+    pub derives: Vec<syn::Path>,
+    /// Extra outer attributes.
+    pub attributes: Vec<syn::Meta>,
+    /// The wrapping module, if any.
+    pub module: Option<syn::Ident>,
+    /// What to emit.
+    pub parts: Parts,
+}
+
+/// All items of `plan`.
+pub fn emit(plan: &Plan, cx: &Context) -> TokenStream {
+    let mut items = TokenStream::new();
+    if let Some(pk) = &plan.product_key {
+        let doc = doc_attrs(&["The product key of the model.".to_string()]);
+        items.extend(quote! {
+            #doc
+            pub const PRODUCT_KEY: &str = #pk;
+        });
+    }
+    if cx.parts.types {
+        for def in &plan.types {
+            items.extend(types::type_def(def, cx));
+        }
+        if let Some(set) = &plan.property_set {
+            items.extend(types::property_set(set, cx));
+        }
+    }
+    if cx.parts.cloud {
+        items.extend(cloud::handles(plan, cx));
+    }
+    if cx.parts.device {
+        items.extend(device::handler(plan, cx));
+    }
+    match &cx.module {
+        Some(module) => {
+            let doc = doc_attrs(&plan.summary);
+            quote! {
+                #doc
+                #[allow(dead_code)]
+                pub mod #module {
+                    #items
+                }
+            }
+        }
+        None => items,
+    }
+}
+
+/// An identifier from a planned name, raw (`r#type`) where the name says so.
+pub(crate) fn ident(name: &str) -> syn::Ident {
+    match name.strip_prefix("r#") {
+        Some(raw) => syn::Ident::new_raw(raw, Span::call_site()),
+        None => syn::Ident::new(name, Span::call_site()),
+    }
+}
+
+/// `#[doc = " line"]` per line, which prettyplease prints as `/// line`.
+pub(crate) fn doc_attrs(lines: &[String]) -> TokenStream {
+    let lines = lines.iter().map(|line| {
+        if line.is_empty() {
+            String::new()
+        } else {
+            format!(" {line}")
+        }
+    });
+    quote! { #( #[doc = #lines] )* }
+}

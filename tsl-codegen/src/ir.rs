@@ -1,0 +1,163 @@
+//! The plan of the generated code: every Rust name and type decided, every doc line
+//! written, still independent of token syntax. [`crate::plan`] builds it from a `Model`,
+//! [`crate::emit`] turns it into tokens.
+
+/// Everything one output holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The product key, when the model names a real one.
+    pub product_key: Option<String>,
+    /// Lines of the doc comment of the generated items as a whole (which model, modules).
+    pub summary: Vec<String>,
+    /// Structs and enums, in a deterministic order (properties, services, events).
+    pub types: Vec<TypeDef>,
+    /// The writable properties, all optional: `SetDeviceProperty` items and a device's
+    /// property set. `None` when no property is writable.
+    pub property_set: Option<StructDef>,
+    /// The services the cloud calls (not the property `set`/`get` services).
+    pub services: Vec<ServiceDef>,
+    /// Names of the generated API items, decided against the model's names.
+    pub api: ApiNames,
+}
+
+/// Names of the fixed items of the generated API. Fixed unless a model type takes one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiNames {
+    /// The cloud-side handle of one device.
+    pub device: String,
+    /// The cloud-side handle of many devices.
+    pub fleet: String,
+    /// The device-side trait.
+    pub handler: String,
+    /// The `alink::Responder` wrapper of a handler.
+    pub responder: String,
+    /// The property set struct.
+    pub property_set: String,
+    /// The method setting properties, on handles and the handler.
+    pub set_properties: String,
+}
+
+/// A struct or an enum.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeDef {
+    /// A struct.
+    Struct(StructDef),
+    /// An enum.
+    Enum(EnumDef),
+}
+
+/// A generated struct.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StructDef {
+    /// The Rust name.
+    pub name: String,
+    /// Doc lines.
+    pub docs: Vec<String>,
+    /// Fields, in the model's order.
+    pub fields: Vec<FieldDef>,
+}
+
+/// A field of a generated struct.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldDef {
+    /// The Rust name (possibly raw, `r#type`).
+    pub name: String,
+    /// The key on the wire (TSL identifier, `module:identifier` for module properties).
+    pub wire: String,
+    /// Doc lines.
+    pub docs: Vec<String>,
+    /// The type.
+    pub ty: TypeRef,
+    /// Whether the field is `Option<_>` (property sets).
+    pub optional: bool,
+}
+
+/// The Rust type of a value, with what must be checked at run time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeRef {
+    /// `i32`.
+    Int(Bounds),
+    /// `f32`.
+    Float(Bounds),
+    /// `f64`.
+    Double(Bounds),
+    /// `String`, at most `length` characters.
+    Text {
+        /// The model's `length`.
+        length: Option<u32>,
+    },
+    /// `tsl_runtime::value::Date`.
+    Date,
+    /// `bool`.
+    Bool,
+    /// A generated enum.
+    Enum(String),
+    /// An enum that lists no values (simplified TSL): any `i32` key.
+    AnyEnumKey,
+    /// A generated struct.
+    Struct(String),
+    /// `Vec<item>`, at most `size` items.
+    Array {
+        /// The element type.
+        item: Box<TypeRef>,
+        /// The model's `size`, or the platform's cap.
+        size: u32,
+    },
+}
+
+/// Bounds of a number as the model wrote them; `None` for none (or a sentinel).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Bounds {
+    /// `min`.
+    pub min: Option<String>,
+    /// `max`.
+    pub max: Option<String>,
+    /// `step`.
+    pub step: Option<String>,
+}
+
+impl Bounds {
+    /// Whether any bound is set.
+    pub fn is_empty(&self) -> bool {
+        self.min.is_none() && self.max.is_none() && self.step.is_none()
+    }
+}
+
+/// A generated enum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumDef {
+    /// The Rust name.
+    pub name: String,
+    /// Doc lines.
+    pub docs: Vec<String>,
+    /// Members, in the model's order.
+    pub variants: Vec<VariantDef>,
+}
+
+/// A member of a generated enum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VariantDef {
+    /// The Rust name.
+    pub name: String,
+    /// The key on the wire.
+    pub key: i64,
+    /// The label, for docs.
+    pub label: String,
+}
+
+/// A service the cloud can call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceDef {
+    /// The Rust method name.
+    pub method: String,
+    /// `Identifier` on the wire (`Blink`, `battery:Check`).
+    pub wire: String,
+    /// Doc lines.
+    pub docs: Vec<String>,
+    /// Whether the API waits for the device's reply.
+    pub sync: bool,
+    /// The input struct; `None` for a service without inputs.
+    pub input: Option<String>,
+    /// The output struct; `None` for a service without outputs.
+    pub output: Option<String>,
+}

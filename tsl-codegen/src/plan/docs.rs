@@ -1,0 +1,133 @@
+//! Doc lines from a model's `name`, `desc`, units and ranges. Free text goes through
+//! [`doc_text`] so nothing the model says can break rustdoc or the build.
+
+use tsl_runtime::model::{Bound, DataType, NumberSpec};
+
+use crate::names::doc_text;
+
+/// `name` and `desc` as doc lines: the name as a heading line, then the description.
+pub fn name_and_desc(name: Option<&str>, identifier: &str, desc: Option<&str>) -> Vec<String> {
+    let mut lines = Vec::new();
+    let name = name.map(doc_text).filter(|n| !n.is_empty());
+    match name {
+        Some(name) if name != identifier => lines.push(format!("{name} (`{identifier}`)")),
+        _ => lines.push(format!("`{identifier}`")),
+    }
+    if let Some(desc) = desc.map(doc_text).filter(|d| !d.is_empty()) {
+        lines.push(String::new());
+        lines.extend(desc.lines().map(str::to_string));
+    }
+    lines
+}
+
+/// One line saying what values a type takes: `int from 0 to 100, step 1, in % (百分比)`.
+pub fn type_line(data_type: &DataType) -> String {
+    match data_type {
+        DataType::Int(spec) => number_line("int", spec),
+        DataType::Float(spec) => number_line("float", spec),
+        DataType::Double(spec) => number_line("double", spec),
+        DataType::Text(spec) => match spec.length {
+            Some(length) => format!("Text of at most {length} characters."),
+            None => "Text.".to_string(),
+        },
+        DataType::Date => "Date: UTC epoch milliseconds, sent as a string.".to_string(),
+        DataType::Bool(spec) => {
+            let label = |l: &Option<String>, v: &str| match l.as_deref().map(doc_text) {
+                Some(l) if !l.is_empty() => format!("{v} = {l}"),
+                _ => v.to_string(),
+            };
+            format!(
+                "Bool, sent as {} or {}.",
+                label(&spec.false_label, "0"),
+                label(&spec.true_label, "1")
+            )
+        }
+        DataType::Enum(spec) if spec.values.is_empty() => {
+            "Enum without listed values: any integer key.".to_string()
+        }
+        DataType::Enum(_) => "Enum, sent as its integer key.".to_string(),
+        DataType::Struct(spec) => format!("Struct of {} members.", spec.members.len()),
+        DataType::Array(spec) => {
+            let item = match spec.item.as_ref() {
+                DataType::Struct(_) => "structs".to_string(),
+                other => format!("{}s", other.tsl_name()),
+            };
+            match spec.size {
+                Some(size) => format!("Array of at most {size} {item}."),
+                None => format!("Array of {item}."),
+            }
+        }
+    }
+}
+
+fn number_line(kind: &str, spec: &NumberSpec) -> String {
+    let mut line = match (&spec.min, &spec.max) {
+        (Some(min), Some(max)) => format!("{kind} from {} to {}", show(min), show(max)),
+        (Some(min), None) => format!("{kind} of at least {}", show(min)),
+        (None, Some(max)) => format!("{kind} of at most {}", show(max)),
+        (None, None) => kind.to_string(),
+    };
+    if let Some(step) = &spec.step {
+        line.push_str(&format!(", step {}", show(step)));
+    }
+    let unit = spec.unit.as_deref().map(doc_text).filter(|u| !u.is_empty());
+    let unit_name = spec
+        .unit_name
+        .as_deref()
+        .map(doc_text)
+        .filter(|u| !u.is_empty());
+    match (unit, unit_name) {
+        (Some(unit), Some(name)) if unit != name => line.push_str(&format!(", in {unit} ({name})")),
+        (Some(unit), _) => line.push_str(&format!(", in {unit}")),
+        (None, Some(name)) => line.push_str(&format!(", in {name}")),
+        (None, None) => {}
+    }
+    let mut chars = line.chars();
+    let first = chars.next().map(|c| c.to_ascii_uppercase());
+    format!(
+        "{}{}.",
+        first.map(String::from).unwrap_or_default(),
+        chars.as_str()
+    )
+}
+
+/// A bound as the model wrote it, in code format so `1E3` or `-4.9E-324` read as numbers.
+fn show(bound: &Bound) -> String {
+    format!("`{}`", doc_text(bound.text()))
+}
+
+#[cfg(test)]
+mod tests {
+    use tsl_runtime::model::TextSpec;
+
+    use super::*;
+
+    #[test]
+    fn numbers_say_range_step_and_unit() {
+        let spec = NumberSpec {
+            min: Bound::parse("0").ok(),
+            max: Bound::parse("100").ok(),
+            step: Bound::parse("0.5").ok(),
+            unit: Some("%".into()),
+            unit_name: Some("百分比".into()),
+        };
+        assert_eq!(
+            type_line(&DataType::Double(spec)),
+            "Double from `0` to `100`, step `0.5`, in % (百分比)."
+        );
+        assert_eq!(type_line(&DataType::Int(NumberSpec::default())), "Int.");
+        assert_eq!(
+            type_line(&DataType::Text(TextSpec { length: Some(32) })),
+            "Text of at most 32 characters."
+        );
+    }
+
+    #[test]
+    fn names_and_descriptions_are_sanitised() {
+        let lines = name_and_desc(Some("温度"), "temp", Some("line one\nline <two>"));
+        assert_eq!(lines[0], "温度 (`temp`)");
+        assert_eq!(lines[1], "");
+        assert_eq!(lines.len(), 4);
+        assert_eq!(name_and_desc(Some("temp"), "temp", None), vec!["`temp`"]);
+    }
+}

@@ -1,0 +1,614 @@
+//! Plan: decide every Rust name and type of the output from a `Model`, once.
+//!
+//! Two passes, so that names never depend on the order they are met in:
+//! 1. walk the model (properties, then services, then events, module by module) and
+//!    collect a *slot* for every struct and enum it needs, each with a candidate name; a
+//!    type met twice (the property `mode` and the argument `mode` of the same type) gets
+//!    one slot;
+//! 2. name all slots together in one [`Namespace`], then every struct's fields, every
+//!    enum's members and every service method in their own namespaces, and resolve slot
+//!    references to names.
+
+mod docs;
+
+use tsl_runtime::model::{
+    CallType, DataType, EnumSpec, Model, Module, NumberSpec, Param, MAX_ARRAY_SIZE,
+};
+
+use crate::ir::{
+    ApiNames, Bounds, EnumDef, FieldDef, Plan, ServiceDef, StructDef, TypeDef, TypeRef, VariantDef,
+};
+use crate::names::{Kind, NameCollision, Namespace, TRAIT_METHODS};
+use crate::settings::Settings;
+
+/// Names of the fixed API items; a model type with one of these names is renamed.
+const API_TYPES: ApiTypeNames = ApiTypeNames {
+    device: "Device",
+    fleet: "Fleet",
+    handler: "Handler",
+    responder: "Responder",
+    property_set: "PropertySet",
+};
+
+/// Methods of the generated handles and handler besides one per service.
+const HANDLE_METHODS: &[&str] = &["new", "named", "device", "cloud", "product_key"];
+
+/// The method that sets properties.
+const SET_PROPERTIES: &str = "set_properties";
+
+struct ApiTypeNames {
+    device: &'static str,
+    fleet: &'static str,
+    handler: &'static str,
+    responder: &'static str,
+    property_set: &'static str,
+}
+
+/// Plans the output for `model`. Fails only when the settings ask for name collisions
+/// to be errors and some are found; all of them are returned.
+pub fn plan(model: &Model, settings: &Settings) -> Result<Plan, Vec<NameCollision>> {
+    let mut planner = Planner::default();
+    for module in &model.modules {
+        planner.properties(module);
+    }
+    let mut services = Vec::new();
+    for module in &model.modules {
+        services.extend(planner.services(module));
+    }
+    for module in &model.modules {
+        planner.events(module);
+    }
+    let property_set = planner.property_set(model);
+    planner.finish(model, settings, services, property_set)
+}
+
+#[derive(Default)]
+struct Planner<'m> {
+    slots: Vec<Slot>,
+    /// (module, identifier, type) → slot, so a type met twice is emitted once.
+    memo: Vec<(Option<&'m str>, String, &'m DataType, usize)>,
+}
+
+struct Slot {
+    candidate: String,
+    docs: Vec<String>,
+    body: SlotBody,
+}
+
+enum SlotBody {
+    Struct(Vec<PendingField>),
+    Enum(Vec<(i64, String)>),
+}
+
+struct PendingField {
+    /// What the Rust name is made from.
+    naming: String,
+    wire: String,
+    docs: Vec<String>,
+    ty: Ty,
+    optional: bool,
+}
+
+/// A [`TypeRef`] whose structs and enums are still slot numbers.
+#[derive(Clone)]
+enum Ty {
+    Int(Bounds),
+    Float(Bounds),
+    Double(Bounds),
+    Text(Option<u32>),
+    Date,
+    Bool,
+    AnyEnumKey,
+    Enum(usize),
+    Struct(usize),
+    Array(Box<Ty>, u32),
+}
+
+/// A service before its method is named.
+struct PendingService {
+    naming: String,
+    wire: String,
+    docs: Vec<String>,
+    sync: bool,
+    input: Option<usize>,
+    output: Option<usize>,
+}
+
+impl<'m> Planner<'m> {
+    fn properties(&mut self, module: &'m Module) {
+        let prefix = module_prefix(module);
+        for property in &module.properties {
+            self.type_of(
+                module.id.as_deref(),
+                &prefix,
+                &property.identifier,
+                &property.data_type,
+                &docs::name_and_desc(
+                    property.name.as_deref(),
+                    &property.identifier,
+                    property.desc.as_deref(),
+                ),
+            );
+        }
+    }
+
+    fn services(&mut self, module: &'m Module) -> Vec<PendingService> {
+        let prefix = module_prefix(module);
+        let mut out = Vec::new();
+        for service in module.services.iter().filter(|s| !s.is_property_service()) {
+            let owner = format!("{prefix}{} ", service.identifier);
+            let about = service_name(service.name.as_deref(), &service.identifier);
+            let input = (!service.inputs.is_empty()).then(|| {
+                self.params_struct(
+                    module,
+                    &owner,
+                    &format!("{owner}Input"),
+                    vec![format!("Arguments of {about}.")],
+                    &service.inputs,
+                )
+            });
+            let output = (!service.outputs.is_empty()).then(|| {
+                self.params_struct(
+                    module,
+                    &owner,
+                    &format!("{owner}Output"),
+                    vec![format!("What {about} answers.")],
+                    &service.outputs,
+                )
+            });
+            let sync = service.call_type == CallType::Sync;
+            let mut docs = docs::name_and_desc(
+                service.name.as_deref(),
+                &service.wire_identifier,
+                service.desc.as_deref(),
+            );
+            docs.push(String::new());
+            docs.push(if sync {
+                "Sync service: the platform waits up to 8 s for the device's reply.".to_string()
+            } else {
+                "Async service: the platform accepts the call and the device answers later."
+                    .to_string()
+            });
+            out.push(PendingService {
+                naming: format!("{prefix}{}", service.identifier),
+                wire: service.wire_identifier.clone(),
+                docs,
+                sync,
+                input,
+                output,
+            });
+        }
+        out
+    }
+
+    fn events(&mut self, module: &'m Module) {
+        let prefix = module_prefix(module);
+        for event in &module.events {
+            let owner = format!("{prefix}{} ", event.identifier);
+            let mut docs = vec![format!(
+                "What the event {} carries ({}).",
+                service_name(event.name.as_deref(), &event.wire_identifier),
+                match event.kind {
+                    tsl_runtime::model::EventType::Info => "info",
+                    tsl_runtime::model::EventType::Alert => "alert",
+                    tsl_runtime::model::EventType::Error => "error",
+                }
+            )];
+            if let Some(desc) = event.desc.as_deref() {
+                let text = crate::names::doc_text(desc);
+                if !text.is_empty() {
+                    docs.push(String::new());
+                    docs.extend(text.lines().map(str::to_string));
+                }
+            }
+            self.params_struct(
+                module,
+                &owner,
+                &format!("{owner}Event"),
+                docs,
+                &event.outputs,
+            );
+        }
+    }
+
+    fn params_struct(
+        &mut self,
+        module: &'m Module,
+        owner: &str,
+        candidate: &str,
+        docs: Vec<String>,
+        params: &'m [Param],
+    ) -> usize {
+        let fields = params
+            .iter()
+            .map(|param| self.field(module.id.as_deref(), owner, param, false))
+            .collect();
+        self.push(candidate.to_string(), docs, SlotBody::Struct(fields))
+    }
+
+    fn field(
+        &mut self,
+        module: Option<&'m str>,
+        owner: &str,
+        param: &'m Param,
+        optional: bool,
+    ) -> PendingField {
+        let mut docs = docs::name_and_desc(
+            param.name.as_deref(),
+            &param.identifier,
+            param.desc.as_deref(),
+        );
+        docs.push(String::new());
+        docs.push(docs::type_line(&param.data_type));
+        let type_docs = docs::name_and_desc(
+            param.name.as_deref(),
+            &param.identifier,
+            param.desc.as_deref(),
+        );
+        PendingField {
+            naming: param.identifier.clone(),
+            wire: param.identifier.clone(),
+            docs,
+            ty: self.type_of(
+                module,
+                owner,
+                &param.identifier,
+                &param.data_type,
+                &type_docs,
+            ),
+            optional,
+        }
+    }
+
+    /// The type of a value named `identifier` inside `owner` (a candidate name prefix).
+    fn type_of(
+        &mut self,
+        module: Option<&'m str>,
+        owner: &str,
+        identifier: &str,
+        data_type: &'m DataType,
+        docs: &[String],
+    ) -> Ty {
+        match data_type {
+            DataType::Int(spec) => Ty::Int(bounds(spec)),
+            DataType::Float(spec) => Ty::Float(bounds(spec)),
+            DataType::Double(spec) => Ty::Double(bounds(spec)),
+            DataType::Text(spec) => Ty::Text(spec.length),
+            DataType::Date => Ty::Date,
+            DataType::Bool(_) => Ty::Bool,
+            DataType::Enum(spec) if spec.values.is_empty() => Ty::AnyEnumKey,
+            DataType::Enum(spec) => {
+                let slot = self.memoised(module, identifier, data_type, |planner| {
+                    planner.push(
+                        format!("{owner}{identifier}"),
+                        docs.to_vec(),
+                        SlotBody::Enum(enum_members(spec)),
+                    )
+                });
+                Ty::Enum(slot)
+            }
+            DataType::Struct(spec) => {
+                let slot = self.memoised(module, identifier, data_type, |planner| {
+                    let candidate = format!("{owner}{identifier}");
+                    let inner_owner = format!("{candidate} ");
+                    let fields = spec
+                        .members
+                        .iter()
+                        .map(|member| planner.field(module, &inner_owner, member, false))
+                        .collect();
+                    planner.push(candidate, docs.to_vec(), SlotBody::Struct(fields))
+                });
+                Ty::Struct(slot)
+            }
+            DataType::Array(spec) => {
+                let item = self.type_of(
+                    module,
+                    owner,
+                    &format!("{identifier} item"),
+                    &spec.item,
+                    docs,
+                );
+                Ty::Array(Box::new(item), spec.size.unwrap_or(MAX_ARRAY_SIZE))
+            }
+        }
+    }
+
+    fn memoised(
+        &mut self,
+        module: Option<&'m str>,
+        identifier: &str,
+        data_type: &'m DataType,
+        make: impl FnOnce(&mut Self) -> usize,
+    ) -> usize {
+        let found = self.memo.iter().find(|(m, i, t, _)| {
+            *m == module && i == identifier && (std::ptr::eq(*t, data_type) || *t == data_type)
+        });
+        if let Some(&(_, _, _, slot)) = found {
+            return slot;
+        }
+        let slot = make(self);
+        self.memo
+            .push((module, identifier.to_string(), data_type, slot));
+        slot
+    }
+
+    fn push(&mut self, candidate: String, docs: Vec<String>, body: SlotBody) -> usize {
+        self.slots.push(Slot {
+            candidate,
+            docs,
+            body,
+        });
+        self.slots.len() - 1
+    }
+
+    fn property_set(&mut self, model: &'m Model) -> Option<Vec<PendingField>> {
+        let mut fields = Vec::new();
+        for module in &model.modules {
+            let prefix = module_prefix(module);
+            for property in module.properties.iter().filter(|p| p.access.is_writable()) {
+                let mut docs = docs::name_and_desc(
+                    property.name.as_deref(),
+                    &property.wire_identifier,
+                    property.desc.as_deref(),
+                );
+                docs.push(String::new());
+                docs.push(docs::type_line(&property.data_type));
+                let type_docs = docs::name_and_desc(
+                    property.name.as_deref(),
+                    &property.identifier,
+                    property.desc.as_deref(),
+                );
+                fields.push(PendingField {
+                    naming: format!("{prefix}{}", property.identifier),
+                    wire: property.wire_identifier.clone(),
+                    docs,
+                    ty: self.type_of(
+                        module.id.as_deref(),
+                        &prefix,
+                        &property.identifier,
+                        &property.data_type,
+                        &type_docs,
+                    ),
+                    optional: true,
+                });
+            }
+        }
+        (!fields.is_empty()).then_some(fields)
+    }
+
+    fn finish(
+        self,
+        model: &Model,
+        settings: &Settings,
+        services: Vec<PendingService>,
+        property_set: Option<Vec<PendingField>>,
+    ) -> Result<Plan, Vec<NameCollision>> {
+        let policy = settings.collisions;
+        let mut collisions = Vec::new();
+
+        let reserved = [
+            API_TYPES.device,
+            API_TYPES.fleet,
+            API_TYPES.handler,
+            API_TYPES.responder,
+            API_TYPES.property_set,
+        ];
+        let mut types = Namespace::new(&reserved, policy);
+        let items: Vec<(&str, Kind)> = self
+            .slots
+            .iter()
+            .map(|s| (s.candidate.as_str(), Kind::Type))
+            .collect();
+        let type_names = types.plan(&items).unwrap_or_else(|errors| {
+            collisions.extend(errors);
+            fallback_names(&self.slots)
+        });
+
+        let mut defs = Vec::with_capacity(self.slots.len());
+        for (slot, name) in self.slots.iter().zip(&type_names) {
+            match &slot.body {
+                SlotBody::Struct(fields) => defs.push(TypeDef::Struct(StructDef {
+                    name: name.clone(),
+                    docs: slot.docs.clone(),
+                    fields: name_fields(fields, &[], policy, &type_names, &mut collisions),
+                })),
+                SlotBody::Enum(members) => {
+                    let mut variants = Namespace::new(&[], policy);
+                    let items: Vec<(&str, Kind)> = members
+                        .iter()
+                        .map(|(key, label)| (label.as_str(), Kind::Variant(*key)))
+                        .collect();
+                    let names = variants.plan(&items).unwrap_or_else(|errors| {
+                        collisions.extend(errors);
+                        members
+                            .iter()
+                            .map(|(k, _)| format!("V{}", k.unsigned_abs()))
+                            .collect()
+                    });
+                    defs.push(TypeDef::Enum(EnumDef {
+                        name: name.clone(),
+                        docs: slot.docs.clone(),
+                        variants: members
+                            .iter()
+                            .zip(names)
+                            .map(|((key, label), name)| VariantDef {
+                                name,
+                                key: *key,
+                                label: label.clone(),
+                            })
+                            .collect(),
+                    }));
+                }
+            }
+        }
+
+        let mut method_reserved: Vec<&str> = TRAIT_METHODS.to_vec();
+        method_reserved.extend_from_slice(HANDLE_METHODS);
+        method_reserved.push(SET_PROPERTIES);
+        let mut methods = Namespace::new(&method_reserved, policy);
+        let items: Vec<(&str, Kind)> = services
+            .iter()
+            .map(|s| (s.naming.as_str(), Kind::Field))
+            .collect();
+        let method_names = methods.plan(&items).unwrap_or_else(|errors| {
+            collisions.extend(errors);
+            (0..services.len())
+                .map(|i| format!("service_{i}"))
+                .collect()
+        });
+        let services = services
+            .into_iter()
+            .zip(method_names)
+            .map(|(s, method)| ServiceDef {
+                method,
+                wire: s.wire,
+                docs: s.docs,
+                sync: s.sync,
+                input: s.input.map(|i| type_names[i].clone()),
+                output: s.output.map(|i| type_names[i].clone()),
+            })
+            .collect();
+
+        let property_set = property_set.map(|fields| {
+            // Setters share the fields' names, so names of trait methods are kept clear
+            // (a property `default` must not shadow `Default::default`).
+            let mut reserved: Vec<&str> = TRAIT_METHODS.to_vec();
+            reserved.push("new");
+            StructDef {
+                name: API_TYPES.property_set.to_string(),
+                docs: vec![
+                    "Properties to set: each `Some` field is sent, each `None` left as it is."
+                        .to_string(),
+                    String::new(),
+                    "Only writable properties are here.".to_string(),
+                ],
+                fields: name_fields(&fields, &reserved, policy, &type_names, &mut collisions),
+            }
+        });
+
+        if !collisions.is_empty() {
+            return Err(collisions);
+        }
+        Ok(Plan {
+            product_key: model.product_key.clone(),
+            summary: summary(model),
+            types: defs,
+            property_set,
+            services,
+            api: ApiNames {
+                device: API_TYPES.device.to_string(),
+                fleet: API_TYPES.fleet.to_string(),
+                handler: API_TYPES.handler.to_string(),
+                responder: API_TYPES.responder.to_string(),
+                property_set: API_TYPES.property_set.to_string(),
+                set_properties: SET_PROPERTIES.to_string(),
+            },
+        })
+    }
+}
+
+fn name_fields(
+    fields: &[PendingField],
+    reserved: &[&str],
+    policy: crate::names::CollisionPolicy,
+    type_names: &[String],
+    collisions: &mut Vec<NameCollision>,
+) -> Vec<FieldDef> {
+    let mut namespace = Namespace::new(reserved, policy);
+    let items: Vec<(&str, Kind)> = fields
+        .iter()
+        .map(|f| (f.naming.as_str(), Kind::Field))
+        .collect();
+    let names = namespace.plan(&items).unwrap_or_else(|errors| {
+        collisions.extend(errors);
+        (0..fields.len()).map(|i| format!("field_{i}")).collect()
+    });
+    fields
+        .iter()
+        .zip(names)
+        .map(|(f, name)| FieldDef {
+            name,
+            wire: f.wire.clone(),
+            docs: f.docs.clone(),
+            ty: resolve(&f.ty, type_names),
+            optional: f.optional,
+        })
+        .collect()
+}
+
+fn resolve(ty: &Ty, names: &[String]) -> TypeRef {
+    match ty {
+        Ty::Int(b) => TypeRef::Int(b.clone()),
+        Ty::Float(b) => TypeRef::Float(b.clone()),
+        Ty::Double(b) => TypeRef::Double(b.clone()),
+        Ty::Text(length) => TypeRef::Text { length: *length },
+        Ty::Date => TypeRef::Date,
+        Ty::Bool => TypeRef::Bool,
+        Ty::AnyEnumKey => TypeRef::AnyEnumKey,
+        Ty::Enum(slot) => TypeRef::Enum(names[*slot].clone()),
+        Ty::Struct(slot) => TypeRef::Struct(names[*slot].clone()),
+        Ty::Array(item, size) => TypeRef::Array {
+            item: Box::new(resolve(item, names)),
+            size: *size,
+        },
+    }
+}
+
+/// Names used only to finish walking the plan after a collision was reported; never
+/// emitted, since the plan then fails.
+fn fallback_names(slots: &[Slot]) -> Vec<String> {
+    (0..slots.len()).map(|i| format!("Type{i}")).collect()
+}
+
+fn bounds(spec: &NumberSpec) -> Bounds {
+    Bounds {
+        min: spec.min.as_ref().map(|b| b.text().to_string()),
+        max: spec.max.as_ref().map(|b| b.text().to_string()),
+        step: spec.step.as_ref().map(|b| b.text().to_string()),
+    }
+}
+
+fn enum_members(spec: &EnumSpec) -> Vec<(i64, String)> {
+    spec.values
+        .iter()
+        .map(|v| (v.value, v.label.clone()))
+        .collect()
+}
+
+/// `battery ` for a custom module `battery`, empty for the default module: the start of
+/// the candidate names of everything in the module.
+fn module_prefix(module: &Module) -> String {
+    module
+        .id
+        .as_deref()
+        .map(|id| format!("{id} "))
+        .unwrap_or_default()
+}
+
+fn service_name(name: Option<&str>, identifier: &str) -> String {
+    let name = name.map(crate::names::doc_text).filter(|n| !n.is_empty());
+    match name {
+        Some(name) if name != identifier => format!("`{identifier}` ({name})"),
+        _ => format!("`{identifier}`"),
+    }
+}
+
+fn summary(model: &Model) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(pk) = &model.product_key {
+        lines.push(format!("Product `{}`.", crate::names::doc_text(pk)));
+    }
+    for module in &model.modules {
+        let which = match &module.id {
+            None => "default module".to_string(),
+            Some(id) => format!("module `{}`", crate::names::doc_text(id)),
+        };
+        lines.push(format!(
+            "- {which}: {} properties, {} services, {} events.",
+            module.properties.len(),
+            module.services.len(),
+            module.events.len()
+        ));
+    }
+    lines
+}
