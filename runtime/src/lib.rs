@@ -14,6 +14,8 @@
 
 pub mod alink;
 pub mod cloud;
+#[cfg(feature = "emulator")]
+pub mod emulator;
 pub mod error;
 pub mod model;
 pub mod sign;

@@ -1,0 +1,529 @@
+//! The actions, answered as the IoT Platform answers them (PLATFORM.md 5.5, ITS, ITSS, BP).
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use base64::Engine as _;
+use serde_json::{json, Value};
+
+use super::answer::{Refusal, Success};
+use super::export;
+use super::record::{DeviceMessage, MessageKind};
+use super::state::{lock, Shared};
+use super::strict;
+use crate::alink::{Request, Responder};
+use crate::model::{CallType, Envelope, Format, Model, Module, Source};
+
+/// The actions the emulator serves.
+pub(crate) const ACTIONS: [&str; 7] = [
+    "InvokeThingService",
+    "InvokeThingsService",
+    "BatchPub",
+    "SetDeviceProperty",
+    "SetDevicesProperty",
+    "QueryThingModel",
+    "GetThingModelTsl",
+];
+
+/// The most device names one call may list (ITSS; BP; doc 96243).
+pub const MAX_DEVICE_NAMES: usize = 100;
+
+/// The largest BatchPub message, decoded (BP: 256 KB).
+pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+
+/// Decoded request parameters, in the order sent.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Params {
+    pairs: Vec<(String, String)>,
+}
+
+impl Params {
+    pub(crate) fn new(pairs: Vec<(String, String)>) -> Params {
+        Params { pairs }
+    }
+
+    pub(crate) fn pairs(&self) -> &[(String, String)] {
+        &self.pairs
+    }
+
+    pub(crate) fn into_pairs(self) -> Vec<(String, String)> {
+        self.pairs
+    }
+
+    /// The first value of `name`.
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A required parameter (`Missing<Name>` when absent or empty).
+    fn required(&self, name: &str) -> Result<&str, Refusal> {
+        self.get(name)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| Refusal::missing(name))
+    }
+
+    /// `Qos`: 0 when absent, else 0 or 1.
+    fn qos(&self) -> Result<u8, Refusal> {
+        match self.get("Qos") {
+            None | Some("0") => Ok(0),
+            Some("1") => Ok(1),
+            Some(other) => Err(Refusal::invalid(format!(
+                "Qos must be 0 or 1, not `{other}`."
+            ))),
+        }
+    }
+
+    /// `DeviceName.N` in order of N, duplicates removed: 1 to 100 names.
+    fn device_names(&self) -> Result<Vec<String>, Refusal> {
+        let mut numbered: Vec<(u64, &str)> = Vec::new();
+        for (name, value) in &self.pairs {
+            if let Some(n) = name.strip_prefix("DeviceName.") {
+                match n.parse::<u64>() {
+                    Ok(n) if n >= 1 && !n.to_string().starts_with('0') => numbered.push((n, value)),
+                    _ => {
+                        return Err(Refusal::invalid(format!(
+                            "`{name}`: DeviceName.N needs N = 1, 2, ..."
+                        )))
+                    }
+                }
+            }
+        }
+        numbered.sort_by_key(|(n, _)| *n);
+        let mut seen = HashSet::new();
+        let names: Vec<String> = numbered
+            .into_iter()
+            .map(|(_, v)| v.to_string())
+            .filter(|v| seen.insert(v.clone()))
+            .collect();
+        if names.is_empty() || names.iter().any(String::is_empty) {
+            return Err(Refusal::business(
+                "iot.device.NoneDeviceNameElement",
+                "DeviceName.N lists no device name (or an empty one).",
+            ));
+        }
+        if names.len() > MAX_DEVICE_NAMES {
+            return Err(Refusal::business(
+                "iot.check.ParameterIsNotLessThanMax",
+                format!(
+                    "DeviceName.N lists {} devices; at most {MAX_DEVICE_NAMES} per call.",
+                    names.len()
+                ),
+            ));
+        }
+        Ok(names)
+    }
+}
+
+/// Runs an action that passed the gateway.
+pub(crate) async fn run(
+    shared: &Arc<Shared>,
+    action: &str,
+    params: &Params,
+) -> Result<Success, Refusal> {
+    match action {
+        "InvokeThingService" => invoke_thing_service(shared, params).await,
+        "InvokeThingsService" => invoke_things_service(shared, params),
+        "BatchPub" => batch_pub(shared, params),
+        "SetDeviceProperty" => set_device_property(shared, params),
+        "SetDevicesProperty" => set_devices_property(shared, params),
+        "QueryThingModel" => query_thing_model(shared, params),
+        "GetThingModelTsl" => get_thing_model_tsl(shared, params),
+        other => Err(Refusal::gateway(
+            404,
+            "InvalidAction.NotFound",
+            format!(
+                "Specified api is not found, please check your url and method. (Action `{other}`)"
+            ),
+        )),
+    }
+}
+
+/// What a call needs of one device, copied out of the registry so no lock is held while
+/// the device answers.
+struct Target {
+    product_key: String,
+    device_name: String,
+    online: bool,
+    slow: Duration,
+    responder: Arc<dyn Responder>,
+}
+
+fn product<'a>(shared: &'a Shared, product_key: &str) -> Result<&'a Arc<Model>, Refusal> {
+    shared.config.products.get(product_key).ok_or_else(|| {
+        Refusal::business(
+            "iot.prod.NotExistedProduct",
+            format!("The product `{product_key}` does not exist."),
+        )
+    })
+}
+
+fn target(shared: &Shared, product_key: &str, device_name: &str) -> Result<Target, Refusal> {
+    let devices = lock(&shared.devices);
+    let device = devices.get(product_key, device_name).ok_or_else(|| {
+        Refusal::business(
+            "iot.device.NotExistedDevice",
+            format!("The device `{device_name}` of product `{product_key}` does not exist."),
+        )
+    })?;
+    Ok(Target {
+        product_key: device.product_key.clone(),
+        device_name: device.device_name.clone(),
+        online: device.online,
+        slow: device.slow,
+        responder: device.responder.clone(),
+    })
+}
+
+/// One device by `IotId` (which wins) or `ProductKey` + `DeviceName`.
+fn one_device(shared: &Shared, params: &Params) -> Result<Target, Refusal> {
+    if let Some(iot_id) = params.get("IotId").filter(|v| !v.is_empty()) {
+        let key = lock(&shared.devices).by_iot_id.get(iot_id).cloned();
+        let (product_key, device_name) = key.ok_or_else(|| {
+            Refusal::business(
+                "iot.device.InvalidIoTId",
+                format!("The IotId `{iot_id}` does not exist."),
+            )
+        })?;
+        return target(shared, &product_key, &device_name);
+    }
+    let product_key = params
+        .get("ProductKey")
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            Refusal::business(
+                "iot.prod.NullProductKey",
+                "Give IotId, or ProductKey and DeviceName.",
+            )
+        })?;
+    let device_name = params
+        .get("DeviceName")
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            Refusal::business(
+                "iot.device.NullDeviceName",
+                "Give IotId, or ProductKey and DeviceName.",
+            )
+        })?;
+    product(shared, product_key)?;
+    target(shared, product_key, device_name)
+}
+
+fn many_devices(
+    shared: &Shared,
+    product_key: &str,
+    names: &[String],
+) -> Result<Vec<Target>, Refusal> {
+    names
+        .iter()
+        .map(|name| target(shared, product_key, name))
+        .collect()
+}
+
+fn offline(target: &Target) -> Refusal {
+    Refusal::business(
+        "iot.messagebroker.OFFLINE",
+        format!("The device `{}` is offline.", target.device_name),
+    )
+}
+
+fn record(shared: &Shared, target: &Target, message_id: &str, kind: MessageKind) {
+    lock(&shared.messages).push(DeviceMessage {
+        product_key: target.product_key.clone(),
+        device_name: target.device_name.clone(),
+        received_at: SystemTime::now(),
+        message_id: message_id.to_string(),
+        online: target.online,
+        kind,
+    });
+}
+
+/// Delivers a request to a device in the background (async services, property sets): the
+/// device sees it; its reply goes to the reply topic, which nobody here reads.
+fn deliver_later(target: &Target, request: Request) {
+    let responder = target.responder.clone();
+    let slow = target.slow;
+    tokio::spawn(async move {
+        tokio::time::sleep(slow).await;
+        let _reply = responder.respond(&request).await;
+    });
+}
+
+fn args_problems(problems: Vec<String>) -> Refusal {
+    Refusal::invalid(problems.join("; "))
+}
+
+async fn invoke_thing_service(shared: &Arc<Shared>, params: &Params) -> Result<Success, Refusal> {
+    let identifier = params.required("Identifier")?;
+    let args_text = params.required("Args")?;
+    params.qos()?;
+    let target = one_device(shared, params)?;
+    let model = product(shared, &target.product_key)?;
+    let service = model
+        .service_by_wire_identifier(identifier)
+        .ok_or_else(|| {
+            Refusal::invalid(format!(
+                "Identifier `{identifier}` is not a service of product `{}`.",
+                target.product_key
+            ))
+        })?;
+    let args = strict::check_args(&service.inputs, args_text).map_err(args_problems)?;
+    if !target.online {
+        return Err(offline(&target));
+    }
+    let message_id = shared.next_message_id();
+    let sync = service.call_type == CallType::Sync;
+    let request = Request::service(message_id.clone(), identifier, args.clone());
+    record(
+        shared,
+        &target,
+        &message_id,
+        MessageKind::Service {
+            identifier: identifier.to_string(),
+            args,
+            sync,
+        },
+    );
+    if !sync {
+        deliver_later(&target, request);
+        return Ok(Success::data(json!({ "MessageId": message_id })));
+    }
+    let timeout = shared.config.sync_timeout;
+    let answer = tokio::time::timeout(timeout, async {
+        tokio::time::sleep(target.slow).await;
+        target.responder.respond(&request).await
+    })
+    .await;
+    match answer {
+        Ok(reply) => Ok(Success::data(json!({
+            "Result": reply.to_json(),
+            "MessageId": message_id,
+        }))),
+        Err(_) => Err(Refusal::business(
+            "iot.messagebroker.TIMEOUT",
+            format!(
+                "The device `{}` did not answer within {} ms.",
+                target.device_name,
+                timeout.as_millis()
+            ),
+        )),
+    }
+}
+
+fn invoke_things_service(shared: &Arc<Shared>, params: &Params) -> Result<Success, Refusal> {
+    let product_key = params.required("ProductKey")?;
+    let identifier = params.required("Identifier")?;
+    let args_text = params.required("Args")?;
+    params.qos()?;
+    let names = params.device_names()?;
+    let model = product(shared, product_key)?;
+    let service = model
+        .service_by_wire_identifier(identifier)
+        .ok_or_else(|| {
+            Refusal::invalid(format!(
+                "Identifier `{identifier}` is not a service of product `{product_key}`."
+            ))
+        })?;
+    if service.call_type == CallType::Sync {
+        return Err(Refusal::invalid(format!(
+            "InvokeThingsService calls async services only; `{identifier}` is sync."
+        )));
+    }
+    let args = strict::check_args(&service.inputs, args_text).map_err(args_problems)?;
+    let targets = many_devices(shared, product_key, &names)?;
+    for target in &targets {
+        let message_id = shared.next_message_id();
+        record(
+            shared,
+            target,
+            &message_id,
+            MessageKind::Service {
+                identifier: identifier.to_string(),
+                args: args.clone(),
+                sync: false,
+            },
+        );
+        if target.online {
+            deliver_later(
+                target,
+                Request::service(message_id, identifier, args.clone()),
+            );
+        }
+    }
+    Ok(Success::bare())
+}
+
+fn batch_pub(shared: &Arc<Shared>, params: &Params) -> Result<Success, Refusal> {
+    let product_key = params.required("ProductKey")?;
+    let content = params
+        .get("MessageContent")
+        .ok_or_else(|| Refusal::missing("MessageContent"))?;
+    let topic = params.required("TopicShortName")?;
+    let qos = params.qos()?;
+    let names = params.device_names()?;
+    product(shared, product_key)?;
+    if content.is_empty() {
+        return Err(Refusal::business(
+            "iot.messagebroker.NullMessageContent",
+            "MessageContent is empty.",
+        ));
+    }
+    let payload = base64::engine::general_purpose::STANDARD
+        .decode(content)
+        .map_err(|e| {
+            Refusal::business(
+                "iot.messagebroker.MessageContentIsNotBase64Encode",
+                format!("MessageContent is not base64: {e}."),
+            )
+        })?;
+    if payload.len() > MAX_MESSAGE_BYTES {
+        return Err(Refusal::business(
+            "iot.check.ParameterIsNotLessThanMax",
+            format!(
+                "MessageContent decodes to {} bytes; at most {MAX_MESSAGE_BYTES} (256 KB).",
+                payload.len()
+            ),
+        ));
+    }
+    let valid_topic = topic.split('/').all(|level| {
+        !level.is_empty()
+            && level
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    });
+    if !valid_topic {
+        return Err(Refusal::business(
+            "iot.messagebroker.InvalidFormattedTopicName",
+            format!("TopicShortName `{topic}` is not a topic name (levels of letters, digits, `_`, `-`)."),
+        ));
+    }
+    let targets = many_devices(shared, product_key, &names)?;
+    for target in &targets {
+        let message_id = shared.next_message_id();
+        record(
+            shared,
+            target,
+            &message_id,
+            MessageKind::Publish {
+                topic: format!("/{product_key}/{}/user/{topic}", target.device_name),
+                payload: payload.clone(),
+                qos,
+            },
+        );
+    }
+    Ok(Success::bare())
+}
+
+fn property_set(shared: &Shared, target: &Target, items: &Value) -> String {
+    let message_id = shared.next_message_id();
+    record(
+        shared,
+        target,
+        &message_id,
+        MessageKind::PropertySet {
+            items: items.clone(),
+        },
+    );
+    if target.online {
+        deliver_later(
+            target,
+            Request {
+                id: message_id.clone(),
+                version: "1.0".to_string(),
+                params: items.clone(),
+                method: "thing.service.property.set".to_string(),
+            },
+        );
+    }
+    message_id
+}
+
+fn set_device_property(shared: &Arc<Shared>, params: &Params) -> Result<Success, Refusal> {
+    let items_text = params.required("Items")?;
+    params.qos()?;
+    let target = one_device(shared, params)?;
+    let model = product(shared, &target.product_key)?;
+    let items = strict::check_items(model, items_text).map_err(args_problems)?;
+    if !target.online {
+        return Err(offline(&target));
+    }
+    let message_id = property_set(shared, &target, &items);
+    Ok(Success::data(json!({ "MessageId": message_id })))
+}
+
+fn set_devices_property(shared: &Arc<Shared>, params: &Params) -> Result<Success, Refusal> {
+    let product_key = params.required("ProductKey")?;
+    let items_text = params.required("Items")?;
+    params.qos()?;
+    let names = params.device_names()?;
+    let model = product(shared, product_key)?;
+    let items = strict::check_items(model, items_text).map_err(args_problems)?;
+    let targets = many_devices(shared, product_key, &names)?;
+    for target in &targets {
+        property_set(shared, target, &items);
+    }
+    Ok(Success::bare())
+}
+
+/// The module asked for: `FunctionBlockId`'s, or the default module (empty when the model
+/// has none).
+fn module(model: &Model, params: &Params) -> Result<Module, Refusal> {
+    match params.get("FunctionBlockId").filter(|v| !v.is_empty()) {
+        Some(id) => model.module(Some(id)).cloned().ok_or_else(|| {
+            Refusal::invalid(format!(
+                "The product has no module `{id}` (FunctionBlockId)."
+            ))
+        }),
+        None => Ok(model.default_module().cloned().unwrap_or_else(|| Module {
+            id: None,
+            name: None,
+            source: Source {
+                origin: "emulator".to_string(),
+                format: Format::Tsl,
+                envelope: Envelope::Bare,
+                schema: None,
+                version: None,
+            },
+            properties: Vec::new(),
+            events: Vec::new(),
+            services: Vec::new(),
+            function_blocks: Vec::new(),
+        })),
+    }
+}
+
+fn query_thing_model(shared: &Arc<Shared>, params: &Params) -> Result<Success, Refusal> {
+    let product_key = params.required("ProductKey")?;
+    let model = product(shared, product_key)?;
+    let module = module(model, params)?;
+    let text = export::to_thing_model_json(product_key, &module).to_string();
+    let mut success = Success::data(json!({ "ThingModelJson": text }));
+    success
+        .extra
+        .insert("ProductKey".into(), json!(product_key));
+    Ok(success)
+}
+
+fn get_thing_model_tsl(shared: &Arc<Shared>, params: &Params) -> Result<Success, Refusal> {
+    let product_key = params.required("ProductKey")?;
+    let simple = match params.get("Simple") {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(Refusal::invalid(format!(
+                "Simple must be true or false, not `{other}`."
+            )))
+        }
+    };
+    let model = product(shared, product_key)?;
+    let module = module(model, params)?;
+    let tsl = if simple {
+        export::to_simplified_tsl(&module)
+    } else {
+        export::to_tsl(product_key, &module)
+    };
+    Ok(Success::data(json!({ "TslStr": tsl.to_string() })))
+}

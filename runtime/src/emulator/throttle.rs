@@ -1,0 +1,72 @@
+//! Per-action QPS with a sliding one-second window: a call is admitted when fewer than
+//! `limit` calls of its action were admitted in the second before it.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+/// The documented per-account QPS of each action (PLATFORM.md 5.5).
+pub const DEFAULT_QPS: [(&str, u32); 7] = [
+    ("InvokeThingService", 500),
+    ("InvokeThingsService", 10),
+    ("BatchPub", 50),
+    ("SetDeviceProperty", 500),
+    ("SetDevicesProperty", 10),
+    ("QueryThingModel", 10),
+    ("GetThingModelTsl", 20),
+];
+
+const WINDOW: Duration = Duration::from_secs(1);
+
+#[derive(Debug)]
+pub(crate) struct Throttle {
+    limits: HashMap<String, u32>,
+    admitted: HashMap<String, VecDeque<Instant>>,
+}
+
+impl Throttle {
+    pub(crate) fn new(limits: HashMap<String, u32>) -> Throttle {
+        Throttle {
+            limits,
+            admitted: HashMap::new(),
+        }
+    }
+
+    /// Whether a call of `action` at `now` is within its QPS; an admitted call counts.
+    /// Actions without a limit are always admitted.
+    pub(crate) fn admit(&mut self, action: &str, now: Instant) -> bool {
+        let Some(&limit) = self.limits.get(action) else {
+            return true;
+        };
+        let window = self.admitted.entry(action.to_string()).or_default();
+        while window
+            .front()
+            .is_some_and(|t| now.saturating_duration_since(*t) >= WINDOW)
+        {
+            window.pop_front();
+        }
+        if window.len() >= limit as usize {
+            return false;
+        }
+        window.push_back(now);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_window_slides() {
+        let mut throttle = Throttle::new(HashMap::from([("A".to_string(), 2)]));
+        let t0 = Instant::now();
+        assert!(throttle.admit("A", t0));
+        assert!(throttle.admit("A", t0 + Duration::from_millis(500)));
+        assert!(!throttle.admit("A", t0 + Duration::from_millis(900)));
+        // The first call left the window; the refused one never counted.
+        assert!(throttle.admit("A", t0 + Duration::from_millis(1000)));
+        assert!(!throttle.admit("A", t0 + Duration::from_millis(1400)));
+        assert!(throttle.admit("A", t0 + Duration::from_millis(1500)));
+        assert!(throttle.admit("B", t0));
+    }
+}
