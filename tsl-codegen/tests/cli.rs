@@ -161,3 +161,139 @@ fn shared(name: &str) -> Option<PathBuf> {
         None
     }
 }
+
+/// A fresh scratch directory under the target dir (never outside the build tree).
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+#[test]
+fn generate_prints_the_golden_to_stdout() {
+    let out = run(&["generate", "examples/models/street-lamp.json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let golden = std::fs::read_to_string(root().join("tests/golden/src/street_lamp.rs")).unwrap();
+    assert!(
+        text(&out.stdout) == golden,
+        "stdout differs from tests/golden/src/street_lamp.rs"
+    );
+}
+
+#[test]
+fn generate_writes_only_when_the_content_changes() {
+    let dir = scratch("generate-writes");
+    let file = dir.join("lamp.rs");
+    let file_arg = file.to_str().unwrap();
+    let out = run(&[
+        "generate",
+        "-o",
+        file_arg,
+        "examples/models/street-lamp.json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("wrote:"),
+        "{}",
+        text(&out.stderr)
+    );
+    let written = std::fs::metadata(&file).unwrap().modified().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let out = run(&[
+        "generate",
+        "-o",
+        file_arg,
+        "examples/models/street-lamp.json",
+    ]);
+    assert!(out.status.success());
+    assert!(
+        text(&out.stderr).contains("unchanged:"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().modified().unwrap(),
+        written
+    );
+}
+
+#[test]
+fn generate_check_says_which_file_is_stale() {
+    let dir = scratch("generate-check");
+    let file = dir.join("lamp.rs");
+    let file_arg = file.to_str().unwrap();
+    let model = "examples/models/street-lamp.json";
+
+    let out = run(&["generate", "--check", "-o", file_arg, model]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("does not exist"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    assert!(run(&["generate", "-o", file_arg, model]).status.success());
+    let out = run(&["generate", "--check", "-o", file_arg, model]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    std::fs::write(&file, "// edited by hand\n").unwrap();
+    let out = run(&["generate", "--check", "-o", file_arg, model]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains(&format!("{file_arg} is stale")), "{err}");
+    assert!(err.contains("tsl-codegen generate -o"), "{err}");
+    // --check never writes.
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "// edited by hand\n"
+    );
+}
+
+#[test]
+fn generate_refuses_an_invalid_model_with_its_diagnostics() {
+    let out = run(&["generate", "tests/fixtures/broken-lamp.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stdout.is_empty(),
+        "code was printed for an invalid model"
+    );
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("tests/fixtures/broken-lamp.json:9:45: error:"),
+        "{err}"
+    );
+    assert!(err.contains("nothing generated"), "{err}");
+}
+
+#[test]
+fn generate_takes_settings_from_flags() {
+    let out = run(&[
+        "generate",
+        "--module-name",
+        "lamp",
+        "--derive",
+        "PartialOrd",
+        "--no-cloud",
+        "examples/models/street-lamp.json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let code = text(&out.stdout);
+    assert!(code.contains("pub mod lamp {"), "module name");
+    assert!(code.contains("PartialEq, PartialOrd)]"), "extra derive");
+    assert!(!code.contains("pub struct Fleet"), "--no-cloud");
+    assert!(code.contains("pub trait Handler"), "device side kept");
+
+    let out = run(&[
+        "generate",
+        "--module-name",
+        "not a name",
+        "examples/models/street-lamp.json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("module_name"),
+        "{}",
+        text(&out.stderr)
+    );
+}

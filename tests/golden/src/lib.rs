@@ -7,6 +7,19 @@
 /// `examples/models/street-lamp.json`: every type, sync and async services, function blocks.
 #[rustfmt::skip]
 pub mod street_lamp;
+/// The street lamp with its custom modules `battery` (TSL) and `sensor` (a QueryThingModel
+/// response): module services and properties on the wire as `module:identifier`.
+#[rustfmt::skip]
+pub mod street_lamp_modules;
+/// `tests/golden/models/torture.json`: keywords, digit-first and prelude names, names that
+/// collide after case conversion or with the generated API, Chinese labels, every type and
+/// array, sentinel and E-notation bounds, hostile free text in docs.
+#[rustfmt::skip]
+pub mod torture;
+/// `tests/golden/models/pump-module.json`: a custom module on its own, its services and
+/// properties on the wire as `pump:identifier`.
+#[rustfmt::skip]
+pub mod pump_module;
 
 /// Code generated at build time from the real models in `../shared/models/` (not in the
 /// repository; see `build.rs`).

@@ -1,0 +1,597 @@
+//! Behaviour of generated code (the goldens in `tests/golden/`): checks before sending,
+//! the exact wire text, typed sync replies, device errors, fleets, module services, and
+//! the device-side dispatcher. A stand-in `Cloud` records every call and answers from a
+//! script; no network.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Mutex;
+use std::task::{Context, Poll, Waker};
+
+use serde_json::json;
+use tsl_golden::{pump_module, street_lamp as lamp, torture};
+use tsl_runtime::alink::{self, DeviceError, Request, Responder as _};
+use tsl_runtime::cloud::{BatchReport, Cloud, Device, DeviceReport, Invoked, Outcome};
+use tsl_runtime::value::{from_json, to_args, Date, ValueError};
+use tsl_runtime::{Error, PlatformError};
+
+/// One call the generated code made.
+#[derive(Debug, Clone, PartialEq)]
+enum Call {
+    Invoke {
+        device: Device,
+        identifier: String,
+        args: String,
+    },
+    InvokeMany {
+        product_key: String,
+        device_names: Vec<String>,
+        identifier: String,
+        args: String,
+    },
+    Set {
+        device: Device,
+        items: String,
+    },
+    SetMany {
+        product_key: String,
+        device_names: Vec<String>,
+        items: String,
+    },
+}
+
+#[derive(Default)]
+struct StandIn {
+    calls: Mutex<Vec<Call>>,
+    answers: Mutex<VecDeque<Result<Invoked, Error>>>,
+}
+
+impl StandIn {
+    fn answering(answer: Result<Invoked, Error>) -> StandIn {
+        let stand_in = StandIn::default();
+        stand_in.answers.lock().unwrap().push_back(answer);
+        stand_in
+    }
+
+    fn calls(&self) -> Vec<Call> {
+        self.calls.lock().unwrap().clone()
+    }
+
+    fn accepted(product_key: &str, names: &[String]) -> BatchReport {
+        BatchReport {
+            devices: names
+                .iter()
+                .map(|n| DeviceReport {
+                    product_key: product_key.to_string(),
+                    device_name: n.clone(),
+                    outcome: Outcome::Accepted {
+                        request_id: "R-batch".into(),
+                    },
+                })
+                .collect(),
+        }
+    }
+}
+
+impl Cloud for StandIn {
+    async fn invoke_thing_service(
+        &self,
+        device: &Device,
+        identifier: &str,
+        args: &str,
+    ) -> Result<Invoked, Error> {
+        self.calls.lock().unwrap().push(Call::Invoke {
+            device: device.clone(),
+            identifier: identifier.to_string(),
+            args: args.to_string(),
+        });
+        self.answers.lock().unwrap().pop_front().unwrap_or_else(|| {
+            Ok(Invoked {
+                request_id: "R-async".into(),
+                message_id: Some("1894186889322557440".into()),
+                result: None,
+            })
+        })
+    }
+
+    async fn invoke_things_service(
+        &self,
+        product_key: &str,
+        device_names: &[String],
+        identifier: &str,
+        args: &str,
+    ) -> Result<BatchReport, Error> {
+        self.calls.lock().unwrap().push(Call::InvokeMany {
+            product_key: product_key.to_string(),
+            device_names: device_names.to_vec(),
+            identifier: identifier.to_string(),
+            args: args.to_string(),
+        });
+        Ok(StandIn::accepted(product_key, device_names))
+    }
+
+    async fn set_device_property(
+        &self,
+        device: &Device,
+        items: &str,
+    ) -> Result<tsl_runtime::cloud::Accepted, Error> {
+        self.calls.lock().unwrap().push(Call::Set {
+            device: device.clone(),
+            items: items.to_string(),
+        });
+        Ok(tsl_runtime::cloud::Accepted {
+            request_id: "R-set".into(),
+            message_id: None,
+        })
+    }
+
+    async fn set_devices_property(
+        &self,
+        product_key: &str,
+        device_names: &[String],
+        items: &str,
+    ) -> Result<BatchReport, Error> {
+        self.calls.lock().unwrap().push(Call::SetMany {
+            product_key: product_key.to_string(),
+            device_names: device_names.to_vec(),
+            items: items.to_string(),
+        });
+        Ok(StandIn::accepted(product_key, device_names))
+    }
+}
+
+/// Runs a future that never waits on anything outside itself (the stand-in answers at
+/// once), with a bounded number of polls.
+fn run<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    for _ in 0..1_000 {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+    }
+    panic!("the future did not finish");
+}
+
+fn sync_answer(result: &str) -> Result<Invoked, Error> {
+    Ok(Invoked {
+        request_id: "R-sync".into(),
+        message_id: Some("77".into()),
+        result: Some(result.to_string()),
+    })
+}
+
+fn lamp_at<'c>(cloud: &'c StandIn) -> lamp::Device<'c, StandIn> {
+    lamp::Device::named(cloud, "lamp-001")
+}
+
+#[test]
+fn out_of_range_arguments_are_refused_before_anything_is_sent() {
+    let cloud = StandIn::default();
+    let input = lamp::BlinkInput {
+        times: 21,
+        interval: 0.25,
+    };
+    let err = run(lamp_at(&cloud).blink(&input)).unwrap_err();
+    let Error::InvalidArgs(errors) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(errors.0.len(), 2, "{errors}");
+    assert!(
+        matches!(&errors.0[0], ValueError::AboveMax { max, value, .. } if max == "20" && value == "21")
+    );
+    assert_eq!(errors.0[0].to_string(), "`Times`: 21 is above the max 20");
+    assert!(matches!(&errors.0[1], ValueError::OffStep { step, .. } if step == "0.1"));
+    assert!(
+        errors.0[1]
+            .to_string()
+            .starts_with("`Interval`: 0.25 is not"),
+        "{}",
+        errors.0[1]
+    );
+    assert!(
+        cloud.calls().is_empty(),
+        "something was sent: {:?}",
+        cloud.calls()
+    );
+}
+
+#[test]
+fn nested_values_name_their_path() {
+    let cloud = StandIn::default();
+    let input = lamp::UploadScheduleInput {
+        schedule: vec![
+            lamp::ScheduleItem {
+                at: 480,
+                brightness: 80,
+                enabled: true,
+            },
+            lamp::ScheduleItem {
+                at: 1440,
+                brightness: 101,
+                enabled: false,
+            },
+        ],
+        valid_from: Date::from_millis(-1),
+    };
+    let err = run(lamp_at(&cloud).upload_schedule(&input)).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("`Schedule[1].At`: 1440 is above the max 1439"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`Schedule[1].Brightness`: 101 is above the max 100"),
+        "{text}"
+    );
+    assert!(text.contains("`ValidFrom`: -1 is before 1970"), "{text}");
+    let too_many = lamp::UploadScheduleInput {
+        schedule: vec![
+            lamp::ScheduleItem {
+                at: 0,
+                brightness: 0,
+                enabled: false
+            };
+            9
+        ],
+        valid_from: Date::from_millis(0),
+    };
+    let err = run(lamp_at(&cloud).upload_schedule(&too_many)).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the array has 9 items, more than the size 8"),
+        "{err}"
+    );
+    assert!(cloud.calls().is_empty());
+}
+
+#[test]
+fn values_go_on_the_wire_as_the_platform_requires() {
+    let cloud = StandIn::default();
+    let input = lamp::UploadScheduleInput {
+        schedule: vec![lamp::ScheduleItem {
+            at: 480,
+            brightness: 80,
+            enabled: true,
+        }],
+        valid_from: Date::from_millis(1_700_000_000_000),
+    };
+    let accepted = run(lamp_at(&cloud).upload_schedule(&input)).unwrap();
+    assert_eq!(accepted.message_id.as_deref(), Some("1894186889322557440"));
+    let blink = lamp::BlinkInput {
+        times: 3,
+        interval: 1.0,
+    };
+    cloud
+        .answers
+        .lock()
+        .unwrap()
+        .push_back(sync_answer(r#"{"id":"1","code":200,"data":{"Blinked":3}}"#));
+    run(lamp_at(&cloud).blink(&blink)).unwrap();
+    let set = lamp::PropertySet::default()
+        .work_mode(lamp::WorkMode::Maintenance)
+        .light_switch(false)
+        .brightness(40);
+    run(lamp_at(&cloud).set_properties(&set)).unwrap();
+
+    let device = Device::named("a1StreetLmp", "lamp-001");
+    assert_eq!(
+        cloud.calls(),
+        vec![
+            Call::Invoke {
+                device: device.clone(),
+                identifier: "UploadSchedule".into(),
+                // bool as 1, date as a string of milliseconds.
+                args: r#"{"Schedule":[{"At":480,"Brightness":80,"Enabled":1}],"ValidFrom":"1700000000000"}"#
+                    .into(),
+            },
+            Call::Invoke {
+                device: device.clone(),
+                identifier: "Blink".into(),
+                // A float always with its decimal point.
+                args: r#"{"Times":3,"Interval":1.0}"#.into(),
+            },
+            Call::Set {
+                device,
+                // Only the properties set, enum as its (negative) key, bool as 0.
+                items: r#"{"LightSwitch":0,"Brightness":40,"WorkMode":-1}"#.into(),
+            },
+        ]
+    );
+}
+
+#[test]
+fn a_sync_reply_parses_into_the_typed_output() {
+    let cloud = StandIn::answering(sync_answer(
+        r#"{"id":"9","code":200,"data":{"Healthy":1,"DriverTemperature":41.5,"Faults":["fan"]},"message":"success"}"#,
+    ));
+    let reply = run(lamp_at(&cloud).diagnose()).unwrap();
+    assert_eq!(
+        reply.output,
+        lamp::DiagnoseOutput {
+            healthy: true,
+            driver_temperature: 41.5,
+            faults: vec!["fan".into()],
+        }
+    );
+    assert_eq!(reply.request_id, "R-sync");
+    assert!(
+        reply.raw.contains("\"fan\""),
+        "raw reply kept: {}",
+        reply.raw
+    );
+    assert_eq!(
+        cloud.calls(),
+        vec![Call::Invoke {
+            device: Device::named("a1StreetLmp", "lamp-001"),
+            identifier: "Diagnose".into(),
+            args: "{}".into(),
+        }]
+    );
+}
+
+#[test]
+fn a_device_error_code_becomes_a_typed_error() {
+    let cloud = StandIn::answering(sync_answer(
+        r#"{"id":"9","code":100012,"message":"driver overheated","data":{}}"#,
+    ));
+    let err = run(lamp_at(&cloud).diagnose()).unwrap_err();
+    match err {
+        Error::Device {
+            error,
+            request_id,
+            raw,
+        } => {
+            assert_eq!(error, DeviceError::new(100_012, "driver overheated"));
+            assert_eq!(request_id, "R-sync");
+            assert!(raw.contains("100012"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_reply_that_breaks_the_model_is_an_error_with_the_text() {
+    let cloud = StandIn::answering(sync_answer(
+        r#"{"id":"9","code":200,"data":{"Healthy":2,"Faults":[],"Extra":1}}"#,
+    ));
+    let err = run(lamp_at(&cloud).diagnose()).unwrap_err();
+    let Error::BadAnswer { problem, raw } = &err else {
+        panic!("{err:?}")
+    };
+    assert!(problem.contains("`Healthy`: 2 is not a bool"), "{problem}");
+    assert!(
+        problem.contains("field `DriverTemperature` is missing"),
+        "{problem}"
+    );
+    assert!(problem.contains("unknown field `Extra`"), "{problem}");
+    assert!(raw.contains("Extra"));
+}
+
+#[test]
+fn platform_errors_pass_through_with_code_and_request_id() {
+    let cloud = StandIn::answering(Err(Error::Platform(PlatformError {
+        code: "iot.messagebroker.OFFLINE".into(),
+        message: "device offline".into(),
+        request_id: Some("R-77".into()),
+        http_status: Some(200),
+    })));
+    let err = run(lamp_at(&cloud).diagnose()).unwrap_err();
+    assert_eq!(err.code(), Some("iot.messagebroker.OFFLINE"));
+    assert_eq!(err.request_id(), Some("R-77"));
+}
+
+#[test]
+fn a_fleet_sends_one_checked_call_for_many_devices() {
+    let cloud = StandIn::default();
+    let fleet = lamp::Fleet::named(&cloud);
+    let names: Vec<String> = (1..=3).map(|i| format!("lamp-{i:03}")).collect();
+    let report = run(fleet.blink(
+        &names,
+        &lamp::BlinkInput {
+            times: 2,
+            interval: 0.5,
+        },
+    ))
+    .unwrap();
+    assert_eq!(report.devices.len(), 3);
+    assert!(report.all_accepted());
+    let bad = run(fleet.set_properties(&names, &lamp::PropertySet::default().brightness(120)));
+    assert!(matches!(bad, Err(Error::InvalidArgs(_))));
+    run(fleet.set_properties(
+        &names,
+        &lamp::PropertySet::default().color_temperature(4000),
+    ))
+    .unwrap();
+    assert_eq!(
+        cloud.calls(),
+        vec![
+            Call::InvokeMany {
+                product_key: "a1StreetLmp".into(),
+                device_names: names.clone(),
+                identifier: "Blink".into(),
+                args: r#"{"Times":2,"Interval":0.5}"#.into(),
+            },
+            Call::SetMany {
+                product_key: "a1StreetLmp".into(),
+                device_names: names,
+                items: r#"{"ColorTemperature":4000}"#.into(),
+            },
+        ]
+    );
+}
+
+#[test]
+fn module_services_and_properties_use_module_identifiers() {
+    let cloud = StandIn::answering(sync_answer(r#"{"id":"1","code":200,"data":{"Started":1}}"#));
+    let pump = pump_module::Device::named(&cloud, "pump-7");
+    let reply = run(pump.pump_start(&pump_module::PumpStartInput { speed: 1500 })).unwrap();
+    assert!(reply.output.started);
+    run(pump.pump_stop()).unwrap();
+    run(pump.set_properties(&pump_module::PropertySet::default().pump_speed(20))).unwrap();
+    let device = Device::named("a1Torture1", "pump-7");
+    assert_eq!(
+        cloud.calls(),
+        vec![
+            Call::Invoke {
+                device: device.clone(),
+                identifier: "pump:Start".into(),
+                args: r#"{"Speed":1500}"#.into(),
+            },
+            Call::Invoke {
+                device: device.clone(),
+                identifier: "pump:Stop".into(),
+                args: "{}".into(),
+            },
+            Call::Set {
+                device,
+                items: r#"{"pump:Speed":20}"#.into(),
+            },
+        ]
+    );
+}
+
+#[test]
+fn torture_names_still_carry_the_tsl_identifiers() {
+    let input = torture::TypeInput {
+        r#type: 3,
+        r#async: true,
+        option: torture::OptionType {
+            r#type: 9,
+            self_: "me".into(),
+            option: false,
+            when: Date::from_millis(5),
+            ratio: 0.5,
+            mode: torture::OptionMode::V1,
+        },
+    };
+    assert_eq!(
+        to_args(&input).unwrap(),
+        r#"{"type":3,"async":1,"Option":{"type":9,"self":"me","Option":0,"when":"5","ratio":0.5,"mode":1}}"#
+    );
+    // `tempC`, `TempC` and `temp_c` are three fields; the wire keys stay apart.
+    let set = torture::PropertySet::default()
+        .temp_c(1_500)
+        .temp_c_2(20.5)
+        .default_2(1)
+        .clone_2("c".into());
+    assert_eq!(
+        to_args(&set).unwrap(),
+        r#"{"tempC":20.5,"temp_c":1500,"default":1,"clone":"c"}"#
+    );
+    // `temp_c` counts from 1E3 in steps of 10.
+    let err = to_args(&torture::PropertySet::default().temp_c(1_005)).unwrap_err();
+    assert!(err.to_string().contains("multiple of the step 10"), "{err}");
+    // Enum members named from labels: "minus one", "负二", "Self", "3 speed".
+    assert_eq!(torture::ResultType::MinusOne.key(), -1);
+    assert_eq!(torture::ResultType::VMinus2.key(), -2);
+    assert_eq!(torture::ResultType::SelfValue.label(), "Self");
+    assert_eq!(
+        torture::ResultType::from_key(3),
+        Some(torture::ResultType::V3Speed)
+    );
+    assert_eq!(torture::ResultType::ALL.len(), 6);
+    let err = from_json::<torture::ResultType>(&json!(7)).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("7 is not one of the enum's values"),
+        "{err}"
+    );
+}
+
+/// A lamp that blinks, diagnoses and keeps its properties.
+#[derive(Default)]
+struct Lamp {
+    set: Mutex<Vec<lamp::PropertySet>>,
+}
+
+impl lamp::Handler for Lamp {
+    async fn blink(&self, input: lamp::BlinkInput) -> Result<lamp::BlinkOutput, DeviceError> {
+        if input.times == 13 {
+            return Err(DeviceError::new(100_013, "unlucky"));
+        }
+        Ok(lamp::BlinkOutput {
+            blinked: input.times,
+        })
+    }
+
+    async fn diagnose(&self) -> Result<lamp::DiagnoseOutput, DeviceError> {
+        Ok(lamp::DiagnoseOutput {
+            healthy: true,
+            driver_temperature: f64::NAN,
+            faults: vec![],
+        })
+    }
+
+    async fn upload_schedule(&self, _: lamp::UploadScheduleInput) -> Result<(), DeviceError> {
+        Ok(())
+    }
+
+    async fn set_properties(&self, properties: lamp::PropertySet) -> Result<(), DeviceError> {
+        self.set.lock().unwrap().push(properties);
+        Ok(())
+    }
+}
+
+#[test]
+fn the_dispatcher_turns_alink_requests_into_typed_calls_and_back() {
+    let device = Lamp::default();
+    let reply = run(lamp::dispatch(
+        &device,
+        &Request::service("42", "Blink", json!({"Times": 3, "Interval": 0.5})),
+    ));
+    assert_eq!((reply.id.as_str(), reply.code), ("42", 200));
+    assert_eq!(reply.data, json!({"Blinked": 3}));
+
+    // The device's own error code goes back as is.
+    let reply = run(lamp::dispatch(
+        &device,
+        &Request::service("43", "Blink", json!({"Times": 13, "Interval": 0.5})),
+    ));
+    assert_eq!(
+        (reply.code, reply.message.as_deref()),
+        (100_013, Some("unlucky"))
+    );
+
+    // Arguments outside the model: 460 with every problem, and the handler is not called.
+    let reply = run(lamp::dispatch(
+        &device,
+        &Request::service("44", "Blink", json!({"Times": 99, "Interval": "x"})),
+    ));
+    assert_eq!(reply.code, alink::codes::BAD_PARAMETERS);
+    let message = reply.message.unwrap_or_default();
+    assert!(
+        message.contains("`Interval`: expected a number"),
+        "{message}"
+    );
+
+    // An output the model cannot carry (NaN) is the device's fault: 500.
+    let reply = run(lamp::dispatch(
+        &device,
+        &Request::service("45", "Diagnose", json!({})),
+    ));
+    assert_eq!(reply.code, alink::codes::INTERNAL_ERROR);
+
+    // Unknown services are refused.
+    let reply = run(lamp::dispatch(
+        &device,
+        &Request::service("46", "Explode", json!({})),
+    ));
+    assert_eq!(reply.code, alink::codes::BAD_PARAMETERS);
+
+    // Property set, through the Responder wrapper an emulator holds.
+    let responder = lamp::Responder(device);
+    let request = Request::from_json(
+        r#"{"id":"47","version":"1.0","params":{"Brightness":60,"WorkMode":2},"method":"thing.service.property.set"}"#,
+    )
+    .unwrap();
+    let reply = run(responder.respond(&request));
+    assert_eq!(reply.code, 200, "{reply:?}");
+    assert_eq!(
+        responder.0.set.lock().unwrap().as_slice(),
+        &[lamp::PropertySet::default()
+            .brightness(60)
+            .work_mode(lamp::WorkMode::LightSensor)]
+    );
+}
