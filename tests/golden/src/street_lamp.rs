@@ -89,11 +89,11 @@ impl ::tsl_runtime::value::TslValue for WorkMode {
 pub struct Location {
     /// `Longitude`
     ///
-    /// Double from `\-180` to `180`, step `0\.000001`, in ° (degree).
+    /// Double from `-180` to `180`, step `0.000001`, in ° (degree).
     pub longitude: f64,
     /// `Latitude`
     ///
-    /// Double from `\-90` to `90`, step `0\.000001`, in ° (degree).
+    /// Double from `-90` to `90`, step `0.000001`, in ° (degree).
     pub latitude: f64,
     /// `Street`
     ///
@@ -252,7 +252,7 @@ pub struct BlinkInput {
     pub times: i32,
     /// `Interval`
     ///
-    /// Float from `0\.2` to `5`, step `0\.1`, in s (second).
+    /// Float from `0.2` to `5`, step `0.1`, in s (second).
     pub interval: f32,
 }
 impl ::tsl_runtime::value::TslValue for BlinkInput {
@@ -360,7 +360,7 @@ pub struct DiagnoseOutput {
     pub healthy: bool,
     /// Driver temperature (`DriverTemperature`)
     ///
-    /// Double from `\-40` to `150`, step `0\.1`, in °C (degree Celsius).
+    /// Double from `-40` to `150`, step `0.1`, in °C (degree Celsius).
     pub driver_temperature: f64,
     /// `Faults`
     ///
@@ -525,11 +525,11 @@ pub struct PostEvent {
     pub color_temperature: i32,
     /// Supply voltage (`Voltage`)
     ///
-    /// Float from `0` to `400`, step `0\.1`, in V (volt).
+    /// Float from `0` to `400`, step `0.1`, in V (volt).
     pub voltage: f32,
     /// Energy used (`PowerConsumption`)
     ///
-    /// Double from `0` to `1000000`, step `0\.001`, in kW·h (kilowatt hour).
+    /// Double from `0` to `1000000`, step `0.001`, in kW·h (kilowatt hour).
     pub power_consumption: f64,
     /// Work mode (`WorkMode`)
     ///
@@ -876,7 +876,7 @@ impl ::tsl_runtime::value::TslValue for LampFailureEvent {
 pub struct DuskDetectedEvent {
     /// Ambient light (`Lux`)
     ///
-    /// Float from `0` to `100000`, step `0\.1`, in Lux (lux).
+    /// Float from `0` to `100000`, step `0.1`, in Lux (lux).
     pub lux: f32,
 }
 impl ::tsl_runtime::value::TslValue for DuskDetectedEvent {

@@ -91,11 +91,11 @@ impl ::tsl_runtime::value::TslValue for WorkMode {
 pub struct Location {
     /// `Longitude`
     ///
-    /// Double from `\-180` to `180`, step `0\.000001`, in ° (degree).
+    /// Double from `-180` to `180`, step `0.000001`, in ° (degree).
     pub longitude: f64,
     /// `Latitude`
     ///
-    /// Double from `\-90` to `90`, step `0\.000001`, in ° (degree).
+    /// Double from `-90` to `90`, step `0.000001`, in ° (degree).
     pub latitude: f64,
     /// `Street`
     ///
@@ -311,7 +311,7 @@ pub struct BlinkInput {
     pub times: i32,
     /// `Interval`
     ///
-    /// Float from `0\.2` to `5`, step `0\.1`, in s (second).
+    /// Float from `0.2` to `5`, step `0.1`, in s (second).
     pub interval: f32,
 }
 impl ::tsl_runtime::value::TslValue for BlinkInput {
@@ -419,7 +419,7 @@ pub struct DiagnoseOutput {
     pub healthy: bool,
     /// Driver temperature (`DriverTemperature`)
     ///
-    /// Double from `\-40` to `150`, step `0\.1`, in °C (degree Celsius).
+    /// Double from `-40` to `150`, step `0.1`, in °C (degree Celsius).
     pub driver_temperature: f64,
     /// `Faults`
     ///
@@ -570,7 +570,7 @@ impl ::tsl_runtime::value::TslValue for UploadScheduleInput {
 pub struct BatteryCalibrateInput {
     /// Full capacity (`FullCapacity`)
     ///
-    /// Double from `1` to `500`, step `0\.1`, in Ah (ampere hour).
+    /// Double from `1` to `500`, step `0.1`, in Ah (ampere hour).
     pub full_capacity: f64,
 }
 impl ::tsl_runtime::value::TslValue for BatteryCalibrateInput {
@@ -657,7 +657,7 @@ impl ::tsl_runtime::value::TslValue for BatteryCalibrateOutput {
 pub struct SensorCalibrateInput {
     /// Reference lux (`Reference`)
     ///
-    /// Double from `1` to `100000`, step `0\.1`, in Lux.
+    /// Double from `1` to `100000`, step `0.1`, in Lux.
     pub reference: f64,
 }
 impl ::tsl_runtime::value::TslValue for SensorCalibrateInput {
@@ -700,7 +700,7 @@ impl ::tsl_runtime::value::TslValue for SensorCalibrateInput {
 pub struct SensorCalibrateOutput {
     /// `Offset`
     ///
-    /// Double from `\-1000` to `1000`, step `0\.01`.
+    /// Double from `-1000` to `1000`, step `0.01`.
     pub offset: f64,
 }
 impl ::tsl_runtime::value::TslValue for SensorCalibrateOutput {
@@ -755,11 +755,11 @@ pub struct PostEvent {
     pub color_temperature: i32,
     /// Supply voltage (`Voltage`)
     ///
-    /// Float from `0` to `400`, step `0\.1`, in V (volt).
+    /// Float from `0` to `400`, step `0.1`, in V (volt).
     pub voltage: f32,
     /// Energy used (`PowerConsumption`)
     ///
-    /// Double from `0` to `1000000`, step `0\.001`, in kW·h (kilowatt hour).
+    /// Double from `0` to `1000000`, step `0.001`, in kW·h (kilowatt hour).
     pub power_consumption: f64,
     /// Work mode (`WorkMode`)
     ///
@@ -1106,7 +1106,7 @@ impl ::tsl_runtime::value::TslValue for LampFailureEvent {
 pub struct DuskDetectedEvent {
     /// Ambient light (`Lux`)
     ///
-    /// Float from `0` to `100000`, step `0\.1`, in Lux (lux).
+    /// Float from `0` to `100000`, step `0.1`, in Lux (lux).
     pub lux: f32,
 }
 impl ::tsl_runtime::value::TslValue for DuskDetectedEvent {

@@ -93,7 +93,7 @@ pub struct OptionType {
     pub when: ::tsl_runtime::value::Date,
     /// Ratio (`ratio`)
     ///
-    /// Float from `0` to `1`, step `0\.01`.
+    /// Float from `0` to `1`, step `0.01`.
     pub ratio: f32,
     /// Mode (`mode`)
     ///
@@ -748,11 +748,11 @@ impl ::tsl_runtime::value::TslValue for T1upInput {
 pub struct PostEvent {
     /// 类型 (keyword) (`type`)
     ///
-    /// Int from `\-10` to `10`, step `2`.
+    /// Int from `-10` to `10`, step `2`.
     pub r#type: i32,
     /// Temp C (`tempC`)
     ///
-    /// Float from `\-40` to `85\.5`, step `0\.5`, in °C (摄氏度).
+    /// Float from `-40` to `85.5`, step `0.5`, in °C (摄氏度).
     pub temp_c_3: f32,
     /// Temp C again (`TempC`)
     ///
@@ -788,7 +788,7 @@ pub struct PostEvent {
     pub self_: ::tsl_runtime::value::Date,
     /// Crate (`crate`)
     ///
-    /// Double of at most `100\.25`, step `0\.25`, in m/s.
+    /// Double of at most `100.25`, step `0.25`, in m/s.
     pub crate_: f64,
     /// Ints (`ints`)
     ///
@@ -1126,11 +1126,11 @@ impl ::tsl_runtime::value::TslValue for FutureEvent {
 pub struct PropertySet {
     /// 类型 (keyword) (`type`)
     ///
-    /// Int from `\-10` to `10`, step `2`.
+    /// Int from `-10` to `10`, step `2`.
     pub r#type: ::core::option::Option<i32>,
     /// Temp C (`tempC`)
     ///
-    /// Float from `\-40` to `85\.5`, step `0\.5`, in °C (摄氏度).
+    /// Float from `-40` to `85.5`, step `0.5`, in °C (摄氏度).
     pub temp_c_2: ::core::option::Option<f32>,
     /// temp c (`temp_c`)
     ///
@@ -1165,7 +1165,7 @@ pub struct PropertySet {
     pub self_: ::core::option::Option<::tsl_runtime::value::Date>,
     /// Crate (`crate`)
     ///
-    /// Double of at most `100\.25`, step `0\.25`, in m/s.
+    /// Double of at most `100.25`, step `0.25`, in m/s.
     pub crate_: ::core::option::Option<f64>,
     /// Ints (`ints`)
     ///

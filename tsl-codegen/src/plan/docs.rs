@@ -92,8 +92,10 @@ fn number_line(kind: &str, spec: &NumberSpec) -> String {
 }
 
 /// A bound as the model wrote it, in code format so `1E3` or `-4.9E-324` read as numbers.
+/// The text parsed as a number, so it holds no backtick or line break, and nothing in a
+/// code span needs escaping.
 fn show(bound: &Bound) -> String {
-    format!("`{}`", doc_text(bound.text()))
+    format!("`{}`", bound.text().trim())
 }
 
 #[cfg(test)]

@@ -612,3 +612,93 @@ fn summary(model: &Model) -> Vec<String> {
     }
     lines
 }
+
+#[cfg(test)]
+mod tests {
+    use tsl_runtime::model::Model;
+
+    use super::*;
+    use crate::names::CollisionPolicy;
+
+    const MODEL: &str = r#"{"schema":"https://iotx-tsl.oss-ap-southeast-1.aliyuncs.com/schema.json",
+      "profile":{"productKey":"a1Test"},
+      "properties":[
+        {"identifier":"tempC","name":"t","accessMode":"rw","required":false,"dataType":{"type":"int","specs":{}}},
+        {"identifier":"temp_c","name":"t","accessMode":"rw","required":false,"dataType":{"type":"int","specs":{}}},
+        {"identifier":"mode","name":"Mode","accessMode":"r","required":false,
+         "dataType":{"type":"enum","specs":{"0":"off","1":"on"}}}],
+      "events":[],
+      "services":[
+        {"identifier":"Run","name":"Run","required":false,"callType":"sync","method":"thing.service.Run",
+         "inputData":[{"identifier":"mode","name":"Mode","dataType":{"type":"enum","specs":{"0":"off","1":"on"}}}],
+         "outputData":[{"identifier":"mode","name":"Mode","dataType":{"type":"enum","specs":{"0":"off","1":"ON"}}}]},
+        {"identifier":"clone","name":"c","required":false,"callType":"async","method":"thing.service.clone",
+         "inputData":[],"outputData":[]}]}"#;
+
+    fn model() -> Model {
+        Model::parse(MODEL, "test.json").unwrap().model
+    }
+
+    fn type_names(plan: &Plan) -> Vec<&str> {
+        plan.types
+            .iter()
+            .map(|t| match t {
+                TypeDef::Struct(s) => s.name.as_str(),
+                TypeDef::Enum(e) => e.name.as_str(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_type_met_twice_is_planned_once() {
+        let plan = plan(&model(), &Settings::new()).unwrap();
+        // The property `mode` and the input `mode` share the enum `Mode`; the output
+        // `mode` has another label, so it is another type, named after its service.
+        // Types a struct holds come before it.
+        assert_eq!(
+            type_names(&plan),
+            vec!["Mode", "RunInput", "RunMode", "RunOutput"]
+        );
+        let input = plan
+            .types
+            .iter()
+            .find_map(|t| match t {
+                TypeDef::Struct(s) if s.name == "RunInput" => Some(s),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(input.fields[0].ty, TypeRef::Enum("Mode".into()));
+    }
+
+    #[test]
+    fn collisions_are_resolved_the_same_way_every_time() {
+        let plan = plan(&model(), &Settings::new()).unwrap();
+        let set = plan.property_set.as_ref().unwrap();
+        let fields: Vec<(&str, &str)> = set
+            .fields
+            .iter()
+            .map(|f| (f.wire.as_str(), f.name.as_str()))
+            .collect();
+        assert_eq!(fields, vec![("tempC", "temp_c_2"), ("temp_c", "temp_c")]);
+        // A service named like a trait method does not shadow it.
+        let methods: Vec<&str> = plan.services.iter().map(|s| s.method.as_str()).collect();
+        assert_eq!(methods, vec!["run", "clone_2"]);
+    }
+
+    #[test]
+    fn collisions_can_be_errors_naming_both_identifiers() {
+        let settings = Settings::new().collisions(CollisionPolicy::Error);
+        let errors = plan(&model(), &settings).unwrap_err();
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert!(
+            text.iter()
+                .any(|t| t.contains("`temp_c` and `tempC` both become the Rust name `temp_c`")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.contains("`clone` becomes the Rust name `clone`")),
+            "{text:?}"
+        );
+    }
+}
