@@ -380,11 +380,17 @@ pub fn no_unknown_fields(
     }
 }
 
-/// The spec of a number from the bound texts the model gave (`Some("0.1")`). Generated
-/// code passes texts the generator has already read, so an unreadable one (impossible
-/// there) is taken as no bound rather than a panic.
-pub fn number_spec(min: Option<&str>, max: Option<&str>, step: Option<&str>) -> NumberSpec {
-    let bound = |text: Option<&str>| text.and_then(|t| Bound::parse(t).ok());
+/// The spec of a number from the bound texts the model gave (`"0.1"`), `""` for no bound:
+/// `number_spec("0", "100", "0.5")`. Generated code passes texts the generator has already
+/// read, so an unreadable one (impossible there) is taken as no bound rather than a panic.
+pub fn number_spec(min: &str, max: &str, step: &str) -> NumberSpec {
+    let bound = |text: &str| {
+        if text.is_empty() {
+            None
+        } else {
+            Bound::parse(text).ok()
+        }
+    };
     NumberSpec {
         min: bound(min),
         max: bound(max),
@@ -559,9 +565,10 @@ mod tests {
 
     #[test]
     fn specs_read_from_texts() {
-        let spec = number_spec(Some("-4.9E-324"), Some("10"), Some("0.5"));
+        let spec = number_spec("-4.9E-324", "10", "0.5");
         assert_eq!(spec.max.as_ref().map(|b| b.value()), Some(10.0));
         assert_eq!(spec.step.as_ref().map(|b| b.text()), Some("0.5"));
+        assert_eq!(number_spec("", "", "").max, None);
         let mut errors = Vec::new();
         check_len(3, 2, &FieldPath::field("xs"), &mut errors);
         assert_eq!(

@@ -21,11 +21,7 @@ impl ::tsl_runtime::value::TslValue for PumpStartInput {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("0"),
-                ::core::option::Option::Some("3000"),
-                ::core::option::Option::Some("10"),
-            ),
+            &::tsl_runtime::value::number_spec("0", "3000", "10"),
             i64::from(self.speed),
             &path.child("Speed"),
             errors,
@@ -92,11 +88,7 @@ impl ::tsl_runtime::value::TslValue for PumpPostEvent {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("0"),
-                ::core::option::Option::Some("3000"),
-                ::core::option::Option::Some("10"),
-            ),
+            &::tsl_runtime::value::number_spec("0", "3000", "10"),
             i64::from(self.speed),
             &path.child("Speed"),
             errors,
@@ -133,11 +125,7 @@ impl ::tsl_runtime::value::TslValue for PumpDryEvent {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("0"),
-                ::core::option::Option::Some("3600"),
-                ::core::option::Option::None,
-            ),
+            &::tsl_runtime::value::number_spec("0", "3600", ""),
             i64::from(self.seconds),
             &path.child("Seconds"),
             errors,
@@ -177,11 +165,7 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
     ) {
         if let ::core::option::Option::Some(value) = &self.pump_speed {
             ::tsl_runtime::value::check_int(
-                &::tsl_runtime::value::number_spec(
-                    ::core::option::Option::Some("0"),
-                    ::core::option::Option::Some("3000"),
-                    ::core::option::Option::Some("10"),
-                ),
+                &::tsl_runtime::value::number_spec("0", "3000", "10"),
                 i64::from(*value),
                 &path.child("pump:Speed"),
                 errors,

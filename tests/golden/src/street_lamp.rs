@@ -107,21 +107,13 @@ impl ::tsl_runtime::value::TslValue for Location {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         ::tsl_runtime::value::check_double(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("-180"),
-                ::core::option::Option::Some("180"),
-                ::core::option::Option::Some("0.000001"),
-            ),
+            &::tsl_runtime::value::number_spec("-180", "180", "0.000001"),
             self.longitude,
             &path.child("Longitude"),
             errors,
         );
         ::tsl_runtime::value::check_double(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("-90"),
-                ::core::option::Option::Some("90"),
-                ::core::option::Option::Some("0.000001"),
-            ),
+            &::tsl_runtime::value::number_spec("-90", "90", "0.000001"),
             self.latitude,
             &path.child("Latitude"),
             errors,
@@ -189,21 +181,13 @@ impl ::tsl_runtime::value::TslValue for ScheduleItem {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("0"),
-                ::core::option::Option::Some("1439"),
-                ::core::option::Option::Some("1"),
-            ),
+            &::tsl_runtime::value::number_spec("0", "1439", "1"),
             i64::from(self.at),
             &path.child("At"),
             errors,
         );
         ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("0"),
-                ::core::option::Option::Some("100"),
-                ::core::option::Option::Some("1"),
-            ),
+            &::tsl_runtime::value::number_spec("0", "100", "1"),
             i64::from(self.brightness),
             &path.child("Brightness"),
             errors,
@@ -262,21 +246,13 @@ impl ::tsl_runtime::value::TslValue for BlinkInput {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("1"),
-                ::core::option::Option::Some("20"),
-                ::core::option::Option::Some("1"),
-            ),
+            &::tsl_runtime::value::number_spec("1", "20", "1"),
             i64::from(self.times),
             &path.child("Times"),
             errors,
         );
         ::tsl_runtime::value::check_float(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("0.2"),
-                ::core::option::Option::Some("5"),
-                ::core::option::Option::Some("0.1"),
-            ),
+            &::tsl_runtime::value::number_spec("0.2", "5", "0.1"),
             self.interval,
             &path.child("Interval"),
             errors,
@@ -325,11 +301,7 @@ impl ::tsl_runtime::value::TslValue for BlinkOutput {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("0"),
-                ::core::option::Option::Some("20"),
-                ::core::option::Option::Some("1"),
-            ),
+            &::tsl_runtime::value::number_spec("0", "20", "1"),
             i64::from(self.blinked),
             &path.child("Blinked"),
             errors,
@@ -374,11 +346,7 @@ impl ::tsl_runtime::value::TslValue for DiagnoseOutput {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         ::tsl_runtime::value::check_double(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("-40"),
-                ::core::option::Option::Some("150"),
-                ::core::option::Option::Some("0.1"),
-            ),
+            &::tsl_runtime::value::number_spec("-40", "150", "0.1"),
             self.driver_temperature,
             &path.child("DriverTemperature"),
             errors,
@@ -563,41 +531,25 @@ impl ::tsl_runtime::value::TslValue for PostEvent {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("0"),
-                ::core::option::Option::Some("100"),
-                ::core::option::Option::Some("1"),
-            ),
+            &::tsl_runtime::value::number_spec("0", "100", "1"),
             i64::from(self.brightness),
             &path.child("Brightness"),
             errors,
         );
         ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("2700"),
-                ::core::option::Option::Some("6500"),
-                ::core::option::Option::Some("100"),
-            ),
+            &::tsl_runtime::value::number_spec("2700", "6500", "100"),
             i64::from(self.color_temperature),
             &path.child("ColorTemperature"),
             errors,
         );
         ::tsl_runtime::value::check_float(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("0"),
-                ::core::option::Option::Some("400"),
-                ::core::option::Option::Some("0.1"),
-            ),
+            &::tsl_runtime::value::number_spec("0", "400", "0.1"),
             self.voltage,
             &path.child("Voltage"),
             errors,
         );
         ::tsl_runtime::value::check_double(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("0"),
-                ::core::option::Option::Some("1000000"),
-                ::core::option::Option::Some("0.001"),
-            ),
+            &::tsl_runtime::value::number_spec("0", "1000000", "0.001"),
             self.power_consumption,
             &path.child("PowerConsumption"),
             errors,
@@ -644,11 +596,7 @@ impl ::tsl_runtime::value::TslValue for PostEvent {
             );
             for (i, item) in self.lux_history.iter().enumerate() {
                 ::tsl_runtime::value::check_float(
-                    &::tsl_runtime::value::number_spec(
-                        ::core::option::Option::Some("0"),
-                        ::core::option::Option::Some("100000"),
-                        ::core::option::Option::Some("0.1"),
-                    ),
+                    &::tsl_runtime::value::number_spec("0", "100000", "0.1"),
                     *item,
                     &array_path.index(i),
                     errors,
@@ -886,11 +834,7 @@ impl ::tsl_runtime::value::TslValue for DuskDetectedEvent {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         ::tsl_runtime::value::check_float(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("0"),
-                ::core::option::Option::Some("100000"),
-                ::core::option::Option::Some("0.1"),
-            ),
+            &::tsl_runtime::value::number_spec("0", "100000", "0.1"),
             self.lux,
             &path.child("Lux"),
             errors,
@@ -952,11 +896,7 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
     ) {
         if let ::core::option::Option::Some(value) = &self.brightness {
             ::tsl_runtime::value::check_int(
-                &::tsl_runtime::value::number_spec(
-                    ::core::option::Option::Some("0"),
-                    ::core::option::Option::Some("100"),
-                    ::core::option::Option::Some("1"),
-                ),
+                &::tsl_runtime::value::number_spec("0", "100", "1"),
                 i64::from(*value),
                 &path.child("Brightness"),
                 errors,
@@ -964,11 +904,7 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
         }
         if let ::core::option::Option::Some(value) = &self.color_temperature {
             ::tsl_runtime::value::check_int(
-                &::tsl_runtime::value::number_spec(
-                    ::core::option::Option::Some("2700"),
-                    ::core::option::Option::Some("6500"),
-                    ::core::option::Option::Some("100"),
-                ),
+                &::tsl_runtime::value::number_spec("2700", "6500", "100"),
                 i64::from(*value),
                 &path.child("ColorTemperature"),
                 errors,

@@ -109,21 +109,13 @@ impl ::tsl_runtime::value::TslValue for Location {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         ::tsl_runtime::value::check_double(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("-180"),
-                ::core::option::Option::Some("180"),
-                ::core::option::Option::Some("0.000001"),
-            ),
+            &::tsl_runtime::value::number_spec("-180", "180", "0.000001"),
             self.longitude,
             &path.child("Longitude"),
             errors,
         );
         ::tsl_runtime::value::check_double(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("-90"),
-                ::core::option::Option::Some("90"),
-                ::core::option::Option::Some("0.000001"),
-            ),
+            &::tsl_runtime::value::number_spec("-90", "90", "0.000001"),
             self.latitude,
             &path.child("Latitude"),
             errors,
@@ -191,21 +183,13 @@ impl ::tsl_runtime::value::TslValue for ScheduleItem {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("0"),
-                ::core::option::Option::Some("1439"),
-                ::core::option::Option::Some("1"),
-            ),
+            &::tsl_runtime::value::number_spec("0", "1439", "1"),
             i64::from(self.at),
             &path.child("At"),
             errors,
         );
         ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("0"),
-                ::core::option::Option::Some("100"),
-                ::core::option::Option::Some("1"),
-            ),
+            &::tsl_runtime::value::number_spec("0", "100", "1"),
             i64::from(self.brightness),
             &path.child("Brightness"),
             errors,
@@ -321,21 +305,13 @@ impl ::tsl_runtime::value::TslValue for BlinkInput {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("1"),
-                ::core::option::Option::Some("20"),
-                ::core::option::Option::Some("1"),
-            ),
+            &::tsl_runtime::value::number_spec("1", "20", "1"),
             i64::from(self.times),
             &path.child("Times"),
             errors,
         );
         ::tsl_runtime::value::check_float(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("0.2"),
-                ::core::option::Option::Some("5"),
-                ::core::option::Option::Some("0.1"),
-            ),
+            &::tsl_runtime::value::number_spec("0.2", "5", "0.1"),
             self.interval,
             &path.child("Interval"),
             errors,
@@ -384,11 +360,7 @@ impl ::tsl_runtime::value::TslValue for BlinkOutput {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("0"),
-                ::core::option::Option::Some("20"),
-                ::core::option::Option::Some("1"),
-            ),
+            &::tsl_runtime::value::number_spec("0", "20", "1"),
             i64::from(self.blinked),
             &path.child("Blinked"),
             errors,
@@ -433,11 +405,7 @@ impl ::tsl_runtime::value::TslValue for DiagnoseOutput {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         ::tsl_runtime::value::check_double(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("-40"),
-                ::core::option::Option::Some("150"),
-                ::core::option::Option::Some("0.1"),
-            ),
+            &::tsl_runtime::value::number_spec("-40", "150", "0.1"),
             self.driver_temperature,
             &path.child("DriverTemperature"),
             errors,
@@ -580,11 +548,7 @@ impl ::tsl_runtime::value::TslValue for BatteryCalibrateInput {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         ::tsl_runtime::value::check_double(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("1"),
-                ::core::option::Option::Some("500"),
-                ::core::option::Option::Some("0.1"),
-            ),
+            &::tsl_runtime::value::number_spec("1", "500", "0.1"),
             self.full_capacity,
             &path.child("FullCapacity"),
             errors,
@@ -626,11 +590,7 @@ impl ::tsl_runtime::value::TslValue for BatteryCalibrateOutput {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("0"),
-                ::core::option::Option::Some("100"),
-                ::core::option::Option::Some("1"),
-            ),
+            &::tsl_runtime::value::number_spec("0", "100", "1"),
             i64::from(self.charge),
             &path.child("Charge"),
             errors,
@@ -667,11 +627,7 @@ impl ::tsl_runtime::value::TslValue for SensorCalibrateInput {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         ::tsl_runtime::value::check_double(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("1"),
-                ::core::option::Option::Some("100000"),
-                ::core::option::Option::Some("0.1"),
-            ),
+            &::tsl_runtime::value::number_spec("1", "100000", "0.1"),
             self.reference,
             &path.child("Reference"),
             errors,
@@ -710,11 +666,7 @@ impl ::tsl_runtime::value::TslValue for SensorCalibrateOutput {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         ::tsl_runtime::value::check_double(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("-1000"),
-                ::core::option::Option::Some("1000"),
-                ::core::option::Option::Some("0.01"),
-            ),
+            &::tsl_runtime::value::number_spec("-1000", "1000", "0.01"),
             self.offset,
             &path.child("Offset"),
             errors,
@@ -793,41 +745,25 @@ impl ::tsl_runtime::value::TslValue for PostEvent {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("0"),
-                ::core::option::Option::Some("100"),
-                ::core::option::Option::Some("1"),
-            ),
+            &::tsl_runtime::value::number_spec("0", "100", "1"),
             i64::from(self.brightness),
             &path.child("Brightness"),
             errors,
         );
         ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("2700"),
-                ::core::option::Option::Some("6500"),
-                ::core::option::Option::Some("100"),
-            ),
+            &::tsl_runtime::value::number_spec("2700", "6500", "100"),
             i64::from(self.color_temperature),
             &path.child("ColorTemperature"),
             errors,
         );
         ::tsl_runtime::value::check_float(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("0"),
-                ::core::option::Option::Some("400"),
-                ::core::option::Option::Some("0.1"),
-            ),
+            &::tsl_runtime::value::number_spec("0", "400", "0.1"),
             self.voltage,
             &path.child("Voltage"),
             errors,
         );
         ::tsl_runtime::value::check_double(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("0"),
-                ::core::option::Option::Some("1000000"),
-                ::core::option::Option::Some("0.001"),
-            ),
+            &::tsl_runtime::value::number_spec("0", "1000000", "0.001"),
             self.power_consumption,
             &path.child("PowerConsumption"),
             errors,
@@ -874,11 +810,7 @@ impl ::tsl_runtime::value::TslValue for PostEvent {
             );
             for (i, item) in self.lux_history.iter().enumerate() {
                 ::tsl_runtime::value::check_float(
-                    &::tsl_runtime::value::number_spec(
-                        ::core::option::Option::Some("0"),
-                        ::core::option::Option::Some("100000"),
-                        ::core::option::Option::Some("0.1"),
-                    ),
+                    &::tsl_runtime::value::number_spec("0", "100000", "0.1"),
                     *item,
                     &array_path.index(i),
                     errors,
@@ -1116,11 +1048,7 @@ impl ::tsl_runtime::value::TslValue for DuskDetectedEvent {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         ::tsl_runtime::value::check_float(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("0"),
-                ::core::option::Option::Some("100000"),
-                ::core::option::Option::Some("0.1"),
-            ),
+            &::tsl_runtime::value::number_spec("0", "100000", "0.1"),
             self.lux,
             &path.child("Lux"),
             errors,
@@ -1161,21 +1089,13 @@ impl ::tsl_runtime::value::TslValue for BatteryPostEvent {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("0"),
-                ::core::option::Option::Some("100"),
-                ::core::option::Option::Some("1"),
-            ),
+            &::tsl_runtime::value::number_spec("0", "100", "1"),
             i64::from(self.charge),
             &path.child("Charge"),
             errors,
         );
         ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("50"),
-                ::core::option::Option::Some("100"),
-                ::core::option::Option::Some("5"),
-            ),
+            &::tsl_runtime::value::number_spec("50", "100", "5"),
             i64::from(self.charge_limit),
             &path.child("ChargeLimit"),
             errors,
@@ -1227,11 +1147,7 @@ impl ::tsl_runtime::value::TslValue for BatteryLowBatteryEvent {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("0"),
-                ::core::option::Option::Some("100"),
-                ::core::option::Option::Some("1"),
-            ),
+            &::tsl_runtime::value::number_spec("0", "100", "1"),
             i64::from(self.charge),
             &path.child("Charge"),
             errors,
@@ -1268,11 +1184,7 @@ impl ::tsl_runtime::value::TslValue for SensorDirtyEvent {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("0"),
-                ::core::option::Option::Some("100"),
-                ::core::option::Option::Some("1"),
-            ),
+            &::tsl_runtime::value::number_spec("0", "100", "1"),
             i64::from(self.transmission),
             &path.child("Transmission"),
             errors,
@@ -1351,11 +1263,7 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
     ) {
         if let ::core::option::Option::Some(value) = &self.brightness {
             ::tsl_runtime::value::check_int(
-                &::tsl_runtime::value::number_spec(
-                    ::core::option::Option::Some("0"),
-                    ::core::option::Option::Some("100"),
-                    ::core::option::Option::Some("1"),
-                ),
+                &::tsl_runtime::value::number_spec("0", "100", "1"),
                 i64::from(*value),
                 &path.child("Brightness"),
                 errors,
@@ -1363,11 +1271,7 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
         }
         if let ::core::option::Option::Some(value) = &self.color_temperature {
             ::tsl_runtime::value::check_int(
-                &::tsl_runtime::value::number_spec(
-                    ::core::option::Option::Some("2700"),
-                    ::core::option::Option::Some("6500"),
-                    ::core::option::Option::Some("100"),
-                ),
+                &::tsl_runtime::value::number_spec("2700", "6500", "100"),
                 i64::from(*value),
                 &path.child("ColorTemperature"),
                 errors,
@@ -1388,11 +1292,7 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
         }
         if let ::core::option::Option::Some(value) = &self.battery_charge_limit {
             ::tsl_runtime::value::check_int(
-                &::tsl_runtime::value::number_spec(
-                    ::core::option::Option::Some("50"),
-                    ::core::option::Option::Some("100"),
-                    ::core::option::Option::Some("5"),
-                ),
+                &::tsl_runtime::value::number_spec("50", "100", "5"),
                 i64::from(*value),
                 &path.child("battery:ChargeLimit"),
                 errors,

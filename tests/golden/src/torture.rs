@@ -107,11 +107,7 @@ impl ::tsl_runtime::value::TslValue for OptionType {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("0"),
-                ::core::option::Option::Some("9"),
-                ::core::option::Option::Some("1"),
-            ),
+            &::tsl_runtime::value::number_spec("0", "9", "1"),
             i64::from(self.r#type),
             &path.child("type"),
             errors,
@@ -124,11 +120,7 @@ impl ::tsl_runtime::value::TslValue for OptionType {
         );
         ::tsl_runtime::value::TslValue::check(&self.when, &path.child("when"), errors);
         ::tsl_runtime::value::check_float(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("0"),
-                ::core::option::Option::Some("1"),
-                ::core::option::Option::Some("0.01"),
-            ),
+            &::tsl_runtime::value::number_spec("0", "1", "0.01"),
             self.ratio,
             &path.child("ratio"),
             errors,
@@ -283,21 +275,13 @@ impl ::tsl_runtime::value::TslValue for PointsItem {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         ::tsl_runtime::value::check_double(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("0"),
-                ::core::option::Option::Some("1"),
-                ::core::option::Option::None,
-            ),
+            &::tsl_runtime::value::number_spec("0", "1", ""),
             self.x,
             &path.child("x"),
             errors,
         );
         ::tsl_runtime::value::check_double(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("0"),
-                ::core::option::Option::Some("1"),
-                ::core::option::Option::None,
-            ),
+            &::tsl_runtime::value::number_spec("0", "1", ""),
             self.y,
             &path.child("y"),
             errors,
@@ -409,11 +393,7 @@ impl ::tsl_runtime::value::TslValue for TypeInput {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("0"),
-                ::core::option::Option::Some("3"),
-                ::core::option::Option::None,
-            ),
+            &::tsl_runtime::value::number_spec("0", "3", ""),
             i64::from(self.r#type),
             &path.child("type"),
             errors,
@@ -822,21 +802,13 @@ impl ::tsl_runtime::value::TslValue for PostEvent {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("-10"),
-                ::core::option::Option::Some("10"),
-                ::core::option::Option::Some("2"),
-            ),
+            &::tsl_runtime::value::number_spec("-10", "10", "2"),
             i64::from(self.r#type),
             &path.child("type"),
             errors,
         );
         ::tsl_runtime::value::check_float(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("-40"),
-                ::core::option::Option::Some("85.5"),
-                ::core::option::Option::Some("0.5"),
-            ),
+            &::tsl_runtime::value::number_spec("-40", "85.5", "0.5"),
             self.temp_c_3,
             &path.child("tempC"),
             errors,
@@ -847,11 +819,7 @@ impl ::tsl_runtime::value::TslValue for PostEvent {
             errors,
         );
         ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::Some("1E3"),
-                ::core::option::Option::Some("2E3"),
-                ::core::option::Option::Some("10"),
-            ),
+            &::tsl_runtime::value::number_spec("1E3", "2E3", "10"),
             i64::from(self.temp_c),
             &path.child("temp_c"),
             errors,
@@ -869,11 +837,7 @@ impl ::tsl_runtime::value::TslValue for PostEvent {
         );
         ::tsl_runtime::value::TslValue::check(&self.self_, &path.child("self"), errors);
         ::tsl_runtime::value::check_double(
-            &::tsl_runtime::value::number_spec(
-                ::core::option::Option::None,
-                ::core::option::Option::Some("100.25"),
-                ::core::option::Option::Some("0.25"),
-            ),
+            &::tsl_runtime::value::number_spec("", "100.25", "0.25"),
             self.crate_,
             &path.child("crate"),
             errors,
@@ -883,11 +847,7 @@ impl ::tsl_runtime::value::TslValue for PostEvent {
             ::tsl_runtime::value::check_len(self.ints.len(), 4u32, &array_path, errors);
             for (i, item) in self.ints.iter().enumerate() {
                 ::tsl_runtime::value::check_int(
-                    &::tsl_runtime::value::number_spec(
-                        ::core::option::Option::Some("0"),
-                        ::core::option::Option::Some("10"),
-                        ::core::option::Option::None,
-                    ),
+                    &::tsl_runtime::value::number_spec("0", "10", ""),
                     i64::from(*item),
                     &array_path.index(i),
                     errors,
@@ -920,11 +880,7 @@ impl ::tsl_runtime::value::TslValue for PostEvent {
             );
             for (i, item) in self.doubles.iter().enumerate() {
                 ::tsl_runtime::value::check_double(
-                    &::tsl_runtime::value::number_spec(
-                        ::core::option::Option::Some("-1"),
-                        ::core::option::Option::Some("1"),
-                        ::core::option::Option::Some("0.001"),
-                    ),
+                    &::tsl_runtime::value::number_spec("-1", "1", "0.001"),
                     *item,
                     &array_path.index(i),
                     errors,
@@ -1196,11 +1152,7 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
     ) {
         if let ::core::option::Option::Some(value) = &self.r#type {
             ::tsl_runtime::value::check_int(
-                &::tsl_runtime::value::number_spec(
-                    ::core::option::Option::Some("-10"),
-                    ::core::option::Option::Some("10"),
-                    ::core::option::Option::Some("2"),
-                ),
+                &::tsl_runtime::value::number_spec("-10", "10", "2"),
                 i64::from(*value),
                 &path.child("type"),
                 errors,
@@ -1208,11 +1160,7 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
         }
         if let ::core::option::Option::Some(value) = &self.temp_c_2 {
             ::tsl_runtime::value::check_float(
-                &::tsl_runtime::value::number_spec(
-                    ::core::option::Option::Some("-40"),
-                    ::core::option::Option::Some("85.5"),
-                    ::core::option::Option::Some("0.5"),
-                ),
+                &::tsl_runtime::value::number_spec("-40", "85.5", "0.5"),
                 *value,
                 &path.child("tempC"),
                 errors,
@@ -1220,11 +1168,7 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
         }
         if let ::core::option::Option::Some(value) = &self.temp_c {
             ::tsl_runtime::value::check_int(
-                &::tsl_runtime::value::number_spec(
-                    ::core::option::Option::Some("1E3"),
-                    ::core::option::Option::Some("2E3"),
-                    ::core::option::Option::Some("10"),
-                ),
+                &::tsl_runtime::value::number_spec("1E3", "2E3", "10"),
                 i64::from(*value),
                 &path.child("temp_c"),
                 errors,
@@ -1246,11 +1190,7 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
         }
         if let ::core::option::Option::Some(value) = &self.crate_ {
             ::tsl_runtime::value::check_double(
-                &::tsl_runtime::value::number_spec(
-                    ::core::option::Option::None,
-                    ::core::option::Option::Some("100.25"),
-                    ::core::option::Option::Some("0.25"),
-                ),
+                &::tsl_runtime::value::number_spec("", "100.25", "0.25"),
                 *value,
                 &path.child("crate"),
                 errors,
@@ -1262,11 +1202,7 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
                 ::tsl_runtime::value::check_len(value.len(), 4u32, &array_path, errors);
                 for (i, item) in value.iter().enumerate() {
                     ::tsl_runtime::value::check_int(
-                        &::tsl_runtime::value::number_spec(
-                            ::core::option::Option::Some("0"),
-                            ::core::option::Option::Some("10"),
-                            ::core::option::Option::None,
-                        ),
+                        &::tsl_runtime::value::number_spec("0", "10", ""),
                         i64::from(*item),
                         &array_path.index(i),
                         errors,
@@ -1298,11 +1234,7 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
                 );
                 for (i, item) in value.iter().enumerate() {
                     ::tsl_runtime::value::check_double(
-                        &::tsl_runtime::value::number_spec(
-                            ::core::option::Option::Some("-1"),
-                            ::core::option::Option::Some("1"),
-                            ::core::option::Option::Some("0.001"),
-                        ),
+                        &::tsl_runtime::value::number_spec("-1", "1", "0.001"),
                         *item,
                         &array_path.index(i),
                         errors,

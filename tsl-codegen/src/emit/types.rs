@@ -281,10 +281,8 @@ fn value_check(ty: &TypeRef, value: &Val, path: &TokenStream, cx: &Context) -> O
 
 fn number_spec(bounds: &Bounds, cx: &Context) -> TokenStream {
     let rt = &cx.rt;
-    let text = |b: &Option<String>| match b {
-        Some(t) => quote!(::core::option::Option::Some(#t)),
-        None => quote!(::core::option::Option::None),
-    };
+    // `""` stands for "no bound" (see `tsl_runtime::value::number_spec`).
+    let text = |b: &Option<String>| b.as_deref().unwrap_or("").to_string();
     let (min, max, step) = (text(&bounds.min), text(&bounds.max), text(&bounds.step));
     quote!(#rt::value::number_spec(#min, #max, #step))
 }

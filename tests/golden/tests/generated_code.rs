@@ -1,4 +1,4 @@
-//! Behaviour of generated code (the goldens in `tests/golden/`): checks before sending,
+//! Behaviour of generated code (the goldens of this crate): checks before sending,
 //! the exact wire text, typed sync replies, device errors, fleets, module services, and
 //! the device-side dispatcher. A stand-in `Cloud` records every call and answers from a
 //! script; no network.
