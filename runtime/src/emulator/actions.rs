@@ -292,16 +292,26 @@ async fn invoke_thing_service(shared: &Arc<Shared>, params: &Params) -> Result<S
         return Ok(Success::data(json!({ "MessageId": message_id })));
     }
     let timeout = shared.config.sync_timeout;
-    let answer = tokio::time::timeout(timeout, async {
-        tokio::time::sleep(target.slow).await;
-        target.responder.respond(&request).await
-    })
-    .await;
-    match answer {
-        Ok(reply) => Ok(Success::data(json!({
+    // On a task of its own: a device that panics fails this call, not the connection; one
+    // that is too slow still gets to run its service, as a real device would.
+    let responder = target.responder.clone();
+    let slow = target.slow;
+    let device = tokio::spawn(async move {
+        tokio::time::sleep(slow).await;
+        responder.respond(&request).await
+    });
+    match tokio::time::timeout(timeout, device).await {
+        Ok(Ok(reply)) => Ok(Success::data(json!({
             "Result": reply.to_json(),
             "MessageId": message_id,
         }))),
+        Ok(Err(_)) => Err(Refusal::business(
+            "iot.messagebroker.RrpcException",
+            format!(
+                "The device `{}` failed while answering.",
+                target.device_name
+            ),
+        )),
         Err(_) => Err(Refusal::business(
             "iot.messagebroker.TIMEOUT",
             format!(
