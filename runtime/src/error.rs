@@ -93,6 +93,13 @@ pub enum Error {
     /// No answer in time.
     #[error("no answer within {0:?} (the request may have been sent)")]
     Timeout(Duration),
+    /// The credentials are missing or unusable, or the request could not be signed;
+    /// nothing was sent. The message never holds a secret.
+    #[error("credentials: {0}")]
+    Credentials(#[from] crate::sign::SignError),
+    /// A client setting is unusable (no endpoint, plain http to a remote host, ...).
+    #[error("client configuration: {0}")]
+    Config(String),
 }
 
 impl Error {

@@ -9,10 +9,17 @@
 //! - [`cloud`]: what generated device and fleet handles call ([`cloud::Cloud`]), what a call
 //!   returns, and the per-device report of a batch.
 //! - [`error`]: errors of calls, keeping the platform's `Code`, message and `RequestId`.
-//! - [`sign`]: the RPC request signature (V1, HMAC-SHA1; and ACS3-HMAC-SHA256).
+//! - [`sign`]: the RPC request signature (V1, HMAC-SHA1; and ACS3-HMAC-SHA256), and where
+//!   credentials come from.
+//! - `client` (feature `client`, on by default): the signed HTTP client, its typed
+//!   operations, QPS limits and batches.
+//! - `emulator` (feature `emulator`, off by default): a local stand-in for the platform's
+//!   RPC API on 127.0.0.1, with simulated devices, for tests.
 #![deny(missing_docs)]
 
 pub mod alink;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod cloud;
 #[cfg(feature = "emulator")]
 pub mod emulator;

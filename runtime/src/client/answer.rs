@@ -1,0 +1,241 @@
+//! Reading the platform's answers: success, gateway errors (HTTP 4xx with `Code`/`Message`)
+//! and business errors (`Success: false` with `Code`/`ErrorMessage`, on HTTP 200 or 4xx/5xx)
+//! (PLATFORM.md 6).
+//!
+//! Fields are read as raw JSON first, so `MessageId` keeps the digits it was sent with
+//! (`1894186889322557440` is above 2^53 and would change through `f64`), and `Data.Result`
+//! keeps its text.
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::error::{Error, PlatformError};
+
+/// How much of a non-JSON body an error message quotes.
+const QUOTE: usize = 300;
+
+/// A successful answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// `RequestId` (empty if the answer had none).
+    pub request_id: String,
+    /// The HTTP status.
+    pub http_status: u16,
+    /// The whole body, as received.
+    pub body: String,
+}
+
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(rename = "RequestId", borrow, default)]
+    request_id: Option<&'a RawValue>,
+    #[serde(rename = "Success", borrow, default)]
+    success: Option<&'a RawValue>,
+    #[serde(rename = "Code", borrow, default)]
+    code: Option<&'a RawValue>,
+    #[serde(rename = "Message", borrow, default)]
+    message: Option<&'a RawValue>,
+    #[serde(rename = "ErrorMessage", borrow, default)]
+    error_message: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct WithData<'a> {
+    #[serde(rename = "Data", borrow, default)]
+    data: Option<&'a RawValue>,
+}
+
+/// A JSON value as text: a string's content, a number's digits as written, `None` for
+/// `null` and absent; objects and arrays as their JSON.
+pub(crate) fn text(raw: Option<&RawValue>) -> Option<String> {
+    let raw = raw?.get().trim();
+    if raw == "null" {
+        return None;
+    }
+    if raw.starts_with('"') {
+        return serde_json::from_str::<String>(raw).ok();
+    }
+    Some(raw.to_string())
+}
+
+/// Reads an answer of HTTP status `status` with body `body`.
+pub(crate) fn read(status: u16, body: String) -> Result<Answer, Error> {
+    let envelope: Envelope<'_> = match serde_json::from_str(&body) {
+        Ok(envelope) => envelope,
+        Err(e) if status >= 500 => {
+            // A proxy's error page: no platform code, but the status says what happened.
+            return Err(Error::Platform(PlatformError {
+                code: format!("HTTP{status}"),
+                message: format!(
+                    "HTTP {status} with a body that is not JSON ({e}): {}",
+                    quote(&body)
+                ),
+                request_id: None,
+                http_status: Some(status),
+            }));
+        }
+        Err(e) => {
+            return Err(Error::BadAnswer {
+                problem: format!("HTTP {status}: the body is not a JSON object ({e})"),
+                raw: body,
+            })
+        }
+    };
+    let request_id = text(envelope.request_id);
+    let code = text(envelope.code).filter(|code| !code.is_empty());
+    let success = envelope.success.map(|raw| raw.get().trim());
+    let failed = match success {
+        Some("false") => true,
+        Some("true") => false,
+        Some(other) if status < 400 => {
+            return Err(Error::BadAnswer {
+                problem: format!("`Success` is {other}, not true or false"),
+                raw: body,
+            })
+        }
+        // Gateway errors carry no `Success`; a code on a success status is an error too.
+        _ => status >= 400 || code.is_some() && success.is_none(),
+    };
+    if failed {
+        let message = text(envelope.error_message)
+            .or_else(|| text(envelope.message))
+            .unwrap_or_default();
+        return Err(Error::Platform(PlatformError {
+            code: code.unwrap_or_else(|| format!("HTTP{status}")),
+            message,
+            request_id,
+            http_status: Some(status),
+        }));
+    }
+    Ok(Answer {
+        request_id: request_id.unwrap_or_default(),
+        http_status: status,
+        body,
+    })
+}
+
+impl Answer {
+    /// `Data` as raw JSON, if present and not `null`.
+    pub(crate) fn data(&self) -> Result<Option<&RawValue>, Error> {
+        let with: WithData<'_> = serde_json::from_str(&self.body).map_err(|e| self.bad(e))?;
+        Ok(with.data.filter(|raw| raw.get().trim() != "null"))
+    }
+
+    /// A field of `Data`, as text ([`text`]).
+    pub(crate) fn data_field(&self, name: &str) -> Result<Option<String>, Error> {
+        let Some(data) = self.data()? else {
+            return Ok(None);
+        };
+        let fields: std::collections::HashMap<&str, &RawValue> =
+            serde_json::from_str(data.get()).map_err(|e| self.bad(e))?;
+        Ok(text(fields.get(name).copied()))
+    }
+
+    fn bad(&self, e: serde_json::Error) -> Error {
+        Error::BadAnswer {
+            problem: format!("`Data` is not a JSON object ({e})"),
+            raw: self.body.clone(),
+        }
+    }
+}
+
+fn quote(body: &str) -> String {
+    match body.char_indices().nth(QUOTE) {
+        Some((end, _)) => format!("{}...", &body[..end]),
+        None => body.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn platform(result: Result<Answer, Error>) -> PlatformError {
+        match result {
+            Err(Error::Platform(e)) => e,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn client_reads_success_and_message_id_as_written() {
+        let body = r#"{"RequestId":"R-1","Success":true,"Data":{"MessageId":1894186889322557440,"Result":"{\"code\":200,\"data\":{},\"id\":\"1\"}"}}"#;
+        let answer = read(200, body.to_string()).unwrap();
+        assert_eq!(answer.request_id, "R-1");
+        assert_eq!(
+            answer.data_field("MessageId").unwrap().as_deref(),
+            Some("1894186889322557440")
+        );
+        assert_eq!(
+            answer.data_field("Result").unwrap().as_deref(),
+            Some(r#"{"code":200,"data":{},"id":"1"}"#)
+        );
+        let string_id = r#"{"RequestId":"R","Success":true,"Data":{"MessageId":"abc"}}"#;
+        let answer = read(200, string_id.to_string()).unwrap();
+        assert_eq!(
+            answer.data_field("MessageId").unwrap().as_deref(),
+            Some("abc")
+        );
+        assert_eq!(answer.data_field("Result").unwrap(), None);
+        let no_data = read(200, r#"{"RequestId":"R","Success":true}"#.to_string()).unwrap();
+        assert_eq!(no_data.data_field("MessageId").unwrap(), None);
+        // QueryThingModel's sample success carries `"Code": ""`.
+        read(
+            200,
+            r#"{"RequestId":"R","Success":true,"Code":""}"#.to_string(),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn client_business_and_gateway_errors_are_platform_errors() {
+        let business = r#"{"RequestId":"R-2","Success":false,"Code":"iot.device.NotExistedDevice","ErrorMessage":"The device does not exist."}"#;
+        for status in [200, 400, 503] {
+            let e = platform(read(status, business.to_string()));
+            assert_eq!(e.code, "iot.device.NotExistedDevice");
+            assert_eq!(e.message, "The device does not exist.");
+            assert_eq!(e.request_id.as_deref(), Some("R-2"));
+            assert_eq!(e.http_status, Some(status));
+        }
+        let gateway = r#"{"RequestId":"R-3","Message":"Request was denied due to user flow control.","Recommend":"https://api.aliyun.com/troubleshoot?q=Throttling.User","HostId":"iot.cn-shanghai.aliyuncs.com","Code":"Throttling.User"}"#;
+        let e = platform(read(400, gateway.to_string()));
+        assert_eq!(e.code, "Throttling.User");
+        assert_eq!(e.message, "Request was denied due to user flow control.");
+        assert_eq!(e.request_id.as_deref(), Some("R-3"));
+        let e = platform(read(404, "{}".to_string()));
+        assert_eq!(e.code, "HTTP404");
+        let e = platform(read(
+            200,
+            r#"{"Code":"Forbidden","Message":"no"}"#.to_string(),
+        ));
+        assert_eq!(e.code, "Forbidden");
+    }
+
+    #[test]
+    fn client_malformed_answers_keep_the_text() {
+        for body in ["not json", r#"{"RequestId":"R","Success":tru"#, "[1,2]", ""] {
+            match read(200, body.to_string()) {
+                Err(Error::BadAnswer { raw, .. }) => assert_eq!(raw, body),
+                other => panic!("{body}: {other:?}"),
+            }
+        }
+        match read(200, r#"{"Success":"yes"}"#.to_string()) {
+            Err(Error::BadAnswer { problem, .. }) => {
+                assert!(problem.contains("Success"), "{problem}")
+            }
+            other => panic!("{other:?}"),
+        }
+        let answer = read(
+            200,
+            r#"{"RequestId":"R","Success":true,"Data":[1]}"#.to_string(),
+        )
+        .unwrap();
+        assert!(matches!(
+            answer.data_field("MessageId"),
+            Err(Error::BadAnswer { .. })
+        ));
+        let e = platform(read(502, "<html>Bad Gateway</html>".to_string()));
+        assert_eq!(e.code, "HTTP502");
+        assert!(e.message.contains("Bad Gateway"));
+    }
+}

@@ -1,0 +1,358 @@
+//! [`ClientBuilder`]: credentials, where to send, how to sign, limits, timeouts, retries.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::limiter::{Limiter, DEFAULT_QPS};
+use super::retry::RetryPolicy;
+use super::{Client, Inner};
+use crate::error::Error;
+use crate::sign::{CredentialSource, Credentials, NonceSequence};
+
+/// How long the platform waits for a device to answer a sync service (ITS).
+pub const PLATFORM_SYNC_WAIT: Duration = Duration::from_secs(8);
+
+/// Which signature requests carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SignatureVersion {
+    /// RPC signature V1, `HMAC-SHA1`, every parameter in the query (the default).
+    #[default]
+    V1,
+    /// `ACS3-HMAC-SHA256` in an `Authorization` header, what the newer official SDKs send.
+    Acs3,
+}
+
+/// Builds a [`Client`]. Every setting has a default but the place to send to: a
+/// [`region`](ClientBuilder::region) or an [`endpoint`](ClientBuilder::endpoint).
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ClientBuilder {
+    credentials: Option<Credentials>,
+    security_token: Option<String>,
+    region: Option<String>,
+    endpoint: Option<String>,
+    allow_http: bool,
+    iot_instance_id: Option<String>,
+    signature: SignatureVersion,
+    qps: Vec<(String, u32)>,
+    rate_window: Duration,
+    timeout: Duration,
+    invoke_timeout: Duration,
+    connect_timeout: Duration,
+    retry: RetryPolicy,
+    max_in_flight: usize,
+    batch_size: usize,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+}
+
+impl ClientBuilder {
+    /// The defaults: credentials from the default chain, signature V1, the documented QPS
+    /// of each action in a one-second window, 10 s per call (12 s for `InvokeThingService`:
+    /// the platform's 8 s for a sync service plus a margin), 5 s to connect,
+    /// [`RetryPolicy::default`], 16 calls of a batch in flight, 100 devices a call.
+    pub fn new() -> ClientBuilder {
+        ClientBuilder {
+            credentials: None,
+            security_token: None,
+            region: None,
+            endpoint: None,
+            allow_http: false,
+            iot_instance_id: None,
+            signature: SignatureVersion::V1,
+            qps: Vec::new(),
+            rate_window: Duration::from_secs(1),
+            timeout: Duration::from_secs(10),
+            invoke_timeout: PLATFORM_SYNC_WAIT + Duration::from_secs(4),
+            connect_timeout: Duration::from_secs(5),
+            retry: RetryPolicy::default(),
+            max_in_flight: 16,
+            batch_size: super::batch::MAX_NAMES,
+        }
+    }
+
+    /// Signs with these credentials. Without, [`Credentials::default_chain`] is read when
+    /// the client is built: the environment, then the aliyun CLI's profile file.
+    pub fn credentials(mut self, credentials: Credentials) -> ClientBuilder {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Sends this STS token as `SecurityToken` (V1) or `x-acs-security-token` (ACS3),
+    /// whatever the credentials' own.
+    pub fn security_token(mut self, token: impl Into<String>) -> ClientBuilder {
+        self.security_token = Some(token.into());
+        self
+    }
+
+    /// The region: requests go to `https://iot.{region}.aliyuncs.com/` (unless an endpoint
+    /// is set) and carry `RegionId`.
+    pub fn region(mut self, region: impl Into<String>) -> ClientBuilder {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// Another endpoint: a compatible platform, a private deployment, a test server. Plain
+    /// `http` is refused except on a loopback address (see
+    /// [`allow_http`](ClientBuilder::allow_http)).
+    pub fn endpoint(mut self, endpoint: impl Into<String>) -> ClientBuilder {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// Allows a plain `http` endpoint on any host. The signature and an STS token then
+    /// cross the network in clear text.
+    pub fn allow_http(mut self, allow: bool) -> ClientBuilder {
+        self.allow_http = allow;
+        self
+    }
+
+    /// Sends `IotInstanceId` with every call: required for instances that have an ID
+    /// ("Otherwise, the call fails"), wrong for those that do not.
+    pub fn iot_instance_id(mut self, id: impl Into<String>) -> ClientBuilder {
+        self.iot_instance_id = Some(id.into());
+        self
+    }
+
+    /// Which signature to send (V1 by default).
+    pub fn signature(mut self, version: SignatureVersion) -> ClientBuilder {
+        self.signature = version;
+        self
+    }
+
+    /// At most `calls` calls of `action` per window, instead of its documented QPS (for an
+    /// action without one: a limit where there was none). Quotas are per account, so two
+    /// programs sharing an account should split them.
+    pub fn qps(mut self, action: impl Into<String>, calls: u32) -> ClientBuilder {
+        self.qps.push((action.into(), calls));
+        self
+    }
+
+    /// The width of the rate window (1 s).
+    pub fn rate_window(mut self, window: Duration) -> ClientBuilder {
+        self.rate_window = window;
+        self
+    }
+
+    /// How long a call may take, answer included (10 s).
+    pub fn timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.timeout = timeout;
+        self
+    }
+
+    /// How long `InvokeThingService` may take (12 s: the platform waits 8 s for a sync
+    /// service's device).
+    pub fn invoke_timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.invoke_timeout = timeout;
+        self
+    }
+
+    /// How long connecting may take (5 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// When failed calls are tried again.
+    pub fn retry(mut self, policy: RetryPolicy) -> ClientBuilder {
+        self.retry = policy;
+        self
+    }
+
+    /// How many calls of one batch may be in flight at once (16); the QPS limiter paces
+    /// them in any case.
+    pub fn max_in_flight(mut self, calls: usize) -> ClientBuilder {
+        self.max_in_flight = calls;
+        self
+    }
+
+    /// Devices per call of a batch (100, the platform's maximum).
+    pub fn batch_size(mut self, devices: usize) -> ClientBuilder {
+        self.batch_size = devices;
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for a missing or unusable endpoint or setting;
+    /// [`Error::Credentials`] when no credentials were given and the default chain found
+    /// none (the message lists what was tried).
+    pub fn build(self) -> Result<Client, Error> {
+        let config = |problem: String| Error::Config(problem);
+        let (credentials, source) = match self.credentials {
+            Some(credentials) => (credentials, CredentialSource::Explicit),
+            None => Credentials::default_chain()?,
+        };
+        let credentials = match self.security_token {
+            Some(token) => credentials.with_security_token(token)?,
+            None => credentials,
+        };
+        let endpoint = match (&self.endpoint, &self.region) {
+            (Some(endpoint), _) => endpoint.clone(),
+            (None, Some(region)) => {
+                let valid = !region.is_empty()
+                    && region
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+                if !valid {
+                    return Err(config(format!("region {region:?} is not a region id")));
+                }
+                format!("https://iot.{region}.aliyuncs.com/")
+            }
+            (None, None) => {
+                return Err(config(
+                    "no region or endpoint: call .region(\"cn-shanghai\") or .endpoint(url)"
+                        .to_string(),
+                ))
+            }
+        };
+        let url = reqwest::Url::parse(&endpoint)
+            .map_err(|e| config(format!("endpoint {endpoint:?} is not a URL: {e}")))?;
+        let host = match url.host_str() {
+            Some(host) if !host.is_empty() => host.to_string(),
+            _ => return Err(config(format!("endpoint {endpoint:?} has no host"))),
+        };
+        match url.scheme() {
+            "https" => {}
+            "http" if self.allow_http || is_loopback(&host) => {}
+            "http" => {
+                return Err(config(format!(
+                    "endpoint {endpoint:?} is plain http: use https, or .allow_http(true)"
+                )))
+            }
+            other => return Err(config(format!("endpoint scheme {other:?} is not http(s)"))),
+        }
+        if url.query().is_some() || url.fragment().is_some() || url.username() != "" {
+            return Err(config(format!(
+                "endpoint {endpoint:?} must not carry a query, fragment or user"
+            )));
+        }
+        if self.signature == SignatureVersion::Acs3 && url.path() != "/" {
+            return Err(config(format!(
+                "endpoint {endpoint:?}: ACS3 signs the path `/`; give the endpoint without a path"
+            )));
+        }
+        let host_header = match url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host,
+        };
+        if !(1..=super::batch::MAX_NAMES).contains(&self.batch_size) {
+            return Err(config(format!(
+                "batch size {} is not 1 to {}",
+                self.batch_size,
+                super::batch::MAX_NAMES
+            )));
+        }
+        if self.max_in_flight == 0 {
+            return Err(config("max_in_flight must be at least 1".to_string()));
+        }
+        if self.retry.max_attempts == 0 {
+            return Err(config("retry.max_attempts must be at least 1".to_string()));
+        }
+        let mut limits: Vec<(&str, u32)> = DEFAULT_QPS.to_vec();
+        for (action, calls) in &self.qps {
+            limits.retain(|(name, _)| name != action);
+            limits.push((action.as_str(), *calls));
+        }
+        let limiter = Limiter::new(limits, self.rate_window);
+        let http = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .user_agent(concat!("tsl-rs/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| config(format!("the HTTP client cannot start: {e}")))?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                credentials,
+                source,
+                endpoint: url.to_string(),
+                host: host_header,
+                region: self.region,
+                iot_instance_id: self.iot_instance_id,
+                signature: self.signature,
+                limiter,
+                timeout: self.timeout,
+                invoke_timeout: self.invoke_timeout,
+                retry: self.retry,
+                max_in_flight: self.max_in_flight,
+                batch_size: self.batch_size,
+                nonces: NonceSequence::new(),
+            }),
+        })
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare == "localhost"
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn creds() -> Credentials {
+        Credentials::new("id", "Sup3rS3cr3t").unwrap()
+    }
+
+    fn build(builder: ClientBuilder) -> Result<Client, Error> {
+        builder.credentials(creds()).build()
+    }
+
+    #[test]
+    fn client_builder_endpoints() {
+        let client = build(ClientBuilder::new().region("cn-shanghai")).unwrap();
+        assert_eq!(client.endpoint(), "https://iot.cn-shanghai.aliyuncs.com/");
+        let client = build(ClientBuilder::new().endpoint("http://127.0.0.1:8080")).unwrap();
+        assert_eq!(client.endpoint(), "http://127.0.0.1:8080/");
+        assert!(build(ClientBuilder::new().endpoint("http://[::1]:1/")).is_ok());
+        let refused = [
+            ClientBuilder::new(),
+            ClientBuilder::new().region("cn shanghai/"),
+            ClientBuilder::new().endpoint("http://iot.example.com/"),
+            ClientBuilder::new().endpoint("ftp://127.0.0.1/"),
+            ClientBuilder::new().endpoint("not a url"),
+            ClientBuilder::new().endpoint("https://h/?a=b"),
+            ClientBuilder::new()
+                .endpoint("https://h/prefix/")
+                .signature(SignatureVersion::Acs3),
+            ClientBuilder::new().region("cn-shanghai").batch_size(101),
+            ClientBuilder::new().region("cn-shanghai").max_in_flight(0),
+        ];
+        for builder in refused {
+            let err = build(builder.clone()).unwrap_err();
+            assert!(matches!(err, Error::Config(_)), "{builder:?}: {err}");
+        }
+        assert!(build(
+            ClientBuilder::new()
+                .endpoint("http://iot.example.com/")
+                .allow_http(true)
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn client_debug_never_shows_the_secret() {
+        let client = build(
+            ClientBuilder::new()
+                .region("cn-shanghai")
+                .security_token("CAIS-token"),
+        )
+        .unwrap();
+        let debug = format!("{client:?}");
+        assert!(debug.contains("iot.cn-shanghai.aliyuncs.com"), "{debug}");
+        assert!(
+            !debug.contains("Sup3rS3cr3t") && !debug.contains("CAIS-token"),
+            "{debug}"
+        );
+    }
+}

@@ -1,0 +1,378 @@
+//! The IoT Platform RPC API over HTTP: signed, paced to each action's QPS, retried only where
+//! that cannot act twice (feature `client`, on by default).
+//!
+//! - [`ClientBuilder`] → [`Client`]: credentials (explicit, else the environment, else the
+//!   aliyun CLI's profile file), region (`https://iot.{region}.aliyuncs.com/`) or a custom
+//!   endpoint, `IotInstanceId`, STS token, [`SignatureVersion`] V1 (default) or ACS3,
+//!   per-action QPS, timeouts, [`RetryPolicy`]. A `Client` is cheap to clone; clones share
+//!   the connection pool and the rate windows.
+//! - One call: [`Client::invoke_thing_service`] ([`InvokeThingService`] → `Invoked`),
+//!   [`Client::set_device_property`] ([`SetDeviceProperty`] → `Accepted`),
+//!   [`Client::query_thing_model`] ([`QueryThingModel`] → [`ThingModelJson`]),
+//!   [`Client::get_thing_model_tsl`] ([`GetThingModelTsl`] → [`ThingModelTsl`]), and
+//!   [`Client::call`] for any action.
+//! - Many devices: [`Client::invoke_things_service`] ([`InvokeThingsService`]),
+//!   [`Client::set_devices_property`] ([`SetDevicesProperty`]), [`Client::batch_pub`]
+//!   ([`BatchPub`]). Names are split into calls of at most 100 unique names, run side by side
+//!   at the action's QPS, and the [`BatchReport`](crate::cloud::BatchReport) accounts for
+//!   every device given: accepted (with the call's `RequestId`), refused (code and message),
+//!   or not attempted (a duplicate, an empty name, or a batch stopped by an error that every
+//!   call would get, such as `SignatureDoesNotMatch`).
+//! - [`Client`] implements [`Cloud`](crate::cloud::Cloud), which generated code calls.
+//!
+//! Every attempt is signed when it is sent, with a fresh `SignatureNonce` and `Timestamp`.
+//! Limits are checked before anything is sent ([`Error::Refused`]): a `BatchPub` message
+//! over 256 KB, an empty topic, `Args`/`Items` that are not a JSON object. Platform errors,
+//! gateway (HTTP 4xx, `Code`/`Message`) and business (`Success: false`,
+//! `Code`/`ErrorMessage`) alike, are [`Error::Platform`] with the code, message,
+//! `RequestId` and HTTP status.
+//!
+//! ```no_run
+//! use tsl_runtime::client::{Client, InvokeThingService, InvokeThingsService, Qos};
+//! use tsl_runtime::cloud::Device;
+//!
+//! # async fn run() -> Result<(), tsl_runtime::Error> {
+//! let client = Client::builder()
+//!     .region("cn-shanghai")
+//!     .iot_instance_id("iot-06z00ax1o")
+//!     .build()?; // credentials: ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET, or ~/.aliyun/config.json
+//!
+//! // One device, a sync service: the device's Alink reply comes back in `result`.
+//! let invoked = client
+//!     .invoke_thing_service(
+//!         &InvokeThingService::new(
+//!             Device::named("a1StreetLmp", "lamp-0042"),
+//!             "Blink",
+//!             r#"{"Times":3,"Interval":1.0}"#,
+//!         )
+//!         .qos(Qos::AtLeastOnce),
+//!     )
+//!     .await?;
+//! println!("{} {:?}", invoked.request_id, invoked.alink_reply()?.data);
+//!
+//! // A fleet: 100 names a call, at most 10 calls in any second.
+//! let lamps: Vec<String> = (0..1050).map(|n| format!("lamp-{n:04}")).collect();
+//! let report = client
+//!     .invoke_things_service(&InvokeThingsService::new("a1StreetLmp", lamps, "Blink", "{}"))
+//!     .await?;
+//! if let Err(e) = report.write_json_lines(std::io::stdout().lock()) {
+//!     eprintln!("cannot print the report: {e}");
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+mod answer;
+mod batch;
+mod builder;
+mod limiter;
+mod ops;
+mod retry;
+
+use std::error::Error as _;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub use answer::Answer;
+pub use builder::{ClientBuilder, SignatureVersion, PLATFORM_SYNC_WAIT};
+pub use limiter::DEFAULT_QPS;
+pub use ops::{
+    BatchPub, GetThingModelTsl, InvokeThingService, InvokeThingsService, Qos, QueryThingModel,
+    SetDeviceProperty, SetDevicesProperty, ThingModelJson, ThingModelTsl, MAX_MESSAGE_BYTES,
+};
+pub use retry::RetryPolicy;
+
+use crate::error::Error;
+use crate::sign::{
+    acs3_headers, sign_acs3, sign_rpc_v1_pairs, timestamp_now, CommonParams, CredentialSource,
+    Credentials, NonceSequence, DEFAULT_API_VERSION,
+};
+use limiter::Limiter;
+
+/// A client of the IoT Platform RPC API. Cheap to clone: clones share the connection pool
+/// and the rate windows, so every call through any of them counts against one limit.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    credentials: Credentials,
+    source: CredentialSource,
+    endpoint: String,
+    /// `host[:port]` of the endpoint, as the `Host` header carries it (ACS3 signs it).
+    host: String,
+    region: Option<String>,
+    iot_instance_id: Option<String>,
+    signature: SignatureVersion,
+    limiter: Limiter,
+    timeout: Duration,
+    invoke_timeout: Duration,
+    retry: RetryPolicy,
+    max_in_flight: usize,
+    batch_size: usize,
+    nonces: NonceSequence,
+}
+
+impl fmt::Debug for Client {
+    /// The endpoint, the AccessKey ID and where it came from; never the secret or a token.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &self.inner;
+        f.debug_struct("Client")
+            .field("endpoint", &inner.endpoint)
+            .field("access_key_id", &inner.credentials.access_key_id())
+            .field("sts", &inner.credentials.security_token().is_some())
+            .field("credentials_from", &inner.source.to_string())
+            .field("iot_instance_id", &inner.iot_instance_id)
+            .field("signature", &inner.signature)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A request ready to send: what `--dry-run` prints. `Debug` hides an STS token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignedCall {
+    /// `POST`.
+    pub method: &'static str,
+    /// The whole URL, signed query included.
+    pub url: String,
+    /// Headers the signature needs (ACS3; none for V1).
+    pub headers: Vec<(String, String)>,
+}
+
+impl fmt::Debug for SignedCall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let url = redact_token(&self.url);
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let shown = if name == "x-acs-security-token" {
+                    "***"
+                } else {
+                    value.as_str()
+                };
+                (name.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("SignedCall")
+            .field("method", &self.method)
+            .field("url", &url)
+            .field("headers", &headers)
+            .finish()
+    }
+}
+
+fn redact_token(url: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_string();
+    };
+    let query: Vec<&str> = query
+        .split('&')
+        .map(|pair| {
+            if pair.starts_with("SecurityToken=") {
+                "SecurityToken=***"
+            } else {
+                pair
+            }
+        })
+        .collect();
+    format!("{base}?{}", query.join("&"))
+}
+
+/// Why a call of a batch was not made.
+pub(crate) enum Sent {
+    /// It was made (perhaps several times); how it ended.
+    Done(Result<Answer, Error>),
+    /// The batch was stopped before it went out.
+    Stopped(String),
+}
+
+impl Client {
+    /// A builder with every default.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// The endpoint requests go to.
+    pub fn endpoint(&self) -> &str {
+        &self.inner.endpoint
+    }
+
+    /// Where the credentials came from.
+    pub fn credential_source(&self) -> &CredentialSource {
+        &self.inner.source
+    }
+
+    /// The limit of `action` per rate window, if it has one.
+    pub fn qps(&self, action: &str) -> Option<usize> {
+        self.inner.limiter.limit(action)
+    }
+
+    /// Calls `action` with `params` (the action's own; the common ones, `Action` and
+    /// `IotInstanceId` are added): within the action's QPS, signed afresh for each attempt,
+    /// retried as the [`RetryPolicy`] allows.
+    ///
+    /// # Errors
+    /// [`Error::Platform`] with the platform's code, message and `RequestId`;
+    /// [`Error::Timeout`], [`Error::Transport`], [`Error::BadAnswer`].
+    pub async fn call(&self, action: &str, params: &[(&str, &str)]) -> Result<Answer, Error> {
+        match self.call_unless(action, params, None).await {
+            Sent::Done(result) => result,
+            Sent::Stopped(reason) => Err(Error::Refused(reason)),
+        }
+    }
+
+    /// Signs `action` with `params` as [`Client::call`] would send it, without sending: the
+    /// first thing to look at when a signature is refused.
+    ///
+    /// # Errors
+    /// [`Error::Credentials`] if ACS3 refuses a header.
+    pub fn sign(&self, action: &str, params: &[(&str, &str)]) -> Result<SignedCall, Error> {
+        let inner = &self.inner;
+        let nonce = inner.nonces.next_nonce();
+        let timestamp = timestamp_now();
+        let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(params.len() + 11);
+        pairs.push(("Action", action));
+        pairs.extend_from_slice(params);
+        if let Some(id) = &inner.iot_instance_id {
+            pairs.push(("IotInstanceId", id));
+        }
+        match inner.signature {
+            SignatureVersion::V1 => {
+                let mut common = CommonParams::new(&inner.credentials, nonce, timestamp);
+                if let Some(region) = &inner.region {
+                    common = common.region_id(region.clone());
+                }
+                pairs.extend(common.pairs());
+                let signed = sign_rpc_v1_pairs("POST", &pairs, &inner.credentials);
+                Ok(SignedCall {
+                    method: "POST",
+                    url: format!("{}?{}", inner.endpoint, signed.query),
+                    headers: Vec::new(),
+                })
+            }
+            SignatureVersion::Acs3 => {
+                // ACS3 carries the action, version, time and nonce in headers.
+                let query: Vec<(String, String)> = pairs[1..]
+                    .iter()
+                    .chain(inner.region.as_deref().map(|r| ("RegionId", r)).iter())
+                    .map(|&(name, value)| (name.to_string(), value.to_string()))
+                    .collect();
+                let headers =
+                    acs3_headers(&inner.host, action, DEFAULT_API_VERSION, &timestamp, &nonce);
+                let signed = sign_acs3("POST", &query, &headers, b"", &inner.credentials)?;
+                let url = if signed.query.is_empty() {
+                    inner.endpoint.clone()
+                } else {
+                    format!("{}?{}", inner.endpoint, signed.query)
+                };
+                Ok(SignedCall {
+                    method: "POST",
+                    url,
+                    headers: signed.headers,
+                })
+            }
+        }
+    }
+
+    /// [`Client::call`], unless `stop` holds a reason not to when an attempt is about to go
+    /// out.
+    pub(crate) async fn call_unless(
+        &self,
+        action: &str,
+        params: &[(&str, &str)],
+        stop: Option<&Mutex<Option<String>>>,
+    ) -> Sent {
+        let inner = &self.inner;
+        let stopped =
+            || stop.and_then(|reason| reason.lock().unwrap_or_else(|e| e.into_inner()).clone());
+        let mut attempt = 1;
+        loop {
+            if let Some(reason) = stopped() {
+                return Sent::Stopped(reason);
+            }
+            let permit = inner.limiter.acquire(action).await;
+            if let Some(reason) = stopped() {
+                return Sent::Stopped(reason);
+            }
+            let result = self.attempt(action, params).await;
+            drop(permit);
+            match result {
+                Err(error)
+                    if attempt < inner.retry.max_attempts
+                        && retry::should_retry(action, &error) =>
+                {
+                    tokio::time::sleep(inner.retry.delay(attempt)).await;
+                    attempt += 1;
+                }
+                result => return Sent::Done(result),
+            }
+        }
+    }
+
+    /// One attempt: sign now, send, read the answer.
+    async fn attempt(&self, action: &str, params: &[(&str, &str)]) -> Result<Answer, Error> {
+        let inner = &self.inner;
+        let timeout = if action == "InvokeThingService" {
+            inner.invoke_timeout
+        } else {
+            inner.timeout
+        };
+        let signed = self.sign(action, params)?;
+        let mut request = inner
+            .http
+            .post(signed.url)
+            .timeout(timeout)
+            .header(reqwest::header::ACCEPT, "application/json");
+        for (name, value) in &signed.headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| transport_error(e, timeout))?;
+        let status = response.status().as_u16();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| transport_error(e, timeout))?;
+        answer::read(status, String::from_utf8_lossy(&body).into_owned())
+    }
+}
+
+/// A reqwest error as ours, without the URL (it holds the signature and any STS token).
+fn transport_error(error: reqwest::Error, timeout: Duration) -> Error {
+    let error = error.without_url();
+    if error.is_connect() {
+        return Error::Transport {
+            message: describe(&error),
+            may_have_been_sent: false,
+        };
+    }
+    if error.is_timeout() {
+        return Error::Timeout(timeout);
+    }
+    Error::Transport {
+        message: describe(&error),
+        may_have_been_sent: true,
+    }
+}
+
+/// The error and its causes, `: `-joined (reqwest's own message alone says only "error
+/// sending request").
+fn describe(error: &reqwest::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    message
+}
