@@ -344,6 +344,43 @@ fn unknown_products_devices_and_ids_are_refused() {
 }
 
 #[test]
+fn devices_can_be_added_while_running() {
+    let (emulator, client) = start();
+    let iot_id = emulator
+        .add_device(
+            Device::new(LAMP, "late")
+                .iot_id("lateIotId0001")
+                .slow(Duration::from_millis(20)),
+        )
+        .unwrap();
+    assert_eq!(iot_id, "lateIotId0001");
+    assert_eq!(
+        emulator.iot_id(LAMP, "late").as_deref(),
+        Some("lateIotId0001")
+    );
+    client
+        .call(
+            "InvokeThingService",
+            &[
+                ("IotId", "lateIotId0001"),
+                ("Identifier", "Diagnose"),
+                ("Args", "{}"),
+            ],
+        )
+        .assert_success();
+    assert!(emulator.add_device(Device::new(LAMP, "late")).is_err());
+    assert!(emulator
+        .add_device(Device::new(LAMP, "other").iot_id("lateIotId0001"))
+        .is_err());
+    assert!(emulator.add_device(Device::new("a1Nope", "x")).is_err());
+    // Generated IotIds differ.
+    assert_ne!(
+        emulator.iot_id(LAMP, "lamp-1"),
+        emulator.iot_id(LAMP, "lamp-2")
+    );
+}
+
+#[test]
 fn offline_devices_answer_offline() {
     let emulator = lamp_emulator()
         .device(Device::new(LAMP, "sleeper").offline())
@@ -443,6 +480,12 @@ fn invoke_things_service_reaches_every_device_and_keeps_the_limits() {
         .assert_business("iot.check.ParameterIsNotLessThanMax");
     call_many(&client, "InvokeThingsService", &common, &[])
         .assert_business("iot.device.NoneDeviceNameElement");
+    let mut all = client.params("InvokeThingsService", &common);
+    all.push(("DeviceName.01".into(), "lamp-1".into()));
+    let message = client
+        .send_v1("GET", all)
+        .assert_business("iot.check.InvalidFormattedParameter");
+    assert!(message.contains("`DeviceName.01`"), "{message}");
     let sync = [
         ("ProductKey", LAMP),
         ("Identifier", "Blink"),

@@ -403,6 +403,41 @@ fn the_qps_window_refuses_exactly_the_call_over_the_limit() {
     panic!("11 calls never fitted in 900 ms");
 }
 
+/// A burst from many threads at once: exactly the limit is admitted. Retried (at most
+/// three times) when the burst did not fit in 900 ms.
+#[test]
+fn a_concurrent_burst_admits_exactly_the_limit() {
+    for _attempt in 0..3 {
+        let emulator = lamp_emulator().start().unwrap();
+        let addr = emulator.addr();
+        let started = Instant::now();
+        // GetThingModelTsl: 20 per second by default.
+        let threads: Vec<_> = (0..30)
+            .map(|_| {
+                std::thread::spawn(move || {
+                    let client = Client {
+                        addr,
+                        creds: Credentials::new(KEY_ID, SECRET).unwrap(),
+                    };
+                    client.call("GetThingModelTsl", &query_model())
+                })
+            })
+            .collect();
+        let answers: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        if started.elapsed() > Duration::from_millis(900) {
+            continue;
+        }
+        let admitted = answers.iter().filter(|a| a.is_success()).count();
+        let throttled = answers
+            .iter()
+            .filter(|a| a.status == 400 && a.code() == "Throttling.User")
+            .count();
+        assert_eq!((admitted, throttled), (20, 10));
+        return;
+    }
+    panic!("a burst of 30 calls never fitted in 900 ms");
+}
+
 #[test]
 fn qps_limits_can_be_changed() {
     let emulator = lamp_emulator()

@@ -81,9 +81,10 @@ impl Params {
     fn device_names(&self) -> Result<Vec<String>, Refusal> {
         let mut numbered: Vec<(u64, &str)> = Vec::new();
         for (name, value) in &self.pairs {
-            if let Some(n) = name.strip_prefix("DeviceName.") {
-                match n.parse::<u64>() {
-                    Ok(n) if n >= 1 && !n.to_string().starts_with('0') => numbered.push((n, value)),
+            if let Some(index) = name.strip_prefix("DeviceName.") {
+                match index.parse::<u64>() {
+                    // `DeviceName.01` is not `DeviceName.1`: no leading zeros.
+                    Ok(n) if n >= 1 && n.to_string() == index => numbered.push((n, value)),
                     _ => {
                         return Err(Refusal::invalid(format!(
                             "`{name}`: DeviceName.N needs N = 1, 2, ..."

@@ -170,7 +170,7 @@ fn check_acs3<'a>(
         ("x-acs-version", "Version"),
         ("x-acs-signature-nonce", "SignatureNonce"),
         ("x-acs-date", "Timestamp"),
-        ("x-acs-content-sha256", "x-acs-content-sha256"),
+        ("x-acs-content-sha256", "ContentSha256"),
         ("host", "Host"),
     ] {
         if incoming.header(header).is_none_or(str::is_empty) {

@@ -32,7 +32,10 @@
 //! Where the platform's behaviour is not documented (PLATFORM.md marks it UNVERIFIED), the
 //! emulator picks the stricter reading and says so in its message: `Timestamp` without
 //! milliseconds, `Format` JSON only, `DeviceName.N` duplicates counted once, the 256 KB
-//! BatchPub limit applied to the decoded message, business errors on HTTP 200.
+//! BatchPub limit applied to the decoded message, business errors on HTTP 200. A request
+//! whose URL is longer than 64 KiB is refused with a bare HTTP 414 by the HTTP layer
+//! (hyper's limit) before the emulator sees it, so it is not recorded: send large `BatchPub`
+//! messages in a form body.
 //!
 //! ```
 //! use tsl_runtime::emulator::{Device, Emulator};
