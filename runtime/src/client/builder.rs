@@ -12,6 +12,12 @@ use crate::sign::{CredentialSource, Credentials, NonceSequence};
 /// How long the platform waits for a device to answer a sync service (ITS).
 pub const PLATFORM_SYNC_WAIT: Duration = Duration::from_secs(8);
 
+/// [`ClientBuilder::max_query_len`]'s default.
+pub const DEFAULT_MAX_QUERY: usize = 16 * 1024;
+
+/// What fits in a URL here (the `http` crate's limit is 64 KiB, the endpoint included).
+const MAX_URI_QUERY: usize = 60 * 1024;
+
 /// Which signature requests carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -43,6 +49,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     max_in_flight: usize,
     batch_size: usize,
+    max_query: usize,
 }
 
 impl Default for ClientBuilder {
@@ -73,6 +80,7 @@ impl ClientBuilder {
             retry: RetryPolicy::default(),
             max_in_flight: 16,
             batch_size: super::batch::MAX_NAMES,
+            max_query: DEFAULT_MAX_QUERY,
         }
     }
 
@@ -174,6 +182,15 @@ impl ClientBuilder {
     /// Devices per call of a batch (100, the platform's maximum).
     pub fn batch_size(mut self, devices: usize) -> ClientBuilder {
         self.batch_size = devices;
+        self
+    }
+
+    /// The longest query string sent in the URL (16 KiB); a longer request (a large
+    /// `BatchPub` message) sends its parameters as a form body instead, which both
+    /// signatures cover. The SDKs put everything in the URL, which no HTTP stack takes past
+    /// 64 KiB and the gateway's own limit is not documented.
+    pub fn max_query_len(mut self, bytes: usize) -> ClientBuilder {
+        self.max_query = bytes.min(MAX_URI_QUERY);
         self
     }
 
@@ -282,6 +299,7 @@ impl ClientBuilder {
                 retry: self.retry,
                 max_in_flight: self.max_in_flight,
                 batch_size: self.batch_size,
+                max_query: self.max_query,
                 nonces: NonceSequence::new(),
             }),
         })

@@ -75,7 +75,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use answer::Answer;
-pub use builder::{ClientBuilder, SignatureVersion, PLATFORM_SYNC_WAIT};
+pub use builder::{ClientBuilder, SignatureVersion, DEFAULT_MAX_QUERY, PLATFORM_SYNC_WAIT};
 pub use limiter::DEFAULT_QPS;
 pub use ops::{
     BatchPub, GetThingModelTsl, InvokeThingService, InvokeThingsService, Qos, QueryThingModel,
@@ -85,8 +85,8 @@ pub use retry::RetryPolicy;
 
 use crate::error::Error;
 use crate::sign::{
-    acs3_headers, sign_acs3, sign_rpc_v1_pairs, timestamp_now, CommonParams, CredentialSource,
-    Credentials, NonceSequence, DEFAULT_API_VERSION,
+    acs3_headers, canonical_query, percent_encode, sign_acs3, sign_rpc_v1_pairs, timestamp_now,
+    CommonParams, CredentialSource, Credentials, NonceSequence, DEFAULT_API_VERSION,
 };
 use limiter::Limiter;
 
@@ -113,6 +113,8 @@ struct Inner {
     retry: RetryPolicy,
     max_in_flight: usize,
     batch_size: usize,
+    /// The longest query sent in the URL; longer ones go in a form body.
+    max_query: usize,
     nonces: NonceSequence,
 }
 
@@ -138,9 +140,15 @@ pub struct SignedCall {
     pub method: &'static str,
     /// The whole URL, signed query included.
     pub url: String,
-    /// Headers the signature needs (ACS3; none for V1).
+    /// Headers to send: the ACS3 signature's, and the form type when the parameters travel
+    /// in the body.
     pub headers: Vec<(String, String)>,
+    /// The form body: the parameters of a request too long for a URL; empty otherwise.
+    pub body: String,
 }
+
+/// The form body's type.
+const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
 
 impl fmt::Debug for SignedCall {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -161,6 +169,7 @@ impl fmt::Debug for SignedCall {
             .field("method", &self.method)
             .field("url", &url)
             .field("headers", &headers)
+            .field("body", &redact_token(&format!("?{}", self.body)))
             .finish()
     }
 }
@@ -247,23 +256,49 @@ impl Client {
                     common = common.region_id(region.clone());
                 }
                 pairs.extend(common.pairs());
+                // V1 signs the parameters wherever they travel (the gateway merges query and
+                // form body), so a long request moves them all into the body.
                 let signed = sign_rpc_v1_pairs("POST", &pairs, &inner.credentials);
-                Ok(SignedCall {
-                    method: "POST",
-                    url: format!("{}?{}", inner.endpoint, signed.query),
-                    headers: Vec::new(),
+                Ok(if signed.query.len() <= inner.max_query {
+                    SignedCall {
+                        method: "POST",
+                        url: format!("{}?{}", inner.endpoint, signed.query),
+                        headers: Vec::new(),
+                        body: String::new(),
+                    }
+                } else {
+                    SignedCall {
+                        method: "POST",
+                        url: inner.endpoint.clone(),
+                        headers: vec![(FORM.0.to_string(), FORM.1.to_string())],
+                        body: signed.query,
+                    }
                 })
             }
             SignatureVersion::Acs3 => {
                 // ACS3 carries the action, version, time and nonce in headers.
-                let query: Vec<(String, String)> = pairs[1..]
+                let params: Vec<(String, String)> = pairs[1..]
                     .iter()
                     .chain(inner.region.as_deref().map(|r| ("RegionId", r)).iter())
                     .map(|&(name, value)| (name.to_string(), value.to_string()))
                     .collect();
-                let headers =
+                let mut headers =
                     acs3_headers(&inner.host, action, DEFAULT_API_VERSION, &timestamp, &nonce);
-                let signed = sign_acs3("POST", &query, &headers, b"", &inner.credentials)?;
+                let in_query = canonical_query(&params);
+                let (query, body) = if in_query.len() <= inner.max_query {
+                    (params, String::new())
+                } else {
+                    // The body is hashed into the signature; its type is a signed header.
+                    headers.push((FORM.0.to_string(), FORM.1.to_string()));
+                    (Vec::new(), in_query)
+                };
+                let signed = sign_acs3(
+                    "POST",
+                    &query,
+                    &headers,
+                    body.as_bytes(),
+                    &inner.credentials,
+                )?;
                 let url = if signed.query.is_empty() {
                     inner.endpoint.clone()
                 } else {
@@ -273,6 +308,7 @@ impl Client {
                     method: "POST",
                     url,
                     headers: signed.headers,
+                    body,
                 })
             }
         }
@@ -326,7 +362,8 @@ impl Client {
             .http
             .post(signed.url)
             .timeout(timeout)
-            .header(reqwest::header::ACCEPT, "application/json");
+            .header(reqwest::header::ACCEPT, "application/json")
+            .body(signed.body);
         for (name, value) in &signed.headers {
             request = request.header(name.as_str(), value.as_str());
         }
@@ -339,13 +376,43 @@ impl Client {
             .bytes()
             .await
             .map_err(|e| transport_error(e, timeout))?;
-        answer::read(status, String::from_utf8_lossy(&body).into_owned())
+        answer::read(status, String::from_utf8_lossy(&body).into_owned()).map_err(|e| self.scrub(e))
+    }
+
+    /// Replaces the STS token in an error by `***`: a gateway's `SignatureDoesNotMatch`
+    /// quotes its string to sign, which holds the token (encoded twice).
+    fn scrub(&self, error: Error) -> Error {
+        let Some(token) = self.inner.credentials.security_token() else {
+            return error;
+        };
+        let once = percent_encode(token.expose());
+        let forms = [token.expose().to_string(), percent_encode(&once), once];
+        let clean = |text: String| {
+            forms
+                .iter()
+                .filter(|form| !form.is_empty())
+                .fold(text, |text, form| text.replace(form.as_str(), "***"))
+        };
+        match error {
+            Error::Platform(mut e) => {
+                e.message = clean(e.message);
+                Error::Platform(e)
+            }
+            Error::BadAnswer { problem, raw } => Error::BadAnswer {
+                problem: clean(problem),
+                raw: clean(raw),
+            },
+            other => other,
+        }
     }
 }
 
 /// A reqwest error as ours, without the URL (it holds the signature and any STS token).
 fn transport_error(error: reqwest::Error, timeout: Duration) -> Error {
     let error = error.without_url();
+    if error.is_builder() {
+        return Error::Refused(format!("the request cannot be made: {}", describe(&error)));
+    }
     if error.is_connect() {
         return Error::Transport {
             message: describe(&error),
