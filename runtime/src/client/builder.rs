@@ -359,6 +359,82 @@ mod tests {
     }
 
     #[test]
+    fn client_qps_defaults_and_overrides() {
+        let client = build(ClientBuilder::new().region("cn-shanghai")).unwrap();
+        assert_eq!(client.qps("InvokeThingsService"), Some(10));
+        assert_eq!(client.qps("InvokeThingService"), Some(500));
+        assert_eq!(client.qps("BatchPub"), Some(50));
+        assert_eq!(client.qps("GetThingModelTsl"), Some(20));
+        assert_eq!(client.qps("Pub"), None);
+        let client = build(
+            ClientBuilder::new()
+                .region("cn-shanghai")
+                .qps("InvokeThingsService", 3)
+                .qps("Pub", 7),
+        )
+        .unwrap();
+        assert_eq!(client.qps("InvokeThingsService"), Some(3));
+        assert_eq!(client.qps("Pub"), Some(7));
+    }
+
+    #[test]
+    fn client_sign_is_a_dry_run() {
+        let client = build(
+            ClientBuilder::new()
+                .region("cn-shanghai")
+                .iot_instance_id("iot-1")
+                .security_token("CAIS-token"),
+        )
+        .unwrap();
+        let call = client
+            .sign(
+                "InvokeThingService",
+                &[("Identifier", "Blink"), ("Args", "{}")],
+            )
+            .unwrap();
+        assert_eq!(call.method, "POST");
+        assert!(call
+            .url
+            .starts_with("https://iot.cn-shanghai.aliyuncs.com/?AccessKeyId=id&Action=InvokeThingService&Args=%7B%7D&"));
+        for part in [
+            "&IotInstanceId=iot-1&",
+            "&RegionId=cn-shanghai&",
+            "&SecurityToken=CAIS-token&",
+            "&Signature=",
+        ] {
+            assert!(call.url.contains(part), "{part} in {}", call.url);
+        }
+        assert!(call.body.is_empty() && call.headers.is_empty());
+        let debug = format!("{call:?}");
+        assert!(
+            !debug.contains("CAIS-token") && debug.contains("SecurityToken=***"),
+            "{debug}"
+        );
+        // Two signings, two nonces.
+        let again = client.sign("InvokeThingService", &[]).unwrap();
+        let nonce = |url: &str| {
+            url.split('&')
+                .find(|p| p.starts_with("SignatureNonce="))
+                .map(str::to_string)
+        };
+        assert_ne!(nonce(&call.url), nonce(&again.url));
+
+        let long = "x".repeat(DEFAULT_MAX_QUERY);
+        let call = client
+            .sign("BatchPub", &[("MessageContent", &long)])
+            .unwrap();
+        assert_eq!(call.url, "https://iot.cn-shanghai.aliyuncs.com/");
+        assert!(call.body.contains("&MessageContent=xxx"));
+        assert_eq!(
+            call.headers,
+            [(
+                "content-type".to_string(),
+                "application/x-www-form-urlencoded".to_string()
+            )]
+        );
+    }
+
+    #[test]
     fn client_debug_never_shows_the_secret() {
         let client = build(
             ClientBuilder::new()
