@@ -1101,9 +1101,11 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
         self.cloud.set_device_property(&self.device, &items).await
     }
 }
-/// Many devices of this product, seen from the cloud: a method per service, sent to
-/// every device named (`InvokeThingsService`, at most 100 names a call, within the
-/// action's rate limit). Each call checks its arguments once, before anything is sent.
+/// Many devices of this product, seen from the cloud: a method per async service,
+/// sent to every device named (`InvokeThingsService`, at most 100 names a call,
+/// within the action's rate limit), and property sets. Each call checks its
+/// arguments once, before anything is sent. The platform runs only async services
+/// on many devices at once; call sync services device by device with `Device`.
 pub struct Fleet<'c, C> {
     cloud: &'c C,
     product_key: ::std::string::String,
@@ -1126,44 +1128,6 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     /// The product.
     pub fn product_key(&self) -> &str {
         &self.product_key
-    }
-    /// `Blink`
-    ///
-    /// Blink the lamp so a technician can find it
-    ///
-    /// Sync service: the platform waits up to 8 s for the device's reply.
-    ///
-    /// Calls it on every device in `device_names`; the report accounts for every device.
-    pub async fn blink(
-        &self,
-        device_names: &[::std::string::String],
-        input: &BlinkInput,
-    ) -> ::core::result::Result<
-        ::tsl_runtime::cloud::BatchReport,
-        ::tsl_runtime::Error,
-    > {
-        let args = ::tsl_runtime::value::to_args(input)?;
-        self.cloud
-            .invoke_things_service(&self.product_key, device_names, "Blink", &args)
-            .await
-    }
-    /// Self test (`Diagnose`)
-    ///
-    /// Run the driver's self test and report
-    ///
-    /// Sync service: the platform waits up to 8 s for the device's reply.
-    ///
-    /// Calls it on every device in `device_names`; the report accounts for every device.
-    pub async fn diagnose(
-        &self,
-        device_names: &[::std::string::String],
-    ) -> ::core::result::Result<
-        ::tsl_runtime::cloud::BatchReport,
-        ::tsl_runtime::Error,
-    > {
-        self.cloud
-            .invoke_things_service(&self.product_key, device_names, "Diagnose", "{}")
-            .await
     }
     /// Upload schedule (`UploadSchedule`)
     ///

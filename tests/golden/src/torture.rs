@@ -1649,9 +1649,11 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
         self.cloud.set_device_property(&self.device, &items).await
     }
 }
-/// Many devices of this product, seen from the cloud: a method per service, sent to
-/// every device named (`InvokeThingsService`, at most 100 names a call, within the
-/// action's rate limit). Each call checks its arguments once, before anything is sent.
+/// Many devices of this product, seen from the cloud: a method per async service,
+/// sent to every device named (`InvokeThingsService`, at most 100 names a call,
+/// within the action's rate limit), and property sets. Each call checks its
+/// arguments once, before anything is sent. The platform runs only async services
+/// on many devices at once; call sync services device by device with `Device`.
 pub struct Fleet<'c, C> {
     cloud: &'c C,
     product_key: ::std::string::String,
@@ -1675,24 +1677,6 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     pub fn product_key(&self) -> &str {
         &self.product_key
     }
-    /// Type service (`type`)
-    ///
-    /// Sync service: the platform waits up to 8 s for the device's reply.
-    ///
-    /// Calls it on every device in `device_names`; the report accounts for every device.
-    pub async fn r#type(
-        &self,
-        device_names: &[::std::string::String],
-        input: &TypeInput,
-    ) -> ::core::result::Result<
-        ::tsl_runtime::cloud::BatchReport,
-        ::tsl_runtime::Error,
-    > {
-        let args = ::tsl_runtime::value::to_args(input)?;
-        self.cloud
-            .invoke_things_service(&self.product_key, device_names, "type", &args)
-            .await
-    }
     /// `clone`
     ///
     /// Async service: the platform accepts the call and the device answers later.
@@ -1707,22 +1691,6 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     > {
         self.cloud
             .invoke_things_service(&self.product_key, device_names, "clone", "{}")
-            .await
-    }
-    /// `new`
-    ///
-    /// Sync service: the platform waits up to 8 s for the device's reply.
-    ///
-    /// Calls it on every device in `device_names`; the report accounts for every device.
-    pub async fn new_2(
-        &self,
-        device_names: &[::std::string::String],
-    ) -> ::core::result::Result<
-        ::tsl_runtime::cloud::BatchReport,
-        ::tsl_runtime::Error,
-    > {
-        self.cloud
-            .invoke_things_service(&self.product_key, device_names, "new", "{}")
             .await
     }
     /// Set properties (a service) (`set_properties`)
@@ -1746,60 +1714,6 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
                 "set_properties",
                 &args,
             )
-            .await
-    }
-    /// `Device`
-    ///
-    /// Sync service: the platform waits up to 8 s for the device's reply.
-    ///
-    /// Calls it on every device in `device_names`; the report accounts for every device.
-    pub async fn device_2(
-        &self,
-        device_names: &[::std::string::String],
-        input: &DeviceInput,
-    ) -> ::core::result::Result<
-        ::tsl_runtime::cloud::BatchReport,
-        ::tsl_runtime::Error,
-    > {
-        let args = ::tsl_runtime::value::to_args(input)?;
-        self.cloud
-            .invoke_things_service(&self.product_key, device_names, "Device", &args)
-            .await
-    }
-    /// Do thing (`doThing`)
-    ///
-    /// Sync service: the platform waits up to 8 s for the device's reply.
-    ///
-    /// Calls it on every device in `device_names`; the report accounts for every device.
-    pub async fn do_thing_2(
-        &self,
-        device_names: &[::std::string::String],
-        input: &DoThingInput,
-    ) -> ::core::result::Result<
-        ::tsl_runtime::cloud::BatchReport,
-        ::tsl_runtime::Error,
-    > {
-        let args = ::tsl_runtime::value::to_args(input)?;
-        self.cloud
-            .invoke_things_service(&self.product_key, device_names, "doThing", &args)
-            .await
-    }
-    /// `do_thing`
-    ///
-    /// Sync service: the platform waits up to 8 s for the device's reply.
-    ///
-    /// Calls it on every device in `device_names`; the report accounts for every device.
-    pub async fn do_thing(
-        &self,
-        device_names: &[::std::string::String],
-        input: &DoThingInput2,
-    ) -> ::core::result::Result<
-        ::tsl_runtime::cloud::BatchReport,
-        ::tsl_runtime::Error,
-    > {
-        let args = ::tsl_runtime::value::to_args(input)?;
-        self.cloud
-            .invoke_things_service(&self.product_key, device_names, "do_thing", &args)
             .await
     }
     /// 一 (`1up`)

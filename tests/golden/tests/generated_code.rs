@@ -387,11 +387,11 @@ fn a_fleet_sends_one_checked_call_for_many_devices() {
     let cloud = StandIn::default();
     let fleet = lamp::Fleet::named(&cloud);
     let names: Vec<String> = (1..=3).map(|i| format!("lamp-{i:03}")).collect();
-    let report = run(fleet.blink(
+    let report = run(fleet.upload_schedule(
         &names,
-        &lamp::BlinkInput {
-            times: 2,
-            interval: 0.5,
+        &lamp::UploadScheduleInput {
+            schedule: vec![],
+            valid_from: Date::from_millis(0),
         },
     ))
     .unwrap();
@@ -410,8 +410,8 @@ fn a_fleet_sends_one_checked_call_for_many_devices() {
             Call::InvokeMany {
                 product_key: "a1StreetLmp".into(),
                 device_names: names.clone(),
-                identifier: "Blink".into(),
-                args: r#"{"Times":2,"Interval":0.5}"#.into(),
+                identifier: "UploadSchedule".into(),
+                args: r#"{"Schedule":[],"ValidFrom":"0"}"#.into(),
             },
             Call::SetMany {
                 product_key: "a1StreetLmp".into(),

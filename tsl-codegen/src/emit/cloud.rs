@@ -40,7 +40,13 @@ pub fn handles(plan: &Plan, cx: &Context) -> TokenStream {
     });
 
     let device_methods = plan.services.iter().map(|s| device_method(s, cx));
-    let fleet_methods = plan.services.iter().map(|s| fleet_method(s, cx));
+    // InvokeThingsService runs async services only (PLATFORM.md 5.5): a sync service is
+    // called device by device through `Device`.
+    let fleet_methods = plan
+        .services
+        .iter()
+        .filter(|s| !s.sync)
+        .map(|s| fleet_method(s, cx));
     let (device_set, fleet_set) = match &plan.property_set {
         Some(_) => (
             Some(quote! {
@@ -99,9 +105,11 @@ pub fn handles(plan: &Plan, cx: &Context) -> TokenStream {
             #device_set
         }
 
-        /// Many devices of this product, seen from the cloud: a method per service, sent to
-        /// every device named (`InvokeThingsService`, at most 100 names a call, within the
-        /// action's rate limit). Each call checks its arguments once, before anything is sent.
+        /// Many devices of this product, seen from the cloud: a method per async service,
+        /// sent to every device named (`InvokeThingsService`, at most 100 names a call,
+        /// within the action's rate limit), and property sets. Each call checks its
+        /// arguments once, before anything is sent. The platform runs only async services
+        /// on many devices at once; call sync services device by device with `Device`.
         pub struct #fleet<'c, C> {
             cloud: &'c C,
             product_key: ::std::string::String,
