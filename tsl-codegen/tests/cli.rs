@@ -297,3 +297,85 @@ fn generate_takes_settings_from_flags() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn emulate_serves_the_models_on_loopback_and_logs_each_request() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::Stdio;
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tsl-codegen"))
+        .args([
+            "emulate",
+            "--model",
+            "examples/models/street-lamp.json",
+            "--device",
+            "lamp-1",
+            "--seconds",
+            "3",
+        ])
+        .env_remove("ALIBABA_CLOUD_ACCESS_KEY_ID")
+        .env_remove("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
+    let mut first = String::new();
+    stdout.read_line(&mut first).expect("a first line");
+    let endpoint = first
+        .trim()
+        .strip_prefix("emulator listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .to_string();
+    let addr = endpoint
+        .strip_prefix("http://")
+        .and_then(|rest| rest.strip_suffix('/'))
+        .expect("http://127.0.0.1:PORT/");
+    assert!(addr.starts_with("127.0.0.1:"), "{addr}");
+
+    // An unsigned request: the gateway answers like the platform's.
+    let mut stream = std::net::TcpStream::connect(addr).expect("the emulator listens");
+    write!(
+        stream,
+        "GET /?Action=QueryThingModel HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains(r#""Code":"MissingVersion""#), "{answer}");
+
+    let status = child.wait().expect("it stops after --seconds");
+    assert!(status.success());
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert!(
+        rest.contains("export ALIBABA_CLOUD_ACCESS_KEY_ID=emulator-id"),
+        "{rest}"
+    );
+    assert!(
+        rest.contains("QueryThingModel 400 MissingVersion"),
+        "{rest}"
+    );
+    assert!(rest.contains("emulator stopped"), "{rest}");
+}
+
+#[test]
+fn emulate_refuses_an_unknown_product_for_a_device() {
+    let out = run(&[
+        "emulate",
+        "--model",
+        "examples/models/street-lamp.json",
+        "--device",
+        "a1Nope/lamp-1",
+        "--seconds",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no model has product key a1Nope"),
+        "{}",
+        text(&out.stderr)
+    );
+}

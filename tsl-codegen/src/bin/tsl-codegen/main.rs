@@ -1,5 +1,6 @@
 //! `tsl-codegen`: check thing models and generate typed Rust from them.
 
+mod emulate;
 mod generate;
 
 use std::path::PathBuf;
@@ -35,6 +36,9 @@ enum Command {
     /// Generate typed Rust from model files: to stdout, or to FILE (written only when its
     /// content changes). Several files are the modules of one product.
     Generate(generate::Args),
+    /// Run the local IoT Platform emulator on 127.0.0.1 with these models and simulated
+    /// devices, until Ctrl-C: the RPC API with its signatures, limits and error shapes.
+    Emulate(emulate::Args),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +46,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check { models, quiet } => check(&models, quiet),
         Command::Generate(args) => generate::run(&args),
+        Command::Emulate(args) => emulate::run(&args),
     }
 }
 
