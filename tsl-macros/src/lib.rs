@@ -1,6 +1,85 @@
 //! `#[tsl_model(...)]`: typed Rust from an Alibaba Cloud IoT Platform thing model, written
 //! as an attribute on a module. A thin front end over the `tsl-codegen` generator: it reads
-//! the model file, calls the generator and maps its diagnostics to spans in your code.
+//! the model files, calls the generator and maps its diagnostics to spans in your code.
 //!
-//! The attribute arrives with the generator; until then this crate exports nothing.
+//! ```ignore
+//! use tsl_macros::tsl_model;
+//!
+//! #[tsl_model(path = "models/street-lamp.json")]
+//! #[allow(dead_code)] // a binary rarely calls every service
+//! mod lamp {}
+//!
+//! let args = tsl_runtime::value::to_args(&lamp::BlinkInput { times: 3, interval: 1.0 })?;
+//! ```
+//!
+//! The module is filled with the generated items (`PRODUCT_KEY`, the input, output and event
+//! structs, enums, `PropertySet`, `Device`, `Fleet`, `Handler`, `dispatch`, `Responder`);
+//! items you write in it stay, before the generated ones. The crate needs `tsl-runtime` as a
+//! dependency, which the generated code names as `::tsl_runtime` unless `runtime` says
+//! otherwise.
+//!
+//! # Arguments
+//!
+//! | argument | meaning | default |
+//! | --- | --- | --- |
+//! | `path = "models/lamp.json"` | a model file, relative to the folder of the crate's `Cargo.toml`; repeat it for the modules of one product (a default module and its custom modules) | required |
+//! | `derive(serde::Serialize, Eq)` | extra derives on every generated struct and enum | none |
+//! | `attribute(non_exhaustive)` | extra outer attributes on every generated struct and enum, written without `#[...]` | none |
+//! | `runtime = ::tsl_runtime` | the path generated code names the runtime by | `::tsl_runtime` |
+//! | `types = true` | emit the types (always on when `cloud` or `device` is) | `true` |
+//! | `cloud = true` | emit the cloud side: `Device` and `Fleet` | `true` |
+//! | `device = true` | emit the device side: `Handler`, `dispatch` and `Responder` | `true` |
+//! | `collisions = "resolve"` | TSL identifiers that meet after case conversion: `"resolve"` numbers them, `"error"` refuses the model naming both | `"resolve"` |
+//!
+//! All together:
+//!
+//! ```ignore
+//! #[tsl_model(
+//!     path = "models/street-lamp.json",
+//!     path = "models/street-lamp-battery.json",
+//!     derive(serde::Serialize),
+//!     attribute(non_exhaustive),
+//!     runtime = ::tsl_runtime,
+//!     cloud = true,
+//!     device = false,
+//!     collisions = "error",
+//! )]
+//! pub mod lamp {}
+//! ```
+//!
+//! # Errors
+//!
+//! Problems become compile errors at the code that caused them, all of them in one build:
+//! a bad argument at that argument; a model file that cannot be read, is not JSON or is not
+//! a valid model at its `path = "..."` literal, one error per problem, each naming the
+//! model's `file:line:col`, the JSON path and what is wrong. The module is still emitted as
+//! written, so the rest of the crate keeps compiling. Model warnings are not shown (a
+//! procedural macro cannot emit warnings on stable Rust); `tsl-codegen check` prints them.
+//!
+//! # Rebuilds
+//!
+//! The expansion includes each model file with `include_bytes!` (into an unnamed constant
+//! the optimizer drops), so editing a model rebuilds the crate, and nothing else does.
+//!
+//! The macro hands tokens straight to the compiler and does not format them; to read what
+//! it generates, run `tsl-codegen generate` on the same files.
+//!
+//! # Testing with trybuild
+//!
+//! trybuild compiles test files in a copy of the crate under `target/`, where
+//! `CARGO_MANIFEST_DIR` points to the copy. Set `TSL_MACROS_BASE_DIR` to your crate's folder
+//! in the test (before `trybuild::TestCases::new()`) and paths resolve against it instead.
 #![deny(missing_docs)]
+
+mod args;
+mod errors;
+mod expand;
+
+use proc_macro::TokenStream;
+
+/// Fills the annotated module with code generated from thing model files. See the
+/// [crate documentation](crate) for the arguments.
+#[proc_macro_attribute]
+pub fn tsl_model(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand(args.into(), item.into()).into()
+}

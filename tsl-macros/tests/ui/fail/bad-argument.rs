@@ -1,0 +1,15 @@
+use tsl_macros::tsl_model;
+
+// Every bad argument is reported, each at itself.
+#[tsl_model(
+    path = "tests/models/fan.json",
+    cloud = "yes",
+    derives(Eq),
+    collisions = "ignore",
+    device = true,
+    device = false,
+    runtime = "tsl_runtime",
+)]
+mod fan {}
+
+fn main() {}

@@ -1,0 +1,39 @@
+//! Two files as the modules of one product, settings as arguments, the runtime under
+//! another path, and the module's own items and attributes kept.
+use tsl_macros::tsl_model;
+
+mod rt {
+    pub use ::tsl_runtime::*;
+}
+
+#[tsl_model(
+    path = "tests/models/fan.json",
+    path = "tests/models/fan-filter.json",
+    derive(PartialOrd),
+    attribute(must_use),
+    runtime = crate::rt,
+    device = false,
+    collisions = "error",
+)]
+pub mod fan {
+    //! The desk fan and its filter.
+    #![allow(clippy::float_cmp)]
+
+    /// A helper of our own, next to the generated items.
+    pub fn gentle() -> OscillateInput {
+        OscillateInput { angle: 30, period: 10.0 }
+    }
+}
+
+// `collisions = "resolve"` (the default): `tempC` and `temp_c` both get a name.
+#[tsl_model(path = "tests/models/collide.json", types = true, cloud = false, device = false)]
+mod collide {}
+
+fn main() {
+    // A custom module's service is addressed as `filter:Reset`, its input typed as usual.
+    let reset = fan::FilterResetInput { hours: 0 };
+    assert_eq!(rt::value::to_args(&reset).unwrap(), r#"{"Hours":0}"#);
+    assert!(fan::gentle() < fan::OscillateInput { angle: 45, period: 10.0 });
+    let set = collide::PropertySet::default().temp_c(21.5).temp_c_2(22.0);
+    assert_eq!(rt::value::to_args(&set).unwrap(), r#"{"tempC":22.0,"temp_c":21.5}"#);
+}
