@@ -2,6 +2,7 @@
 
 mod emulate;
 mod generate;
+mod ops;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,6 +37,17 @@ enum Command {
     /// Generate typed Rust from model files: to stdout, or to FILE (written only when its
     /// content changes). Several files are the modules of one product.
     Generate(generate::Args),
+    /// Call a service on one device (InvokeThingService) or many (InvokeThingsService),
+    /// with the arguments checked against the model.
+    Invoke(ops::InvokeArgs),
+    /// Set properties of one device (SetDeviceProperty) or many (SetDevicesProperty),
+    /// checked against the model.
+    Set(ops::SetArgs),
+    /// Publish a message to a custom topic of many devices (BatchPub).
+    Publish(ops::PublishArgs),
+    /// Fetch a product's model (GetThingModelTsl or QueryThingModel) as a file `generate`
+    /// accepts.
+    Fetch(ops::FetchArgs),
     /// Run the local IoT Platform emulator on 127.0.0.1 with these models and simulated
     /// devices, until Ctrl-C: the RPC API with its signatures, limits and error shapes.
     Emulate(emulate::Args),
@@ -46,6 +58,10 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check { models, quiet } => check(&models, quiet),
         Command::Generate(args) => generate::run(&args),
+        Command::Invoke(args) => ops::invoke(&args),
+        Command::Set(args) => ops::set(&args),
+        Command::Publish(args) => ops::publish(&args),
+        Command::Fetch(args) => ops::fetch(&args),
         Command::Emulate(args) => emulate::run(&args),
     }
 }

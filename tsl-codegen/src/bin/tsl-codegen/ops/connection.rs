@@ -1,0 +1,214 @@
+//! Where calls go and how they are signed: `--endpoint`, `--region`, `--iot-instance-id`,
+//! `--signature`, and the credentials of the default chain.
+
+use tsl_runtime::client::{Client, SignatureVersion};
+use tsl_runtime::sign::{CredentialSource, Credentials};
+
+use super::Failure;
+
+/// Overrides the region's endpoint when `--endpoint` is not given.
+pub const ENV_ENDPOINT: &str = "ALIBABA_CLOUD_IOT_ENDPOINT";
+/// The region when `--region` is not given.
+pub const ENV_REGION: &str = "ALIBABA_CLOUD_REGION_ID";
+/// The region when neither `--region`, the environment nor the CLI profile names one.
+pub const DEFAULT_REGION: &str = "cn-shanghai";
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct Connection {
+    /// Send to this endpoint instead of the region's `https://iot.{region}.aliyuncs.com/`
+    /// (a private deployment, a compatible platform, a local emulator). Plain `http` is
+    /// accepted only for 127.0.0.1, `[::1]` and localhost. [env: ALIBABA_CLOUD_IOT_ENDPOINT]
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// The region (sent as `RegionId`; it also names the endpoint). [env:
+    /// ALIBABA_CLOUD_REGION_ID, else the CLI profile's region, else cn-shanghai]
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// The instance's ID, sent as `IotInstanceId`: required for instances that have one.
+    #[arg(long, value_name = "ID")]
+    pub iot_instance_id: Option<String>,
+    /// The signature to send: RPC V1 (HMAC-SHA1) or ACS3-HMAC-SHA256.
+    #[arg(long, value_enum, default_value = "v1")]
+    pub signature: Signature,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Signature {
+    /// RPC signature V1, HMAC-SHA1, every parameter in the query.
+    V1,
+    /// ACS3-HMAC-SHA256 in an `Authorization` header.
+    Acs3,
+}
+
+impl Connection {
+    /// A client for these settings and the default chain's credentials.
+    pub fn client(&self) -> Result<Client, Failure> {
+        self.client_with(&|name| std::env::var(name).ok())
+    }
+
+    fn client_with(&self, env: &dyn Fn(&str) -> Option<String>) -> Result<Client, Failure> {
+        let (credentials, source) =
+            Credentials::default_chain_with(env).map_err(|e| Failure::usage(format!("{e}")))?;
+        let nonempty = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
+        let profile_region = match &source {
+            CredentialSource::CliProfile { region_id, .. } => region_id.clone(),
+            _ => None,
+        };
+        let region = nonempty(self.region.clone())
+            .or_else(|| nonempty(env(ENV_REGION)))
+            .or_else(|| nonempty(profile_region))
+            .unwrap_or_else(|| DEFAULT_REGION.to_string());
+        let mut builder = Client::builder()
+            .credentials(credentials)
+            .region(region)
+            .signature(match self.signature {
+                Signature::V1 => SignatureVersion::V1,
+                Signature::Acs3 => SignatureVersion::Acs3,
+            });
+        if let Some(endpoint) =
+            nonempty(self.endpoint.clone()).or_else(|| nonempty(env(ENV_ENDPOINT)))
+        {
+            check_plain_http(&endpoint)?;
+            builder = builder.endpoint(endpoint);
+        }
+        if let Some(id) = nonempty(self.iot_instance_id.clone()) {
+            builder = builder.iot_instance_id(id);
+        }
+        builder.build().map_err(|e| Failure::usage(format!("{e}")))
+    }
+}
+
+/// Plain `http` only to this machine: elsewhere the signature and any STS token would cross
+/// the network in clear text. (The client's own check says the same in API terms.)
+fn check_plain_http(endpoint: &str) -> Result<(), Failure> {
+    let trimmed = endpoint.trim();
+    let Some(rest) = trimmed
+        .get(..7)
+        .filter(|scheme| scheme.eq_ignore_ascii_case("http://"))
+        .map(|_| &trimmed[7..])
+    else {
+        return Ok(());
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        Ok(())
+    } else {
+        Err(Failure::usage(format!(
+            "endpoint {endpoint:?} is plain http to another machine: plain http is accepted only \
+             for 127.0.0.1, [::1] and localhost (elsewhere the signature and any STS token would \
+             cross the network in clear text); use https"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn connection(endpoint: Option<&str>) -> Connection {
+        Connection {
+            endpoint: endpoint.map(str::to_string),
+            region: None,
+            iot_instance_id: None,
+            signature: Signature::V1,
+        }
+    }
+
+    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    const KEYS: &[(&str, &str)] = &[
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", "id"),
+        ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "s3cr3t"),
+    ];
+
+    #[test]
+    fn plain_http_only_to_this_machine() {
+        for ok in [
+            "http://127.0.0.1:8080/",
+            "HTTP://localhost",
+            "http://[::1]:9/",
+            "https://iot.example.com/",
+            "http://127.0.0.1",
+        ] {
+            assert!(check_plain_http(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://iot.example.com/",
+            "http://10.0.0.1:80/",
+            "http://127.0.0.1.example.com/",
+            "http://",
+        ] {
+            match check_plain_http(bad) {
+                Err(Failure::Usage(message)) => {
+                    assert!(message.contains("only for 127.0.0.1"), "{message}")
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn endpoint_from_flag_then_environment_then_region() {
+        let client = connection(None).client_with(&env(KEYS)).unwrap();
+        assert_eq!(client.endpoint(), "https://iot.cn-shanghai.aliyuncs.com/");
+        const WITH_ENV: &[(&str, &str)] = &[
+            ("ALIBABA_CLOUD_ACCESS_KEY_ID", "id"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "s3cr3t"),
+            ("ALIBABA_CLOUD_IOT_ENDPOINT", "http://127.0.0.1:1/"),
+            ("ALIBABA_CLOUD_REGION_ID", "cn-beijing"),
+        ];
+        let client = connection(None).client_with(&env(WITH_ENV)).unwrap();
+        assert_eq!(client.endpoint(), "http://127.0.0.1:1/");
+        let client = connection(Some("https://iot.example.com"))
+            .client_with(&env(WITH_ENV))
+            .unwrap();
+        assert_eq!(client.endpoint(), "https://iot.example.com/");
+        const REGION: &[(&str, &str)] = &[
+            ("ALIBABA_CLOUD_ACCESS_KEY_ID", "id"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "s3cr3t"),
+            ("ALIBABA_CLOUD_REGION_ID", "cn-beijing"),
+        ];
+        let client = connection(None).client_with(&env(REGION)).unwrap();
+        assert_eq!(client.endpoint(), "https://iot.cn-beijing.aliyuncs.com/");
+        let mut flagged = connection(None);
+        flagged.region = Some("ap-southeast-1".into());
+        let client = flagged.client_with(&env(REGION)).unwrap();
+        assert_eq!(
+            client.endpoint(),
+            "https://iot.ap-southeast-1.aliyuncs.com/"
+        );
+    }
+
+    #[test]
+    fn missing_credentials_and_remote_http_are_usage_errors() {
+        const NONE: &[(&str, &str)] = &[("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")];
+        match connection(None).client_with(&env(NONE)) {
+            Err(Failure::Usage(message)) => {
+                assert!(message.contains("ALIBABA_CLOUD_ACCESS_KEY_ID"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+        match connection(Some("http://iot.example.com/")).client_with(&env(KEYS)) {
+            Err(Failure::Usage(message)) => {
+                assert!(message.contains("plain http"), "{message}");
+                assert!(!message.contains("s3cr3t"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

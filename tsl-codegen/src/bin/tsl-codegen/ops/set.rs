@@ -1,0 +1,220 @@
+//! `tsl-codegen set`: properties of one device (SetDeviceProperty) or many
+//! (SetDevicesProperty), checked against the model: only writable properties, values that
+//! fit.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use serde_json::Value;
+use tsl_runtime::client::{SetDeviceProperty, SetDevicesProperty};
+use tsl_runtime::cloud::{Device, DeviceReport, Outcome};
+use tsl_runtime::model::{Model, Param};
+use tsl_runtime::value::encode_args;
+
+use super::connection::Connection;
+use super::devices::DeviceArgs;
+use super::dry_run::{self, Call};
+use super::output::{self, json_string};
+use super::{indent, Failure};
+
+/// Sets properties on one device (SetDeviceProperty) or several (SetDevicesProperty, 100
+/// names a call). Unknown and read-only properties are refused before anything is sent.
+/// Prints one JSON line per device.
+#[derive(clap::Args, Debug)]
+#[command(after_help = super::DEVICES_HELP)]
+pub struct Args {
+    /// Model files of the product (repeatable: a default module and its custom modules).
+    #[arg(long = "model", value_name = "FILE", required = true)]
+    models: Vec<PathBuf>,
+    #[command(flatten)]
+    devices: DeviceArgs,
+    /// The properties as a JSON object, identifier → value (`module:Identifier` in a custom
+    /// module): `{"Brightness":40,"WorkMode":"timer"}`.
+    #[arg(long, value_name = "JSON")]
+    props: String,
+    /// The product key, when not the model's own.
+    #[arg(long, value_name = "PK")]
+    product_key: Option<String>,
+    /// Print the signed requests (method and full URL, one per call) without sending.
+    #[arg(long)]
+    dry_run: bool,
+    #[command(flatten)]
+    connection: Connection,
+}
+
+pub fn run(args: &Args) -> Result<ExitCode, Failure> {
+    let names = args.devices.names()?;
+    let model = super::load_model(&args.models)?;
+    let product_key = super::product_key(args.product_key.as_deref(), &model)?;
+    let items = encode_props(&model, &args.props)?;
+    let client = args.connection.client()?;
+    if args.dry_run {
+        let calls = match names.as_slice() {
+            [device_name] => vec![Call::new(
+                "SetDeviceProperty",
+                &[
+                    ("ProductKey", product_key.as_str()),
+                    ("DeviceName", device_name.as_str()),
+                    ("Items", items.as_str()),
+                ],
+            )],
+            _ => dry_run::batch(
+                "SetDevicesProperty",
+                &product_key,
+                &names,
+                &[("Items", items.as_str())],
+            ),
+        };
+        return dry_run::print(&client, &calls);
+    }
+    let runtime = super::runtime()?;
+    match names.as_slice() {
+        [device_name] => {
+            let request = SetDeviceProperty::new(
+                Device::named(product_key.as_str(), device_name.as_str()),
+                items,
+            );
+            let report = |outcome| DeviceReport {
+                product_key: product_key.clone(),
+                device_name: device_name.clone(),
+                outcome,
+            };
+            match runtime.block_on(client.set_device_property(&request)) {
+                Ok(accepted) => {
+                    let extra: Vec<(&str, String)> = accepted
+                        .message_id
+                        .iter()
+                        .map(|id| ("message_id", json_string(id)))
+                        .collect();
+                    let outcome = Outcome::Accepted {
+                        request_id: accepted.request_id,
+                    };
+                    output::print_line(&output::device_line(&report(outcome), &extra)?)?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(error) => {
+                    let outcome = output::refused(&error);
+                    if !matches!(outcome, Outcome::NotAttempted { .. }) {
+                        output::print_line(&output::device_line(&report(outcome), &[])?)?;
+                    }
+                    Err(Failure::call("SetDeviceProperty")(error))
+                }
+            }
+        }
+        _ => {
+            let request = SetDevicesProperty::new(product_key.as_str(), names, items);
+            let report = runtime
+                .block_on(client.set_devices_property(&request))
+                .map_err(Failure::call("SetDevicesProperty"))?;
+            output::batch_report("SetDevicesProperty", &report)
+        }
+    }
+}
+
+/// `--props` read as JSON, each key a writable property of the model, encoded as `Items`.
+/// Every problem is reported, not only the first.
+fn encode_props(model: &Model, text: &str) -> Result<String, Failure> {
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| Failure::usage(format!("--props is not JSON: {e}")))?;
+    let Value::Object(map) = &value else {
+        return Err(Failure::usage(
+            "--props must be a JSON object of property identifier → value",
+        ));
+    };
+    if map.is_empty() {
+        return Err(Failure::usage("--props names no property: nothing to set"));
+    }
+    let writable: Vec<Param> = model
+        .properties()
+        .map(|(_, p)| p)
+        .filter(|p| p.access.is_writable())
+        .map(|p| Param {
+            identifier: p.wire_identifier.clone(),
+            name: p.name.clone(),
+            desc: p.desc.clone(),
+            data_type: p.data_type.clone(),
+        })
+        .collect();
+    let mut problems = Vec::new();
+    for key in map.keys() {
+        match model.property_by_wire_identifier(key) {
+            None => problems.push(format!("`{key}` is not a property of the model")),
+            Some(property) if !property.access.is_writable() => problems.push(format!(
+                "`{key}` is read-only: the device reports it, the cloud cannot set it"
+            )),
+            Some(_) => {}
+        }
+    }
+    if !problems.is_empty() {
+        let names: Vec<&str> = writable.iter().map(|p| p.identifier.as_str()).collect();
+        return Err(Failure::usage(format!(
+            "--props cannot be set; nothing was sent:\n{}\n  writable properties: {}",
+            indent(&problems.join("\n")),
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            }
+        )));
+    }
+    encode_args(&writable, &value).map_err(|errors| {
+        Failure::usage(format!(
+            "--props do not fit the model; nothing was sent:\n{}",
+            indent(&errors.to_string())
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lamp() -> Model {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../examples/models/street-lamp.json"
+        );
+        Model::load(path).unwrap().model
+    }
+
+    fn usage(result: Result<String, Failure>) -> String {
+        match result {
+            Err(Failure::Usage(message)) => message,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn writable_properties_are_encoded() {
+        assert_eq!(
+            encode_props(
+                &lamp(),
+                r#"{"Brightness":40,"LightSwitch":true,"WorkMode":1}"#
+            )
+            .unwrap(),
+            r#"{"LightSwitch":1,"Brightness":40,"WorkMode":1}"#
+        );
+    }
+
+    #[test]
+    fn unknown_and_read_only_properties_are_refused_together() {
+        let message = usage(encode_props(
+            &lamp(),
+            r#"{"Voltage":230,"Brightnes":4,"Brightness":40}"#,
+        ));
+        assert!(message.contains("`Voltage` is read-only"), "{message}");
+        assert!(
+            message.contains("`Brightnes` is not a property"),
+            "{message}"
+        );
+        assert!(
+            message.contains("writable properties: LightSwitch, Brightness"),
+            "{message}"
+        );
+        let message = usage(encode_props(&lamp(), r#"{"Brightness":400}"#));
+        assert!(message.contains("above the max 100"), "{message}");
+        for bad in ["[]", "{}", "nope"] {
+            usage(encode_props(&lamp(), bad));
+        }
+    }
+}
