@@ -9,6 +9,11 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use tsl_runtime::alink::{DeviceError, Reply, Request, Responder};
 use tsl_runtime::emulator::{self, Emulator, Fault, MessageKind, RunningEmulator};
 use tsl_runtime::model::Model;
 
@@ -53,6 +58,17 @@ fn scratch(name: &str) -> PathBuf {
 /// environment (and nothing else of Alibaba's from the parent), with `secret` as the key's
 /// secret, and checks that no output holds it.
 fn run_with(endpoint: &str, secret: &str, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    run_with_env(endpoint, secret, &[], args, stdin)
+}
+
+/// [`run_with`] with more variables in the environment.
+fn run_with_env(
+    endpoint: &str,
+    secret: &str,
+    env: &[(&str, &str)],
+    args: &[&str],
+    stdin: Option<&[u8]>,
+) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_tsl-codegen"));
     command.args(args).current_dir(root());
     for (name, _) in std::env::vars() {
@@ -65,6 +81,7 @@ fn run_with(endpoint: &str, secret: &str, args: &[&str], stdin: Option<&[u8]>) -
         .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", secret)
         .env("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
         .env("ALIBABA_CLOUD_IOT_ENDPOINT", endpoint)
+        .envs(env.iter().copied())
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {
@@ -83,6 +100,12 @@ fn run_with(endpoint: &str, secret: &str, args: &[&str], stdin: Option<&[u8]>) -
             !text.contains(secret) && !text.contains(SECRET),
             "the secret appears in {stream}:\n{text}"
         );
+        for (name, value) in env {
+            assert!(
+                !name.ends_with("SECURITY_TOKEN") || !text.contains(value),
+                "the STS token appears in {stream}:\n{text}"
+            );
+        }
         assert!(!text.contains("panicked"), "{stream}:\n{text}");
     }
     output
@@ -905,4 +928,128 @@ fn configuration_problems_are_usage_errors_before_any_request() {
     assert_exit(&out, 2);
     assert!(stderr(&out).contains("no device"), "{}", stderr(&out));
     assert!(emulator.requests().is_empty());
+}
+
+/// A device whose every service fails with code 100001.
+struct Jammed;
+
+impl Responder for Jammed {
+    fn respond<'a>(
+        &'a self,
+        request: &'a Request,
+    ) -> Pin<Box<dyn Future<Output = Reply> + Send + 'a>> {
+        Box::pin(
+            async move { Reply::error(request.id.clone(), &DeviceError::new(100_001, "jammed")) },
+        )
+    }
+}
+
+#[test]
+fn a_device_error_in_a_sync_reply_exits_1_with_the_reply_printed() {
+    let emulator = Emulator::new()
+        .model(lamp_model())
+        .credentials(ID, SECRET)
+        .device(emulator::Device::new(PK, "lamp-1").responder(Arc::new(Jammed)))
+        .start()
+        .expect("the emulator starts");
+    let out = run(
+        &emulator,
+        &[
+            "invoke",
+            "--model",
+            LAMP,
+            "--device",
+            "lamp-1",
+            "--service",
+            "Diagnose",
+        ],
+    );
+    assert_exit(&out, 1);
+    let line = &lines(&out)[0];
+    assert_eq!(line["status"], "accepted", "the platform accepted the call");
+    assert_eq!(line["reply"]["code"], 100_001);
+    assert_eq!(line["reply"]["message"], "jammed");
+    assert!(
+        line["raw"]
+            .as_str()
+            .is_some_and(|raw| raw.contains("jammed")),
+        "{line}"
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("the device answered with code 100001: jammed"),
+        "{err}"
+    );
+    assert!(err.contains(&request_ids(&emulator)[0]), "{err}");
+}
+
+#[test]
+fn dry_run_hides_an_sts_token_and_the_acs3_headers_are_printed() {
+    let token = "CAIS-sts-token-9c1f-not-for-printing";
+    let emulator = Emulator::new()
+        .model(lamp_model())
+        .sts_credentials(ID, SECRET, token)
+        .device(emulator::Device::new(PK, "lamp-1"))
+        .start()
+        .expect("the emulator starts");
+    let env = [("ALIBABA_CLOUD_SECURITY_TOKEN", token)];
+    let args = ["fetch", "--product-key", PK];
+    // Sent for real, the token is accepted...
+    let out = run_with_env(&emulator.endpoint(), SECRET, &env, &args, None);
+    assert_exit(&out, 0);
+    assert_eq!(emulator.requests()[0].param("SecurityToken"), Some(token));
+    // ...and in a dry run it is shown as `***` (run_with_env checks every output for it).
+    let out = run_with_env(
+        &emulator.endpoint(),
+        SECRET,
+        &env,
+        &[
+            "publish",
+            "--product-key",
+            PK,
+            "--device",
+            "lamp-1",
+            "--topic",
+            "t",
+            "--message",
+            "m",
+            "--dry-run",
+        ],
+        None,
+    );
+    assert_exit(&out, 0);
+    assert!(
+        stdout(&out).contains("SecurityToken=***"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run_with_env(
+        &emulator.endpoint(),
+        SECRET,
+        &env,
+        &[
+            "publish",
+            "--product-key",
+            PK,
+            "--device",
+            "lamp-1",
+            "--topic",
+            "t",
+            "--message",
+            "m",
+            "--dry-run",
+            "--signature",
+            "acs3",
+        ],
+        None,
+    );
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.starts_with("POST http://127.0.0.1:"), "{text}");
+    assert!(
+        text.contains("\n  authorization: ACS3-HMAC-SHA256 Credential=testid,"),
+        "{text}"
+    );
+    assert!(text.contains("\n  x-acs-security-token: ***"), "{text}");
+    assert_eq!(emulator.requests().len(), 1, "dry runs send nothing");
 }
