@@ -9,6 +9,7 @@
 //! file with prettyplease. [`Generator`] runs it with [`Settings`].
 #![deny(missing_docs)]
 
+mod builder;
 mod emit;
 mod format;
 mod generator;
@@ -17,6 +18,7 @@ pub mod names;
 pub mod plan;
 mod settings;
 
+pub use builder::{BuildError, Builder, Generated};
 pub use generator::{GenerateError, Generator};
 pub use settings::{Parts, Settings};
 pub use tsl_runtime::model;
