@@ -11,6 +11,8 @@
 
 mod docs;
 
+use std::collections::HashMap;
+
 use tsl_runtime::model::{
     CallType, DataType, EnumSpec, Model, Module, NumberSpec, Param, MAX_ARRAY_SIZE,
 };
@@ -65,9 +67,13 @@ pub fn plan(model: &Model, settings: &Settings) -> Result<Plan, Vec<NameCollisio
 #[derive(Default)]
 struct Planner<'m> {
     slots: Vec<Slot>,
-    /// (module, identifier, type) → slot, so a type met twice is emitted once.
-    memo: Vec<(Option<&'m str>, String, &'m DataType, usize)>,
+    /// (module, identifier) → (type, slot) in the order met, so a type met twice is
+    /// emitted once. Indexed: a linear search made planning quadratic in big models.
+    memo: HashMap<MemoKey<'m>, Vec<(&'m DataType, usize)>>,
 }
+
+/// A module (`None` for the default one) and a TSL identifier.
+type MemoKey<'m> = (Option<&'m str>, String);
 
 struct Slot {
     candidate: String,
@@ -233,18 +239,15 @@ impl<'m> Planner<'m> {
         param: &'m Param,
         optional: bool,
     ) -> PendingField {
-        let mut docs = docs::name_and_desc(
-            param.name.as_deref(),
-            &param.identifier,
-            param.desc.as_deref(),
-        );
-        docs.push(String::new());
-        docs.push(docs::type_line(&param.data_type));
+        // The type's docs are the field's first lines; made once (doc_text is not free).
         let type_docs = docs::name_and_desc(
             param.name.as_deref(),
             &param.identifier,
             param.desc.as_deref(),
         );
+        let mut docs = type_docs.clone();
+        docs.push(String::new());
+        docs.push(docs::type_line(&param.data_type));
         PendingField {
             naming: param.identifier.clone(),
             wire: param.identifier.clone(),
@@ -320,15 +323,17 @@ impl<'m> Planner<'m> {
         data_type: &'m DataType,
         make: impl FnOnce(&mut Self) -> usize,
     ) -> usize {
-        let found = self.memo.iter().find(|(m, i, t, _)| {
-            *m == module && i == identifier && (std::ptr::eq(*t, data_type) || *t == data_type)
+        let key = (module, identifier.to_string());
+        let found = self.memo.get(&key).and_then(|types| {
+            types
+                .iter()
+                .find(|(t, _)| std::ptr::eq(*t, data_type) || *t == data_type)
         });
-        if let Some(&(_, _, _, slot)) = found {
+        if let Some(&(_, slot)) = found {
             return slot;
         }
         let slot = make(self);
-        self.memo
-            .push((module, identifier.to_string(), data_type, slot));
+        self.memo.entry(key).or_default().push((data_type, slot));
         slot
     }
 
