@@ -5,8 +5,9 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use tsl_runtime::model::Model;
 
-use crate::emit::{self, Context};
+use crate::emit::{self, Context, Slice};
 use crate::format;
+use crate::ir::Plan;
 use crate::names::NameCollision;
 use crate::plan;
 use crate::settings::Settings;
@@ -73,11 +74,54 @@ impl Generator {
 
     /// A formatted Rust file for `model`, with an `@generated` header naming `sources`
     /// (the model files as the user gave them): what the CLI and build scripts write.
+    ///
+    /// A large model is emitted and formatted in two halves on two threads (formatting
+    /// re-parses every token, and is most of the time); the text is the same as from one.
     pub fn generate_file(&self, model: &Model, sources: &[&str]) -> Result<String, GenerateError> {
-        let tokens = self.generate_tokens(model)?;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        self.generate_file_on(model, sources, threads >= 2)
+    }
+
+    /// [`Generator::generate_file`], on two threads when `split` and the model is large
+    /// enough to gain from it.
+    fn generate_file_on(
+        &self,
+        model: &Model,
+        sources: &[&str],
+        split: bool,
+    ) -> Result<String, GenerateError> {
+        /// Below this many types, a second thread costs more than it saves.
+        const SPLIT_AT: usize = 64;
+        let plan = plan::plan(model, &self.settings).map_err(GenerateError::Collisions)?;
+        // A wrapping module is one item: nothing to split.
+        let body = if split && self.settings.module_name.is_none() && plan.types.len() >= SPLIT_AT {
+            let middle = plan.types.len() / 2;
+            let (head, tail) = std::thread::scope(|scope| {
+                // Tokens are not `Send`: each thread makes its own from the shared plan.
+                let head = scope.spawn(|| self.format(&plan, Slice::Head(middle)));
+                let tail = self.format(&plan, Slice::Tail(middle));
+                (head.join(), tail)
+            });
+            let head = head.map_err(|_| {
+                GenerateError::Unparsable("the formatting thread panicked".to_string())
+            })??;
+            head + &tail?
+        } else {
+            self.format(&plan, Slice::All)?
+        };
+        Ok(format::file(&body, model, sources))
+    }
+
+    /// The items of `slice`, formatted.
+    fn format(&self, plan: &Plan, slice: Slice) -> Result<String, GenerateError> {
+        let cx = self.context()?;
+        let tokens = match slice {
+            Slice::All => emit::emit(plan, &cx),
+            _ => emit::items(plan, &cx, slice),
+        };
         let file: syn::File =
             syn::parse2(tokens).map_err(|e| GenerateError::Unparsable(e.to_string()))?;
-        Ok(format::file(&file, model, sources))
+        Ok(prettyplease::unparse(&file))
     }
 
     fn context(&self) -> Result<Context, GenerateError> {
@@ -120,4 +164,46 @@ fn parse_setting<T: syn::parse::Parse>(
         value: value.to_string(),
         reason: e.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use tsl_runtime::model::Model;
+
+    use super::*;
+
+    fn torture() -> Model {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/golden/models/torture.json"
+        );
+        Model::load(path).expect("the torture model loads").model
+    }
+
+    /// Big enough to be split: the torture model's types, many times over under other names.
+    fn big() -> Model {
+        let mut model = torture();
+        let module = model.modules[0].clone();
+        for i in 0..8 {
+            let mut copy = module.clone();
+            copy.id = Some(format!("m{i}"));
+            model.modules.push(copy);
+        }
+        model
+    }
+
+    #[test]
+    fn two_threads_write_what_one_writes() {
+        let generator = Generator::new(&Settings::new());
+        let model = big();
+        let plan = plan::plan(&model, &Settings::new()).unwrap();
+        assert!(
+            plan.types.len() >= 64,
+            "{} types: too few to split",
+            plan.types.len()
+        );
+        let one = generator.generate_file_on(&model, &["big"], false).unwrap();
+        let two = generator.generate_file_on(&model, &["big"], true).unwrap();
+        assert!(one == two, "the split output differs");
+    }
 }

@@ -20,26 +20,27 @@ impl ::tsl_runtime::value::TslValue for PumpStartInput {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
-        ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec("0", "3000", "10"),
+        use ::tsl_runtime::value::{check_int, number_spec};
+        check_int(
+            &number_spec("0", "3000", "10"),
             i64::from(self.speed),
             &path.child("Speed"),
             errors,
         );
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::object()
-            .field("Speed", ::tsl_runtime::value::TslValue::to_wire(&self.speed))
-            .build()
+        use ::tsl_runtime::value::{TslValue, Wire};
+        Wire::object().field("Speed", TslValue::to_wire(&self.speed)).build()
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) -> ::core::option::Option<Self> {
-        let object = ::tsl_runtime::value::object(value, path, errors)?;
-        ::tsl_runtime::value::no_unknown_fields(object, &["Speed"], path, errors);
-        let fields = (::tsl_runtime::value::required(object, "Speed", path, errors),);
+        use ::tsl_runtime::value::{no_unknown_fields, object, required};
+        let object = object(value, path, errors)?;
+        no_unknown_fields(object, &["Speed"], path, errors);
+        let fields = (required(object, "Speed", path, errors),);
         ::core::option::Option::Some(Self { speed: fields.0? })
     }
 }
@@ -58,18 +59,18 @@ impl ::tsl_runtime::value::TslValue for PumpStartOutput {
         _: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {}
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::object()
-            .field("Started", ::tsl_runtime::value::TslValue::to_wire(&self.started))
-            .build()
+        use ::tsl_runtime::value::{TslValue, Wire};
+        Wire::object().field("Started", TslValue::to_wire(&self.started)).build()
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) -> ::core::option::Option<Self> {
-        let object = ::tsl_runtime::value::object(value, path, errors)?;
-        ::tsl_runtime::value::no_unknown_fields(object, &["Started"], path, errors);
-        let fields = (::tsl_runtime::value::required(object, "Started", path, errors),);
+        use ::tsl_runtime::value::{no_unknown_fields, object, required};
+        let object = object(value, path, errors)?;
+        no_unknown_fields(object, &["Started"], path, errors);
+        let fields = (required(object, "Started", path, errors),);
         ::core::option::Option::Some(Self { started: fields.0? })
     }
 }
@@ -87,26 +88,27 @@ impl ::tsl_runtime::value::TslValue for PumpPostEvent {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
-        ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec("0", "3000", "10"),
+        use ::tsl_runtime::value::{check_int, number_spec};
+        check_int(
+            &number_spec("0", "3000", "10"),
             i64::from(self.speed),
             &path.child("Speed"),
             errors,
         );
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::object()
-            .field("Speed", ::tsl_runtime::value::TslValue::to_wire(&self.speed))
-            .build()
+        use ::tsl_runtime::value::{TslValue, Wire};
+        Wire::object().field("Speed", TslValue::to_wire(&self.speed)).build()
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) -> ::core::option::Option<Self> {
-        let object = ::tsl_runtime::value::object(value, path, errors)?;
-        ::tsl_runtime::value::no_unknown_fields(object, &["Speed"], path, errors);
-        let fields = (::tsl_runtime::value::required(object, "Speed", path, errors),);
+        use ::tsl_runtime::value::{no_unknown_fields, object, required};
+        let object = object(value, path, errors)?;
+        no_unknown_fields(object, &["Speed"], path, errors);
+        let fields = (required(object, "Speed", path, errors),);
         ::core::option::Option::Some(Self { speed: fields.0? })
     }
 }
@@ -124,26 +126,27 @@ impl ::tsl_runtime::value::TslValue for PumpDryEvent {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
-        ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec("0", "3600", ""),
+        use ::tsl_runtime::value::{check_int, number_spec};
+        check_int(
+            &number_spec("0", "3600", ""),
             i64::from(self.seconds),
             &path.child("Seconds"),
             errors,
         );
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::object()
-            .field("Seconds", ::tsl_runtime::value::TslValue::to_wire(&self.seconds))
-            .build()
+        use ::tsl_runtime::value::{TslValue, Wire};
+        Wire::object().field("Seconds", TslValue::to_wire(&self.seconds)).build()
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) -> ::core::option::Option<Self> {
-        let object = ::tsl_runtime::value::object(value, path, errors)?;
-        ::tsl_runtime::value::no_unknown_fields(object, &["Seconds"], path, errors);
-        let fields = (::tsl_runtime::value::required(object, "Seconds", path, errors),);
+        use ::tsl_runtime::value::{no_unknown_fields, object, required};
+        let object = object(value, path, errors)?;
+        no_unknown_fields(object, &["Seconds"], path, errors);
+        let fields = (required(object, "Seconds", path, errors),);
         ::core::option::Option::Some(Self { seconds: fields.0? })
     }
 }
@@ -163,9 +166,10 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
+        use ::tsl_runtime::value::{check_int, number_spec};
         if let ::core::option::Option::Some(value) = &self.pump_speed {
-            ::tsl_runtime::value::check_int(
-                &::tsl_runtime::value::number_spec("0", "3000", "10"),
+            check_int(
+                &number_spec("0", "3000", "10"),
                 i64::from(*value),
                 &path.child("pump:Speed"),
                 errors,
@@ -173,11 +177,9 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
         }
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::object()
-            .field_opt(
-                "pump:Speed",
-                self.pump_speed.as_ref().map(::tsl_runtime::value::TslValue::to_wire),
-            )
+        use ::tsl_runtime::value::{TslValue, Wire};
+        Wire::object()
+            .field_opt("pump:Speed", self.pump_speed.as_ref().map(TslValue::to_wire))
             .build()
     }
     fn from_json(
@@ -185,11 +187,10 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) -> ::core::option::Option<Self> {
-        let object = ::tsl_runtime::value::object(value, path, errors)?;
-        ::tsl_runtime::value::no_unknown_fields(object, &["pump:Speed"], path, errors);
-        let fields = (
-            ::tsl_runtime::value::optional(object, "pump:Speed", path, errors),
-        );
+        use ::tsl_runtime::value::{no_unknown_fields, object, optional};
+        let object = object(value, path, errors)?;
+        no_unknown_fields(object, &["pump:Speed"], path, errors);
+        let fields = (optional(object, "pump:Speed", path, errors),);
         ::core::option::Option::Some(Self { pump_speed: fields.0 })
     }
 }

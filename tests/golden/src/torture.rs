@@ -106,34 +106,33 @@ impl ::tsl_runtime::value::TslValue for OptionType {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
-        ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec("0", "9", "1"),
+        use ::tsl_runtime::value::{
+            TslValue, check_float, check_int, check_text, number_spec, text_spec,
+        };
+        check_int(
+            &number_spec("0", "9", "1"),
             i64::from(self.r#type),
             &path.child("type"),
             errors,
         );
-        ::tsl_runtime::value::check_text(
-            &::tsl_runtime::value::text_spec(16u32),
-            &self.self_,
-            &path.child("self"),
-            errors,
-        );
-        ::tsl_runtime::value::TslValue::check(&self.when, &path.child("when"), errors);
-        ::tsl_runtime::value::check_float(
-            &::tsl_runtime::value::number_spec("0", "1", "0.01"),
+        check_text(&text_spec(16u32), &self.self_, &path.child("self"), errors);
+        TslValue::check(&self.when, &path.child("when"), errors);
+        check_float(
+            &number_spec("0", "1", "0.01"),
             self.ratio,
             &path.child("ratio"),
             errors,
         );
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::object()
-            .field("type", ::tsl_runtime::value::TslValue::to_wire(&self.r#type))
-            .field("self", ::tsl_runtime::value::TslValue::to_wire(&self.self_))
-            .field("Option", ::tsl_runtime::value::TslValue::to_wire(&self.option))
-            .field("when", ::tsl_runtime::value::TslValue::to_wire(&self.when))
-            .field("ratio", ::tsl_runtime::value::TslValue::to_wire(&self.ratio))
-            .field("mode", ::tsl_runtime::value::TslValue::to_wire(&self.mode))
+        use ::tsl_runtime::value::{TslValue, Wire};
+        Wire::object()
+            .field("type", TslValue::to_wire(&self.r#type))
+            .field("self", TslValue::to_wire(&self.self_))
+            .field("Option", TslValue::to_wire(&self.option))
+            .field("when", TslValue::to_wire(&self.when))
+            .field("ratio", TslValue::to_wire(&self.ratio))
+            .field("mode", TslValue::to_wire(&self.mode))
             .build()
     }
     fn from_json(
@@ -141,20 +140,21 @@ impl ::tsl_runtime::value::TslValue for OptionType {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) -> ::core::option::Option<Self> {
-        let object = ::tsl_runtime::value::object(value, path, errors)?;
-        ::tsl_runtime::value::no_unknown_fields(
+        use ::tsl_runtime::value::{no_unknown_fields, object, required};
+        let object = object(value, path, errors)?;
+        no_unknown_fields(
             object,
             &["type", "self", "Option", "when", "ratio", "mode"],
             path,
             errors,
         );
         let fields = (
-            ::tsl_runtime::value::required(object, "type", path, errors),
-            ::tsl_runtime::value::required(object, "self", path, errors),
-            ::tsl_runtime::value::required(object, "Option", path, errors),
-            ::tsl_runtime::value::required(object, "when", path, errors),
-            ::tsl_runtime::value::required(object, "ratio", path, errors),
-            ::tsl_runtime::value::required(object, "mode", path, errors),
+            required(object, "type", path, errors),
+            required(object, "self", path, errors),
+            required(object, "Option", path, errors),
+            required(object, "when", path, errors),
+            required(object, "ratio", path, errors),
+            required(object, "mode", path, errors),
         );
         ::core::option::Option::Some(Self {
             r#type: fields.0?,
@@ -274,23 +274,15 @@ impl ::tsl_runtime::value::TslValue for PointsItem {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
-        ::tsl_runtime::value::check_double(
-            &::tsl_runtime::value::number_spec("0", "1", ""),
-            self.x,
-            &path.child("x"),
-            errors,
-        );
-        ::tsl_runtime::value::check_double(
-            &::tsl_runtime::value::number_spec("0", "1", ""),
-            self.y,
-            &path.child("y"),
-            errors,
-        );
+        use ::tsl_runtime::value::{check_double, number_spec};
+        check_double(&number_spec("0", "1", ""), self.x, &path.child("x"), errors);
+        check_double(&number_spec("0", "1", ""), self.y, &path.child("y"), errors);
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::object()
-            .field("x", ::tsl_runtime::value::TslValue::to_wire(&self.x))
-            .field("y", ::tsl_runtime::value::TslValue::to_wire(&self.y))
+        use ::tsl_runtime::value::{TslValue, Wire};
+        Wire::object()
+            .field("x", TslValue::to_wire(&self.x))
+            .field("y", TslValue::to_wire(&self.y))
             .build()
     }
     fn from_json(
@@ -298,11 +290,12 @@ impl ::tsl_runtime::value::TslValue for PointsItem {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) -> ::core::option::Option<Self> {
-        let object = ::tsl_runtime::value::object(value, path, errors)?;
-        ::tsl_runtime::value::no_unknown_fields(object, &["x", "y"], path, errors);
+        use ::tsl_runtime::value::{no_unknown_fields, object, required};
+        let object = object(value, path, errors)?;
+        no_unknown_fields(object, &["x", "y"], path, errors);
         let fields = (
-            ::tsl_runtime::value::required(object, "x", path, errors),
-            ::tsl_runtime::value::required(object, "y", path, errors),
+            required(object, "x", path, errors),
+            required(object, "y", path, errors),
         );
         ::core::option::Option::Some(Self { x: fields.0?, y: fields.1? })
     }
@@ -392,23 +385,21 @@ impl ::tsl_runtime::value::TslValue for TypeInput {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
-        ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec("0", "3", ""),
+        use ::tsl_runtime::value::{TslValue, check_int, number_spec};
+        check_int(
+            &number_spec("0", "3", ""),
             i64::from(self.r#type),
             &path.child("type"),
             errors,
         );
-        ::tsl_runtime::value::TslValue::check(
-            &self.option,
-            &path.child("Option"),
-            errors,
-        );
+        TslValue::check(&self.option, &path.child("Option"), errors);
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::object()
-            .field("type", ::tsl_runtime::value::TslValue::to_wire(&self.r#type))
-            .field("async", ::tsl_runtime::value::TslValue::to_wire(&self.r#async))
-            .field("Option", ::tsl_runtime::value::TslValue::to_wire(&self.option))
+        use ::tsl_runtime::value::{TslValue, Wire};
+        Wire::object()
+            .field("type", TslValue::to_wire(&self.r#type))
+            .field("async", TslValue::to_wire(&self.r#async))
+            .field("Option", TslValue::to_wire(&self.option))
             .build()
     }
     fn from_json(
@@ -416,17 +407,13 @@ impl ::tsl_runtime::value::TslValue for TypeInput {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) -> ::core::option::Option<Self> {
-        let object = ::tsl_runtime::value::object(value, path, errors)?;
-        ::tsl_runtime::value::no_unknown_fields(
-            object,
-            &["type", "async", "Option"],
-            path,
-            errors,
-        );
+        use ::tsl_runtime::value::{no_unknown_fields, object, required};
+        let object = object(value, path, errors)?;
+        no_unknown_fields(object, &["type", "async", "Option"], path, errors);
         let fields = (
-            ::tsl_runtime::value::required(object, "type", path, errors),
-            ::tsl_runtime::value::required(object, "async", path, errors),
-            ::tsl_runtime::value::required(object, "Option", path, errors),
+            required(object, "type", path, errors),
+            required(object, "async", path, errors),
+            required(object, "Option", path, errors),
         );
         ::core::option::Option::Some(Self {
             r#type: fields.0?,
@@ -453,17 +440,14 @@ impl ::tsl_runtime::value::TslValue for TypeOutput {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
-        ::tsl_runtime::value::check_text(
-            &::tsl_runtime::value::text_spec(16u32),
-            &self.self_,
-            &path.child("self"),
-            errors,
-        );
+        use ::tsl_runtime::value::{check_text, text_spec};
+        check_text(&text_spec(16u32), &self.self_, &path.child("self"), errors);
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::object()
-            .field("self", ::tsl_runtime::value::TslValue::to_wire(&self.self_))
-            .field("Result", ::tsl_runtime::value::TslValue::to_wire(&self.result))
+        use ::tsl_runtime::value::{TslValue, Wire};
+        Wire::object()
+            .field("self", TslValue::to_wire(&self.self_))
+            .field("Result", TslValue::to_wire(&self.result))
             .build()
     }
     fn from_json(
@@ -471,16 +455,12 @@ impl ::tsl_runtime::value::TslValue for TypeOutput {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) -> ::core::option::Option<Self> {
-        let object = ::tsl_runtime::value::object(value, path, errors)?;
-        ::tsl_runtime::value::no_unknown_fields(
-            object,
-            &["self", "Result"],
-            path,
-            errors,
-        );
+        use ::tsl_runtime::value::{no_unknown_fields, object, required};
+        let object = object(value, path, errors)?;
+        no_unknown_fields(object, &["self", "Result"], path, errors);
         let fields = (
-            ::tsl_runtime::value::required(object, "self", path, errors),
-            ::tsl_runtime::value::required(object, "Result", path, errors),
+            required(object, "self", path, errors),
+            required(object, "Result", path, errors),
         );
         ::core::option::Option::Some(Self {
             self_: fields.0?,
@@ -503,18 +483,18 @@ impl ::tsl_runtime::value::TslValue for SetPropertiesInput {
         _: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {}
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::object()
-            .field("all", ::tsl_runtime::value::TslValue::to_wire(&self.all))
-            .build()
+        use ::tsl_runtime::value::{TslValue, Wire};
+        Wire::object().field("all", TslValue::to_wire(&self.all)).build()
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) -> ::core::option::Option<Self> {
-        let object = ::tsl_runtime::value::object(value, path, errors)?;
-        ::tsl_runtime::value::no_unknown_fields(object, &["all"], path, errors);
-        let fields = (::tsl_runtime::value::required(object, "all", path, errors),);
+        use ::tsl_runtime::value::{no_unknown_fields, object, required};
+        let object = object(value, path, errors)?;
+        no_unknown_fields(object, &["all"], path, errors);
+        let fields = (required(object, "all", path, errors),);
         ::core::option::Option::Some(Self { all: fields.0? })
     }
 }
@@ -532,26 +512,22 @@ impl ::tsl_runtime::value::TslValue for DeviceInput {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
-        ::tsl_runtime::value::check_text(
-            &::tsl_runtime::value::text_spec(16u32),
-            &self.device,
-            &path.child("device"),
-            errors,
-        );
+        use ::tsl_runtime::value::{check_text, text_spec};
+        check_text(&text_spec(16u32), &self.device, &path.child("device"), errors);
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::object()
-            .field("device", ::tsl_runtime::value::TslValue::to_wire(&self.device))
-            .build()
+        use ::tsl_runtime::value::{TslValue, Wire};
+        Wire::object().field("device", TslValue::to_wire(&self.device)).build()
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) -> ::core::option::Option<Self> {
-        let object = ::tsl_runtime::value::object(value, path, errors)?;
-        ::tsl_runtime::value::no_unknown_fields(object, &["device"], path, errors);
-        let fields = (::tsl_runtime::value::required(object, "device", path, errors),);
+        use ::tsl_runtime::value::{no_unknown_fields, object, required};
+        let object = object(value, path, errors)?;
+        no_unknown_fields(object, &["device"], path, errors);
+        let fields = (required(object, "device", path, errors),);
         ::core::option::Option::Some(Self { device: fields.0? })
     }
 }
@@ -569,26 +545,22 @@ impl ::tsl_runtime::value::TslValue for DeviceOutput {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
-        ::tsl_runtime::value::check_text(
-            &::tsl_runtime::value::text_spec(16u32),
-            &self.device,
-            &path.child("device"),
-            errors,
-        );
+        use ::tsl_runtime::value::{check_text, text_spec};
+        check_text(&text_spec(16u32), &self.device, &path.child("device"), errors);
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::object()
-            .field("device", ::tsl_runtime::value::TslValue::to_wire(&self.device))
-            .build()
+        use ::tsl_runtime::value::{TslValue, Wire};
+        Wire::object().field("device", TslValue::to_wire(&self.device)).build()
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) -> ::core::option::Option<Self> {
-        let object = ::tsl_runtime::value::object(value, path, errors)?;
-        ::tsl_runtime::value::no_unknown_fields(object, &["device"], path, errors);
-        let fields = (::tsl_runtime::value::required(object, "device", path, errors),);
+        use ::tsl_runtime::value::{no_unknown_fields, object, required};
+        let object = object(value, path, errors)?;
+        no_unknown_fields(object, &["device"], path, errors);
+        let fields = (required(object, "device", path, errors),);
         ::core::option::Option::Some(Self { device: fields.0? })
     }
 }
@@ -607,18 +579,18 @@ impl ::tsl_runtime::value::TslValue for DoThingInput {
         _: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {}
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::object()
-            .field("a", ::tsl_runtime::value::TslValue::to_wire(&self.a))
-            .build()
+        use ::tsl_runtime::value::{TslValue, Wire};
+        Wire::object().field("a", TslValue::to_wire(&self.a)).build()
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) -> ::core::option::Option<Self> {
-        let object = ::tsl_runtime::value::object(value, path, errors)?;
-        ::tsl_runtime::value::no_unknown_fields(object, &["a"], path, errors);
-        let fields = (::tsl_runtime::value::required(object, "a", path, errors),);
+        use ::tsl_runtime::value::{no_unknown_fields, object, required};
+        let object = object(value, path, errors)?;
+        no_unknown_fields(object, &["a"], path, errors);
+        let fields = (required(object, "a", path, errors),);
         ::core::option::Option::Some(Self { a: fields.0? })
     }
 }
@@ -637,18 +609,18 @@ impl ::tsl_runtime::value::TslValue for DoThingOutput {
         _: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {}
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::object()
-            .field("a", ::tsl_runtime::value::TslValue::to_wire(&self.a))
-            .build()
+        use ::tsl_runtime::value::{TslValue, Wire};
+        Wire::object().field("a", TslValue::to_wire(&self.a)).build()
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) -> ::core::option::Option<Self> {
-        let object = ::tsl_runtime::value::object(value, path, errors)?;
-        ::tsl_runtime::value::no_unknown_fields(object, &["a"], path, errors);
-        let fields = (::tsl_runtime::value::required(object, "a", path, errors),);
+        use ::tsl_runtime::value::{no_unknown_fields, object, required};
+        let object = object(value, path, errors)?;
+        no_unknown_fields(object, &["a"], path, errors);
+        let fields = (required(object, "a", path, errors),);
         ::core::option::Option::Some(Self { a: fields.0? })
     }
 }
@@ -667,18 +639,18 @@ impl ::tsl_runtime::value::TslValue for DoThingInput2 {
         _: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {}
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::object()
-            .field("a", ::tsl_runtime::value::TslValue::to_wire(&self.a))
-            .build()
+        use ::tsl_runtime::value::{TslValue, Wire};
+        Wire::object().field("a", TslValue::to_wire(&self.a)).build()
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) -> ::core::option::Option<Self> {
-        let object = ::tsl_runtime::value::object(value, path, errors)?;
-        ::tsl_runtime::value::no_unknown_fields(object, &["a"], path, errors);
-        let fields = (::tsl_runtime::value::required(object, "a", path, errors),);
+        use ::tsl_runtime::value::{no_unknown_fields, object, required};
+        let object = object(value, path, errors)?;
+        no_unknown_fields(object, &["a"], path, errors);
+        let fields = (required(object, "a", path, errors),);
         ::core::option::Option::Some(Self { a: fields.0? })
     }
 }
@@ -701,9 +673,10 @@ impl ::tsl_runtime::value::TslValue for T1upInput {
         _: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {}
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::object()
-            .field("2nd", ::tsl_runtime::value::TslValue::to_wire(&self._2nd))
-            .field("_3rd", ::tsl_runtime::value::TslValue::to_wire(&self._3rd))
+        use ::tsl_runtime::value::{TslValue, Wire};
+        Wire::object()
+            .field("2nd", TslValue::to_wire(&self._2nd))
+            .field("_3rd", TslValue::to_wire(&self._3rd))
             .build()
     }
     fn from_json(
@@ -711,11 +684,12 @@ impl ::tsl_runtime::value::TslValue for T1upInput {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) -> ::core::option::Option<Self> {
-        let object = ::tsl_runtime::value::object(value, path, errors)?;
-        ::tsl_runtime::value::no_unknown_fields(object, &["2nd", "_3rd"], path, errors);
+        use ::tsl_runtime::value::{no_unknown_fields, object, required};
+        let object = object(value, path, errors)?;
+        no_unknown_fields(object, &["2nd", "_3rd"], path, errors);
         let fields = (
-            ::tsl_runtime::value::required(object, "2nd", path, errors),
-            ::tsl_runtime::value::required(object, "_3rd", path, errors),
+            required(object, "2nd", path, errors),
+            required(object, "_3rd", path, errors),
         );
         ::core::option::Option::Some(Self {
             _2nd: fields.0?,
@@ -801,53 +775,44 @@ impl ::tsl_runtime::value::TslValue for PostEvent {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
-        ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec("-10", "10", "2"),
+        use ::tsl_runtime::value::{
+            TslValue, check_double, check_float, check_int, check_len, check_text,
+            number_spec, text_spec,
+        };
+        check_int(
+            &number_spec("-10", "10", "2"),
             i64::from(self.r#type),
             &path.child("type"),
             errors,
         );
-        ::tsl_runtime::value::check_float(
-            &::tsl_runtime::value::number_spec("-40", "85.5", "0.5"),
+        check_float(
+            &number_spec("-40", "85.5", "0.5"),
             self.temp_c_3,
             &path.child("tempC"),
             errors,
         );
-        ::tsl_runtime::value::TslValue::check(
-            &self.temp_c_2,
-            &path.child("TempC"),
-            errors,
-        );
-        ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec("1E3", "2E3", "10"),
+        TslValue::check(&self.temp_c_2, &path.child("TempC"), errors);
+        check_int(
+            &number_spec("1E3", "2E3", "10"),
             i64::from(self.temp_c),
             &path.child("temp_c"),
             errors,
         );
-        ::tsl_runtime::value::check_text(
-            &::tsl_runtime::value::text_spec(16u32),
-            &self.clone,
-            &path.child("clone"),
-            errors,
-        );
-        ::tsl_runtime::value::TslValue::check(
-            &self.option,
-            &path.child("Option"),
-            errors,
-        );
-        ::tsl_runtime::value::TslValue::check(&self.self_, &path.child("self"), errors);
-        ::tsl_runtime::value::check_double(
-            &::tsl_runtime::value::number_spec("", "100.25", "0.25"),
+        check_text(&text_spec(16u32), &self.clone, &path.child("clone"), errors);
+        TslValue::check(&self.option, &path.child("Option"), errors);
+        TslValue::check(&self.self_, &path.child("self"), errors);
+        check_double(
+            &number_spec("", "100.25", "0.25"),
             self.crate_,
             &path.child("crate"),
             errors,
         );
         {
             let array_path = path.child("ints");
-            ::tsl_runtime::value::check_len(self.ints.len(), 4u32, &array_path, errors);
+            check_len(self.ints.len(), 4u32, &array_path, errors);
             for (i, item) in self.ints.iter().enumerate() {
-                ::tsl_runtime::value::check_int(
-                    &::tsl_runtime::value::number_spec("0", "10", ""),
+                check_int(
+                    &number_spec("0", "10", ""),
                     i64::from(*item),
                     &array_path.index(i),
                     errors,
@@ -856,31 +821,17 @@ impl ::tsl_runtime::value::TslValue for PostEvent {
         }
         {
             let array_path = path.child("floats");
-            ::tsl_runtime::value::check_len(
-                self.floats.len(),
-                3u32,
-                &array_path,
-                errors,
-            );
+            check_len(self.floats.len(), 3u32, &array_path, errors);
             for (i, item) in self.floats.iter().enumerate() {
-                ::tsl_runtime::value::TslValue::check(
-                    item,
-                    &array_path.index(i),
-                    errors,
-                );
+                TslValue::check(item, &array_path.index(i), errors);
             }
         }
         {
             let array_path = path.child("doubles");
-            ::tsl_runtime::value::check_len(
-                self.doubles.len(),
-                512u32,
-                &array_path,
-                errors,
-            );
+            check_len(self.doubles.len(), 512u32, &array_path, errors);
             for (i, item) in self.doubles.iter().enumerate() {
-                ::tsl_runtime::value::check_double(
-                    &::tsl_runtime::value::number_spec("-1", "1", "0.001"),
+                check_double(
+                    &number_spec("-1", "1", "0.001"),
                     *item,
                     &array_path.index(i),
                     errors,
@@ -889,52 +840,39 @@ impl ::tsl_runtime::value::TslValue for PostEvent {
         }
         {
             let array_path = path.child("texts");
-            ::tsl_runtime::value::check_len(self.texts.len(), 2u32, &array_path, errors);
+            check_len(self.texts.len(), 2u32, &array_path, errors);
             for (i, item) in self.texts.iter().enumerate() {
-                ::tsl_runtime::value::check_text(
-                    &::tsl_runtime::value::text_spec(4u32),
-                    item,
-                    &array_path.index(i),
-                    errors,
-                );
+                check_text(&text_spec(4u32), item, &array_path.index(i), errors);
             }
         }
         {
             let array_path = path.child("points");
-            ::tsl_runtime::value::check_len(
-                self.points.len(),
-                8u32,
-                &array_path,
-                errors,
-            );
+            check_len(self.points.len(), 8u32, &array_path, errors);
             for (i, item) in self.points.iter().enumerate() {
-                ::tsl_runtime::value::TslValue::check(
-                    item,
-                    &array_path.index(i),
-                    errors,
-                );
+                TslValue::check(item, &array_path.index(i), errors);
             }
         }
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::object()
-            .field("type", ::tsl_runtime::value::TslValue::to_wire(&self.r#type))
-            .field("tempC", ::tsl_runtime::value::TslValue::to_wire(&self.temp_c_3))
-            .field("TempC", ::tsl_runtime::value::TslValue::to_wire(&self.temp_c_2))
-            .field("temp_c", ::tsl_runtime::value::TslValue::to_wire(&self.temp_c))
-            .field("1st", ::tsl_runtime::value::TslValue::to_wire(&self._1st))
-            .field("default", ::tsl_runtime::value::TslValue::to_wire(&self.default))
-            .field("clone", ::tsl_runtime::value::TslValue::to_wire(&self.clone))
-            .field("Option", ::tsl_runtime::value::TslValue::to_wire(&self.option))
-            .field("Result", ::tsl_runtime::value::TslValue::to_wire(&self.result))
-            .field("self", ::tsl_runtime::value::TslValue::to_wire(&self.self_))
-            .field("crate", ::tsl_runtime::value::TslValue::to_wire(&self.crate_))
-            .field("ints", ::tsl_runtime::value::TslValue::to_wire(&self.ints))
-            .field("floats", ::tsl_runtime::value::TslValue::to_wire(&self.floats))
-            .field("doubles", ::tsl_runtime::value::TslValue::to_wire(&self.doubles))
-            .field("texts", ::tsl_runtime::value::TslValue::to_wire(&self.texts))
-            .field("points", ::tsl_runtime::value::TslValue::to_wire(&self.points))
-            .field("status", ::tsl_runtime::value::TslValue::to_wire(&self.status))
+        use ::tsl_runtime::value::{TslValue, Wire};
+        Wire::object()
+            .field("type", TslValue::to_wire(&self.r#type))
+            .field("tempC", TslValue::to_wire(&self.temp_c_3))
+            .field("TempC", TslValue::to_wire(&self.temp_c_2))
+            .field("temp_c", TslValue::to_wire(&self.temp_c))
+            .field("1st", TslValue::to_wire(&self._1st))
+            .field("default", TslValue::to_wire(&self.default))
+            .field("clone", TslValue::to_wire(&self.clone))
+            .field("Option", TslValue::to_wire(&self.option))
+            .field("Result", TslValue::to_wire(&self.result))
+            .field("self", TslValue::to_wire(&self.self_))
+            .field("crate", TslValue::to_wire(&self.crate_))
+            .field("ints", TslValue::to_wire(&self.ints))
+            .field("floats", TslValue::to_wire(&self.floats))
+            .field("doubles", TslValue::to_wire(&self.doubles))
+            .field("texts", TslValue::to_wire(&self.texts))
+            .field("points", TslValue::to_wire(&self.points))
+            .field("status", TslValue::to_wire(&self.status))
             .build()
     }
     fn from_json(
@@ -942,8 +880,9 @@ impl ::tsl_runtime::value::TslValue for PostEvent {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) -> ::core::option::Option<Self> {
-        let object = ::tsl_runtime::value::object(value, path, errors)?;
-        ::tsl_runtime::value::no_unknown_fields(
+        use ::tsl_runtime::value::{no_unknown_fields, object, required};
+        let object = object(value, path, errors)?;
+        no_unknown_fields(
             object,
             &[
                 "type",
@@ -968,23 +907,23 @@ impl ::tsl_runtime::value::TslValue for PostEvent {
             errors,
         );
         let fields = (
-            ::tsl_runtime::value::required(object, "type", path, errors),
-            ::tsl_runtime::value::required(object, "tempC", path, errors),
-            ::tsl_runtime::value::required(object, "TempC", path, errors),
-            ::tsl_runtime::value::required(object, "temp_c", path, errors),
-            ::tsl_runtime::value::required(object, "1st", path, errors),
-            ::tsl_runtime::value::required(object, "default", path, errors),
-            ::tsl_runtime::value::required(object, "clone", path, errors),
-            ::tsl_runtime::value::required(object, "Option", path, errors),
-            ::tsl_runtime::value::required(object, "Result", path, errors),
-            ::tsl_runtime::value::required(object, "self", path, errors),
-            ::tsl_runtime::value::required(object, "crate", path, errors),
-            ::tsl_runtime::value::required(object, "ints", path, errors),
-            ::tsl_runtime::value::required(object, "floats", path, errors),
-            ::tsl_runtime::value::required(object, "doubles", path, errors),
-            ::tsl_runtime::value::required(object, "texts", path, errors),
-            ::tsl_runtime::value::required(object, "points", path, errors),
-            ::tsl_runtime::value::required(object, "status", path, errors),
+            required(object, "type", path, errors),
+            required(object, "tempC", path, errors),
+            required(object, "TempC", path, errors),
+            required(object, "temp_c", path, errors),
+            required(object, "1st", path, errors),
+            required(object, "default", path, errors),
+            required(object, "clone", path, errors),
+            required(object, "Option", path, errors),
+            required(object, "Result", path, errors),
+            required(object, "self", path, errors),
+            required(object, "crate", path, errors),
+            required(object, "ints", path, errors),
+            required(object, "floats", path, errors),
+            required(object, "doubles", path, errors),
+            required(object, "texts", path, errors),
+            required(object, "points", path, errors),
+            required(object, "status", path, errors),
         );
         ::core::option::Option::Some(Self {
             r#type: fields.0?,
@@ -1026,9 +965,10 @@ impl ::tsl_runtime::value::TslValue for ErrorEvent {
         _: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {}
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::object()
-            .field("code", ::tsl_runtime::value::TslValue::to_wire(&self.code))
-            .field("Result", ::tsl_runtime::value::TslValue::to_wire(&self.result))
+        use ::tsl_runtime::value::{TslValue, Wire};
+        Wire::object()
+            .field("code", TslValue::to_wire(&self.code))
+            .field("Result", TslValue::to_wire(&self.result))
             .build()
     }
     fn from_json(
@@ -1036,16 +976,12 @@ impl ::tsl_runtime::value::TslValue for ErrorEvent {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) -> ::core::option::Option<Self> {
-        let object = ::tsl_runtime::value::object(value, path, errors)?;
-        ::tsl_runtime::value::no_unknown_fields(
-            object,
-            &["code", "Result"],
-            path,
-            errors,
-        );
+        use ::tsl_runtime::value::{no_unknown_fields, object, required};
+        let object = object(value, path, errors)?;
+        no_unknown_fields(object, &["code", "Result"], path, errors);
         let fields = (
-            ::tsl_runtime::value::required(object, "code", path, errors),
-            ::tsl_runtime::value::required(object, "Result", path, errors),
+            required(object, "code", path, errors),
+            required(object, "Result", path, errors),
         );
         ::core::option::Option::Some(Self {
             code: fields.0?,
@@ -1063,15 +999,17 @@ impl ::tsl_runtime::value::TslValue for FutureEvent {
         _: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {}
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::object().build()
+        use ::tsl_runtime::value::Wire;
+        Wire::object().build()
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) -> ::core::option::Option<Self> {
-        let object = ::tsl_runtime::value::object(value, path, errors)?;
-        ::tsl_runtime::value::no_unknown_fields(object, &[], path, errors);
+        use ::tsl_runtime::value::{no_unknown_fields, object};
+        let object = object(value, path, errors)?;
+        no_unknown_fields(object, &[], path, errors);
         ::core::option::Option::Some(Self {})
     }
 }
@@ -1150,47 +1088,46 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
+        use ::tsl_runtime::value::{
+            TslValue, check_double, check_float, check_int, check_len, check_text,
+            number_spec, text_spec,
+        };
         if let ::core::option::Option::Some(value) = &self.r#type {
-            ::tsl_runtime::value::check_int(
-                &::tsl_runtime::value::number_spec("-10", "10", "2"),
+            check_int(
+                &number_spec("-10", "10", "2"),
                 i64::from(*value),
                 &path.child("type"),
                 errors,
             );
         }
         if let ::core::option::Option::Some(value) = &self.temp_c_2 {
-            ::tsl_runtime::value::check_float(
-                &::tsl_runtime::value::number_spec("-40", "85.5", "0.5"),
+            check_float(
+                &number_spec("-40", "85.5", "0.5"),
                 *value,
                 &path.child("tempC"),
                 errors,
             );
         }
         if let ::core::option::Option::Some(value) = &self.temp_c {
-            ::tsl_runtime::value::check_int(
-                &::tsl_runtime::value::number_spec("1E3", "2E3", "10"),
+            check_int(
+                &number_spec("1E3", "2E3", "10"),
                 i64::from(*value),
                 &path.child("temp_c"),
                 errors,
             );
         }
         if let ::core::option::Option::Some(value) = &self.clone_2 {
-            ::tsl_runtime::value::check_text(
-                &::tsl_runtime::value::text_spec(16u32),
-                value,
-                &path.child("clone"),
-                errors,
-            );
+            check_text(&text_spec(16u32), value, &path.child("clone"), errors);
         }
         if let ::core::option::Option::Some(value) = &self.option {
-            ::tsl_runtime::value::TslValue::check(value, &path.child("Option"), errors);
+            TslValue::check(value, &path.child("Option"), errors);
         }
         if let ::core::option::Option::Some(value) = &self.self_ {
-            ::tsl_runtime::value::TslValue::check(value, &path.child("self"), errors);
+            TslValue::check(value, &path.child("self"), errors);
         }
         if let ::core::option::Option::Some(value) = &self.crate_ {
-            ::tsl_runtime::value::check_double(
-                &::tsl_runtime::value::number_spec("", "100.25", "0.25"),
+            check_double(
+                &number_spec("", "100.25", "0.25"),
                 *value,
                 &path.child("crate"),
                 errors,
@@ -1199,10 +1136,10 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
         if let ::core::option::Option::Some(value) = &self.ints {
             {
                 let array_path = path.child("ints");
-                ::tsl_runtime::value::check_len(value.len(), 4u32, &array_path, errors);
+                check_len(value.len(), 4u32, &array_path, errors);
                 for (i, item) in value.iter().enumerate() {
-                    ::tsl_runtime::value::check_int(
-                        &::tsl_runtime::value::number_spec("0", "10", ""),
+                    check_int(
+                        &number_spec("0", "10", ""),
                         i64::from(*item),
                         &array_path.index(i),
                         errors,
@@ -1213,28 +1150,19 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
         if let ::core::option::Option::Some(value) = &self.floats {
             {
                 let array_path = path.child("floats");
-                ::tsl_runtime::value::check_len(value.len(), 3u32, &array_path, errors);
+                check_len(value.len(), 3u32, &array_path, errors);
                 for (i, item) in value.iter().enumerate() {
-                    ::tsl_runtime::value::TslValue::check(
-                        item,
-                        &array_path.index(i),
-                        errors,
-                    );
+                    TslValue::check(item, &array_path.index(i), errors);
                 }
             }
         }
         if let ::core::option::Option::Some(value) = &self.doubles {
             {
                 let array_path = path.child("doubles");
-                ::tsl_runtime::value::check_len(
-                    value.len(),
-                    512u32,
-                    &array_path,
-                    errors,
-                );
+                check_len(value.len(), 512u32, &array_path, errors);
                 for (i, item) in value.iter().enumerate() {
-                    ::tsl_runtime::value::check_double(
-                        &::tsl_runtime::value::number_spec("-1", "1", "0.001"),
+                    check_double(
+                        &number_spec("-1", "1", "0.001"),
                         *item,
                         &array_path.index(i),
                         errors,
@@ -1245,93 +1173,40 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
         if let ::core::option::Option::Some(value) = &self.texts {
             {
                 let array_path = path.child("texts");
-                ::tsl_runtime::value::check_len(value.len(), 2u32, &array_path, errors);
+                check_len(value.len(), 2u32, &array_path, errors);
                 for (i, item) in value.iter().enumerate() {
-                    ::tsl_runtime::value::check_text(
-                        &::tsl_runtime::value::text_spec(4u32),
-                        item,
-                        &array_path.index(i),
-                        errors,
-                    );
+                    check_text(&text_spec(4u32), item, &array_path.index(i), errors);
                 }
             }
         }
         if let ::core::option::Option::Some(value) = &self.points {
             {
                 let array_path = path.child("points");
-                ::tsl_runtime::value::check_len(value.len(), 8u32, &array_path, errors);
+                check_len(value.len(), 8u32, &array_path, errors);
                 for (i, item) in value.iter().enumerate() {
-                    ::tsl_runtime::value::TslValue::check(
-                        item,
-                        &array_path.index(i),
-                        errors,
-                    );
+                    TslValue::check(item, &array_path.index(i), errors);
                 }
             }
         }
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::object()
-            .field_opt(
-                "type",
-                self.r#type.as_ref().map(::tsl_runtime::value::TslValue::to_wire),
-            )
-            .field_opt(
-                "tempC",
-                self.temp_c_2.as_ref().map(::tsl_runtime::value::TslValue::to_wire),
-            )
-            .field_opt(
-                "temp_c",
-                self.temp_c.as_ref().map(::tsl_runtime::value::TslValue::to_wire),
-            )
-            .field_opt(
-                "1st",
-                self._1st.as_ref().map(::tsl_runtime::value::TslValue::to_wire),
-            )
-            .field_opt(
-                "default",
-                self.default_2.as_ref().map(::tsl_runtime::value::TslValue::to_wire),
-            )
-            .field_opt(
-                "clone",
-                self.clone_2.as_ref().map(::tsl_runtime::value::TslValue::to_wire),
-            )
-            .field_opt(
-                "Option",
-                self.option.as_ref().map(::tsl_runtime::value::TslValue::to_wire),
-            )
-            .field_opt(
-                "Result",
-                self.result.as_ref().map(::tsl_runtime::value::TslValue::to_wire),
-            )
-            .field_opt(
-                "self",
-                self.self_.as_ref().map(::tsl_runtime::value::TslValue::to_wire),
-            )
-            .field_opt(
-                "crate",
-                self.crate_.as_ref().map(::tsl_runtime::value::TslValue::to_wire),
-            )
-            .field_opt(
-                "ints",
-                self.ints.as_ref().map(::tsl_runtime::value::TslValue::to_wire),
-            )
-            .field_opt(
-                "floats",
-                self.floats.as_ref().map(::tsl_runtime::value::TslValue::to_wire),
-            )
-            .field_opt(
-                "doubles",
-                self.doubles.as_ref().map(::tsl_runtime::value::TslValue::to_wire),
-            )
-            .field_opt(
-                "texts",
-                self.texts.as_ref().map(::tsl_runtime::value::TslValue::to_wire),
-            )
-            .field_opt(
-                "points",
-                self.points.as_ref().map(::tsl_runtime::value::TslValue::to_wire),
-            )
+        use ::tsl_runtime::value::{TslValue, Wire};
+        Wire::object()
+            .field_opt("type", self.r#type.as_ref().map(TslValue::to_wire))
+            .field_opt("tempC", self.temp_c_2.as_ref().map(TslValue::to_wire))
+            .field_opt("temp_c", self.temp_c.as_ref().map(TslValue::to_wire))
+            .field_opt("1st", self._1st.as_ref().map(TslValue::to_wire))
+            .field_opt("default", self.default_2.as_ref().map(TslValue::to_wire))
+            .field_opt("clone", self.clone_2.as_ref().map(TslValue::to_wire))
+            .field_opt("Option", self.option.as_ref().map(TslValue::to_wire))
+            .field_opt("Result", self.result.as_ref().map(TslValue::to_wire))
+            .field_opt("self", self.self_.as_ref().map(TslValue::to_wire))
+            .field_opt("crate", self.crate_.as_ref().map(TslValue::to_wire))
+            .field_opt("ints", self.ints.as_ref().map(TslValue::to_wire))
+            .field_opt("floats", self.floats.as_ref().map(TslValue::to_wire))
+            .field_opt("doubles", self.doubles.as_ref().map(TslValue::to_wire))
+            .field_opt("texts", self.texts.as_ref().map(TslValue::to_wire))
+            .field_opt("points", self.points.as_ref().map(TslValue::to_wire))
             .build()
     }
     fn from_json(
@@ -1339,8 +1214,9 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) -> ::core::option::Option<Self> {
-        let object = ::tsl_runtime::value::object(value, path, errors)?;
-        ::tsl_runtime::value::no_unknown_fields(
+        use ::tsl_runtime::value::{no_unknown_fields, object, optional};
+        let object = object(value, path, errors)?;
+        no_unknown_fields(
             object,
             &[
                 "type",
@@ -1363,21 +1239,21 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
             errors,
         );
         let fields = (
-            ::tsl_runtime::value::optional(object, "type", path, errors),
-            ::tsl_runtime::value::optional(object, "tempC", path, errors),
-            ::tsl_runtime::value::optional(object, "temp_c", path, errors),
-            ::tsl_runtime::value::optional(object, "1st", path, errors),
-            ::tsl_runtime::value::optional(object, "default", path, errors),
-            ::tsl_runtime::value::optional(object, "clone", path, errors),
-            ::tsl_runtime::value::optional(object, "Option", path, errors),
-            ::tsl_runtime::value::optional(object, "Result", path, errors),
-            ::tsl_runtime::value::optional(object, "self", path, errors),
-            ::tsl_runtime::value::optional(object, "crate", path, errors),
-            ::tsl_runtime::value::optional(object, "ints", path, errors),
-            ::tsl_runtime::value::optional(object, "floats", path, errors),
-            ::tsl_runtime::value::optional(object, "doubles", path, errors),
-            ::tsl_runtime::value::optional(object, "texts", path, errors),
-            ::tsl_runtime::value::optional(object, "points", path, errors),
+            optional(object, "type", path, errors),
+            optional(object, "tempC", path, errors),
+            optional(object, "temp_c", path, errors),
+            optional(object, "1st", path, errors),
+            optional(object, "default", path, errors),
+            optional(object, "clone", path, errors),
+            optional(object, "Option", path, errors),
+            optional(object, "Result", path, errors),
+            optional(object, "self", path, errors),
+            optional(object, "crate", path, errors),
+            optional(object, "ints", path, errors),
+            optional(object, "floats", path, errors),
+            optional(object, "doubles", path, errors),
+            optional(object, "texts", path, errors),
+            optional(object, "points", path, errors),
         );
         ::core::option::Option::Some(Self {
             r#type: fields.0,

@@ -28,30 +28,9 @@ pub struct Context {
     pub parts: Parts,
 }
 
-/// All items of `plan`.
+/// All items of `plan`, wrapped in the settings' module if any.
 pub fn emit(plan: &Plan, cx: &Context) -> TokenStream {
-    let mut items = TokenStream::new();
-    if let Some(pk) = &plan.product_key {
-        let doc = doc_attrs(&["The product key of the model.".to_string()]);
-        items.extend(quote! {
-            #doc
-            pub const PRODUCT_KEY: &str = #pk;
-        });
-    }
-    if cx.parts.types {
-        for def in &plan.types {
-            items.extend(types::type_def(def, cx));
-        }
-        if let Some(set) = &plan.property_set {
-            items.extend(types::property_set(set, cx));
-        }
-    }
-    if cx.parts.cloud {
-        items.extend(cloud::handles(plan, cx));
-    }
-    if cx.parts.device {
-        items.extend(device::handler(plan, cx));
-    }
+    let items = items(plan, cx, Slice::All);
     match &cx.module {
         Some(module) => {
             let doc = doc_attrs(&plan.summary);
@@ -65,6 +44,54 @@ pub fn emit(plan: &Plan, cx: &Context) -> TokenStream {
         }
         None => items,
     }
+}
+
+/// Which items of the plan to emit: all, or one of two halves that, emitted in order,
+/// make the same items (for formatting on two threads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slice {
+    /// Every item.
+    All,
+    /// The product key and the first `n` types.
+    Head(usize),
+    /// The types from `n` on, then the property set and the handles.
+    Tail(usize),
+}
+
+/// The top-level items of `plan` in `slice`, unwrapped.
+pub fn items(plan: &Plan, cx: &Context, slice: Slice) -> TokenStream {
+    let (types, head, tail) = match slice {
+        Slice::All => (&plan.types[..], true, true),
+        Slice::Head(n) => (&plan.types[..n.min(plan.types.len())], true, false),
+        Slice::Tail(n) => (&plan.types[n.min(plan.types.len())..], false, true),
+    };
+    let mut items = TokenStream::new();
+    if head {
+        if let Some(pk) = &plan.product_key {
+            let doc = doc_attrs(&["The product key of the model.".to_string()]);
+            items.extend(quote! {
+                #doc
+                pub const PRODUCT_KEY: &str = #pk;
+            });
+        }
+    }
+    if cx.parts.types {
+        for def in types {
+            items.extend(types::type_def(def, cx));
+        }
+        if tail {
+            if let Some(set) = &plan.property_set {
+                items.extend(types::property_set(set, cx));
+            }
+        }
+    }
+    if tail && cx.parts.cloud {
+        items.extend(cloud::handles(plan, cx));
+    }
+    if tail && cx.parts.device {
+        items.extend(device::handler(plan, cx));
+    }
+    items
 }
 
 /// An identifier from a planned name, raw (`r#type`) where the name says so.

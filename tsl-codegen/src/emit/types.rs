@@ -52,29 +52,36 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
         quote! { #doc pub #field: #ty, }
     });
 
+    // Each method imports the runtime functions it calls, so the calls read plainly
+    // (`check_int(..)`) and the names cannot meet anything of the user's module.
+    let mut used = Used::default();
     let checks: Vec<TokenStream> = def
         .fields
         .iter()
-        .filter_map(|f| field_check(f, cx))
+        .filter_map(|f| field_check(f, &mut used))
         .collect();
+    let check_use = used.import(rt);
     let wire = def.fields.iter().map(|f| {
         let field = ident(&f.name);
         let key = &f.wire;
         if f.optional {
-            quote! {
-                .field_opt(#key, self.#field.as_ref().map(#rt::value::TslValue::to_wire))
-            }
+            quote! { .field_opt(#key, self.#field.as_ref().map(TslValue::to_wire)) }
         } else {
-            quote! { .field(#key, #rt::value::TslValue::to_wire(&self.#field)) }
+            quote! { .field(#key, TslValue::to_wire(&self.#field)) }
         }
     });
+    let wire_use = if def.fields.is_empty() {
+        quote!(use #rt::value::Wire;)
+    } else {
+        quote!(use #rt::value::{TslValue, Wire};)
+    };
     let keys = def.fields.iter().map(|f| &f.wire);
     let reads = def.fields.iter().map(|f| {
         let key = &f.wire;
         if f.optional {
-            quote! { #rt::value::optional(object, #key, path, errors) }
+            quote! { optional(object, #key, path, errors) }
         } else {
-            quote! { #rt::value::required(object, #key, path, errors) }
+            quote! { required(object, #key, path, errors) }
         }
     });
     let assigns = def.fields.iter().enumerate().map(|(i, f)| {
@@ -86,6 +93,13 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
             quote! { #field: fields.#index? }
         }
     });
+    let mut read_fns = vec![quote!(no_unknown_fields), quote!(object)];
+    if def.fields.iter().any(|f| f.optional) {
+        read_fns.push(quote!(optional));
+    }
+    if def.fields.iter().any(|f| !f.optional) {
+        read_fns.push(quote!(required));
+    }
     // Fields whose types need no checking leave `check` nothing to do with its arguments.
     let check_args = if checks.is_empty() {
         quote!(_: &#rt::value::FieldPath, _: &mut ::std::vec::Vec<#rt::value::ValueError>)
@@ -108,11 +122,13 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
 
         impl #rt::value::TslValue for #name {
             fn check(&self, #check_args) {
+                #check_use
                 #(#checks)*
             }
 
             fn to_wire(&self) -> #rt::value::Wire {
-                #rt::value::Wire::object()
+                #wire_use
+                Wire::object()
                     #(#wire)*
                     .build()
             }
@@ -122,12 +138,38 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
                 path: &#rt::value::FieldPath,
                 errors: &mut ::std::vec::Vec<#rt::value::ValueError>,
             ) -> ::core::option::Option<Self> {
-                let object = #rt::value::object(value, path, errors)?;
-                #rt::value::no_unknown_fields(object, &[#(#keys),*], path, errors);
+                use #rt::value::{#(#read_fns),*};
+                let object = object(value, path, errors)?;
+                no_unknown_fields(object, &[#(#keys),*], path, errors);
                 #reads
                 ::core::option::Option::Some(Self { #(#assigns),* })
             }
         }
+    }
+}
+
+/// The runtime functions a `check` body calls, imported once at its top.
+#[derive(Default)]
+struct Used {
+    names: std::collections::BTreeSet<&'static str>,
+}
+
+impl Used {
+    fn call(&mut self, name: &'static str) -> syn::Ident {
+        self.names.insert(name);
+        syn::Ident::new(name, proc_macro2::Span::call_site())
+    }
+
+    /// `use rt::value::{...};`, or nothing when no function is called.
+    fn import(&self, rt: &TokenStream) -> TokenStream {
+        if self.names.is_empty() {
+            return TokenStream::new();
+        }
+        let names = self
+            .names
+            .iter()
+            .map(|n| syn::Ident::new(n, proc_macro2::Span::call_site()));
+        quote!(use #rt::value::{#(#names),*};)
     }
 }
 
@@ -161,19 +203,19 @@ pub(crate) fn rust_type(ty: &TypeRef, cx: &Context) -> TokenStream {
 }
 
 /// The checks of one field, or `None` when its type alone guarantees it.
-fn field_check(f: &FieldDef, cx: &Context) -> Option<TokenStream> {
+fn field_check(f: &FieldDef, used: &mut Used) -> Option<TokenStream> {
     let field = ident(&f.name);
     let key = &f.wire;
     let path = quote!(path.child(#key));
     if f.optional {
-        let check = value_check(&f.ty, &Val::Ref(quote!(value)), &path, cx)?;
+        let check = value_check(&f.ty, &Val::Ref(quote!(value)), &path, used)?;
         Some(quote! {
             if let ::core::option::Option::Some(value) = &self.#field {
                 #check
             }
         })
     } else {
-        value_check(&f.ty, &Val::Place(quote!(self.#field)), &path, cx)
+        value_check(&f.ty, &Val::Place(quote!(self.#field)), &path, used)
     }
 }
 
@@ -210,42 +252,50 @@ impl Val {
 }
 
 /// Checks of a value; `path` is an expression of type `FieldPath`.
-fn value_check(ty: &TypeRef, value: &Val, path: &TokenStream, cx: &Context) -> Option<TokenStream> {
-    let rt = &cx.rt;
+fn value_check(
+    ty: &TypeRef,
+    value: &Val,
+    path: &TokenStream,
+    used: &mut Used,
+) -> Option<TokenStream> {
     match ty {
         TypeRef::Int(bounds) if !bounds.is_empty() => {
-            let spec = number_spec(bounds, cx);
+            let spec = number_spec(bounds, used);
+            let check = used.call("check_int");
             let value = value.copied();
             Some(quote! {
-                #rt::value::check_int(&#spec, i64::from(#value), &#path, errors);
+                #check(&#spec, i64::from(#value), &#path, errors);
             })
         }
         TypeRef::Float(bounds) | TypeRef::Double(bounds) if !bounds.is_empty() => {
-            let spec = number_spec(bounds, cx);
+            let spec = number_spec(bounds, used);
             let check = if matches!(ty, TypeRef::Float(_)) {
-                quote!(check_float)
+                used.call("check_float")
             } else {
-                quote!(check_double)
+                used.call("check_double")
             };
             let value = value.copied();
             Some(quote! {
-                #rt::value::#check(&#spec, #value, &#path, errors);
+                #check(&#spec, #value, &#path, errors);
             })
         }
         // Without bounds a number still has to be finite; dates not before 1970; structs
         // check their own fields.
         TypeRef::Float(_) | TypeRef::Double(_) | TypeRef::Date | TypeRef::Struct(_) => {
+            let tsl_value = used.call("TslValue");
             let value = value.by_ref();
             Some(quote! {
-                #rt::value::TslValue::check(#value, &#path, errors);
+                #tsl_value::check(#value, &#path, errors);
             })
         }
         TypeRef::Text {
             length: Some(length),
         } => {
+            let check = used.call("check_text");
+            let spec = used.call("text_spec");
             let value = value.by_ref();
             Some(quote! {
-                #rt::value::check_text(&#rt::value::text_spec(#length), #value, &#path, errors);
+                #check(&#spec(#length), #value, &#path, errors);
             })
         }
         TypeRef::Array { item, size } => {
@@ -253,8 +303,9 @@ fn value_check(ty: &TypeRef, value: &Val, path: &TokenStream, cx: &Context) -> O
                 item,
                 &Val::Ref(quote!(item)),
                 &quote!(array_path.index(i)),
-                cx,
+                used,
             );
+            let check_len = used.call("check_len");
             let receiver = value.receiver();
             let each = item_check.map(|check| {
                 quote! {
@@ -266,7 +317,7 @@ fn value_check(ty: &TypeRef, value: &Val, path: &TokenStream, cx: &Context) -> O
             Some(quote! {
                 {
                     let array_path = #path;
-                    #rt::value::check_len(#receiver.len(), #size, &array_path, errors);
+                    #check_len(#receiver.len(), #size, &array_path, errors);
                     #each
                 }
             })
@@ -279,12 +330,12 @@ fn value_check(ty: &TypeRef, value: &Val, path: &TokenStream, cx: &Context) -> O
     }
 }
 
-fn number_spec(bounds: &Bounds, cx: &Context) -> TokenStream {
-    let rt = &cx.rt;
+fn number_spec(bounds: &Bounds, used: &mut Used) -> TokenStream {
+    let number_spec = used.call("number_spec");
     // `""` stands for "no bound" (see `tsl_runtime::value::number_spec`).
     let text = |b: &Option<String>| b.as_deref().unwrap_or("").to_string();
     let (min, max, step) = (text(&bounds.min), text(&bounds.max), text(&bounds.step));
-    quote!(#rt::value::number_spec(#min, #max, #step))
+    quote!(#number_spec(#min, #max, #step))
 }
 
 fn enum_def(def: &EnumDef, cx: &Context) -> TokenStream {
