@@ -8,6 +8,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+/// See `mimalloc` in Cargo.toml: generation is allocation-bound.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use tsl_runtime::model::{Model, Parsed};
 
 /// Typed Rust from Alibaba Cloud IoT Platform thing models (TSL).
