@@ -45,8 +45,14 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
     let derives = &cx.derives;
     let attributes = &cx.attributes;
     let default = default.then(|| quote!(Default,));
-    let fields = def.fields.iter().map(|f| {
-        let field = ident(&f.name);
+    // Each field's name and wire key, made once: they appear in every method.
+    let names: Vec<syn::Ident> = def.fields.iter().map(|f| ident(&f.name)).collect();
+    let keys: Vec<proc_macro2::Literal> = def
+        .fields
+        .iter()
+        .map(|f| proc_macro2::Literal::string(&f.wire))
+        .collect();
+    let fields = def.fields.iter().zip(&names).map(|(f, field)| {
         let doc = doc_attrs(&f.docs);
         let ty = field_type(f, cx);
         quote! { #doc pub #field: #ty, }
@@ -58,41 +64,46 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
     let checks: Vec<TokenStream> = def
         .fields
         .iter()
-        .filter_map(|f| field_check(f, &mut used))
+        .zip(names.iter().zip(&keys))
+        .filter_map(|(f, (field, key))| field_check(f, field, key, &mut used))
         .collect();
     let check_use = used.import(rt);
-    let wire = def.fields.iter().map(|f| {
-        let field = ident(&f.name);
-        let key = &f.wire;
-        if f.optional {
-            quote! { .field_opt(#key, self.#field.as_ref().map(TslValue::to_wire)) }
-        } else {
-            quote! { .field(#key, TslValue::to_wire(&self.#field)) }
-        }
-    });
+    let wire = def
+        .fields
+        .iter()
+        .zip(names.iter().zip(&keys))
+        .map(|(f, (field, key))| {
+            if f.optional {
+                quote! { .field_opt(#key, self.#field.as_ref().map(TslValue::to_wire)) }
+            } else {
+                quote! { .field(#key, TslValue::to_wire(&self.#field)) }
+            }
+        });
     let wire_use = if def.fields.is_empty() {
         quote!(use #rt::value::Wire;)
     } else {
         quote!(use #rt::value::{TslValue, Wire};)
     };
-    let keys = def.fields.iter().map(|f| &f.wire);
-    let reads = def.fields.iter().map(|f| {
-        let key = &f.wire;
+    let reads = def.fields.iter().zip(&keys).map(|(f, key)| {
         if f.optional {
             quote! { optional(object, #key, path, errors) }
         } else {
             quote! { required(object, #key, path, errors) }
         }
     });
-    let assigns = def.fields.iter().enumerate().map(|(i, f)| {
-        let field = ident(&f.name);
-        let index = syn::Index::from(i);
-        if f.optional {
-            quote! { #field: fields.#index }
-        } else {
-            quote! { #field: fields.#index? }
-        }
-    });
+    let assigns = def
+        .fields
+        .iter()
+        .zip(&names)
+        .enumerate()
+        .map(|(i, (f, field))| {
+            let index = syn::Index::from(i);
+            if f.optional {
+                quote! { #field: fields.#index }
+            } else {
+                quote! { #field: fields.#index? }
+            }
+        });
     let mut read_fns = vec![quote!(no_unknown_fields), quote!(object)];
     if def.fields.iter().any(|f| f.optional) {
         read_fns.push(quote!(optional));
@@ -203,9 +214,12 @@ pub(crate) fn rust_type(ty: &TypeRef, cx: &Context) -> TokenStream {
 }
 
 /// The checks of one field, or `None` when its type alone guarantees it.
-fn field_check(f: &FieldDef, used: &mut Used) -> Option<TokenStream> {
-    let field = ident(&f.name);
-    let key = &f.wire;
+fn field_check(
+    f: &FieldDef,
+    field: &syn::Ident,
+    key: &proc_macro2::Literal,
+    used: &mut Used,
+) -> Option<TokenStream> {
     let path = quote!(path.child(#key));
     if f.optional {
         let check = value_check(&f.ty, &Val::Ref(quote!(value)), &path, used)?;
