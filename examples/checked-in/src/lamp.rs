@@ -106,30 +106,27 @@ impl ::tsl_runtime::value::TslValue for Location {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
-        ::tsl_runtime::value::check_double(
-            &::tsl_runtime::value::number_spec("-180", "180", "0.000001"),
+        use ::tsl_runtime::value::{check_double, check_text, number_spec, text_spec};
+        check_double(
+            &number_spec("-180", "180", "0.000001"),
             self.longitude,
             &path.child("Longitude"),
             errors,
         );
-        ::tsl_runtime::value::check_double(
-            &::tsl_runtime::value::number_spec("-90", "90", "0.000001"),
+        check_double(
+            &number_spec("-90", "90", "0.000001"),
             self.latitude,
             &path.child("Latitude"),
             errors,
         );
-        ::tsl_runtime::value::check_text(
-            &::tsl_runtime::value::text_spec(128u32),
-            &self.street,
-            &path.child("Street"),
-            errors,
-        );
+        check_text(&text_spec(128u32), &self.street, &path.child("Street"), errors);
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::object()
-            .field("Longitude", ::tsl_runtime::value::TslValue::to_wire(&self.longitude))
-            .field("Latitude", ::tsl_runtime::value::TslValue::to_wire(&self.latitude))
-            .field("Street", ::tsl_runtime::value::TslValue::to_wire(&self.street))
+        use ::tsl_runtime::value::{TslValue, Wire};
+        Wire::object()
+            .field("Longitude", TslValue::to_wire(&self.longitude))
+            .field("Latitude", TslValue::to_wire(&self.latitude))
+            .field("Street", TslValue::to_wire(&self.street))
             .build()
     }
     fn from_json(
@@ -137,17 +134,13 @@ impl ::tsl_runtime::value::TslValue for Location {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) -> ::core::option::Option<Self> {
-        let object = ::tsl_runtime::value::object(value, path, errors)?;
-        ::tsl_runtime::value::no_unknown_fields(
-            object,
-            &["Longitude", "Latitude", "Street"],
-            path,
-            errors,
-        );
+        use ::tsl_runtime::value::{no_unknown_fields, object, required};
+        let object = object(value, path, errors)?;
+        no_unknown_fields(object, &["Longitude", "Latitude", "Street"], path, errors);
         let fields = (
-            ::tsl_runtime::value::required(object, "Longitude", path, errors),
-            ::tsl_runtime::value::required(object, "Latitude", path, errors),
-            ::tsl_runtime::value::required(object, "Street", path, errors),
+            required(object, "Longitude", path, errors),
+            required(object, "Latitude", path, errors),
+            required(object, "Street", path, errors),
         );
         ::core::option::Option::Some(Self {
             longitude: fields.0?,
@@ -180,27 +173,26 @@ impl ::tsl_runtime::value::TslValue for ScheduleItem {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
-        ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec("0", "1439", "1"),
+        use ::tsl_runtime::value::{check_int, number_spec};
+        check_int(
+            &number_spec("0", "1439", "1"),
             i64::from(self.at),
             &path.child("At"),
             errors,
         );
-        ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec("0", "100", "1"),
+        check_int(
+            &number_spec("0", "100", "1"),
             i64::from(self.brightness),
             &path.child("Brightness"),
             errors,
         );
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::object()
-            .field("At", ::tsl_runtime::value::TslValue::to_wire(&self.at))
-            .field(
-                "Brightness",
-                ::tsl_runtime::value::TslValue::to_wire(&self.brightness),
-            )
-            .field("Enabled", ::tsl_runtime::value::TslValue::to_wire(&self.enabled))
+        use ::tsl_runtime::value::{TslValue, Wire};
+        Wire::object()
+            .field("At", TslValue::to_wire(&self.at))
+            .field("Brightness", TslValue::to_wire(&self.brightness))
+            .field("Enabled", TslValue::to_wire(&self.enabled))
             .build()
     }
     fn from_json(
@@ -208,17 +200,13 @@ impl ::tsl_runtime::value::TslValue for ScheduleItem {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) -> ::core::option::Option<Self> {
-        let object = ::tsl_runtime::value::object(value, path, errors)?;
-        ::tsl_runtime::value::no_unknown_fields(
-            object,
-            &["At", "Brightness", "Enabled"],
-            path,
-            errors,
-        );
+        use ::tsl_runtime::value::{no_unknown_fields, object, required};
+        let object = object(value, path, errors)?;
+        no_unknown_fields(object, &["At", "Brightness", "Enabled"], path, errors);
         let fields = (
-            ::tsl_runtime::value::required(object, "At", path, errors),
-            ::tsl_runtime::value::required(object, "Brightness", path, errors),
-            ::tsl_runtime::value::required(object, "Enabled", path, errors),
+            required(object, "At", path, errors),
+            required(object, "Brightness", path, errors),
+            required(object, "Enabled", path, errors),
         );
         ::core::option::Option::Some(Self {
             at: fields.0?,
@@ -245,23 +233,25 @@ impl ::tsl_runtime::value::TslValue for BlinkInput {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
-        ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec("1", "20", "1"),
+        use ::tsl_runtime::value::{check_float, check_int, number_spec};
+        check_int(
+            &number_spec("1", "20", "1"),
             i64::from(self.times),
             &path.child("Times"),
             errors,
         );
-        ::tsl_runtime::value::check_float(
-            &::tsl_runtime::value::number_spec("0.2", "5", "0.1"),
+        check_float(
+            &number_spec("0.2", "5", "0.1"),
             self.interval,
             &path.child("Interval"),
             errors,
         );
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::object()
-            .field("Times", ::tsl_runtime::value::TslValue::to_wire(&self.times))
-            .field("Interval", ::tsl_runtime::value::TslValue::to_wire(&self.interval))
+        use ::tsl_runtime::value::{TslValue, Wire};
+        Wire::object()
+            .field("Times", TslValue::to_wire(&self.times))
+            .field("Interval", TslValue::to_wire(&self.interval))
             .build()
     }
     fn from_json(
@@ -269,16 +259,12 @@ impl ::tsl_runtime::value::TslValue for BlinkInput {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) -> ::core::option::Option<Self> {
-        let object = ::tsl_runtime::value::object(value, path, errors)?;
-        ::tsl_runtime::value::no_unknown_fields(
-            object,
-            &["Times", "Interval"],
-            path,
-            errors,
-        );
+        use ::tsl_runtime::value::{no_unknown_fields, object, required};
+        let object = object(value, path, errors)?;
+        no_unknown_fields(object, &["Times", "Interval"], path, errors);
         let fields = (
-            ::tsl_runtime::value::required(object, "Times", path, errors),
-            ::tsl_runtime::value::required(object, "Interval", path, errors),
+            required(object, "Times", path, errors),
+            required(object, "Interval", path, errors),
         );
         ::core::option::Option::Some(Self {
             times: fields.0?,
@@ -300,26 +286,27 @@ impl ::tsl_runtime::value::TslValue for BlinkOutput {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
-        ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec("0", "20", "1"),
+        use ::tsl_runtime::value::{check_int, number_spec};
+        check_int(
+            &number_spec("0", "20", "1"),
             i64::from(self.blinked),
             &path.child("Blinked"),
             errors,
         );
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::object()
-            .field("Blinked", ::tsl_runtime::value::TslValue::to_wire(&self.blinked))
-            .build()
+        use ::tsl_runtime::value::{TslValue, Wire};
+        Wire::object().field("Blinked", TslValue::to_wire(&self.blinked)).build()
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) -> ::core::option::Option<Self> {
-        let object = ::tsl_runtime::value::object(value, path, errors)?;
-        ::tsl_runtime::value::no_unknown_fields(object, &["Blinked"], path, errors);
-        let fields = (::tsl_runtime::value::required(object, "Blinked", path, errors),);
+        use ::tsl_runtime::value::{no_unknown_fields, object, required};
+        let object = object(value, path, errors)?;
+        no_unknown_fields(object, &["Blinked"], path, errors);
+        let fields = (required(object, "Blinked", path, errors),);
         ::core::option::Option::Some(Self { blinked: fields.0? })
     }
 }
@@ -345,38 +332,29 @@ impl ::tsl_runtime::value::TslValue for DiagnoseOutput {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
-        ::tsl_runtime::value::check_double(
-            &::tsl_runtime::value::number_spec("-40", "150", "0.1"),
+        use ::tsl_runtime::value::{
+            check_double, check_len, check_text, number_spec, text_spec,
+        };
+        check_double(
+            &number_spec("-40", "150", "0.1"),
             self.driver_temperature,
             &path.child("DriverTemperature"),
             errors,
         );
         {
             let array_path = path.child("Faults");
-            ::tsl_runtime::value::check_len(
-                self.faults.len(),
-                16u32,
-                &array_path,
-                errors,
-            );
+            check_len(self.faults.len(), 16u32, &array_path, errors);
             for (i, item) in self.faults.iter().enumerate() {
-                ::tsl_runtime::value::check_text(
-                    &::tsl_runtime::value::text_spec(64u32),
-                    item,
-                    &array_path.index(i),
-                    errors,
-                );
+                check_text(&text_spec(64u32), item, &array_path.index(i), errors);
             }
         }
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::object()
-            .field("Healthy", ::tsl_runtime::value::TslValue::to_wire(&self.healthy))
-            .field(
-                "DriverTemperature",
-                ::tsl_runtime::value::TslValue::to_wire(&self.driver_temperature),
-            )
-            .field("Faults", ::tsl_runtime::value::TslValue::to_wire(&self.faults))
+        use ::tsl_runtime::value::{TslValue, Wire};
+        Wire::object()
+            .field("Healthy", TslValue::to_wire(&self.healthy))
+            .field("DriverTemperature", TslValue::to_wire(&self.driver_temperature))
+            .field("Faults", TslValue::to_wire(&self.faults))
             .build()
     }
     fn from_json(
@@ -384,17 +362,18 @@ impl ::tsl_runtime::value::TslValue for DiagnoseOutput {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) -> ::core::option::Option<Self> {
-        let object = ::tsl_runtime::value::object(value, path, errors)?;
-        ::tsl_runtime::value::no_unknown_fields(
+        use ::tsl_runtime::value::{no_unknown_fields, object, required};
+        let object = object(value, path, errors)?;
+        no_unknown_fields(
             object,
             &["Healthy", "DriverTemperature", "Faults"],
             path,
             errors,
         );
         let fields = (
-            ::tsl_runtime::value::required(object, "Healthy", path, errors),
-            ::tsl_runtime::value::required(object, "DriverTemperature", path, errors),
-            ::tsl_runtime::value::required(object, "Faults", path, errors),
+            required(object, "Healthy", path, errors),
+            required(object, "DriverTemperature", path, errors),
+            required(object, "Faults", path, errors),
         );
         ::core::option::Option::Some(Self {
             healthy: fields.0?,
@@ -421,35 +400,21 @@ impl ::tsl_runtime::value::TslValue for UploadScheduleInput {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
+        use ::tsl_runtime::value::{TslValue, check_len};
         {
             let array_path = path.child("Schedule");
-            ::tsl_runtime::value::check_len(
-                self.schedule.len(),
-                8u32,
-                &array_path,
-                errors,
-            );
+            check_len(self.schedule.len(), 8u32, &array_path, errors);
             for (i, item) in self.schedule.iter().enumerate() {
-                ::tsl_runtime::value::TslValue::check(
-                    item,
-                    &array_path.index(i),
-                    errors,
-                );
+                TslValue::check(item, &array_path.index(i), errors);
             }
         }
-        ::tsl_runtime::value::TslValue::check(
-            &self.valid_from,
-            &path.child("ValidFrom"),
-            errors,
-        );
+        TslValue::check(&self.valid_from, &path.child("ValidFrom"), errors);
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::object()
-            .field("Schedule", ::tsl_runtime::value::TslValue::to_wire(&self.schedule))
-            .field(
-                "ValidFrom",
-                ::tsl_runtime::value::TslValue::to_wire(&self.valid_from),
-            )
+        use ::tsl_runtime::value::{TslValue, Wire};
+        Wire::object()
+            .field("Schedule", TslValue::to_wire(&self.schedule))
+            .field("ValidFrom", TslValue::to_wire(&self.valid_from))
             .build()
     }
     fn from_json(
@@ -457,16 +422,12 @@ impl ::tsl_runtime::value::TslValue for UploadScheduleInput {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) -> ::core::option::Option<Self> {
-        let object = ::tsl_runtime::value::object(value, path, errors)?;
-        ::tsl_runtime::value::no_unknown_fields(
-            object,
-            &["Schedule", "ValidFrom"],
-            path,
-            errors,
-        );
+        use ::tsl_runtime::value::{no_unknown_fields, object, required};
+        let object = object(value, path, errors)?;
+        no_unknown_fields(object, &["Schedule", "ValidFrom"], path, errors);
         let fields = (
-            ::tsl_runtime::value::required(object, "Schedule", path, errors),
-            ::tsl_runtime::value::required(object, "ValidFrom", path, errors),
+            required(object, "Schedule", path, errors),
+            required(object, "ValidFrom", path, errors),
         );
         ::core::option::Option::Some(Self {
             schedule: fields.0?,
@@ -530,73 +491,50 @@ impl ::tsl_runtime::value::TslValue for PostEvent {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
-        ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec("0", "100", "1"),
+        use ::tsl_runtime::value::{
+            TslValue, check_double, check_float, check_int, check_len, check_text,
+            number_spec, text_spec,
+        };
+        check_int(
+            &number_spec("0", "100", "1"),
             i64::from(self.brightness),
             &path.child("Brightness"),
             errors,
         );
-        ::tsl_runtime::value::check_int(
-            &::tsl_runtime::value::number_spec("2700", "6500", "100"),
+        check_int(
+            &number_spec("2700", "6500", "100"),
             i64::from(self.color_temperature),
             &path.child("ColorTemperature"),
             errors,
         );
-        ::tsl_runtime::value::check_float(
-            &::tsl_runtime::value::number_spec("0", "400", "0.1"),
+        check_float(
+            &number_spec("0", "400", "0.1"),
             self.voltage,
             &path.child("Voltage"),
             errors,
         );
-        ::tsl_runtime::value::check_double(
-            &::tsl_runtime::value::number_spec("0", "1000000", "0.001"),
+        check_double(
+            &number_spec("0", "1000000", "0.001"),
             self.power_consumption,
             &path.child("PowerConsumption"),
             errors,
         );
-        ::tsl_runtime::value::check_text(
-            &::tsl_runtime::value::text_spec(64u32),
-            &self.firmware,
-            &path.child("Firmware"),
-            errors,
-        );
-        ::tsl_runtime::value::TslValue::check(
-            &self.last_maintenance,
-            &path.child("LastMaintenance"),
-            errors,
-        );
-        ::tsl_runtime::value::TslValue::check(
-            &self.location,
-            &path.child("Location"),
-            errors,
-        );
+        check_text(&text_spec(64u32), &self.firmware, &path.child("Firmware"), errors);
+        TslValue::check(&self.last_maintenance, &path.child("LastMaintenance"), errors);
+        TslValue::check(&self.location, &path.child("Location"), errors);
         {
             let array_path = path.child("Schedule");
-            ::tsl_runtime::value::check_len(
-                self.schedule.len(),
-                8u32,
-                &array_path,
-                errors,
-            );
+            check_len(self.schedule.len(), 8u32, &array_path, errors);
             for (i, item) in self.schedule.iter().enumerate() {
-                ::tsl_runtime::value::TslValue::check(
-                    item,
-                    &array_path.index(i),
-                    errors,
-                );
+                TslValue::check(item, &array_path.index(i), errors);
             }
         }
         {
             let array_path = path.child("LuxHistory");
-            ::tsl_runtime::value::check_len(
-                self.lux_history.len(),
-                60u32,
-                &array_path,
-                errors,
-            );
+            check_len(self.lux_history.len(), 60u32, &array_path, errors);
             for (i, item) in self.lux_history.iter().enumerate() {
-                ::tsl_runtime::value::check_float(
-                    &::tsl_runtime::value::number_spec("0", "100000", "0.1"),
+                check_float(
+                    &number_spec("0", "100000", "0.1"),
                     *item,
                     &array_path.index(i),
                     errors,
@@ -605,36 +543,19 @@ impl ::tsl_runtime::value::TslValue for PostEvent {
         }
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::object()
-            .field(
-                "LightSwitch",
-                ::tsl_runtime::value::TslValue::to_wire(&self.light_switch),
-            )
-            .field(
-                "Brightness",
-                ::tsl_runtime::value::TslValue::to_wire(&self.brightness),
-            )
-            .field(
-                "ColorTemperature",
-                ::tsl_runtime::value::TslValue::to_wire(&self.color_temperature),
-            )
-            .field("Voltage", ::tsl_runtime::value::TslValue::to_wire(&self.voltage))
-            .field(
-                "PowerConsumption",
-                ::tsl_runtime::value::TslValue::to_wire(&self.power_consumption),
-            )
-            .field("WorkMode", ::tsl_runtime::value::TslValue::to_wire(&self.work_mode))
-            .field("Firmware", ::tsl_runtime::value::TslValue::to_wire(&self.firmware))
-            .field(
-                "LastMaintenance",
-                ::tsl_runtime::value::TslValue::to_wire(&self.last_maintenance),
-            )
-            .field("Location", ::tsl_runtime::value::TslValue::to_wire(&self.location))
-            .field("Schedule", ::tsl_runtime::value::TslValue::to_wire(&self.schedule))
-            .field(
-                "LuxHistory",
-                ::tsl_runtime::value::TslValue::to_wire(&self.lux_history),
-            )
+        use ::tsl_runtime::value::{TslValue, Wire};
+        Wire::object()
+            .field("LightSwitch", TslValue::to_wire(&self.light_switch))
+            .field("Brightness", TslValue::to_wire(&self.brightness))
+            .field("ColorTemperature", TslValue::to_wire(&self.color_temperature))
+            .field("Voltage", TslValue::to_wire(&self.voltage))
+            .field("PowerConsumption", TslValue::to_wire(&self.power_consumption))
+            .field("WorkMode", TslValue::to_wire(&self.work_mode))
+            .field("Firmware", TslValue::to_wire(&self.firmware))
+            .field("LastMaintenance", TslValue::to_wire(&self.last_maintenance))
+            .field("Location", TslValue::to_wire(&self.location))
+            .field("Schedule", TslValue::to_wire(&self.schedule))
+            .field("LuxHistory", TslValue::to_wire(&self.lux_history))
             .build()
     }
     fn from_json(
@@ -642,8 +563,9 @@ impl ::tsl_runtime::value::TslValue for PostEvent {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) -> ::core::option::Option<Self> {
-        let object = ::tsl_runtime::value::object(value, path, errors)?;
-        ::tsl_runtime::value::no_unknown_fields(
+        use ::tsl_runtime::value::{no_unknown_fields, object, required};
+        let object = object(value, path, errors)?;
+        no_unknown_fields(
             object,
             &[
                 "LightSwitch",
@@ -662,17 +584,17 @@ impl ::tsl_runtime::value::TslValue for PostEvent {
             errors,
         );
         let fields = (
-            ::tsl_runtime::value::required(object, "LightSwitch", path, errors),
-            ::tsl_runtime::value::required(object, "Brightness", path, errors),
-            ::tsl_runtime::value::required(object, "ColorTemperature", path, errors),
-            ::tsl_runtime::value::required(object, "Voltage", path, errors),
-            ::tsl_runtime::value::required(object, "PowerConsumption", path, errors),
-            ::tsl_runtime::value::required(object, "WorkMode", path, errors),
-            ::tsl_runtime::value::required(object, "Firmware", path, errors),
-            ::tsl_runtime::value::required(object, "LastMaintenance", path, errors),
-            ::tsl_runtime::value::required(object, "Location", path, errors),
-            ::tsl_runtime::value::required(object, "Schedule", path, errors),
-            ::tsl_runtime::value::required(object, "LuxHistory", path, errors),
+            required(object, "LightSwitch", path, errors),
+            required(object, "Brightness", path, errors),
+            required(object, "ColorTemperature", path, errors),
+            required(object, "Voltage", path, errors),
+            required(object, "PowerConsumption", path, errors),
+            required(object, "WorkMode", path, errors),
+            required(object, "Firmware", path, errors),
+            required(object, "LastMaintenance", path, errors),
+            required(object, "Location", path, errors),
+            required(object, "Schedule", path, errors),
+            required(object, "LuxHistory", path, errors),
         );
         ::core::option::Option::Some(Self {
             light_switch: fields.0?,
@@ -781,20 +703,14 @@ impl ::tsl_runtime::value::TslValue for LampFailureEvent {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
-        ::tsl_runtime::value::check_text(
-            &::tsl_runtime::value::text_spec(256u32),
-            &self.detail,
-            &path.child("Detail"),
-            errors,
-        );
+        use ::tsl_runtime::value::{check_text, text_spec};
+        check_text(&text_spec(256u32), &self.detail, &path.child("Detail"), errors);
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::object()
-            .field(
-                "ErrorCode",
-                ::tsl_runtime::value::TslValue::to_wire(&self.error_code),
-            )
-            .field("Detail", ::tsl_runtime::value::TslValue::to_wire(&self.detail))
+        use ::tsl_runtime::value::{TslValue, Wire};
+        Wire::object()
+            .field("ErrorCode", TslValue::to_wire(&self.error_code))
+            .field("Detail", TslValue::to_wire(&self.detail))
             .build()
     }
     fn from_json(
@@ -802,16 +718,12 @@ impl ::tsl_runtime::value::TslValue for LampFailureEvent {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) -> ::core::option::Option<Self> {
-        let object = ::tsl_runtime::value::object(value, path, errors)?;
-        ::tsl_runtime::value::no_unknown_fields(
-            object,
-            &["ErrorCode", "Detail"],
-            path,
-            errors,
-        );
+        use ::tsl_runtime::value::{no_unknown_fields, object, required};
+        let object = object(value, path, errors)?;
+        no_unknown_fields(object, &["ErrorCode", "Detail"], path, errors);
         let fields = (
-            ::tsl_runtime::value::required(object, "ErrorCode", path, errors),
-            ::tsl_runtime::value::required(object, "Detail", path, errors),
+            required(object, "ErrorCode", path, errors),
+            required(object, "Detail", path, errors),
         );
         ::core::option::Option::Some(Self {
             error_code: fields.0?,
@@ -833,26 +745,27 @@ impl ::tsl_runtime::value::TslValue for DuskDetectedEvent {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
-        ::tsl_runtime::value::check_float(
-            &::tsl_runtime::value::number_spec("0", "100000", "0.1"),
+        use ::tsl_runtime::value::{check_float, number_spec};
+        check_float(
+            &number_spec("0", "100000", "0.1"),
             self.lux,
             &path.child("Lux"),
             errors,
         );
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::object()
-            .field("Lux", ::tsl_runtime::value::TslValue::to_wire(&self.lux))
-            .build()
+        use ::tsl_runtime::value::{TslValue, Wire};
+        Wire::object().field("Lux", TslValue::to_wire(&self.lux)).build()
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) -> ::core::option::Option<Self> {
-        let object = ::tsl_runtime::value::object(value, path, errors)?;
-        ::tsl_runtime::value::no_unknown_fields(object, &["Lux"], path, errors);
-        let fields = (::tsl_runtime::value::required(object, "Lux", path, errors),);
+        use ::tsl_runtime::value::{no_unknown_fields, object, required};
+        let object = object(value, path, errors)?;
+        no_unknown_fields(object, &["Lux"], path, errors);
+        let fields = (required(object, "Lux", path, errors),);
         ::core::option::Option::Some(Self { lux: fields.0? })
     }
 }
@@ -894,17 +807,18 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
+        use ::tsl_runtime::value::{TslValue, check_int, check_len, number_spec};
         if let ::core::option::Option::Some(value) = &self.brightness {
-            ::tsl_runtime::value::check_int(
-                &::tsl_runtime::value::number_spec("0", "100", "1"),
+            check_int(
+                &number_spec("0", "100", "1"),
                 i64::from(*value),
                 &path.child("Brightness"),
                 errors,
             );
         }
         if let ::core::option::Option::Some(value) = &self.color_temperature {
-            ::tsl_runtime::value::check_int(
-                &::tsl_runtime::value::number_spec("2700", "6500", "100"),
+            check_int(
+                &number_spec("2700", "6500", "100"),
                 i64::from(*value),
                 &path.child("ColorTemperature"),
                 errors,
@@ -913,42 +827,24 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
         if let ::core::option::Option::Some(value) = &self.schedule {
             {
                 let array_path = path.child("Schedule");
-                ::tsl_runtime::value::check_len(value.len(), 8u32, &array_path, errors);
+                check_len(value.len(), 8u32, &array_path, errors);
                 for (i, item) in value.iter().enumerate() {
-                    ::tsl_runtime::value::TslValue::check(
-                        item,
-                        &array_path.index(i),
-                        errors,
-                    );
+                    TslValue::check(item, &array_path.index(i), errors);
                 }
             }
         }
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::object()
-            .field_opt(
-                "LightSwitch",
-                self.light_switch.as_ref().map(::tsl_runtime::value::TslValue::to_wire),
-            )
-            .field_opt(
-                "Brightness",
-                self.brightness.as_ref().map(::tsl_runtime::value::TslValue::to_wire),
-            )
+        use ::tsl_runtime::value::{TslValue, Wire};
+        Wire::object()
+            .field_opt("LightSwitch", self.light_switch.as_ref().map(TslValue::to_wire))
+            .field_opt("Brightness", self.brightness.as_ref().map(TslValue::to_wire))
             .field_opt(
                 "ColorTemperature",
-                self
-                    .color_temperature
-                    .as_ref()
-                    .map(::tsl_runtime::value::TslValue::to_wire),
+                self.color_temperature.as_ref().map(TslValue::to_wire),
             )
-            .field_opt(
-                "WorkMode",
-                self.work_mode.as_ref().map(::tsl_runtime::value::TslValue::to_wire),
-            )
-            .field_opt(
-                "Schedule",
-                self.schedule.as_ref().map(::tsl_runtime::value::TslValue::to_wire),
-            )
+            .field_opt("WorkMode", self.work_mode.as_ref().map(TslValue::to_wire))
+            .field_opt("Schedule", self.schedule.as_ref().map(TslValue::to_wire))
             .build()
     }
     fn from_json(
@@ -956,19 +852,20 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
         path: &::tsl_runtime::value::FieldPath,
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) -> ::core::option::Option<Self> {
-        let object = ::tsl_runtime::value::object(value, path, errors)?;
-        ::tsl_runtime::value::no_unknown_fields(
+        use ::tsl_runtime::value::{no_unknown_fields, object, optional};
+        let object = object(value, path, errors)?;
+        no_unknown_fields(
             object,
             &["LightSwitch", "Brightness", "ColorTemperature", "WorkMode", "Schedule"],
             path,
             errors,
         );
         let fields = (
-            ::tsl_runtime::value::optional(object, "LightSwitch", path, errors),
-            ::tsl_runtime::value::optional(object, "Brightness", path, errors),
-            ::tsl_runtime::value::optional(object, "ColorTemperature", path, errors),
-            ::tsl_runtime::value::optional(object, "WorkMode", path, errors),
-            ::tsl_runtime::value::optional(object, "Schedule", path, errors),
+            optional(object, "LightSwitch", path, errors),
+            optional(object, "Brightness", path, errors),
+            optional(object, "ColorTemperature", path, errors),
+            optional(object, "WorkMode", path, errors),
+            optional(object, "Schedule", path, errors),
         );
         ::core::option::Option::Some(Self {
             light_switch: fields.0,
