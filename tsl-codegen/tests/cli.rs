@@ -174,10 +174,10 @@ fn scratch(name: &str) -> PathBuf {
 fn generate_prints_the_golden_to_stdout() {
     let out = run(&["generate", "examples/models/street-lamp.json"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let golden = std::fs::read_to_string(root().join("tests/golden/src/street_lamp.rs")).unwrap();
+    let golden = std::fs::read_to_string(root().join("examples/checked-in/src/lamp.rs")).unwrap();
     assert!(
         text(&out.stdout) == golden,
-        "stdout differs from tests/golden/src/street_lamp.rs"
+        "stdout differs from examples/checked-in/src/lamp.rs"
     );
 }
 

@@ -5,7 +5,9 @@
 #![deny(warnings, missing_docs)]
 
 /// `examples/models/street-lamp.json`: every type, sync and async services, function blocks.
+/// The file is the checked-in example's stub, so the golden and the example are one.
 #[rustfmt::skip]
+#[path = "../../../examples/checked-in/src/lamp.rs"]
 pub mod street_lamp;
 /// The street lamp with its custom modules `battery` (TSL) and `sensor` (a QueryThingModel
 /// response): module services and properties on the wire as `module:identifier`.
