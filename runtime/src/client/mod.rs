@@ -150,9 +150,16 @@ pub struct SignedCall {
 /// The form body's type.
 const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
 
+impl SignedCall {
+    /// The URL with an STS `SecurityToken`'s value shown as `***`: what to print.
+    pub fn redacted_url(&self) -> String {
+        redact_token(&self.url)
+    }
+}
+
 impl fmt::Debug for SignedCall {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let url = redact_token(&self.url);
+        let url = self.redacted_url();
         let headers: Vec<(&str, &str)> = self
             .headers
             .iter()
@@ -442,4 +449,21 @@ fn describe(error: &reqwest::Error) -> String {
         source = cause.source();
     }
     message
+}
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_redacted() {
+        let call = SignedCall {
+            method: "POST",
+            url: "http://h/?A=1&SecurityToken=CAIS%2Fx&B=2".into(),
+            headers: Vec::new(),
+            body: String::new(),
+        };
+        assert_eq!(call.redacted_url(), "http://h/?A=1&SecurityToken=***&B=2");
+        assert_eq!(redact_token("http://h/"), "http://h/");
+    }
 }
