@@ -119,7 +119,7 @@ impl ::tsl_runtime::value::TslValue for Location {
             &path.child("Latitude"),
             errors,
         );
-        check_text(&text_spec(128u32), &self.street, &path.child("Street"), errors);
+        check_text(&text_spec(128), &self.street, &path.child("Street"), errors);
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
         use ::tsl_runtime::value::{TslValue, Wire};
@@ -343,9 +343,9 @@ impl ::tsl_runtime::value::TslValue for DiagnoseOutput {
         );
         {
             let array_path = path.child("Faults");
-            check_len(self.faults.len(), 16u32, &array_path, errors);
+            check_len(self.faults.len(), 16, &array_path, errors);
             for (i, item) in self.faults.iter().enumerate() {
-                check_text(&text_spec(64u32), item, &array_path.index(i), errors);
+                check_text(&text_spec(64), item, &array_path.index(i), errors);
             }
         }
     }
@@ -403,7 +403,7 @@ impl ::tsl_runtime::value::TslValue for UploadScheduleInput {
         use ::tsl_runtime::value::{TslValue, check_len};
         {
             let array_path = path.child("Schedule");
-            check_len(self.schedule.len(), 8u32, &array_path, errors);
+            check_len(self.schedule.len(), 8, &array_path, errors);
             for (i, item) in self.schedule.iter().enumerate() {
                 TslValue::check(item, &array_path.index(i), errors);
             }
@@ -519,19 +519,19 @@ impl ::tsl_runtime::value::TslValue for PostEvent {
             &path.child("PowerConsumption"),
             errors,
         );
-        check_text(&text_spec(64u32), &self.firmware, &path.child("Firmware"), errors);
+        check_text(&text_spec(64), &self.firmware, &path.child("Firmware"), errors);
         TslValue::check(&self.last_maintenance, &path.child("LastMaintenance"), errors);
         TslValue::check(&self.location, &path.child("Location"), errors);
         {
             let array_path = path.child("Schedule");
-            check_len(self.schedule.len(), 8u32, &array_path, errors);
+            check_len(self.schedule.len(), 8, &array_path, errors);
             for (i, item) in self.schedule.iter().enumerate() {
                 TslValue::check(item, &array_path.index(i), errors);
             }
         }
         {
             let array_path = path.child("LuxHistory");
-            check_len(self.lux_history.len(), 60u32, &array_path, errors);
+            check_len(self.lux_history.len(), 60, &array_path, errors);
             for (i, item) in self.lux_history.iter().enumerate() {
                 check_float(
                     &number_spec("0", "100000", "0.1"),
@@ -704,7 +704,7 @@ impl ::tsl_runtime::value::TslValue for LampFailureEvent {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         use ::tsl_runtime::value::{check_text, text_spec};
-        check_text(&text_spec(256u32), &self.detail, &path.child("Detail"), errors);
+        check_text(&text_spec(256), &self.detail, &path.child("Detail"), errors);
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
         use ::tsl_runtime::value::{TslValue, Wire};
@@ -827,7 +827,7 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
         if let ::core::option::Option::Some(value) = &self.schedule {
             {
                 let array_path = path.child("Schedule");
-                check_len(value.len(), 8u32, &array_path, errors);
+                check_len(value.len(), 8, &array_path, errors);
                 for (i, item) in value.iter().enumerate() {
                     TslValue::check(item, &array_path.index(i), errors);
                 }

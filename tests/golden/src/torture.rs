@@ -115,7 +115,7 @@ impl ::tsl_runtime::value::TslValue for OptionType {
             &path.child("type"),
             errors,
         );
-        check_text(&text_spec(16u32), &self.self_, &path.child("self"), errors);
+        check_text(&text_spec(16), &self.self_, &path.child("self"), errors);
         TslValue::check(&self.when, &path.child("when"), errors);
         check_float(
             &number_spec("0", "1", "0.01"),
@@ -441,7 +441,7 @@ impl ::tsl_runtime::value::TslValue for TypeOutput {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         use ::tsl_runtime::value::{check_text, text_spec};
-        check_text(&text_spec(16u32), &self.self_, &path.child("self"), errors);
+        check_text(&text_spec(16), &self.self_, &path.child("self"), errors);
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
         use ::tsl_runtime::value::{TslValue, Wire};
@@ -513,7 +513,7 @@ impl ::tsl_runtime::value::TslValue for DeviceInput {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         use ::tsl_runtime::value::{check_text, text_spec};
-        check_text(&text_spec(16u32), &self.device, &path.child("device"), errors);
+        check_text(&text_spec(16), &self.device, &path.child("device"), errors);
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
         use ::tsl_runtime::value::{TslValue, Wire};
@@ -546,7 +546,7 @@ impl ::tsl_runtime::value::TslValue for DeviceOutput {
         errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {
         use ::tsl_runtime::value::{check_text, text_spec};
-        check_text(&text_spec(16u32), &self.device, &path.child("device"), errors);
+        check_text(&text_spec(16), &self.device, &path.child("device"), errors);
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
         use ::tsl_runtime::value::{TslValue, Wire};
@@ -798,7 +798,7 @@ impl ::tsl_runtime::value::TslValue for PostEvent {
             &path.child("temp_c"),
             errors,
         );
-        check_text(&text_spec(16u32), &self.clone, &path.child("clone"), errors);
+        check_text(&text_spec(16), &self.clone, &path.child("clone"), errors);
         TslValue::check(&self.option, &path.child("Option"), errors);
         TslValue::check(&self.self_, &path.child("self"), errors);
         check_double(
@@ -809,7 +809,7 @@ impl ::tsl_runtime::value::TslValue for PostEvent {
         );
         {
             let array_path = path.child("ints");
-            check_len(self.ints.len(), 4u32, &array_path, errors);
+            check_len(self.ints.len(), 4, &array_path, errors);
             for (i, item) in self.ints.iter().enumerate() {
                 check_int(
                     &number_spec("0", "10", ""),
@@ -821,14 +821,14 @@ impl ::tsl_runtime::value::TslValue for PostEvent {
         }
         {
             let array_path = path.child("floats");
-            check_len(self.floats.len(), 3u32, &array_path, errors);
+            check_len(self.floats.len(), 3, &array_path, errors);
             for (i, item) in self.floats.iter().enumerate() {
                 TslValue::check(item, &array_path.index(i), errors);
             }
         }
         {
             let array_path = path.child("doubles");
-            check_len(self.doubles.len(), 512u32, &array_path, errors);
+            check_len(self.doubles.len(), 512, &array_path, errors);
             for (i, item) in self.doubles.iter().enumerate() {
                 check_double(
                     &number_spec("-1", "1", "0.001"),
@@ -840,14 +840,14 @@ impl ::tsl_runtime::value::TslValue for PostEvent {
         }
         {
             let array_path = path.child("texts");
-            check_len(self.texts.len(), 2u32, &array_path, errors);
+            check_len(self.texts.len(), 2, &array_path, errors);
             for (i, item) in self.texts.iter().enumerate() {
-                check_text(&text_spec(4u32), item, &array_path.index(i), errors);
+                check_text(&text_spec(4), item, &array_path.index(i), errors);
             }
         }
         {
             let array_path = path.child("points");
-            check_len(self.points.len(), 8u32, &array_path, errors);
+            check_len(self.points.len(), 8, &array_path, errors);
             for (i, item) in self.points.iter().enumerate() {
                 TslValue::check(item, &array_path.index(i), errors);
             }
@@ -1117,7 +1117,7 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
             );
         }
         if let ::core::option::Option::Some(value) = &self.clone_2 {
-            check_text(&text_spec(16u32), value, &path.child("clone"), errors);
+            check_text(&text_spec(16), value, &path.child("clone"), errors);
         }
         if let ::core::option::Option::Some(value) = &self.option {
             TslValue::check(value, &path.child("Option"), errors);
@@ -1136,7 +1136,7 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
         if let ::core::option::Option::Some(value) = &self.ints {
             {
                 let array_path = path.child("ints");
-                check_len(value.len(), 4u32, &array_path, errors);
+                check_len(value.len(), 4, &array_path, errors);
                 for (i, item) in value.iter().enumerate() {
                     check_int(
                         &number_spec("0", "10", ""),
@@ -1150,7 +1150,7 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
         if let ::core::option::Option::Some(value) = &self.floats {
             {
                 let array_path = path.child("floats");
-                check_len(value.len(), 3u32, &array_path, errors);
+                check_len(value.len(), 3, &array_path, errors);
                 for (i, item) in value.iter().enumerate() {
                     TslValue::check(item, &array_path.index(i), errors);
                 }
@@ -1159,7 +1159,7 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
         if let ::core::option::Option::Some(value) = &self.doubles {
             {
                 let array_path = path.child("doubles");
-                check_len(value.len(), 512u32, &array_path, errors);
+                check_len(value.len(), 512, &array_path, errors);
                 for (i, item) in value.iter().enumerate() {
                     check_double(
                         &number_spec("-1", "1", "0.001"),
@@ -1173,16 +1173,16 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
         if let ::core::option::Option::Some(value) = &self.texts {
             {
                 let array_path = path.child("texts");
-                check_len(value.len(), 2u32, &array_path, errors);
+                check_len(value.len(), 2, &array_path, errors);
                 for (i, item) in value.iter().enumerate() {
-                    check_text(&text_spec(4u32), item, &array_path.index(i), errors);
+                    check_text(&text_spec(4), item, &array_path.index(i), errors);
                 }
             }
         }
         if let ::core::option::Option::Some(value) = &self.points {
             {
                 let array_path = path.child("points");
-                check_len(value.len(), 8u32, &array_path, errors);
+                check_len(value.len(), 8, &array_path, errors);
                 for (i, item) in value.iter().enumerate() {
                     TslValue::check(item, &array_path.index(i), errors);
                 }

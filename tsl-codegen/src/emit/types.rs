@@ -307,6 +307,8 @@ fn value_check(
         } => {
             let check = used.call("check_text");
             let spec = used.call("text_spec");
+            // `388`, not `388u32`: the parameter's type says what it is.
+            let length = proc_macro2::Literal::u32_unsuffixed(*length);
             let value = value.by_ref();
             Some(quote! {
                 #check(&#spec(#length), #value, &#path, errors);
@@ -320,6 +322,7 @@ fn value_check(
                 used,
             );
             let check_len = used.call("check_len");
+            let size = proc_macro2::Literal::u32_unsuffixed(*size);
             let receiver = value.receiver();
             let each = item_check.map(|check| {
                 quote! {
