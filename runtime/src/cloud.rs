@@ -125,7 +125,20 @@ impl From<Invoked> for Accepted {
     }
 }
 
-/// What happened to one device of a batch.
+/// What happened to one device of a batch: exactly one of four, and only what is known.
+///
+/// - `accepted`: the platform answered the call carrying it with `Success: true`.
+/// - `refused`: the platform answered with an error (`Code`), or the client refused the
+///   device before sending because it can never succeed as given (a name the platform
+///   cannot have; code `client.*`). Trying the same again gets the same answer.
+/// - `unknown`: the call was sent and then something failed before an answer said what
+///   happened (a reset, HTTP 5xx, a timeout, an unreadable answer, an error that says the
+///   device may have run it). The platform may have acted: look before you try again.
+/// - `not_attempted`: nothing was sent for it (interrupted, a duplicate, an empty name, a
+///   connection that never opened, a batch stopped by an error every call would get).
+///   Safe to try again.
+///
+/// Which failures land where, and why: `docs/batches.md`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Outcome {
@@ -136,7 +149,7 @@ pub enum Outcome {
     },
     /// The call carrying it was refused.
     Refused {
-        /// The platform's `Code` (or the client's, for a failure without one).
+        /// The platform's `Code` (or the client's, `client.*`, for a local refusal).
         code: String,
         /// What was wrong.
         message: String,
@@ -144,11 +157,100 @@ pub enum Outcome {
         #[serde(skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
+    /// The call carrying it may or may not have reached the platform.
+    Unknown {
+        /// What happened after it was sent.
+        reason: String,
+        /// That call's `RequestId`, when an answer carried one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
     /// No call for it was made.
     NotAttempted {
-        /// Why not (an earlier failure stopped the batch, the name was a duplicate, ...).
+        /// Why not (interrupted, an earlier failure stopped the batch, a duplicate, ...).
         reason: String,
     },
+}
+
+/// Platform codes after which the device may have run the call (the request reached it,
+/// its answer did not come back): `docs/batches.md`.
+const MAY_HAVE_ACTED: [&str; 7] = [
+    "iot.messagebroker.TIMEOUT",
+    "iot.messagebroker.RrpcFailed",
+    "iot.messagebroker.RrpcException",
+    "iot.messagebroker.PublishMessageFailed",
+    "iot.device.InvokeThingServiceFailed",
+    "iot.system.SystemException",
+    "ServiceUnavailable",
+];
+
+impl Outcome {
+    /// The status word of the JSON line: `accepted`, `refused`, `unknown`, `not_attempted`.
+    pub fn status(&self) -> &'static str {
+        match self {
+            Outcome::Accepted { .. } => "accepted",
+            Outcome::Refused { .. } => "refused",
+            Outcome::Unknown { .. } => "unknown",
+            Outcome::NotAttempted { .. } => "not_attempted",
+        }
+    }
+
+    /// What a failed call means for its devices. Only an answer that says the platform did
+    /// not act is `refused`; a failure after the request may have arrived is `unknown`; a
+    /// failure before anything was sent is `not_attempted`.
+    pub fn of_error(error: &Error) -> Outcome {
+        let unknown = |reason: String, request_id: Option<&str>| Outcome::Unknown {
+            reason: format!("{reason}; the platform may have acted, so it was not retried"),
+            request_id: request_id.map(str::to_string),
+        };
+        match error {
+            Error::Platform(e)
+                if e.http_status.is_some_and(|status| status >= 500) && !e.is_throttling()
+                    || MAY_HAVE_ACTED.contains(&e.code.as_str()) =>
+            {
+                let status = e
+                    .http_status
+                    .map(|s| format!("HTTP {s}, "))
+                    .unwrap_or_default();
+                unknown(
+                    format!("{status}{}: {}", e.code, e.message),
+                    e.request_id.as_deref(),
+                )
+            }
+            Error::Platform(e) => Outcome::Refused {
+                code: e.code.clone(),
+                message: e.message.clone(),
+                request_id: e.request_id.clone(),
+            },
+            Error::Timeout(after) => unknown(format!("no answer within {after:?}"), None),
+            Error::Transport {
+                message,
+                may_have_been_sent: true,
+            } => unknown(format!("the connection failed: {message}"), None),
+            Error::Transport {
+                message,
+                may_have_been_sent: false,
+            } => Outcome::NotAttempted {
+                reason: format!("no connection: {message}; nothing was sent"),
+            },
+            Error::BadAnswer { problem, .. } => {
+                unknown(format!("the answer cannot be read: {problem}"), None)
+            }
+            Error::InvalidArgs(_)
+            | Error::Refused(_)
+            | Error::Config(_)
+            | Error::Credentials(_) => Outcome::NotAttempted {
+                reason: error.to_string(),
+            },
+            Error::Device {
+                error, request_id, ..
+            } => Outcome::Refused {
+                code: format!("device.{}", error.code),
+                message: error.message.clone(),
+                request_id: Some(request_id.clone()),
+            },
+        }
+    }
 }
 
 /// One device's line of a [`BatchReport`].
@@ -164,7 +266,7 @@ pub struct DeviceReport {
 }
 
 /// The fate of every device given to a batch call, in the order given: each one is
-/// accepted, refused or not attempted, none is left out.
+/// accepted, refused, unknown or not attempted, none is left out.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BatchReport {
     /// One entry per device given.
@@ -184,6 +286,13 @@ impl BatchReport {
         self.devices
             .iter()
             .filter(|d| matches!(d.outcome, Outcome::Refused { .. }))
+    }
+
+    /// The devices whose call may or may not have reached the platform.
+    pub fn unknown(&self) -> impl Iterator<Item = &DeviceReport> {
+        self.devices
+            .iter()
+            .filter(|d| matches!(d.outcome, Outcome::Unknown { .. }))
     }
 
     /// The devices for which no call was made.

@@ -22,19 +22,21 @@ pub struct PlatformError {
 }
 
 impl PlatformError {
-    /// Whether the same request may succeed later: throttling and transient system
-    /// errors. Errors after which the device may have acted (`iot.messagebroker.TIMEOUT`,
-    /// `RrpcFailed`) are not: retrying them is the caller's decision.
+    /// Whether the same request may be sent again without risk of acting twice: only
+    /// throttling, which the gateway decides before the request is run. A system error or
+    /// an HTTP 5xx can come after the platform acted (`docs/batches.md`), so retrying them
+    /// is the caller's decision.
     pub fn is_retryable(&self) -> bool {
+        self.is_throttling()
+    }
+
+    /// Flow control: `Throttling.User`, `Throttling`, `iot.messagebroker.RateLimit`. The
+    /// request was refused on arrival and not run.
+    pub fn is_throttling(&self) -> bool {
         matches!(
             self.code.as_str(),
-            "Throttling.User"
-                | "Throttling"
-                | "ServiceUnavailable"
-                | "iot.system.SystemException"
-                | "iot.messagebroker.RateLimit"
-                | "iot.messagebroker.HALFCONN"
-        ) || self.http_status.is_some_and(|s| s >= 500) && !self.may_have_reached_device()
+            "Throttling.User" | "Throttling" | "iot.messagebroker.RateLimit"
+        )
     }
 
     /// Whether the failure happened after the request may have reached the device.
@@ -165,7 +167,8 @@ mod tests {
     fn only_safe_failures_are_retryable() {
         assert!(!Error::from(platform("iot.device.NotExistedDevice", 200)).is_retryable());
         assert!(!Error::from(platform("iot.messagebroker.TIMEOUT", 503)).is_retryable());
-        assert!(Error::from(platform("InternalError", 503)).is_retryable());
+        assert!(!Error::from(platform("InternalError", 503)).is_retryable());
+        assert!(!Error::from(platform("iot.system.SystemException", 200)).is_retryable());
         assert!(Error::Transport {
             message: "connection refused".into(),
             may_have_been_sent: false

@@ -17,6 +17,7 @@
 //!   RPC API on 127.0.0.1, with simulated devices, for tests.
 #![deny(missing_docs)]
 
+pub mod addressing;
 pub mod alink;
 #[cfg(feature = "client")]
 pub mod client;

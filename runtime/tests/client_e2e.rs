@@ -245,6 +245,17 @@ async fn client_server_errors_are_retried_only_when_safe() {
 
     let system = r#"{"RequestId":"R-5","Success":false,"Code":"iot.system.SystemException","ErrorMessage":"A system exception occurred."}"#;
     server.inject(None, Fault::Status(503, system.to_string()));
+    let error = client.invoke_thing_service(&invoke).await.unwrap_err();
+    assert_eq!(error.code(), Some("iot.system.SystemException"));
+    assert_eq!(
+        server.seen().len(),
+        1,
+        "a system error may come after the platform acted: not retried"
+    );
+    assert!(matches!(
+        Outcome::of_error(&error),
+        Outcome::Unknown { reason, request_id: Some(id) } if reason.contains("may have acted") && id == "R-5"
+    ));
     client.invoke_thing_service(&invoke).await.unwrap();
     assert_eq!(server.seen().len(), 2);
 
@@ -492,9 +503,7 @@ async fn client_batch_pub_sends_base64_and_refuses_limits_locally() {
     let client = client(&server).build().unwrap();
     let message: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
     let report = client
-        .batch_pub(
-            &BatchPub::new(PK, lamps(3), "user/update", message.clone()).qos(Qos::AtMostOnce),
-        )
+        .batch_pub(&BatchPub::new(PK, lamps(3), "update", message.clone()).qos(Qos::AtMostOnce))
         .await
         .unwrap();
     assert!(report.all_accepted());
@@ -504,7 +513,13 @@ async fn client_batch_pub_sends_base64_and_refuses_limits_locally() {
         .decode(seen.param("MessageContent").unwrap())
         .unwrap();
     assert_eq!(sent, message);
-    assert_eq!(seen.param("TopicShortName"), Some("user/update"));
+    assert_eq!(seen.param("TopicShortName"), Some("update"));
+    // `user/` is the platform's own prefix: `user/update` would publish to `.../user/user/update`.
+    let doubled = BatchPub::new(PK, lamps(1), "user/update", b"x".to_vec());
+    assert!(matches!(
+        client.batch_pub(&doubled).await,
+        Err(Error::Refused(message)) if message.contains("user/user")
+    ));
     assert_eq!(seen.param("Qos"), Some("0"));
 
     let too_big = BatchPub::new(PK, lamps(1), "t", vec![b'x'; MAX_MESSAGE_BYTES + 1]);

@@ -107,6 +107,20 @@ pub(crate) fn read(status: u16, body: String) -> Result<Answer, Error> {
             http_status: Some(status),
         }));
     }
+    if success != Some("true") {
+        // `{}`, `[]` or `{"RequestId":"R1"}`: neither a success nor an error the platform
+        // sends, so nothing says whether the call was run (docs/batches.md).
+        return Err(Error::BadAnswer {
+            problem: format!(
+                "HTTP {status} without `Success: true` or an error `Code`{}",
+                request_id
+                    .as_deref()
+                    .map(|id| format!(" (RequestId {id})"))
+                    .unwrap_or_default()
+            ),
+            raw: body,
+        });
+    }
     Ok(Answer {
         request_id: request_id.unwrap_or_default(),
         http_status: status,
@@ -216,6 +230,21 @@ mod tests {
         for body in ["not json", r#"{"RequestId":"R","Success":tru"#, "[1,2]", ""] {
             match read(200, body.to_string()) {
                 Err(Error::BadAnswer { raw, .. }) => assert_eq!(raw, body),
+                other => panic!("{body}: {other:?}"),
+            }
+        }
+        // Neither a success nor an error: nothing says the call was run.
+        for body in [
+            "{}",
+            "[]",
+            r#"{"RequestId":"R1"}"#,
+            r#"{"RequestId":"R1","Data":{}}"#,
+        ] {
+            match read(200, body.to_string()) {
+                Err(Error::BadAnswer { problem, raw }) => {
+                    assert!(problem.contains("without `Success: true`"), "{problem}");
+                    assert_eq!(raw, body);
+                }
                 other => panic!("{body}: {other:?}"),
             }
         }

@@ -1,175 +1,407 @@
 //! Many devices in calls of at most 100 unique names, run side by side within the action's
-//! QPS, with a report line for every device given.
+//! QPS, with a report line for every device given, delivered as each call ends.
 //!
-//! Duplicates are not merged silently: the first occurrence is sent, later ones are reported
-//! "not attempted" as duplicates; empty names likewise. A call refused with an error every
-//! other call would get too (bad signature, unknown product, no permission) stops the batch:
-//! calls not yet sent are reported "not attempted" with that reason, rather than sent to
-//! fail the same way.
+//! Device names are pulled from an iterator as calls are made, so a list of a million names
+//! is never held whole: only the names of the calls in flight and a compact set of the names
+//! seen (to spot duplicates). Each device gets exactly one [`Outcome`]:
+//!
+//! - a name the platform cannot have is `refused` locally (`client.InvalidDeviceName`), on
+//!   its own line, never sent to spoil the call it would have travelled in;
+//! - an empty name and a repeated one are `not_attempted` (the first occurrence is sent);
+//! - a call's devices share its outcome (`accepted`, `refused`, `unknown`, see
+//!   [`Outcome::of_error`]);
+//! - a call refused with an error every call would get (bad signature, unknown product, no
+//!   permission) stops the batch: calls not yet sent are `not_attempted` with that reason;
+//! - [`BatchControl::stop`] does the same on request; [`BatchControl::abort`] also abandons
+//!   the calls in flight (`unknown` if the request may have gone out, else `not_attempted`).
 
-use std::collections::HashSet;
-use std::sync::{Mutex, OnceLock};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
+use futures_util::stream::FuturesUnordered;
 use futures_util::StreamExt as _;
 
-use super::{Client, Sent};
+use super::control::BatchControl;
+use super::name_set::NameSet;
+use super::{Client, Sent, SignedCall};
+use crate::addressing::{check_device_name, check_product_key};
 use crate::cloud::{BatchReport, DeviceReport, Outcome};
 use crate::error::Error;
 
 /// The platform's maximum of `DeviceName.N` per call.
 pub const MAX_NAMES: usize = 100;
 
-/// Marks in `Batch::slot` for devices that get no call.
-const DUPLICATE: u32 = u32::MAX;
-const EMPTY: u32 = u32::MAX - 1;
-
-/// One batch: the action, its fixed parameters, and which call carries which device.
-pub(crate) struct Batch<'a> {
+/// One action on many devices of a product: what every call of the batch sends besides the
+/// device names. Made by [`InvokeThingsService::batch_call`](super::InvokeThingsService::batch_call),
+/// [`SetDevicesProperty::batch_call`](super::SetDevicesProperty::batch_call) and
+/// [`BatchPub::batch_call`](super::BatchPub::batch_call), which check what they can first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchCall {
     action: &'static str,
-    product_key: &'a str,
-    names: &'a [String],
-    params: Vec<(&'static str, &'a str)>,
-    /// For each device given: the index of its call, or [`DUPLICATE`] / [`EMPTY`].
-    slot: Vec<u32>,
-    /// For each call: the indices of its devices, in the order given.
-    calls: Vec<Vec<u32>>,
+    product_key: String,
+    params: Vec<(&'static str, String)>,
 }
 
-impl<'a> Batch<'a> {
-    /// Plans the calls with the platform's 100 names a call; [`Batch::run`] re-plans with
-    /// the client's batch size.
+impl BatchCall {
+    /// `action` on devices of `product_key`, each call carrying `params` too.
+    ///
+    /// # Errors
+    /// [`Error::Refused`] for a product key the platform cannot have.
     pub(crate) fn new(
         action: &'static str,
-        product_key: &'a str,
-        names: &'a [String],
-        params: Vec<(&'static str, &'a str)>,
-    ) -> Result<Batch<'a>, Error> {
-        if product_key.is_empty() {
-            return Err(Error::Refused("the ProductKey is empty".into()));
-        }
-        if u32::try_from(names.len()).map_or(true, |n| n >= EMPTY) {
-            return Err(Error::Refused(format!(
-                "{} devices in one batch; split the list",
-                names.len()
-            )));
-        }
-        Ok(Batch {
+        product_key: &str,
+        params: Vec<(&'static str, String)>,
+    ) -> Result<BatchCall, Error> {
+        check_product_key(product_key).map_err(|problem| Error::Refused(problem.to_string()))?;
+        Ok(BatchCall {
             action,
-            product_key,
-            names,
+            product_key: product_key.to_string(),
             params,
-            slot: Vec::new(),
-            calls: Vec::new(),
         })
     }
 
-    /// Assigns devices to calls of at most `size` names, first come first served.
-    fn plan(&mut self, size: usize) {
-        let size = size.clamp(1, MAX_NAMES);
-        let mut seen: HashSet<&str> = HashSet::with_capacity(self.names.len());
-        self.slot = Vec::with_capacity(self.names.len());
-        self.calls = Vec::with_capacity(self.names.len() / size + 1);
-        for (index, name) in self.names.iter().enumerate() {
-            if name.is_empty() {
-                self.slot.push(EMPTY);
-                continue;
-            }
-            if !seen.insert(name.as_str()) {
-                self.slot.push(DUPLICATE);
-                continue;
-            }
-            if self.calls.last().is_none_or(|call| call.len() >= size) {
-                self.calls.push(Vec::with_capacity(size));
-            }
-            let call = self.calls.len() - 1;
-            // Both fit: the length was checked against u32 in `new`.
-            self.calls[call].push(index as u32);
-            self.slot.push(call as u32);
-        }
+    /// The action: `InvokeThingsService`, `SetDevicesProperty`, `BatchPub`.
+    pub fn action(&self) -> &'static str {
+        self.action
     }
 
-    /// Makes the calls, at most `max_in_flight` at once, and reports every device.
-    pub(crate) async fn run(mut self, client: &Client) -> Result<BatchReport, Error> {
-        self.plan(client.inner.batch_size);
-        let stopped: Mutex<Option<String>> = Mutex::new(None);
-        // The futures are made first, then run `max_in_flight` at a time: a stream mapped
-        // through a closure here trips the compiler's check that the future is `Send`.
-        let this = &self;
-        let calls: Vec<_> = this
-            .calls
-            .iter()
-            .enumerate()
-            .map(|(index, call)| this.send(client, index, call, &stopped))
-            .collect();
-        let mut outcomes: Vec<(usize, Outcome)> = futures_util::stream::iter(calls)
-            .buffer_unordered(client.inner.max_in_flight)
-            .collect()
-            .await;
-        outcomes.sort_unstable_by_key(|(index, _)| *index);
-        let devices = self
-            .names
-            .iter()
-            .zip(&self.slot)
-            .map(|(name, &slot)| {
-                let outcome = match slot {
-                    DUPLICATE => Outcome::NotAttempted {
-                        reason: "duplicate: the name was given earlier in the list".to_string(),
-                    },
-                    EMPTY => Outcome::NotAttempted {
-                        reason: "empty device name".to_string(),
-                    },
-                    call => outcomes
-                        .get(call as usize)
-                        .map(|(_, outcome)| outcome.clone())
-                        .unwrap_or_else(|| Outcome::NotAttempted {
-                            reason: "no call was planned for it".to_string(),
-                        }),
-                };
-                DeviceReport {
-                    product_key: self.product_key.to_string(),
-                    device_name: name.clone(),
-                    outcome,
-                }
-            })
-            .collect();
-        Ok(BatchReport { devices })
+    /// The product.
+    pub fn product_key(&self) -> &str {
+        &self.product_key
+    }
+
+    /// The parameters of one call carrying `devices`, in the order they are signed in.
+    fn params<'a>(&'a self, devices: &'a [(usize, String)]) -> Vec<(&'a str, &'a str)> {
+        let mut params: Vec<(&str, &str)> =
+            Vec::with_capacity(self.params.len() + 1 + devices.len());
+        params.extend(
+            self.params
+                .iter()
+                .map(|(name, value)| (*name, value.as_str())),
+        );
+        params.push(("ProductKey", self.product_key.as_str()));
+        for (n, (_, name)) in devices.iter().enumerate() {
+            params.push((device_name_key(n), name.as_str()));
+        }
+        params
+    }
+
+    /// Plans calls of at most `size` names (clamped to 1..=100) over `devices`, as the client
+    /// makes them: what `--dry-run` prints.
+    pub fn plan<I: IntoIterator<Item = String>>(
+        &self,
+        devices: I,
+        size: usize,
+    ) -> Plan<I::IntoIter> {
+        Plan {
+            devices: devices.into_iter(),
+            size: size.clamp(1, MAX_NAMES),
+            next_index: 0,
+            seen: NameSet::new(),
+            partial: Vec::new(),
+        }
     }
 }
 
-impl Batch<'_> {
-    /// Makes call `index`, carrying the devices `call`, unless the batch was stopped.
-    async fn send(
-        &self,
-        client: &Client,
+/// A step of a [`Plan`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Planned {
+    /// A call carrying these devices: (position in the list given, name).
+    Call(Vec<(usize, String)>),
+    /// A device that gets no call, and why.
+    Skipped {
+        /// Its position in the list given.
         index: usize,
-        call: &[u32],
-        stopped: &Mutex<Option<String>>,
-    ) -> (usize, Outcome) {
-        let mut params = self.params.clone();
-        params.reserve(1 + call.len());
-        params.push(("ProductKey", self.product_key));
-        for (n, &device) in call.iter().enumerate() {
-            let name = self.names.get(device as usize).map_or("", String::as_str);
-            params.push((device_name_key(n), name));
+        /// The name as given.
+        device_name: String,
+        /// `refused` (a name the platform cannot have) or `not_attempted` (empty, duplicate).
+        outcome: Outcome,
+    },
+}
+
+/// The calls of a batch, planned as the names come: see [`BatchCall::plan`].
+pub struct Plan<I> {
+    devices: I,
+    size: usize,
+    next_index: usize,
+    seen: NameSet,
+    /// The call being filled; a skipped device is handed out at once, before it.
+    partial: Vec<(usize, String)>,
+}
+
+impl<I: Iterator<Item = String>> Iterator for Plan<I> {
+    type Item = Planned;
+
+    fn next(&mut self) -> Option<Planned> {
+        loop {
+            let Some(name) = self.devices.next() else {
+                return (!self.partial.is_empty())
+                    .then(|| Planned::Call(std::mem::take(&mut self.partial)));
+            };
+            let index = self.next_index;
+            self.next_index += 1;
+            if let Some(outcome) = self.skip(&name) {
+                return Some(Planned::Skipped {
+                    index,
+                    device_name: name,
+                    outcome,
+                });
+            }
+            self.partial.push((index, name));
+            if self.partial.len() >= self.size {
+                return Some(Planned::Call(std::mem::take(&mut self.partial)));
+            }
         }
-        let outcome = match client
-            .call_unless(self.action, &params, Some(stopped))
+    }
+}
+
+impl<I> Plan<I> {
+    /// Why `name` gets no call, if it gets none.
+    fn skip(&mut self, name: &str) -> Option<Outcome> {
+        if name.is_empty() {
+            return Some(Outcome::NotAttempted {
+                reason: "empty device name".to_string(),
+            });
+        }
+        if let Err(problem) = check_device_name(name) {
+            return Some(Outcome::Refused {
+                code: "client.InvalidDeviceName".to_string(),
+                message: format!("{problem}; not sent"),
+                request_id: None,
+            });
+        }
+        self.seen.insert(name, ()).map(|()| Outcome::NotAttempted {
+            reason: "duplicate: the name was given earlier in the list".to_string(),
+        })
+    }
+}
+
+/// How many devices of a batch ended each way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchTally {
+    /// `accepted`.
+    pub accepted: u64,
+    /// `refused`.
+    pub refused: u64,
+    /// `unknown`.
+    pub unknown: u64,
+    /// `not_attempted`.
+    pub not_attempted: u64,
+}
+
+impl BatchTally {
+    /// Counts one outcome.
+    pub fn count(&mut self, outcome: &Outcome) {
+        match outcome {
+            Outcome::Accepted { .. } => self.accepted += 1,
+            Outcome::Refused { .. } => self.refused += 1,
+            Outcome::Unknown { .. } => self.unknown += 1,
+            Outcome::NotAttempted { .. } => self.not_attempted += 1,
+        }
+    }
+
+    /// Devices counted.
+    pub fn total(&self) -> u64 {
+        self.accepted + self.refused + self.unknown + self.not_attempted
+    }
+
+    /// Whether every device counted was accepted.
+    pub fn all_accepted(&self) -> bool {
+        self.accepted == self.total()
+    }
+}
+
+/// A call in flight: its devices, and whether its request may have gone out.
+struct InFlight {
+    devices: Arc<[(usize, String)]>,
+    sent: Arc<AtomicBool>,
+}
+
+impl Client {
+    /// Runs `call` on every device of `devices`, pulling names as calls are made (at most
+    /// the client's `max_in_flight` calls at once, within the action's QPS), and hands each
+    /// device's report to `on_device` with its position in `devices` as soon as its call
+    /// ends: in the order calls end, not the order given. Every device is reported exactly
+    /// once, whatever `control` asks.
+    pub async fn run_batch<I, F>(
+        &self,
+        call: &BatchCall,
+        devices: I,
+        control: &BatchControl,
+        mut on_device: F,
+    ) -> BatchTally
+    where
+        I: IntoIterator<Item = String>,
+        I::IntoIter: Send,
+        F: FnMut(usize, DeviceReport) + Send,
+    {
+        let inner = &self.inner;
+        // Stopped by this batch's own calls (an error every call would get), as opposed to
+        // the caller's `control`.
+        let own = BatchControl::new();
+        let mut plan = call.plan(devices, inner.batch_size);
+        let mut tally = BatchTally::default();
+        let mut report = |index: usize, device_name: String, outcome: Outcome| {
+            tally.count(&outcome);
+            on_device(
+                index,
+                DeviceReport {
+                    product_key: call.product_key.clone(),
+                    device_name,
+                    outcome,
+                },
+            );
+        };
+        let mut running = FuturesUnordered::new();
+        let mut in_flight: HashMap<u64, InFlight> = HashMap::new();
+        let mut next_id = 0u64;
+        let stopped = || control.stopped().or_else(|| own.stopped());
+        let mut aborted = false;
+        loop {
+            while running.len() < inner.max_in_flight.max(1) && stopped().is_none() {
+                match plan.next() {
+                    Some(Planned::Skipped {
+                        index,
+                        device_name,
+                        outcome,
+                    }) => report(index, device_name, outcome),
+                    Some(Planned::Call(devices)) => {
+                        let devices: Arc<[(usize, String)]> = devices.into();
+                        let sent = Arc::new(AtomicBool::new(false));
+                        in_flight.insert(
+                            next_id,
+                            InFlight {
+                                devices: Arc::clone(&devices),
+                                sent: Arc::clone(&sent),
+                            },
+                        );
+                        running.push(self.batch_call(call, next_id, devices, sent, control, &own));
+                        next_id += 1;
+                    }
+                    None => break,
+                }
+            }
+            if running.is_empty() {
+                break;
+            }
+            tokio::select! {
+                ended = running.next() => {
+                    let Some((id, outcome)) = ended else { break };
+                    if let Some(done) = in_flight.remove(&id) {
+                        for (index, name) in done.devices.iter() {
+                            report(*index, name.clone(), outcome.clone());
+                        }
+                    }
+                }
+                () = control.wait_aborted() => {
+                    aborted = true;
+                    break;
+                }
+            }
+        }
+        drop(running);
+        let reason = stopped().unwrap_or_else(|| "the batch was stopped".to_string());
+        if aborted {
+            let mut abandoned: Vec<InFlight> = in_flight.into_values().collect();
+            abandoned.sort_by_key(|call| call.devices.first().map(|(index, _)| *index));
+            for call in abandoned {
+                let outcome = if call.sent.load(Ordering::SeqCst) {
+                    Outcome::Unknown {
+                        reason: format!(
+                            "{reason} while the call was in flight; the platform may have acted"
+                        ),
+                        request_id: None,
+                    }
+                } else {
+                    Outcome::NotAttempted {
+                        reason: reason.clone(),
+                    }
+                };
+                for (index, name) in call.devices.iter() {
+                    report(*index, name.clone(), outcome.clone());
+                }
+            }
+        }
+        // What was never planned into a call: pulled now only to be reported.
+        for planned in plan {
+            match planned {
+                Planned::Skipped {
+                    index,
+                    device_name,
+                    outcome,
+                } => report(index, device_name, outcome),
+                Planned::Call(devices) => {
+                    for (index, name) in devices {
+                        let outcome = Outcome::NotAttempted {
+                            reason: reason.clone(),
+                        };
+                        report(index, name, outcome);
+                    }
+                }
+            }
+        }
+        tally
+    }
+
+    /// [`Client::run_batch`] collected into a report in the order given.
+    pub(crate) async fn collect_batch(&self, call: &BatchCall, devices: &[String]) -> BatchReport {
+        let mut lines: Vec<(usize, DeviceReport)> = Vec::with_capacity(devices.len());
+        self.run_batch(
+            call,
+            devices.iter().cloned(),
+            &BatchControl::new(),
+            |index, line| {
+                lines.push((index, line));
+            },
+        )
+        .await;
+        lines.sort_unstable_by_key(|(index, _)| *index);
+        BatchReport {
+            devices: lines.into_iter().map(|(_, line)| line).collect(),
+        }
+    }
+
+    /// Signs one call of `call` carrying `devices` as it would be sent: `--dry-run`.
+    ///
+    /// # Errors
+    /// As [`Client::sign`].
+    pub fn sign_batch_call(
+        &self,
+        call: &BatchCall,
+        devices: &[(usize, String)],
+    ) -> Result<SignedCall, Error> {
+        self.sign(call.action, &call.params(devices))
+    }
+
+    /// Makes one call of the batch, unless it is stopped first.
+    async fn batch_call(
+        &self,
+        call: &BatchCall,
+        id: u64,
+        devices: Arc<[(usize, String)]>,
+        sent: Arc<AtomicBool>,
+        control: &BatchControl,
+        own: &BatchControl,
+    ) -> (u64, Outcome) {
+        let params = call.params(&devices);
+        let outcome = match self
+            .call_unless(call.action, &params, Some((control, own, &sent)))
             .await
         {
             Sent::Stopped(reason) => Outcome::NotAttempted { reason },
-            Sent::Done(result) => {
-                if let Some(reason) = result.as_ref().err().and_then(stops_batch) {
-                    lock(stopped).get_or_insert(reason);
+            Sent::Done(Ok(answer)) => Outcome::Accepted {
+                request_id: answer.request_id,
+            },
+            Sent::Done(Err(error)) => {
+                if let Some(reason) = stops_batch(&error) {
+                    own.stop(reason);
                 }
-                outcome(result)
+                Outcome::of_error(&error)
             }
         };
-        (index, outcome)
+        (id, outcome)
     }
-}
-
-fn lock(stopped: &Mutex<Option<String>>) -> std::sync::MutexGuard<'_, Option<String>> {
-    stopped.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// `DeviceName.1` ... `DeviceName.100`, made once.
@@ -177,42 +409,6 @@ fn device_name_key(n: usize) -> &'static str {
     static KEYS: OnceLock<Vec<String>> = OnceLock::new();
     let keys = KEYS.get_or_init(|| (1..=MAX_NAMES).map(|n| format!("DeviceName.{n}")).collect());
     keys.get(n).map_or("DeviceName.0", String::as_str)
-}
-
-/// What a call's result means for each of its devices.
-fn outcome(result: Result<super::Answer, Error>) -> Outcome {
-    let refused = |code: &str, message: String| Outcome::Refused {
-        code: code.to_string(),
-        message,
-        request_id: None,
-    };
-    match result {
-        Ok(answer) => Outcome::Accepted {
-            request_id: answer.request_id,
-        },
-        Err(Error::Platform(e)) => Outcome::Refused {
-            code: e.code,
-            message: e.message,
-            request_id: e.request_id,
-        },
-        Err(Error::Timeout(after)) => refused(
-            "client.Timeout",
-            format!("no answer within {after:?}; the call may have reached the devices, so it was not retried"),
-        ),
-        Err(Error::Transport { message, may_have_been_sent: true }) => refused(
-            "client.Transport",
-            format!("{message}; the call may have reached the devices, so it was not retried"),
-        ),
-        Err(Error::Transport { message, may_have_been_sent: false }) => refused(
-            "client.Transport",
-            format!("{message}; the call was not sent"),
-        ),
-        Err(Error::BadAnswer { problem, .. }) => refused(
-            "client.BadAnswer",
-            format!("{problem}; the call may have been accepted"),
-        ),
-        Err(other) => refused("client.Error", other.to_string()),
-    }
 }
 
 /// If `error` is one every call of the batch would get, why the rest are not sent.
@@ -268,24 +464,83 @@ mod tests {
         list.iter().map(|n| n.to_string()).collect()
     }
 
+    fn call() -> BatchCall {
+        BatchCall::new("A", "pk", Vec::new()).unwrap()
+    }
+
+    fn calls(plan: impl Iterator<Item = Planned>) -> Vec<Vec<usize>> {
+        plan.filter_map(|step| match step {
+            Planned::Call(devices) => Some(devices.iter().map(|(index, _)| *index).collect()),
+            Planned::Skipped { .. } => None,
+        })
+        .collect()
+    }
+
     #[test]
     fn client_batch_plans_unique_names_in_calls_of_at_most_the_size() {
         let list: Vec<String> = (0..250).map(|n| format!("d{n}")).collect();
-        let mut batch = Batch::new("A", "pk", &list, Vec::new()).unwrap();
-        batch.plan(100);
+        let sizes: Vec<usize> = calls(call().plan(list.clone(), 100))
+            .iter()
+            .map(Vec::len)
+            .collect();
+        assert_eq!(sizes, [100, 100, 50]);
         assert_eq!(
-            batch.calls.iter().map(Vec::len).collect::<Vec<_>>(),
-            [100, 100, 50]
+            calls(call().plan(list, 1000)).len(),
+            3,
+            "never more than the platform's 100"
         );
-        batch.plan(1000);
-        assert_eq!(batch.calls.len(), 3, "never more than the platform's 100");
 
-        let list = names(&["a", "b", "a", "", "c", "b"]);
-        let mut batch = Batch::new("A", "pk", &list, Vec::new()).unwrap();
-        batch.plan(2);
-        assert_eq!(batch.calls, vec![vec![0, 1], vec![4]]);
-        assert_eq!(batch.slot, vec![0, 0, DUPLICATE, EMPTY, 1, DUPLICATE]);
-        assert!(Batch::new("A", "", &list, Vec::new()).is_err());
+        let list = names(&["a", "b", "a", "", "c", "b", "c d"]);
+        let plan: Vec<Planned> = call().plan(list, 2).collect();
+        assert_eq!(calls(plan.clone().into_iter()), vec![vec![0, 1], vec![4]]);
+        let skipped: Vec<(usize, &str)> = plan
+            .iter()
+            .filter_map(|step| match step {
+                Planned::Skipped { index, outcome, .. } => Some((*index, outcome.status())),
+                Planned::Call(_) => None,
+            })
+            .collect();
+        assert_eq!(
+            skipped,
+            [
+                (2, "not_attempted"),
+                (3, "not_attempted"),
+                (5, "not_attempted"),
+                (6, "refused")
+            ]
+        );
+        assert!(BatchCall::new("A", "", Vec::new()).is_err());
+        assert!(BatchCall::new("A", "a1 b", Vec::new()).is_err());
+    }
+
+    #[test]
+    fn client_batch_skips_come_out_before_the_call_they_interrupt() {
+        let list = names(&["a", "\u{feff}b", "c"]);
+        let plan: Vec<Planned> = call().plan(list, 100).collect();
+        assert!(
+            matches!(&plan[0], Planned::Skipped { index: 1, outcome: Outcome::Refused { code, message, .. }, .. }
+            if code == "client.InvalidDeviceName" && message.contains("U+FEFF"))
+        );
+        assert_eq!(
+            plan[1],
+            Planned::Call(vec![(0, "a".into()), (2, "c".into())])
+        );
+        assert_eq!(plan.len(), 2);
+    }
+
+    #[test]
+    fn client_batch_call_params_in_signing_order() {
+        let call = BatchCall::new("BatchPub", "pk", vec![("TopicShortName", "t".into())]).unwrap();
+        let devices = vec![(0, "d0".to_string()), (5, "d5".to_string())];
+        assert_eq!(
+            call.params(&devices),
+            [
+                ("TopicShortName", "t"),
+                ("ProductKey", "pk"),
+                ("DeviceName.1", "d0"),
+                ("DeviceName.2", "d5")
+            ]
+        );
     }
 
     #[test]
@@ -310,12 +565,29 @@ mod tests {
         assert!(stops_batch(&platform("iot.device.NotExistedDevice")).is_none());
         assert!(stops_batch(&platform("Throttling.User")).is_none());
         assert!(stops_batch(&Error::Timeout(std::time::Duration::from_secs(1))).is_none());
-        match outcome(Err(Error::Timeout(std::time::Duration::from_secs(10)))) {
-            Outcome::Refused { code, message, .. } => {
-                assert_eq!(code, "client.Timeout");
-                assert!(message.contains("may have reached"), "{message}");
-            }
-            other => panic!("{other:?}"),
-        }
+    }
+
+    #[test]
+    fn client_batch_tally_counts_each_status() {
+        let mut tally = BatchTally::default();
+        tally.count(&Outcome::Accepted {
+            request_id: "R".into(),
+        });
+        assert!(tally.all_accepted());
+        tally.count(&Outcome::Unknown {
+            reason: "r".into(),
+            request_id: None,
+        });
+        tally.count(&Outcome::NotAttempted { reason: "r".into() });
+        assert_eq!(
+            (
+                tally.accepted,
+                tally.unknown,
+                tally.not_attempted,
+                tally.total()
+            ),
+            (1, 1, 1, 3)
+        );
+        assert!(!tally.all_accepted());
     }
 }

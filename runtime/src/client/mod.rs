@@ -65,18 +65,24 @@
 mod answer;
 mod batch;
 mod builder;
+mod control;
 mod limiter;
+mod name_set;
 mod ops;
 mod retry;
 
 use std::error::Error as _;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use answer::Answer;
+pub use batch::{BatchCall, BatchTally, Plan, Planned, MAX_NAMES};
 pub use builder::{ClientBuilder, SignatureVersion, DEFAULT_MAX_QUERY, PLATFORM_SYNC_WAIT};
+pub use control::BatchControl;
 pub use limiter::DEFAULT_QPS;
+pub use name_set::NameSet;
 pub use ops::{
     BatchPub, GetThingModelTsl, InvokeThingService, InvokeThingsService, Qos, QueryThingModel,
     SetDeviceProperty, SetDevicesProperty, ThingModelJson, ThingModelTsl, MAX_MESSAGE_BYTES,
@@ -321,25 +327,37 @@ impl Client {
         }
     }
 
-    /// [`Client::call`], unless `stop` holds a reason not to when an attempt is about to go
-    /// out.
+    /// [`Client::call`], unless the batch's controls (the caller's, the batch's own) are
+    /// stopped when an attempt is about to go out. `sent` is set while an attempt may have
+    /// reached the platform, and cleared when a failure shows it did not.
     pub(crate) async fn call_unless(
         &self,
         action: &str,
         params: &[(&str, &str)],
-        stop: Option<&Mutex<Option<String>>>,
+        batch: Option<(&BatchControl, &BatchControl, &AtomicBool)>,
     ) -> Sent {
         let inner = &self.inner;
         let stopped =
-            || stop.and_then(|reason| reason.lock().unwrap_or_else(|e| e.into_inner()).clone());
+            || batch.and_then(|(caller, own, _)| caller.stopped().or_else(|| own.stopped()));
         let mut attempt = 1;
         loop {
             if let Some(reason) = stopped() {
                 return Sent::Stopped(reason);
             }
-            let permit = inner.limiter.acquire(action).await;
+            let permit = match batch {
+                // A stop ends the wait for a slot: nothing has gone out.
+                Some((caller, own, _)) => tokio::select! {
+                    permit = inner.limiter.acquire(action) => permit,
+                    reason = caller.wait_stopped() => return Sent::Stopped(reason),
+                    reason = own.wait_stopped() => return Sent::Stopped(reason),
+                },
+                None => inner.limiter.acquire(action).await,
+            };
             if let Some(reason) = stopped() {
                 return Sent::Stopped(reason);
+            }
+            if let Some((_, _, sent)) = batch {
+                sent.store(true, Ordering::SeqCst);
             }
             let result = self.attempt(action, params).await;
             drop(permit);
@@ -348,6 +366,13 @@ impl Client {
                     if attempt < inner.retry.max_attempts
                         && retry::should_retry(action, &error) =>
                 {
+                    // Retried only when the failure shows nothing was run (throttling, no
+                    // connection), so the request has not reached the platform after all.
+                    if let Some((_, _, sent)) = batch {
+                        if !retry::is_read_only(action) {
+                            sent.store(false, Ordering::SeqCst);
+                        }
+                    }
                     tokio::time::sleep(inner.retry.delay(attempt)).await;
                     attempt += 1;
                 }

@@ -3,8 +3,9 @@
 use base64::Engine as _;
 
 use super::answer::Answer;
-use super::batch::Batch;
+use super::batch::BatchCall;
 use super::Client;
+use crate::addressing::check_topic_short_name;
 use crate::cloud::{Accepted, BatchReport, Cloud, Device, Invoked};
 use crate::error::Error;
 
@@ -285,10 +286,10 @@ fn check_device(device: &Device) -> Result<(), Error> {
         Device::Name {
             product_key,
             device_name,
-        } if product_key.is_empty() || device_name.is_empty() => Err(Error::Refused(
-            "the ProductKey or DeviceName is empty".into(),
-        )),
-        _ => Ok(()),
+        } => crate::addressing::check_product_key(product_key)
+            .and_then(|()| crate::addressing::check_device_name(device_name))
+            .map_err(|problem| Error::Refused(problem.to_string())),
+        Device::IotId(_) => Ok(()),
     }
 }
 
@@ -312,18 +313,89 @@ fn check_identifier(identifier: &str) -> Result<(), Error> {
 }
 
 fn check_topic(topic: &str) -> Result<(), Error> {
-    let bad = topic.is_empty()
-        || topic.starts_with('/')
-        || topic
-            .chars()
-            .any(|c| c == '+' || c == '#' || c.is_whitespace() || c.is_control());
-    if bad {
+    check_topic_short_name(topic).map_err(|problem| Error::Refused(problem.to_string()))
+}
+
+/// `BatchPub`'s local checks: topic, and a message neither empty nor over the limit.
+fn check_message(topic: &str, message: &[u8]) -> Result<(), Error> {
+    check_topic(topic)?;
+    if message.is_empty() {
+        return Err(Error::Refused("the message is empty".into()));
+    }
+    if message.len() > MAX_MESSAGE_BYTES {
         return Err(Error::Refused(format!(
-            "TopicShortName {topic:?} must be a topic's last part (after `user/`): not empty, \
-             no leading `/`, no wildcard or space"
+            "the message is {} bytes, over BatchPub's {MAX_MESSAGE_BYTES}",
+            message.len()
         )));
     }
     Ok(())
+}
+
+fn qos_param(qos: Option<Qos>) -> Option<(&'static str, String)> {
+    qos.map(|qos| ("Qos", qos.wire().to_string()))
+}
+
+impl InvokeThingsService {
+    /// What every call of this batch sends, checked: see [`Client::run_batch`].
+    ///
+    /// # Errors
+    /// [`Error::Refused`] for a product key the platform cannot have, an empty identifier,
+    /// or `Args` that is not a JSON object.
+    pub fn batch_call(&self) -> Result<BatchCall, Error> {
+        invoke_things_call(&self.product_key, &self.identifier, &self.args, self.qos)
+    }
+}
+
+fn invoke_things_call(
+    product_key: &str,
+    identifier: &str,
+    args: &str,
+    qos: Option<Qos>,
+) -> Result<BatchCall, Error> {
+    check_identifier(identifier)?;
+    check_object("Args", args)?;
+    let mut params = vec![
+        ("Identifier", identifier.to_string()),
+        ("Args", args.to_string()),
+    ];
+    params.extend(qos_param(qos));
+    BatchCall::new("InvokeThingsService", product_key, params)
+}
+
+impl SetDevicesProperty {
+    /// What every call of this batch sends, checked: see [`Client::run_batch`].
+    ///
+    /// # Errors
+    /// [`Error::Refused`] for a product key the platform cannot have, or `Items` that is not
+    /// a JSON object.
+    pub fn batch_call(&self) -> Result<BatchCall, Error> {
+        set_devices_call(&self.product_key, &self.items, self.qos)
+    }
+}
+
+fn set_devices_call(product_key: &str, items: &str, qos: Option<Qos>) -> Result<BatchCall, Error> {
+    check_object("Items", items)?;
+    let mut params = vec![("Items", items.to_string())];
+    params.extend(qos_param(qos));
+    BatchCall::new("SetDevicesProperty", product_key, params)
+}
+
+impl BatchPub {
+    /// What every call of this batch sends, checked: see [`Client::run_batch`].
+    ///
+    /// # Errors
+    /// [`Error::Refused`] for a product key the platform cannot have, a topic it would not
+    /// publish where meant, an empty message or one over [`MAX_MESSAGE_BYTES`].
+    pub fn batch_call(&self) -> Result<BatchCall, Error> {
+        check_message(&self.topic_short_name, &self.message)?;
+        let content = base64::engine::general_purpose::STANDARD.encode(&self.message);
+        let mut params = vec![
+            ("TopicShortName", self.topic_short_name.clone()),
+            ("MessageContent", content),
+        ];
+        params.extend(qos_param(self.qos));
+        BatchCall::new("BatchPub", &self.product_key, params)
+    }
 }
 
 impl Client {
@@ -461,15 +533,8 @@ impl Client {
         args: &str,
         qos: Option<Qos>,
     ) -> Result<BatchReport, Error> {
-        check_identifier(identifier)?;
-        check_object("Args", args)?;
-        let mut params = vec![("Identifier", identifier), ("Args", args)];
-        if let Some(qos) = qos {
-            params.push(("Qos", qos.wire()));
-        }
-        Batch::new("InvokeThingsService", product_key, device_names, params)?
-            .run(self)
-            .await
+        let call = invoke_things_call(product_key, identifier, args, qos)?;
+        Ok(self.collect_batch(&call, device_names).await)
     }
 
     /// `SetDevicesProperty` on any number of devices, as
@@ -498,14 +563,8 @@ impl Client {
         items: &str,
         qos: Option<Qos>,
     ) -> Result<BatchReport, Error> {
-        check_object("Items", items)?;
-        let mut params = vec![("Items", items)];
-        if let Some(qos) = qos {
-            params.push(("Qos", qos.wire()));
-        }
-        Batch::new("SetDevicesProperty", product_key, device_names, params)?
-            .run(self)
-            .await
+        let call = set_devices_call(product_key, items, qos)?;
+        Ok(self.collect_batch(&call, device_names).await)
     }
 
     /// `BatchPub` of one message to any number of devices, 100 a call (50 calls per second).
@@ -514,32 +573,8 @@ impl Client {
     /// Only when nothing was attempted: [`Error::Refused`] for an empty product key, an
     /// empty or malformed topic, an empty message or one over [`MAX_MESSAGE_BYTES`].
     pub async fn batch_pub(&self, request: &BatchPub) -> Result<BatchReport, Error> {
-        check_topic(&request.topic_short_name)?;
-        if request.message.is_empty() {
-            return Err(Error::Refused("the message is empty".into()));
-        }
-        if request.message.len() > MAX_MESSAGE_BYTES {
-            return Err(Error::Refused(format!(
-                "the message is {} bytes, over BatchPub's {MAX_MESSAGE_BYTES}",
-                request.message.len()
-            )));
-        }
-        let content = base64::engine::general_purpose::STANDARD.encode(&request.message);
-        let mut params = vec![
-            ("TopicShortName", request.topic_short_name.as_str()),
-            ("MessageContent", content.as_str()),
-        ];
-        if let Some(qos) = request.qos {
-            params.push(("Qos", qos.wire()));
-        }
-        Batch::new(
-            "BatchPub",
-            &request.product_key,
-            &request.device_names,
-            params,
-        )?
-        .run(self)
-        .await
+        let call = request.batch_call()?;
+        Ok(self.collect_batch(&call, &request.device_names).await)
     }
 }
 
@@ -616,9 +651,9 @@ mod tests {
                 "{bad}"
             );
         }
-        assert!(check_topic("user/get").is_ok());
+        assert!(check_topic("cmd/get").is_ok());
         assert!(check_topic("get").is_ok());
-        for bad in ["", "/get", "a/+", "a/#", "a b", "a\n"] {
+        for bad in ["", "/get", "user/get", "a/+", "a/#", "a b", "a\n", "../x"] {
             assert!(check_topic(bad).is_err(), "{bad:?}");
         }
         assert!(check_device(&Device::iot_id("")).is_err());

@@ -1,11 +1,12 @@
 //! When a failed call is tried again, and after how long.
 //!
-//! Retried: throttling (`Throttling.User`, `iot.messagebroker.RateLimit`), transient system
-//! errors (`iot.system.SystemException`, `ServiceUnavailable`), and connections that failed
-//! before a byte was sent. A 5xx without one of those codes, a reset or a timeout after the
-//! request went out may have reached the device, so they are retried only for actions that
-//! only read (`QueryThingModel`, `GetThingModelTsl`); for the others the error is returned
-//! and the caller decides.
+//! Retried: throttling (`Throttling.User`, `Throttling`, `iot.messagebroker.RateLimit`: the
+//! gateway refuses these on arrival, before the action runs) and connections that failed
+//! before a byte was sent. Anything after the request went out (a system error, HTTP 5xx, a
+//! reset, a timeout, an unreadable answer) may have reached the device, so it is retried
+//! only for actions that only read (`QueryThingModel`, `GetThingModelTsl`); for the others
+//! the error is returned and a batch reports the devices `unknown`. Sources and reasoning:
+//! `docs/batches.md`.
 
 use std::time::Duration;
 
@@ -77,15 +78,13 @@ pub(crate) fn is_read_only(action: &str) -> bool {
 pub(crate) fn should_retry(action: &str, error: &Error) -> bool {
     match error {
         Error::Platform(e) => {
-            let not_done = matches!(
-                e.code.as_str(),
-                "Throttling.User"
-                    | "Throttling"
-                    | "ServiceUnavailable"
-                    | "iot.system.SystemException"
-                    | "iot.messagebroker.RateLimit"
-            );
-            not_done || (is_read_only(action) && e.http_status.is_some_and(|status| status >= 500))
+            e.is_throttling()
+                || is_read_only(action)
+                    && (e.http_status.is_some_and(|status| status >= 500)
+                        || matches!(
+                            e.code.as_str(),
+                            "ServiceUnavailable" | "iot.system.SystemException"
+                        ))
         }
         Error::Transport {
             may_have_been_sent, ..
@@ -112,11 +111,22 @@ mod tests {
     fn client_retries_only_what_cannot_act_twice() {
         for code in [
             "Throttling.User",
-            "iot.system.SystemException",
-            "ServiceUnavailable",
+            "Throttling",
+            "iot.messagebroker.RateLimit",
         ] {
             assert!(
                 should_retry("InvokeThingService", &platform(code, 400)),
+                "{code}"
+            );
+        }
+        // A system error may come after the platform acted: only reads are tried again.
+        for code in ["iot.system.SystemException", "ServiceUnavailable"] {
+            assert!(
+                !should_retry("InvokeThingsService", &platform(code, 200)),
+                "{code}"
+            );
+            assert!(
+                should_retry("QueryThingModel", &platform(code, 200)),
                 "{code}"
             );
         }
