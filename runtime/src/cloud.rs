@@ -8,7 +8,7 @@
 use std::future::Future;
 use std::io;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::alink;
 use crate::error::Error;
@@ -139,7 +139,7 @@ impl From<Invoked> for Accepted {
 ///   Safe to try again.
 ///
 /// Which failures land where, and why: `docs/batches.md`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Outcome {
     /// The call carrying it was accepted.

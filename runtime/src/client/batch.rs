@@ -212,6 +212,44 @@ impl BatchTally {
     }
 }
 
+/// Where a batch's report lines go, as each call ends. Any `FnMut(usize, DeviceReport)`
+/// is one.
+pub trait BatchSink: Send {
+    /// One device's line, with its position in the list given.
+    fn device(&mut self, index: usize, report: DeviceReport);
+
+    /// Every device of a call that was sent has been handed over: a place to flush and
+    /// make the lines durable.
+    fn call_ended(&mut self) {}
+}
+
+impl<F: FnMut(usize, DeviceReport) + Send> BatchSink for F {
+    fn device(&mut self, index: usize, report: DeviceReport) {
+        self(index, report);
+    }
+}
+
+/// Hands lines to the sink and counts them.
+struct Reporter<'a, S: ?Sized> {
+    sink: &'a mut S,
+    tally: BatchTally,
+    product_key: &'a str,
+}
+
+impl<S: BatchSink + ?Sized> Reporter<'_, S> {
+    fn device(&mut self, index: usize, device_name: String, outcome: Outcome) {
+        self.tally.count(&outcome);
+        self.sink.device(
+            index,
+            DeviceReport {
+                product_key: self.product_key.to_string(),
+                device_name,
+                outcome,
+            },
+        );
+    }
+}
+
 /// A call in flight: its devices, and whether its request may have gone out.
 struct InFlight {
     devices: Arc<[(usize, String)]>,
@@ -221,37 +259,30 @@ struct InFlight {
 impl Client {
     /// Runs `call` on every device of `devices`, pulling names as calls are made (at most
     /// the client's `max_in_flight` calls at once, within the action's QPS), and hands each
-    /// device's report to `on_device` with its position in `devices` as soon as its call
-    /// ends: in the order calls end, not the order given. Every device is reported exactly
-    /// once, whatever `control` asks.
-    pub async fn run_batch<I, F>(
+    /// device's report to `sink` with its position in `devices` as soon as its call ends:
+    /// in the order calls end, not the order given. Every device is reported exactly once,
+    /// whatever `control` asks.
+    pub async fn run_batch<I, S>(
         &self,
         call: &BatchCall,
         devices: I,
         control: &BatchControl,
-        mut on_device: F,
+        sink: &mut S,
     ) -> BatchTally
     where
         I: IntoIterator<Item = String>,
         I::IntoIter: Send,
-        F: FnMut(usize, DeviceReport) + Send,
+        S: BatchSink + ?Sized,
     {
         let inner = &self.inner;
         // Stopped by this batch's own calls (an error every call would get), as opposed to
         // the caller's `control`.
         let own = BatchControl::new();
         let mut plan = call.plan(devices, inner.batch_size);
-        let mut tally = BatchTally::default();
-        let mut report = |index: usize, device_name: String, outcome: Outcome| {
-            tally.count(&outcome);
-            on_device(
-                index,
-                DeviceReport {
-                    product_key: call.product_key.clone(),
-                    device_name,
-                    outcome,
-                },
-            );
+        let mut out = Reporter {
+            sink,
+            tally: BatchTally::default(),
+            product_key: &call.product_key,
         };
         let mut running = FuturesUnordered::new();
         let mut in_flight: HashMap<u64, InFlight> = HashMap::new();
@@ -265,7 +296,7 @@ impl Client {
                         index,
                         device_name,
                         outcome,
-                    }) => report(index, device_name, outcome),
+                    }) => out.device(index, device_name, outcome),
                     Some(Planned::Call(devices)) => {
                         let devices: Arc<[(usize, String)]> = devices.into();
                         let sent = Arc::new(AtomicBool::new(false));
@@ -290,8 +321,9 @@ impl Client {
                     let Some((id, outcome)) = ended else { break };
                     if let Some(done) = in_flight.remove(&id) {
                         for (index, name) in done.devices.iter() {
-                            report(*index, name.clone(), outcome.clone());
+                            out.device(*index, name.clone(), outcome.clone());
                         }
+                        out.sink.call_ended();
                     }
                 }
                 () = control.wait_aborted() => {
@@ -319,8 +351,9 @@ impl Client {
                     }
                 };
                 for (index, name) in call.devices.iter() {
-                    report(*index, name.clone(), outcome.clone());
+                    out.device(*index, name.clone(), outcome.clone());
                 }
+                out.sink.call_ended();
             }
         }
         // What was never planned into a call: pulled now only to be reported.
@@ -330,30 +363,29 @@ impl Client {
                     index,
                     device_name,
                     outcome,
-                } => report(index, device_name, outcome),
+                } => out.device(index, device_name, outcome),
                 Planned::Call(devices) => {
                     for (index, name) in devices {
                         let outcome = Outcome::NotAttempted {
                             reason: reason.clone(),
                         };
-                        report(index, name, outcome);
+                        out.device(index, name, outcome);
                     }
                 }
             }
         }
-        tally
+        out.tally
     }
 
     /// [`Client::run_batch`] collected into a report in the order given.
     pub(crate) async fn collect_batch(&self, call: &BatchCall, devices: &[String]) -> BatchReport {
         let mut lines: Vec<(usize, DeviceReport)> = Vec::with_capacity(devices.len());
+        let mut sink = |index, line| lines.push((index, line));
         self.run_batch(
             call,
             devices.iter().cloned(),
             &BatchControl::new(),
-            |index, line| {
-                lines.push((index, line));
-            },
+            &mut sink,
         )
         .await;
         lines.sort_unstable_by_key(|(index, _)| *index);

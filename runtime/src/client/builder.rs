@@ -229,30 +229,36 @@ impl ClientBuilder {
                 ))
             }
         };
+        // Errors quote the endpoint without any user or password it carries.
+        let shown = redact_userinfo(&endpoint);
         let url = reqwest::Url::parse(&endpoint)
-            .map_err(|e| config(format!("endpoint {endpoint:?} is not a URL: {e}")))?;
+            .map_err(|e| config(format!("endpoint {shown:?} is not a URL: {e}")))?;
         let host = match url.host_str() {
             Some(host) if !host.is_empty() => host.to_string(),
-            _ => return Err(config(format!("endpoint {endpoint:?} has no host"))),
+            _ => return Err(config(format!("endpoint {shown:?} has no host"))),
         };
         match url.scheme() {
             "https" => {}
             "http" if self.allow_http || is_loopback(&host) => {}
             "http" => {
                 return Err(config(format!(
-                    "endpoint {endpoint:?} is plain http: use https, or .allow_http(true)"
+                    "endpoint {shown:?} is plain http: use https, or .allow_http(true)"
                 )))
             }
             other => return Err(config(format!("endpoint scheme {other:?} is not http(s)"))),
         }
-        if url.query().is_some() || url.fragment().is_some() || url.username() != "" {
+        if url.query().is_some()
+            || url.fragment().is_some()
+            || !url.username().is_empty()
+            || url.password().is_some()
+        {
             return Err(config(format!(
-                "endpoint {endpoint:?} must not carry a query, fragment or user"
+                "endpoint {shown:?} must not carry a query, fragment or user"
             )));
         }
         if self.signature == SignatureVersion::Acs3 && url.path() != "/" {
             return Err(config(format!(
-                "endpoint {endpoint:?}: ACS3 signs the path `/`; give the endpoint without a path"
+                "endpoint {shown:?}: ACS3 signs the path `/`; give the endpoint without a path"
             )));
         }
         let host_header = match url.port() {
@@ -312,6 +318,18 @@ fn is_loopback(host: &str) -> bool {
         || bare
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// `scheme://user:password@host/...` as `scheme://***@host/...`: what an error may quote.
+pub fn redact_userinfo(endpoint: &str) -> String {
+    let Some((scheme, rest)) = endpoint.split_once("://") else {
+        return endpoint.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://***{}", &rest[at..]),
+        None => endpoint.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -448,5 +466,25 @@ mod tests {
             !debug.contains("Sup3rS3cr3t") && !debug.contains("CAIS-token"),
             "{debug}"
         );
+    }
+
+    #[test]
+    fn client_endpoint_passwords_never_show_in_errors() {
+        assert_eq!(
+            redact_userinfo("https://user:pw@host:8/x?y"),
+            "https://***@host:8/x?y"
+        );
+        assert_eq!(redact_userinfo("https://host/a@b"), "https://host/a@b");
+        assert_eq!(redact_userinfo("not a url"), "not a url");
+        for endpoint in [
+            "https://user:Pa55w0rd@iot.example.com/",
+            "http://u:Pa55w0rd@10.0.0.1/",
+        ] {
+            let error = build(ClientBuilder::new().endpoint(endpoint))
+                .unwrap_err()
+                .to_string();
+            assert!(!error.contains("Pa55w0rd"), "{error}");
+            assert!(error.contains("***@"), "{error}");
+        }
     }
 }

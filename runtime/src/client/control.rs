@@ -71,7 +71,7 @@ impl BatchControl {
     }
 
     /// Waits until it is stopped (at once if it is), and gives the reason.
-    pub(crate) async fn wait_stopped(&self) -> String {
+    pub async fn wait_stopped(&self) -> String {
         let mut receiver = self.state.subscribe();
         let reason = match receiver.wait_for(|state| state.stop.is_some()).await {
             Ok(state) => state.stop.clone(),
@@ -84,8 +84,8 @@ impl BatchControl {
         }
     }
 
-    /// Waits until it is aborted.
-    pub(crate) async fn wait_aborted(&self) {
+    /// Waits until it is aborted (at once if it is).
+    pub async fn wait_aborted(&self) {
         let mut receiver = self.state.subscribe();
         if receiver.wait_for(|state| state.abort).await.is_err() {
             std::future::pending::<()>().await;

@@ -78,8 +78,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use answer::Answer;
-pub use batch::{BatchCall, BatchTally, Plan, Planned, MAX_NAMES};
-pub use builder::{ClientBuilder, SignatureVersion, DEFAULT_MAX_QUERY, PLATFORM_SYNC_WAIT};
+pub use batch::{BatchCall, BatchSink, BatchTally, Plan, Planned, MAX_NAMES};
+pub use builder::{
+    redact_userinfo, ClientBuilder, SignatureVersion, DEFAULT_MAX_QUERY, PLATFORM_SYNC_WAIT,
+};
 pub use control::BatchControl;
 pub use limiter::DEFAULT_QPS;
 pub use name_set::NameSet;
@@ -161,28 +163,36 @@ impl SignedCall {
     pub fn redacted_url(&self) -> String {
         redact_token(&self.url)
     }
-}
 
-impl fmt::Debug for SignedCall {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let url = self.redacted_url();
-        let headers: Vec<(&str, &str)> = self
-            .headers
+    /// The form body with an STS `SecurityToken`'s value shown as `***`.
+    pub fn redacted_body(&self) -> String {
+        let redacted = redact_token(&format!("?{}", self.body));
+        redacted.strip_prefix('?').unwrap_or(&redacted).to_string()
+    }
+
+    /// The headers, with an STS token's value shown as `***`.
+    pub fn redacted_headers(&self) -> Vec<(&str, &str)> {
+        self.headers
             .iter()
             .map(|(name, value)| {
-                let shown = if name == "x-acs-security-token" {
+                let shown = if name.eq_ignore_ascii_case("x-acs-security-token") {
                     "***"
                 } else {
                     value.as_str()
                 };
                 (name.as_str(), shown)
             })
-            .collect();
+            .collect()
+    }
+}
+
+impl fmt::Debug for SignedCall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SignedCall")
             .field("method", &self.method)
-            .field("url", &url)
-            .field("headers", &headers)
-            .field("body", &redact_token(&format!("?{}", self.body)))
+            .field("url", &self.redacted_url())
+            .field("headers", &self.redacted_headers())
+            .field("body", &self.redacted_body())
             .finish()
     }
 }
@@ -226,6 +236,11 @@ impl Client {
     /// Where the credentials came from.
     pub fn credential_source(&self) -> &CredentialSource {
         &self.inner.source
+    }
+
+    /// Devices per call of a batch.
+    pub fn batch_size(&self) -> usize {
+        self.inner.batch_size
     }
 
     /// The limit of `action` per rate window, if it has one.
@@ -490,5 +505,14 @@ mod redaction_tests {
         };
         assert_eq!(call.redacted_url(), "http://h/?A=1&SecurityToken=***&B=2");
         assert_eq!(redact_token("http://h/"), "http://h/");
+        let form = SignedCall {
+            method: "POST",
+            url: "http://h/".into(),
+            headers: vec![("x-acs-security-token".into(), "CAIS".into())],
+            body: "SecurityToken=CAIS&A=1".into(),
+        };
+        assert_eq!(form.redacted_body(), "SecurityToken=***&A=1");
+        assert_eq!(form.redacted_headers(), [("x-acs-security-token", "***")]);
+        assert!(!format!("{form:?}").contains("CAIS"));
     }
 }

@@ -1,7 +1,7 @@
 //! Where calls go and how they are signed: `--endpoint`, `--region`, `--iot-instance-id`,
 //! `--signature`, and the credentials of the default chain.
 
-use tsl_runtime::client::{Client, SignatureVersion};
+use tsl_runtime::client::{redact_userinfo, Client, SignatureVersion};
 use tsl_runtime::sign::{CredentialSource, Credentials};
 
 use super::Failure;
@@ -30,6 +30,32 @@ pub struct Connection {
     /// The signature to send: RPC V1 (HMAC-SHA1) or ACS3-HMAC-SHA256.
     #[arg(long, value_enum, default_value = "v1")]
     pub signature: Signature,
+    /// Calls per second of an action, for instances with other quotas than the documented
+    /// ones (`InvokeThingsService=50`); repeatable.
+    #[arg(long = "qps", value_name = "ACTION=N", value_parser = parse_qps)]
+    pub qps: Vec<(String, u32)>,
+    /// Calls of a batch in flight at once (within the QPS).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_in_flight: Option<u16>,
+}
+
+/// `ACTION=N` with N ≥ 1.
+fn parse_qps(text: &str) -> Result<(String, u32), String> {
+    let (action, calls) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?} is not ACTION=N (e.g. InvokeThingsService=50)"))?;
+    let action = action.trim();
+    if action.is_empty() || !action.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(format!(
+            "{action:?} is not an action name (e.g. InvokeThingsService)"
+        ));
+    }
+    match calls.trim().parse::<u32>() {
+        Ok(n) if n >= 1 => Ok((action.to_string(), n)),
+        _ => Err(format!(
+            "{calls:?} is not a number of calls per second (1 or more)"
+        )),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -74,6 +100,12 @@ impl Connection {
         if let Some(id) = nonempty(self.iot_instance_id.clone()) {
             builder = builder.iot_instance_id(id);
         }
+        for (action, calls) in &self.qps {
+            builder = builder.qps(action.as_str(), *calls);
+        }
+        if let Some(calls) = self.max_in_flight {
+            builder = builder.max_in_flight(usize::from(calls));
+        }
         builder.build().map_err(|e| Failure::usage(format!("{e}")))
     }
 }
@@ -101,8 +133,9 @@ fn check_plain_http(endpoint: &str) -> Result<(), Failure> {
     if loopback {
         Ok(())
     } else {
+        let shown = redact_userinfo(endpoint);
         Err(Failure::usage(format!(
-            "endpoint {endpoint:?} is plain http to another machine: plain http is accepted only \
+            "endpoint {shown:?} is plain http to another machine: plain http is accepted only \
              for 127.0.0.1, [::1] and localhost (elsewhere the signature and any STS token would \
              cross the network in clear text); use https"
         )))
@@ -119,6 +152,8 @@ mod tests {
             region: None,
             iot_instance_id: None,
             signature: Signature::V1,
+            qps: Vec::new(),
+            max_in_flight: None,
         }
     }
 
@@ -135,6 +170,21 @@ mod tests {
         ("ALIBABA_CLOUD_ACCESS_KEY_ID", "id"),
         ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "s3cr3t"),
     ];
+
+    #[test]
+    fn qps_flags_are_action_and_number() {
+        assert_eq!(
+            parse_qps("InvokeThingsService=50"),
+            Ok(("InvokeThingsService".to_string(), 50))
+        );
+        for bad in ["InvokeThingsService", "=5", "A=0", "A=x", "A b=1"] {
+            assert!(parse_qps(bad).is_err(), "{bad}");
+        }
+        let mut with = connection(None);
+        with.qps = vec![("InvokeThingsService".into(), 50)];
+        let client = with.client_with(&env(KEYS)).unwrap();
+        assert_eq!(client.qps("InvokeThingsService"), Some(50));
+    }
 
     #[test]
     fn plain_http_only_to_this_machine() {
@@ -202,6 +252,18 @@ mod tests {
                 assert!(message.contains("ALIBABA_CLOUD_ACCESS_KEY_ID"), "{message}")
             }
             other => panic!("{other:?}"),
+        }
+        for endpoint in [
+            "http://u:Pa55w0rd@iot.example.com/",
+            "https://u:Pa55w0rd@iot.example.com/",
+        ] {
+            match connection(Some(endpoint)).client_with(&env(KEYS)) {
+                Err(Failure::Usage(message)) => {
+                    assert!(!message.contains("Pa55w0rd"), "{message}");
+                    assert!(message.contains("***@iot.example.com"), "{message}");
+                }
+                other => panic!("{other:?}"),
+            }
         }
         match connection(Some("http://iot.example.com/")).client_with(&env(KEYS)) {
             Err(Failure::Usage(message)) => {

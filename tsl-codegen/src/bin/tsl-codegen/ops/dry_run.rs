@@ -1,116 +1,198 @@
-//! `--dry-run`: the calls a command would make, planned as the client plans them, signed,
-//! and printed instead of sent. The first thing to look at when a signature is refused.
+//! `--dry-run`: the calls a command would make, planned by the client's own batch plan,
+//! signed, and printed instead of sent — everything needed to inspect or replay each one.
+//! The first thing to look at when a signature is refused.
 
-use std::collections::HashSet;
-use std::io::Write as _;
 use std::process::ExitCode;
 
-use tsl_runtime::client::Client;
+use serde_json::{json, Map, Value};
+use tsl_runtime::client::{BatchCall, Client, Planned, SignedCall};
 
+use super::devices::Devices;
+use super::run::warn_bad_lines;
 use super::Failure;
 
-/// Names per call of a batch: the platform's maximum, which the client uses too.
-pub const NAMES_PER_CALL: usize = 100;
-
-/// One call as it would be sent: the action and its own parameters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Call {
-    pub action: &'static str,
-    pub params: Vec<(String, String)>,
+/// How `--dry-run` prints each request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DryRunFormat {
+    /// `POST URL`, then the headers that matter and the form body, indented.
+    Text,
+    /// One JSON object a line: `{"action","method","url","headers","body","device_names"}`.
+    Json,
 }
 
-impl Call {
-    pub fn new(action: &'static str, params: &[(&str, &str)]) -> Call {
-        Call {
-            action,
-            params: params
-                .iter()
-                .map(|&(name, value)| (name.to_string(), value.to_string()))
-                .collect(),
-        }
-    }
-}
-
-/// The calls of a batch: unique, non-empty names in the order given, at most 100 a call,
-/// each with `fixed`, `ProductKey` and `DeviceName.1..N`, as the client sends them.
+/// Prints the signed calls of a batch on `devices`, planned as the client plans them.
 pub fn batch(
-    action: &'static str,
-    product_key: &str,
-    names: &[String],
-    fixed: &[(&str, &str)],
-) -> Vec<Call> {
-    let mut seen = HashSet::new();
-    let unique: Vec<&str> = names
-        .iter()
-        .map(String::as_str)
-        .filter(|name| !name.is_empty() && seen.insert(*name))
-        .collect();
-    unique
-        .chunks(NAMES_PER_CALL)
-        .map(|chunk| {
-            let mut call = Call::new(action, fixed);
-            call.params
-                .push(("ProductKey".to_string(), product_key.to_string()));
-            for (n, name) in chunk.iter().enumerate() {
-                call.params
-                    .push((format!("DeviceName.{}", n + 1), name.to_string()));
-            }
-            call
-        })
-        .collect()
-}
-
-/// Signs each call and prints `POST URL` (and, for ACS3, the signed headers indented below
-/// it), one per call. An STS token is shown as `***`.
-pub fn print(client: &Client, calls: &[Call]) -> Result<ExitCode, Failure> {
+    client: &Client,
+    call: &BatchCall,
+    devices: &mut Devices,
+    format: DryRunFormat,
+) -> Result<ExitCode, Failure> {
+    warn_bad_lines(devices);
     let mut out = std::io::stdout().lock();
-    for call in calls {
-        let params: Vec<(&str, &str)> = call
-            .params
-            .iter()
-            .map(|(name, value)| (name.as_str(), value.as_str()))
-            .collect();
-        let signed = client
-            .sign(call.action, &params)
-            .map_err(Failure::call(call.action))?;
-        let mut text = format!("{} {}\n", signed.method, signed.redacted_url());
-        for (name, value) in &signed.headers {
-            let shown = if name.eq_ignore_ascii_case("x-acs-security-token") {
-                "***"
-            } else {
-                value.as_str()
-            };
-            text.push_str(&format!("  {name}: {shown}\n"));
-        }
-        if let Err(e) = out.write_all(text.as_bytes()) {
-            return super::output::write_failed(e);
+    let (mut calls, mut skipped) = (0u64, 0u64);
+    for planned in call.plan(devices.names(), client.batch_size()) {
+        match planned {
+            Planned::Call(names) => {
+                let signed = client
+                    .sign_batch_call(call, &names)
+                    .map_err(Failure::call(call.action()))?;
+                let names: Vec<&str> = names.iter().map(|(_, name)| name.as_str()).collect();
+                if let Err(e) = write(&mut out, call.action(), &signed, &names, format) {
+                    return super::output::write_failed(e);
+                }
+                calls += 1;
+            }
+            Planned::Skipped { .. } => skipped += 1,
         }
     }
+    done(calls, skipped)
+}
+
+/// Prints one signed call of `action`, carrying `device_name`.
+pub fn single(
+    client: &Client,
+    action: &'static str,
+    params: &[(&str, &str)],
+    device_name: &str,
+    format: DryRunFormat,
+) -> Result<ExitCode, Failure> {
+    let signed = client.sign(action, params).map_err(Failure::call(action))?;
+    if let Err(e) = write(
+        &mut std::io::stdout().lock(),
+        action,
+        &signed,
+        &[device_name],
+        format,
+    ) {
+        return super::output::write_failed(e);
+    }
+    done(1, 0)
+}
+
+fn done(calls: u64, skipped: u64) -> Result<ExitCode, Failure> {
+    let skipped = if skipped > 0 {
+        format!(
+            "; {skipped} device{} without a call (duplicates, empty or impossible names)",
+            if skipped == 1 { "" } else { "s" }
+        )
+    } else {
+        String::new()
+    };
     eprintln!(
-        "dry run: {} call{} signed, nothing sent (signatures are valid for about 15 minutes)",
-        calls.len(),
-        if calls.len() == 1 { "" } else { "s" }
+        "dry run: {calls} call{} signed, nothing sent (signatures are valid for about 15 \
+         minutes){skipped}",
+        if calls == 1 { "" } else { "s" }
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// One request as `format` prints it. An STS token is shown as `***`.
+fn write(
+    out: &mut impl std::io::Write,
+    action: &str,
+    signed: &SignedCall,
+    device_names: &[&str],
+    format: DryRunFormat,
+) -> std::io::Result<()> {
+    let headers = signed.redacted_headers();
+    let body = signed.redacted_body();
+    let text = match format {
+        DryRunFormat::Text => {
+            let mut text = format!("{} {}\n", signed.method, signed.redacted_url());
+            for (name, value) in &headers {
+                text.push_str(&format!("  {name}: {value}\n"));
+            }
+            if !body.is_empty() {
+                text.push_str(&format!("  body: {body}\n"));
+            }
+            text
+        }
+        DryRunFormat::Json => {
+            let headers: Map<String, Value> = headers
+                .iter()
+                .map(|(name, value)| ((*name).to_string(), Value::from(*value)))
+                .collect();
+            let line = json!({
+                "action": action,
+                "method": signed.method,
+                "url": signed.redacted_url(),
+                "headers": headers,
+                "body": body,
+                "device_names": device_names,
+            });
+            format!("{line}\n")
+        }
+    };
+    out.write_all(text.as_bytes())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn signed(body: &str) -> SignedCall {
+        SignedCall {
+            method: "POST",
+            url: "http://127.0.0.1:1/?SecurityToken=CAIS&Signature=x".into(),
+            headers: vec![(
+                "content-type".into(),
+                "application/x-www-form-urlencoded".into(),
+            )],
+            body: body.into(),
+        }
+    }
+
     #[test]
-    fn batches_are_planned_as_the_client_plans_them() {
-        let mut names: Vec<String> = (0..250).map(|n| format!("d{n}")).collect();
-        names.push("d0".into());
-        names.push(String::new());
-        let calls = batch("BatchPub", "pk", &names, &[("TopicShortName", "t")]);
-        assert_eq!(calls.len(), 3);
-        assert_eq!(calls[0].params[0], ("TopicShortName".into(), "t".into()));
-        assert_eq!(calls[0].params[1], ("ProductKey".into(), "pk".into()));
-        assert_eq!(calls[0].params[2], ("DeviceName.1".into(), "d0".into()));
-        assert_eq!(calls[0].params.len(), 102);
-        assert_eq!(calls[2].params.len(), 52);
-        assert_eq!(calls[2].params[51], ("DeviceName.50".into(), "d249".into()));
-        assert!(batch("BatchPub", "pk", &[String::new()], &[]).is_empty());
+    fn text_shows_headers_and_body_and_hides_the_token() {
+        let mut out = Vec::new();
+        write(
+            &mut out,
+            "BatchPub",
+            &signed("A=1&SecurityToken=CAIS"),
+            &["d1"],
+            DryRunFormat::Text,
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "POST http://127.0.0.1:1/?SecurityToken=***&Signature=x\n  content-type: \
+             application/x-www-form-urlencoded\n  body: A=1&SecurityToken=***\n"
+        );
+        let mut out = Vec::new();
+        write(
+            &mut out,
+            "BatchPub",
+            &signed(""),
+            &["d1"],
+            DryRunFormat::Text,
+        )
+        .unwrap();
+        assert!(!String::from_utf8(out).unwrap().contains("body:"));
+    }
+
+    #[test]
+    fn json_is_one_line_per_request() {
+        let mut out = Vec::new();
+        write(
+            &mut out,
+            "BatchPub",
+            &signed("A=1"),
+            &["d1", "d2"],
+            DryRunFormat::Json,
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.lines().count(), 1);
+        let line: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(line["action"], "BatchPub");
+        assert_eq!(line["method"], "POST");
+        assert_eq!(line["body"], "A=1");
+        assert_eq!(
+            line["headers"]["content-type"],
+            "application/x-www-form-urlencoded"
+        );
+        assert_eq!(line["device_names"], json!(["d1", "d2"]));
+        assert!(!text.contains("CAIS"));
     }
 }

@@ -10,24 +10,22 @@ use tsl_runtime::cloud::{Device, DeviceReport, Invoked, Outcome};
 use tsl_runtime::model::{CallType, Model, Service};
 use tsl_runtime::value::encode_args;
 
-use super::connection::Connection;
-use super::devices::DeviceArgs;
-use super::dry_run::{self, Call};
+use super::dry_run;
+use super::journal::{Fingerprint, Journal};
 use super::output::{self, json_string};
+use super::run::{self, RunArgs};
 use super::{indent, Failure, QosArg};
 
 /// Calls a service of the model on one device (InvokeThingService; a sync service's reply is
 /// printed) or on several (InvokeThingsService, async services only: 100 names a call,
-/// within the QPS). Prints one JSON line per device:
-/// {"product_key","device_name","status":"accepted"|"refused"|"not_attempted",...}.
+/// within the QPS). Prints one JSON line per device as its call ends:
+/// {"product_key","device_name","status":"accepted"|"refused"|"unknown"|"not_attempted",...}.
 #[derive(clap::Args, Debug)]
 #[command(after_help = super::DEVICES_HELP)]
 pub struct Args {
     /// Model files of the product (repeatable: a default module and its custom modules).
     #[arg(long = "model", value_name = "FILE", required = true)]
     models: Vec<PathBuf>,
-    #[command(flatten)]
-    devices: DeviceArgs,
     /// The service's identifier: `Blink`, or `module:Identifier` in a custom module.
     #[arg(long, value_name = "ID")]
     service: String,
@@ -41,75 +39,111 @@ pub struct Args {
     /// `Qos`: 0 at most once, 1 at least once.
     #[arg(long, value_enum)]
     qos: Option<QosArg>,
-    /// Print the signed requests (method and full URL, one per call) without sending.
-    #[arg(long)]
-    dry_run: bool,
     #[command(flatten)]
-    connection: Connection,
+    run: RunArgs,
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, Failure> {
-    let names = args.devices.names()?;
+    let mut devices = args.run.devices.open()?;
     let model = super::load_model(&args.models)?;
     let product_key = super::product_key(args.product_key.as_deref(), &model)?;
     let service = find_service(&model, &args.service)?;
     let encoded = encode(service, &args.args)?;
     let sync = service.call_type == CallType::Sync;
-    if names.len() > 1 && sync {
+    let single = devices.single()?;
+    if single.is_none() && sync {
         return Err(Failure::usage(format!(
             "`{}` is a sync service and InvokeThingsService calls async services only: invoke \
              it on one device at a time",
             service.wire_identifier
         )));
     }
-    let client = args.connection.client()?;
+    let client = args.run.connection.client()?;
     let identifier = service.wire_identifier.as_str();
-    if args.dry_run {
-        let qos = args.qos.map(QosArg::wire);
-        let calls = match names.as_slice() {
-            [device_name] => {
-                let mut params = vec![
-                    ("ProductKey", product_key.as_str()),
-                    ("DeviceName", device_name.as_str()),
-                    ("Identifier", identifier),
-                    ("Args", encoded.as_str()),
-                ];
-                params.extend(qos.map(|qos| ("Qos", qos)));
-                vec![Call::new("InvokeThingService", &params)]
-            }
-            _ => {
-                let mut fixed = vec![("Identifier", identifier), ("Args", encoded.as_str())];
-                fixed.extend(qos.map(|qos| ("Qos", qos)));
-                dry_run::batch("InvokeThingsService", &product_key, &names, &fixed)
-            }
-        };
-        return dry_run::print(&client, &calls);
+    let qos = args.qos.map(QosArg::qos);
+    let fingerprint = |action: &str| {
+        Fingerprint::new(action, &product_key)
+            .with("service", identifier)
+            .with_digest("args", encoded.as_bytes())
+            .with("qos", args.qos.map_or("", QosArg::wire))
+    };
+    let Some(device_name) = single else {
+        let mut request = InvokeThingsService::new(
+            product_key.as_str(),
+            Vec::new(),
+            identifier,
+            encoded.as_str(),
+        );
+        request.qos = qos;
+        let call = request
+            .batch_call()
+            .map_err(Failure::call("InvokeThingsService"))?;
+        if let Some(format) = args.run.dry_run {
+            return dry_run::batch(&client, &call, &mut devices, format);
+        }
+        let journal = args.run.journal(&fingerprint("InvokeThingsService"))?;
+        return run::batch(&client, &call, &mut devices, journal, args.run.quiet);
+    };
+    if let Some(format) = args.run.dry_run {
+        let mut params = vec![
+            ("ProductKey", product_key.as_str()),
+            ("DeviceName", device_name.as_str()),
+            ("Identifier", identifier),
+            ("Args", encoded.as_str()),
+        ];
+        params.extend(args.qos.map(|qos| ("Qos", qos.wire())));
+        return dry_run::single(&client, "InvokeThingService", &params, &device_name, format);
     }
+    let mut journal = args.run.journal(&fingerprint("InvokeThingService"))?;
+    if let Some(code) = run::single_from_journal(journal.as_ref(), &product_key, &device_name)? {
+        return Ok(code);
+    }
+    let mut request = InvokeThingService::new(
+        Device::named(product_key.as_str(), device_name.as_str()),
+        identifier,
+        encoded.as_str(),
+    );
+    request.qos = qos;
     let runtime = super::runtime()?;
-    match names.as_slice() {
-        [device_name] => {
-            let mut request = InvokeThingService::new(
-                Device::named(product_key.as_str(), device_name.as_str()),
-                identifier,
-                encoded,
-            );
-            if let Some(qos) = args.qos {
-                request = request.qos(qos.qos());
-            }
-            let result = runtime.block_on(client.invoke_thing_service(&request));
-            one_device(&product_key, device_name, sync, result)
+    let line = Line {
+        product_key: &product_key,
+        device_name: &device_name,
+        journal: journal.as_mut(),
+    };
+    match run::single(&runtime, client.invoke_thing_service(&request)) {
+        Ok((result, interrupted)) => {
+            let code = one_device(line, sync, result)?;
+            Ok(interrupted.map_or(code, |signal| ExitCode::from(signal.exit_code())))
         }
-        _ => {
-            let mut request =
-                InvokeThingsService::new(product_key.as_str(), names, identifier, encoded);
-            if let Some(qos) = args.qos {
-                request = request.qos(qos.qos());
-            }
-            let report = runtime
-                .block_on(client.invoke_things_service(&request))
-                .map_err(Failure::call("InvokeThingsService"))?;
-            output::batch_report("InvokeThingsService", &report)
+        Err(signal) => {
+            let outcome = Outcome::Unknown {
+                reason: "interrupted while the call was in flight; the platform may have acted"
+                    .to_string(),
+                request_id: None,
+            };
+            line.print(outcome, &[])?;
+            Ok(ExitCode::from(signal.exit_code()))
         }
+    }
+}
+
+/// Where a single device's line goes: stdout and the journal.
+struct Line<'a> {
+    product_key: &'a str,
+    device_name: &'a str,
+    journal: Option<&'a mut Journal>,
+}
+
+impl Line<'_> {
+    fn print(self, outcome: Outcome, extra: &[(&str, String)]) -> Result<(), Failure> {
+        let report = DeviceReport {
+            product_key: self.product_key.to_string(),
+            device_name: self.device_name.to_string(),
+            outcome,
+        };
+        let line = output::device_line(&report, extra)?;
+        run::journal_single(self.journal, &line)?;
+        output::print_line(&line)
     }
 }
 
@@ -154,21 +188,16 @@ fn encode(service: &Service, text: &str) -> Result<String, Failure> {
 /// Prints the line of a single call and decides the exit code: the call refused, or a sync
 /// service's device answering with anything but 200, is 1.
 fn one_device(
-    product_key: &str,
-    device_name: &str,
+    line: Line<'_>,
     sync: bool,
     result: Result<Invoked, tsl_runtime::Error>,
 ) -> Result<ExitCode, Failure> {
-    let report = |outcome| DeviceReport {
-        product_key: product_key.to_string(),
-        device_name: device_name.to_string(),
-        outcome,
-    };
     let invoked = match result {
         Ok(invoked) => invoked,
         Err(error) => {
-            if !matches!(output::refused(&error), Outcome::NotAttempted { .. }) {
-                output::print_line(&output::device_line(&report(output::refused(&error)), &[])?)?;
+            let outcome = output::refused(&error);
+            if !matches!(outcome, Outcome::NotAttempted { .. }) {
+                line.print(outcome, &[])?;
             }
             return Err(Failure::call("InvokeThingService")(error));
         }
@@ -205,13 +234,12 @@ fn one_device(
         );
         code = ExitCode::from(output::REFUSED);
     }
-    let line = output::device_line(
-        &report(Outcome::Accepted {
+    line.print(
+        Outcome::Accepted {
             request_id: invoked.request_id.clone(),
-        }),
+        },
         &extra,
     )?;
-    output::print_line(&line)?;
     Ok(code)
 }
 
@@ -272,7 +300,12 @@ mod tests {
             request_id: Some("R".into()),
             http_status: Some(200),
         });
-        match one_device("pk", "d", true, Err(error)) {
+        let line = Line {
+            product_key: "pk",
+            device_name: "d",
+            journal: None,
+        };
+        match one_device(line, true, Err(error)) {
             Err(Failure::Call { action, error }) => {
                 assert_eq!(action, "InvokeThingService");
                 assert_eq!(error.code(), Some("iot.device.NotExistedDevice"));

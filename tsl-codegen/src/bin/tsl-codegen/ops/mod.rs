@@ -12,9 +12,12 @@ mod devices;
 mod dry_run;
 mod fetch;
 mod invoke;
+mod journal;
 mod output;
 mod publish;
+mod run;
 mod set;
+mod signals;
 
 use std::process::ExitCode;
 
@@ -27,11 +30,11 @@ pub use set::Args as SetArgs;
 macro_rules! exit_codes {
     () => {
         "Exit codes:
-  0  every call was accepted (for a sync service: the device answered with code 200)
-  1  the platform or a device refused, a batch was partly refused or not attempted,
-     or a call failed on the network or timed out (it may have been sent)
-  2  usage: bad flags, unreadable files, values that do not fit the model, no
-     credentials or an unusable endpoint; nothing was sent
+  0    every device was accepted (for a sync service: the device answered with code 200)
+  1    a device was refused, unknown or not attempted
+  2    usage: bad flags, unreadable files, values that do not fit the model, no
+       credentials, an unusable endpoint or journal; nothing was sent
+  130  interrupted by SIGINT (Ctrl-C), 143 by SIGTERM: every device is still reported
      (errors print the platform's code, message and RequestId on stderr)
 
 Credentials: ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET and
@@ -42,13 +45,23 @@ ALIBABA_CLOUD_SECURITY_TOKEN (STS), else the aliyun CLI's ~/.aliyun/config.json
 
 /// `--help` of the commands that address devices.
 pub(crate) const DEVICES_HELP: &str = concat!(
-    "Output: one JSON line per device on stdout,
+    "Output: one JSON line per device on stdout, written as its call ends,
   {\"product_key\",\"device_name\",\"status\":\"accepted\",\"request_id\"}
+      the platform answered Success: true
   {...,\"status\":\"refused\",\"code\",\"message\",\"request_id\"}
-  {...,\"status\":\"not_attempted\",\"reason\"}  (a duplicate name, or a batch stopped early)
+      the platform answered with an error, or the name cannot exist (code client.*)
+  {...,\"status\":\"unknown\",\"reason\",\"request_id\"}
+      sent, then no answer said what happened (reset, HTTP 5xx, timeout, unreadable
+      answer): the platform may have acted, so it is never retried automatically
+  {...,\"status\":\"not_attempted\",\"reason\"}
+      nothing was sent: interrupted, a duplicate, a batch stopped early
 A single device's line adds \"message_id\" and, for a sync service, the device's \"reply\"
-({\"id\",\"code\",\"data\",\"message\"}) and its \"raw\" text. With --dry-run: one
-`POST URL` line per call that would be made, nothing sent.
+({\"id\",\"code\",\"data\",\"message\"}) and its \"raw\" text. Lines read from a --journal
+add \"from_journal\":true. On a terminal, a progress line shows on stderr for runs
+longer than a second.
+
+Ctrl-C or SIGTERM starts no new call, lets the calls in flight finish and reports every
+device; a second one abandons the calls in flight (reported unknown).
 
 ",
     exit_codes!()

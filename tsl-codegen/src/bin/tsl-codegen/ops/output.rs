@@ -4,12 +4,12 @@
 use std::io::{self, Write as _};
 use std::process::ExitCode;
 
-use tsl_runtime::cloud::{BatchReport, DeviceReport, Outcome};
+use tsl_runtime::cloud::{DeviceReport, Outcome};
 use tsl_runtime::Error;
 
 use super::Failure;
 
-/// Exit code 1: refused, partly refused, or failed in flight.
+/// Exit code 1: refused, unknown or not attempted, for any device.
 pub const REFUSED: u8 = 1;
 /// Exit code 2: a usage error; nothing was sent.
 pub const USAGE: u8 = 2;
@@ -37,27 +37,37 @@ pub fn describe(failure: &Failure) -> String {
     match failure {
         Failure::Usage(message) => format!("error: {message}"),
         Failure::Output(message) => format!("error: {message}"),
-        Failure::Call {
-            action,
-            error: Error::Platform(e),
-        } => {
-            let mut text = format!(
-                "error: {action} was refused by the platform\n  code: {}\n  message: {}\n  \
-                 request id: {}",
-                e.code,
-                e.message,
-                e.request_id.as_deref().unwrap_or("(none in the answer)")
-            );
-            if let Some(status) = e.http_status {
-                text.push_str(&format!("\n  http status: {status}"));
+        Failure::Call { action, error } => match (Outcome::of_error(error), error) {
+            // A read cannot have acted: its failure is worded as what it is.
+            (Outcome::Unknown { reason, request_id }, _) if !reads_only(action) => format!(
+                "error: {action}: outcome unknown: {reason}\n  request id: {}\n  hint: check \
+                 the device before calling it again",
+                request_id.as_deref().unwrap_or("(none)")
+            ),
+            (_, Error::Platform(e)) => {
+                let mut text = format!(
+                    "error: {action} was refused by the platform\n  code: {}\n  message: {}\n  \
+                     request id: {}",
+                    e.code,
+                    e.message,
+                    e.request_id.as_deref().unwrap_or("(none in the answer)")
+                );
+                if let Some(status) = e.http_status {
+                    text.push_str(&format!("\n  http status: {status}"));
+                }
+                if e.is_retryable() {
+                    text.push_str("\n  hint: this is transient; trying again later can help");
+                }
+                text
             }
-            if e.is_retryable() {
-                text.push_str("\n  hint: this is transient; trying again later can help");
-            }
-            text
-        }
-        Failure::Call { action, error } => format!("error: {action}: {error}"),
+            (_, error) => format!("error: {action}: {error}"),
+        },
     }
+}
+
+/// Actions of the CLI that only read.
+fn reads_only(action: &str) -> bool {
+    matches!(action, "GetThingModelTsl" | "QueryThingModel")
 }
 
 /// A write to stdout failed: a closed pipe ends quietly, anything else is an error.
@@ -66,44 +76,6 @@ pub fn write_failed(error: io::Error) -> Result<ExitCode, Failure> {
         return Ok(ExitCode::from(REFUSED));
     }
     Err(Failure::Output(format!("writing to stdout: {error}")))
-}
-
-/// Prints a batch's report, one JSON line per device, and a summary on stderr. Exit 0 only
-/// when every device was accepted.
-pub fn batch_report(action: &str, report: &BatchReport) -> Result<ExitCode, Failure> {
-    if let Err(e) = report.write_json_lines(io::stdout().lock()) {
-        return write_failed(e);
-    }
-    let accepted = report.accepted().count();
-    let refused = report.refused().count();
-    let not_attempted = report.not_attempted().count();
-    eprintln!(
-        "{action}: {} device{}: {accepted} accepted, {refused} refused, {not_attempted} not attempted",
-        report.devices.len(),
-        if report.devices.len() == 1 { "" } else { "s" },
-    );
-    // The first refusal in full, so its code and RequestId are on stderr too.
-    if let Some(DeviceReport {
-        outcome:
-            Outcome::Refused {
-                code,
-                message,
-                request_id,
-            },
-        ..
-    }) = report.refused().next()
-    {
-        eprintln!(
-            "error: {action} was refused by the platform\n  code: {code}\n  message: {message}\n  \
-             request id: {}",
-            request_id.as_deref().unwrap_or("(none in the answer)")
-        );
-    }
-    Ok(if report.all_accepted() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(REFUSED)
-    })
 }
 
 /// One device's line in the batch report's shape, with `extra` fields (`key`, JSON text)
@@ -134,36 +106,7 @@ pub fn print_line(line: &str) -> Result<(), Failure> {
 
 /// The outcome of a single call that failed, in the batch report's words.
 pub fn refused(error: &Error) -> Outcome {
-    match error {
-        Error::Platform(e) => Outcome::Refused {
-            code: e.code.clone(),
-            message: e.message.clone(),
-            request_id: e.request_id.clone(),
-        },
-        Error::Timeout(_) => Outcome::Refused {
-            code: "client.Timeout".into(),
-            message: format!("{error}"),
-            request_id: None,
-        },
-        Error::Transport { .. } => Outcome::Refused {
-            code: "client.Transport".into(),
-            message: format!("{error}"),
-            request_id: None,
-        },
-        Error::BadAnswer { .. } => Outcome::Refused {
-            code: "client.BadAnswer".into(),
-            message: format!("{error}; the call may have been accepted"),
-            request_id: None,
-        },
-        other if nothing_sent(other) => Outcome::NotAttempted {
-            reason: other.to_string(),
-        },
-        other => Outcome::Refused {
-            code: "client.Error".into(),
-            message: other.to_string(),
-            request_id: other.request_id().map(str::to_string),
-        },
-    }
+    Outcome::of_error(error)
 }
 
 /// JSON text of a string.

@@ -11,23 +11,21 @@ use tsl_runtime::cloud::{Device, DeviceReport, Outcome};
 use tsl_runtime::model::{Model, Param};
 use tsl_runtime::value::encode_args;
 
-use super::connection::Connection;
-use super::devices::DeviceArgs;
-use super::dry_run::{self, Call};
+use super::dry_run;
+use super::journal::Fingerprint;
 use super::output::{self, json_string};
+use super::run::{self, RunArgs};
 use super::{indent, Failure};
 
 /// Sets properties on one device (SetDeviceProperty) or several (SetDevicesProperty, 100
 /// names a call). Unknown and read-only properties are refused before anything is sent.
-/// Prints one JSON line per device.
+/// Prints one JSON line per device as its call ends.
 #[derive(clap::Args, Debug)]
 #[command(after_help = super::DEVICES_HELP)]
 pub struct Args {
     /// Model files of the product (repeatable: a default module and its custom modules).
     #[arg(long = "model", value_name = "FILE", required = true)]
     models: Vec<PathBuf>,
-    #[command(flatten)]
-    devices: DeviceArgs,
     /// The properties as a JSON object, identifier → value (`module:Identifier` in a custom
     /// module): `{"Brightness":40,"WorkMode":"timer"}`.
     #[arg(long, value_name = "JSON")]
@@ -35,78 +33,92 @@ pub struct Args {
     /// The product key, when not the model's own.
     #[arg(long, value_name = "PK")]
     product_key: Option<String>,
-    /// Print the signed requests (method and full URL, one per call) without sending.
-    #[arg(long)]
-    dry_run: bool,
     #[command(flatten)]
-    connection: Connection,
+    run: RunArgs,
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, Failure> {
-    let names = args.devices.names()?;
+    let mut devices = args.run.devices.open()?;
     let model = super::load_model(&args.models)?;
     let product_key = super::product_key(args.product_key.as_deref(), &model)?;
     let items = encode_props(&model, &args.props)?;
-    let client = args.connection.client()?;
-    if args.dry_run {
-        let calls = match names.as_slice() {
-            [device_name] => vec![Call::new(
-                "SetDeviceProperty",
-                &[
-                    ("ProductKey", product_key.as_str()),
-                    ("DeviceName", device_name.as_str()),
-                    ("Items", items.as_str()),
-                ],
-            )],
-            _ => dry_run::batch(
-                "SetDevicesProperty",
-                &product_key,
-                &names,
-                &[("Items", items.as_str())],
-            ),
-        };
-        return dry_run::print(&client, &calls);
-    }
-    let runtime = super::runtime()?;
-    match names.as_slice() {
-        [device_name] => {
-            let request = SetDeviceProperty::new(
-                Device::named(product_key.as_str(), device_name.as_str()),
-                items,
-            );
-            let report = |outcome| DeviceReport {
-                product_key: product_key.clone(),
-                device_name: device_name.clone(),
-                outcome,
-            };
-            match runtime.block_on(client.set_device_property(&request)) {
-                Ok(accepted) => {
-                    let extra: Vec<(&str, String)> = accepted
-                        .message_id
-                        .iter()
-                        .map(|id| ("message_id", json_string(id)))
-                        .collect();
-                    let outcome = Outcome::Accepted {
-                        request_id: accepted.request_id,
-                    };
-                    output::print_line(&output::device_line(&report(outcome), &extra)?)?;
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(error) => {
-                    let outcome = output::refused(&error);
-                    if !matches!(outcome, Outcome::NotAttempted { .. }) {
-                        output::print_line(&output::device_line(&report(outcome), &[])?)?;
-                    }
-                    Err(Failure::call("SetDeviceProperty")(error))
-                }
-            }
+    let client = args.run.connection.client()?;
+    let fingerprint = |action: &str| {
+        Fingerprint::new(action, &product_key).with_digest("items", items.as_bytes())
+    };
+    let Some(device_name) = devices.single()? else {
+        let request = SetDevicesProperty::new(product_key.as_str(), Vec::new(), items.as_str());
+        let call = request
+            .batch_call()
+            .map_err(Failure::call("SetDevicesProperty"))?;
+        if let Some(format) = args.run.dry_run {
+            return dry_run::batch(&client, &call, &mut devices, format);
         }
-        _ => {
-            let request = SetDevicesProperty::new(product_key.as_str(), names, items);
-            let report = runtime
-                .block_on(client.set_devices_property(&request))
-                .map_err(Failure::call("SetDevicesProperty"))?;
-            output::batch_report("SetDevicesProperty", &report)
+        let journal = args.run.journal(&fingerprint("SetDevicesProperty"))?;
+        return run::batch(&client, &call, &mut devices, journal, args.run.quiet);
+    };
+    if let Some(format) = args.run.dry_run {
+        let params = [
+            ("ProductKey", product_key.as_str()),
+            ("DeviceName", device_name.as_str()),
+            ("Items", items.as_str()),
+        ];
+        return dry_run::single(&client, "SetDeviceProperty", &params, &device_name, format);
+    }
+    let mut journal = args.run.journal(&fingerprint("SetDeviceProperty"))?;
+    if let Some(code) = run::single_from_journal(journal.as_ref(), &product_key, &device_name)? {
+        return Ok(code);
+    }
+    let request = SetDeviceProperty::new(
+        Device::named(product_key.as_str(), device_name.as_str()),
+        items,
+    );
+    let mut print = |outcome, extra: &[(&str, String)]| -> Result<(), Failure> {
+        let report = DeviceReport {
+            product_key: product_key.clone(),
+            device_name: device_name.clone(),
+            outcome,
+        };
+        let line = output::device_line(&report, extra)?;
+        run::journal_single(journal.as_mut(), &line)?;
+        output::print_line(&line)
+    };
+    let runtime = super::runtime()?;
+    match run::single(&runtime, client.set_device_property(&request)) {
+        Ok((Ok(accepted), interrupted)) => {
+            let extra: Vec<(&str, String)> = accepted
+                .message_id
+                .iter()
+                .map(|id| ("message_id", json_string(id)))
+                .collect();
+            print(
+                Outcome::Accepted {
+                    request_id: accepted.request_id,
+                },
+                &extra,
+            )?;
+            Ok(interrupted.map_or(ExitCode::SUCCESS, |signal| {
+                ExitCode::from(signal.exit_code())
+            }))
+        }
+        Ok((Err(error), _)) => {
+            let outcome = output::refused(&error);
+            if !matches!(outcome, Outcome::NotAttempted { .. }) {
+                print(outcome, &[])?;
+            }
+            Err(Failure::call("SetDeviceProperty")(error))
+        }
+        Err(signal) => {
+            print(
+                Outcome::Unknown {
+                    reason: "interrupted while the call was in flight; the platform may have \
+                             acted"
+                        .to_string(),
+                    request_id: None,
+                },
+                &[],
+            )?;
+            Ok(ExitCode::from(signal.exit_code()))
         }
     }
 }
