@@ -158,7 +158,7 @@ impl Iterator for Names<'_> {
                     }
                 }
                 Err(e) => {
-                    self.error = Some(format!("{}", unreadable_text(shown, &e)));
+                    self.error = Some(unreadable_text(shown, &e));
                     return None;
                 }
             }
