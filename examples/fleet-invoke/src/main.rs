@@ -120,10 +120,11 @@ async fn run(args: &Args) -> Result<ExitCode, String> {
             .map_err(|e| format!("cannot write the report: {e}")),
     };
     eprintln!(
-        "{} device(s): {} accepted, {} refused, {} not attempted",
+        "{} device(s): {} accepted, {} refused, {} unknown, {} not attempted",
         report.devices.len(),
         report.accepted().count(),
         report.refused().count(),
+        report.unknown().count(),
         report.not_attempted().count()
     );
     written?;

@@ -415,10 +415,11 @@ async fn a_throttling_burst_is_retried_and_every_device_accounted_for() {
 }
 
 #[tokio::test]
-async fn a_call_that_keeps_failing_is_refused_for_its_devices_only() {
+async fn a_call_that_fails_after_sending_is_unknown_for_its_devices_only() {
     let emulator = lamp_emulator(Arc::new(lamp::Responder(Lamp::default())), 149);
     // One call of the batch meets an HTTP 500 (`InternalError`): after the request went
-    // out it may have reached devices, so it is not retried, and its devices are refused.
+    // out it may have reached devices, so it is not retried, and its devices' outcome is
+    // unknown (not refused: nothing says the platform did not act).
     emulator.inject_fault("SetDevicesProperty", Fault::Status(500), 1);
     let client = client_for(&emulator);
     let names: Vec<String> = (0..149)
@@ -431,23 +432,32 @@ async fn a_call_that_keeps_failing_is_refused_for_its_devices_only() {
         .await
         .expect("the batch runs");
     assert_eq!(report.devices.len(), 150, "every device accounted for");
-    let refused: Vec<_> = report.refused().collect();
+    let unknown: Vec<_> = report.unknown().collect();
     let accepted = report.accepted().count();
-    assert_eq!(refused.len() + accepted, 150);
-    assert!(
-        !refused.is_empty(),
-        "the failing call's devices are refused"
-    );
+    assert_eq!(unknown.len() + accepted, 150);
+    assert_eq!(report.refused().count(), 0);
     // The two calls (100 and 50 names) run side by side; the fault meets whichever
-    // arrives first, and exactly that call's devices are refused.
+    // arrives first, and exactly that call's devices are unknown.
     assert!(
-        (refused.len(), accepted) == (100, 50) || (refused.len(), accepted) == (50, 100),
-        "{} refused, {accepted} accepted",
-        refused.len()
+        (unknown.len(), accepted) == (100, 50) || (unknown.len(), accepted) == (50, 100),
+        "{} unknown, {accepted} accepted",
+        unknown.len()
     );
-    for device in refused {
-        assert!(matches!(&device.outcome, Outcome::Refused { code, .. } if !code.is_empty()));
+    for device in unknown {
+        assert!(
+            matches!(&device.outcome, Outcome::Unknown { reason, .. } if reason.contains("InternalError")),
+            "{device:?}"
+        );
     }
+    assert_eq!(
+        emulator
+            .requests()
+            .iter()
+            .filter(|r| r.action.as_deref() == Some("SetDevicesProperty"))
+            .count(),
+        2,
+        "not retried"
+    );
 }
 
 #[tokio::test]
