@@ -490,3 +490,83 @@ fn a_long_request_dry_run_shows_its_body_and_replays_as_printed() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `text` as one word of a POSIX shell command.
+fn sh_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+#[test]
+fn a_progress_line_shows_on_a_terminal_and_not_in_a_pipe() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("note: `script` (util-linux) is not installed; the terminal test is skipped");
+        return;
+    }
+    let names = names(2000);
+    let emulator = emulator(names.iter().map(String::as_str));
+    let dir = scratch("progress");
+    let file = write_devices(&dir, &names);
+    let out_file = dir.join("out.jsonl").display().to_string();
+    let args = [
+        "invoke",
+        "--model",
+        LAMP,
+        "--service",
+        "UploadSchedule",
+        "--args",
+        SCHEDULE,
+        "--devices-file",
+        &file,
+    ];
+    // On a pseudo-terminal (stdout to a file, stderr the terminal), as a user runs it.
+    let shell = std::iter::once(env!("CARGO_BIN_EXE_tsl-codegen"))
+        .chain(args.iter().copied())
+        .map(sh_quote)
+        .collect::<Vec<_>>()
+        .join(" ")
+        + " > "
+        + &sh_quote(&out_file);
+    let terminal = std::process::Command::new("script")
+        .args(["-qec", &shell, "/dev/null"])
+        .current_dir(root())
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", ID)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET)
+        .env("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
+        .env("ALIBABA_CLOUD_IOT_ENDPOINT", emulator.endpoint())
+        .output()
+        .expect("script runs");
+    assert_clean(&terminal, SECRET, &[]);
+    let screen = String::from_utf8_lossy(&terminal.stdout);
+    assert!(
+        screen.contains("/2000 devices"),
+        "a progress line:\n{screen}"
+    );
+    assert!(
+        screen.contains(" accepted, 0 refused, 0 unknown"),
+        "{screen}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&out_file).unwrap().lines().count(),
+        2000
+    );
+
+    // The same run with stderr in a pipe: no progress line, the summary only.
+    emulator.clear_requests();
+    let piped = run(&emulator, &args);
+    assert_exit(&piped, 0);
+    assert!(
+        !stderr(&piped).contains("/2000 devices"),
+        "{}",
+        stderr(&piped)
+    );
+    assert!(
+        stderr(&piped).contains("2000 devices: 2000 accepted"),
+        "{}",
+        stderr(&piped)
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
