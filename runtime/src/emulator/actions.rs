@@ -248,9 +248,18 @@ fn deliver_later(target: &Target, request: Request) {
     let responder = target.responder.clone();
     let slow = target.slow;
     tokio::spawn(async move {
-        tokio::time::sleep(slow).await;
+        pause(slow).await;
         let _reply = responder.respond(&request).await;
     });
+}
+
+/// Waits `slow` when the device is slow. A prompt device does not wait at all:
+/// `tokio::time::sleep(Duration::ZERO)` is not free, it waits for the timer's next tick (up
+/// to 1 ms), which was most of a sync call's latency (BENCHMARKS.md, issue 17).
+async fn pause(slow: Duration) {
+    if !slow.is_zero() {
+        tokio::time::sleep(slow).await;
+    }
 }
 
 fn args_problems(problems: Vec<String>) -> Refusal {
@@ -298,7 +307,7 @@ async fn invoke_thing_service(shared: &Arc<Shared>, params: &Params) -> Result<S
     let responder = target.responder.clone();
     let slow = target.slow;
     let device = tokio::spawn(async move {
-        tokio::time::sleep(slow).await;
+        pause(slow).await;
         responder.respond(&request).await
     });
     match tokio::time::timeout(timeout, device).await {
