@@ -120,17 +120,22 @@ impl Params {
 }
 
 /// Runs an action that passed the gateway.
+///
+/// `reached` gets the name of every device the call reached (a message recorded for it,
+/// delivered when it is online), even when the call then fails (a sync service that
+/// times out still ran on its device).
 pub(crate) async fn run(
     shared: &Arc<Shared>,
     action: &str,
     params: &Params,
+    reached: &mut Vec<String>,
 ) -> Result<Success, Refusal> {
     match action {
-        "InvokeThingService" => invoke_thing_service(shared, params).await,
-        "InvokeThingsService" => invoke_things_service(shared, params),
-        "BatchPub" => batch_pub(shared, params),
-        "SetDeviceProperty" => set_device_property(shared, params),
-        "SetDevicesProperty" => set_devices_property(shared, params),
+        "InvokeThingService" => invoke_thing_service(shared, params, reached).await,
+        "InvokeThingsService" => invoke_things_service(shared, params, reached),
+        "BatchPub" => batch_pub(shared, params, reached),
+        "SetDeviceProperty" => set_device_property(shared, params, reached),
+        "SetDevicesProperty" => set_devices_property(shared, params, reached),
         "QueryThingModel" => query_thing_model(shared, params),
         "GetThingModelTsl" => get_thing_model_tsl(shared, params),
         other => Err(Refusal::gateway(
@@ -164,12 +169,25 @@ fn product<'a>(shared: &'a Shared, product_key: &str) -> Result<&'a Arc<Model>, 
 
 fn target(shared: &Shared, product_key: &str, device_name: &str) -> Result<Target, Refusal> {
     let devices = lock(&shared.devices);
-    let device = devices.get(product_key, device_name).ok_or_else(|| {
-        Refusal::business(
+    let Some(device) = devices.get(product_key, device_name) else {
+        // `Emulator::any_device`: any name of a served product is an online, prompt device
+        // with the product's default responder, and nothing is kept for it.
+        if shared.config.any_device {
+            if let Some(responder) = shared.config.default_responders.get(product_key) {
+                return Ok(Target {
+                    product_key: product_key.to_string(),
+                    device_name: device_name.to_string(),
+                    online: true,
+                    slow: Duration::ZERO,
+                    responder: responder.clone(),
+                });
+            }
+        }
+        return Err(Refusal::business(
             "iot.device.NotExistedDevice",
             format!("The device `{device_name}` of product `{product_key}` does not exist."),
-        )
-    })?;
+        ));
+    };
     Ok(Target {
         product_key: device.product_key.clone(),
         device_name: device.device_name.clone(),
@@ -231,7 +249,17 @@ fn offline(target: &Target) -> Refusal {
     )
 }
 
-fn record(shared: &Shared, target: &Target, message_id: &str, kind: MessageKind) {
+fn record(
+    shared: &Shared,
+    target: &Target,
+    message_id: &str,
+    kind: MessageKind,
+    reached: &mut Vec<String>,
+) {
+    reached.push(target.device_name.clone());
+    if !shared.keep_history {
+        return;
+    }
     lock(&shared.messages).push(DeviceMessage {
         product_key: target.product_key.clone(),
         device_name: target.device_name.clone(),
@@ -266,7 +294,11 @@ fn args_problems(problems: Vec<String>) -> Refusal {
     Refusal::invalid(problems.join("; "))
 }
 
-async fn invoke_thing_service(shared: &Arc<Shared>, params: &Params) -> Result<Success, Refusal> {
+async fn invoke_thing_service(
+    shared: &Arc<Shared>,
+    params: &Params,
+    reached: &mut Vec<String>,
+) -> Result<Success, Refusal> {
     let identifier = params.required("Identifier")?;
     let args_text = params.required("Args")?;
     params.qos()?;
@@ -296,6 +328,7 @@ async fn invoke_thing_service(shared: &Arc<Shared>, params: &Params) -> Result<S
             args,
             sync,
         },
+        reached,
     );
     if !sync {
         deliver_later(&target, request);
@@ -333,7 +366,11 @@ async fn invoke_thing_service(shared: &Arc<Shared>, params: &Params) -> Result<S
     }
 }
 
-fn invoke_things_service(shared: &Arc<Shared>, params: &Params) -> Result<Success, Refusal> {
+fn invoke_things_service(
+    shared: &Arc<Shared>,
+    params: &Params,
+    reached: &mut Vec<String>,
+) -> Result<Success, Refusal> {
     let product_key = params.required("ProductKey")?;
     let identifier = params.required("Identifier")?;
     let args_text = params.required("Args")?;
@@ -365,6 +402,7 @@ fn invoke_things_service(shared: &Arc<Shared>, params: &Params) -> Result<Succes
                 args: args.clone(),
                 sync: false,
             },
+            reached,
         );
         if target.online {
             deliver_later(
@@ -376,7 +414,11 @@ fn invoke_things_service(shared: &Arc<Shared>, params: &Params) -> Result<Succes
     Ok(Success::bare())
 }
 
-fn batch_pub(shared: &Arc<Shared>, params: &Params) -> Result<Success, Refusal> {
+fn batch_pub(
+    shared: &Arc<Shared>,
+    params: &Params,
+    reached: &mut Vec<String>,
+) -> Result<Success, Refusal> {
     let product_key = params.required("ProductKey")?;
     let content = params
         .get("MessageContent")
@@ -432,12 +474,18 @@ fn batch_pub(shared: &Arc<Shared>, params: &Params) -> Result<Success, Refusal> 
                 payload: payload.clone(),
                 qos,
             },
+            reached,
         );
     }
     Ok(Success::bare())
 }
 
-fn property_set(shared: &Shared, target: &Target, items: &Value) -> String {
+fn property_set(
+    shared: &Shared,
+    target: &Target,
+    items: &Value,
+    reached: &mut Vec<String>,
+) -> String {
     let message_id = shared.next_message_id();
     record(
         shared,
@@ -446,6 +494,7 @@ fn property_set(shared: &Shared, target: &Target, items: &Value) -> String {
         MessageKind::PropertySet {
             items: items.clone(),
         },
+        reached,
     );
     if target.online {
         deliver_later(
@@ -461,7 +510,11 @@ fn property_set(shared: &Shared, target: &Target, items: &Value) -> String {
     message_id
 }
 
-fn set_device_property(shared: &Arc<Shared>, params: &Params) -> Result<Success, Refusal> {
+fn set_device_property(
+    shared: &Arc<Shared>,
+    params: &Params,
+    reached: &mut Vec<String>,
+) -> Result<Success, Refusal> {
     let items_text = params.required("Items")?;
     params.qos()?;
     let target = one_device(shared, params)?;
@@ -470,11 +523,15 @@ fn set_device_property(shared: &Arc<Shared>, params: &Params) -> Result<Success,
     if !target.online {
         return Err(offline(&target));
     }
-    let message_id = property_set(shared, &target, &items);
+    let message_id = property_set(shared, &target, &items, reached);
     Ok(Success::data(json!({ "MessageId": message_id })))
 }
 
-fn set_devices_property(shared: &Arc<Shared>, params: &Params) -> Result<Success, Refusal> {
+fn set_devices_property(
+    shared: &Arc<Shared>,
+    params: &Params,
+    reached: &mut Vec<String>,
+) -> Result<Success, Refusal> {
     let product_key = params.required("ProductKey")?;
     let items_text = params.required("Items")?;
     params.qos()?;
@@ -483,7 +540,7 @@ fn set_devices_property(shared: &Arc<Shared>, params: &Params) -> Result<Success
     let items = strict::check_items(model, items_text).map_err(args_problems)?;
     let targets = many_devices(shared, product_key, &names)?;
     for target in &targets {
-        property_set(shared, target, &items);
+        property_set(shared, target, &items, reached);
     }
     Ok(Success::bare())
 }

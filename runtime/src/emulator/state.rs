@@ -9,6 +9,7 @@ use super::devices::DeviceState;
 use super::faults::Faults;
 use super::record::{DeviceMessage, RecordedRequest};
 use super::throttle::Throttle;
+use crate::alink::Responder;
 use crate::model::Model;
 
 /// The first message id handed out: above 2^53, like real ones
@@ -31,6 +32,11 @@ pub(crate) struct Config {
     pub iot_instance_id: Option<String>,
     pub timestamp_skew: Duration,
     pub sync_timeout: Duration,
+    /// Every name of a served product is a device (`Emulator::any_device`).
+    pub any_device: bool,
+    /// Each product's [`DefaultResponder`](super::DefaultResponder), shared by its devices
+    /// that have no responder of their own.
+    pub default_responders: HashMap<String, Arc<dyn Responder>>,
 }
 
 /// The devices, by product key and name, and by IotId.
@@ -83,8 +89,18 @@ impl Nonces {
     }
 }
 
+/// Called with each request once it is answered (`Emulator::on_request`).
+pub(crate) type Observer = Arc<dyn Fn(&RecordedRequest) + Send + Sync>;
+
 pub(crate) struct Shared {
     pub config: Config,
+    /// Whether requests and device messages are kept for [`RunningEmulator::requests`] and
+    /// [`RunningEmulator::messages`](super::RunningEmulator::messages); off, a long run holds
+    /// no memory per request (`Emulator::keep_history`).
+    ///
+    /// [`RunningEmulator::requests`]: super::RunningEmulator::requests
+    pub keep_history: bool,
+    pub observer: Option<Observer>,
     pub devices: Mutex<Devices>,
     pub throttle: Mutex<Throttle>,
     pub nonces: Mutex<Nonces>,
@@ -96,9 +112,17 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(config: Config, devices: Devices, throttle: Throttle) -> Shared {
+    pub(crate) fn new(
+        config: Config,
+        devices: Devices,
+        throttle: Throttle,
+        keep_history: bool,
+        observer: Option<Observer>,
+    ) -> Shared {
         Shared {
             config,
+            keep_history,
+            observer,
             devices: Mutex::new(devices),
             throttle: Mutex::new(throttle),
             nonces: Mutex::new(Nonces::default()),
