@@ -412,14 +412,15 @@ fn serve(args: &Args, prepared: Prepared) -> ExitCode {
         if named.count > named.shown.len() {
             names.push_str(&format!(", ... ({} in all)", named.count));
         }
-        if args.any_device {
-            println!(
+        let line = if args.any_device {
+            format!(
                 "  product {pk}: any device name ({} listed) {names}",
                 named.count
-            );
+            )
         } else {
-            println!("  product {pk}: {} device(s) {names}", named.count);
-        }
+            format!("  product {pk}: {} device(s) {names}", named.count)
+        };
+        println!("{}", line.trim_end());
     }
     if let Some(path) = &log_path {
         println!("  request log: {}", path.display());
