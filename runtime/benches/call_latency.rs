@@ -57,22 +57,47 @@ fn main() {
         .qps("SetDeviceProperty", 1_000_000)
         .build()
         .expect("the client builds");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
+    // Where the calls run: `main` (the default) as a `#[tokio::main]` program's body does,
+    // in `block_on` on the main thread with the connections on the runtime's workers;
+    // `task`, in a task on a worker; `current`, on a current-thread runtime.
+    let mode = std::env::var("TSL_BENCH_CLIENT").unwrap_or_else(|_| "main".to_string());
+    let runtime = match mode.as_str() {
+        "current" => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        _ => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build(),
+    }
+    .expect("a runtime");
+    let on_runtime =
+        |phase: std::pin::Pin<Box<dyn std::future::Future<Output = Measured> + Send>>| {
+            if mode == "task" {
+                runtime
+                    .block_on(runtime.spawn(phase))
+                    .expect("the phase's task ends")
+            } else {
+                runtime.block_on(phase)
+            }
+        };
     println!(
-        "machine: {} cores; {calls} sequential calls per phase; emulator in child process {child_pid}",
+        "machine: {} cores; {calls} sequential calls per phase; client calls in {mode}; emulator in child process {child_pid}",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
 
     // Warm up both sides (connections, allocators, lazy statics).
     let _ = bare(addr, 200);
-    runtime.block_on(async {
+    let warm = client.clone();
+    on_runtime(Box::pin(async move {
         for _ in 0..200 {
-            sync_call(&client).await;
+            sync_call(&warm).await;
         }
-    });
+        Measured {
+            wall: Duration::ZERO,
+            latencies: Vec::new(),
+            cpu: Duration::ZERO,
+        }
+    }));
 
     let base = bare(addr, calls);
     let base_stats = Stats::of(&base.latencies);
@@ -90,7 +115,8 @@ fn main() {
     ];
     for (index, (name, n)) in phases.into_iter().enumerate() {
         let child_before = child_cpu(child_pid);
-        let measured = runtime.block_on(async {
+        let client = client.clone();
+        let measured = on_runtime(Box::pin(async move {
             let cpu_before = own_cpu();
             let started = Instant::now();
             let mut latencies = Vec::with_capacity(n);
@@ -109,7 +135,7 @@ fn main() {
                 latencies,
                 cpu: own_cpu().saturating_sub(cpu_before),
             }
-        });
+        }));
         let emulator_cpu = child_cpu(child_pid).saturating_sub(child_before);
         let stats = Stats::of(&measured.latencies);
         println!(

@@ -1,7 +1,11 @@
 //! The actions, answered as the IoT Platform answers them (PLATFORM.md 5.5, ITS, ITSS, BP).
 
 use std::collections::HashSet;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
@@ -12,7 +16,7 @@ use super::export;
 use super::record::{DeviceMessage, MessageKind};
 use super::state::{lock, Shared};
 use super::strict;
-use crate::alink::{Request, Responder};
+use crate::alink::{Reply, Request, Responder};
 use crate::model::{CallType, Envelope, Format, Model, Module, Source};
 
 /// The actions the emulator serves.
@@ -290,6 +294,23 @@ async fn pause(slow: Duration) {
     }
 }
 
+/// A future whose panic is its output (`Err`), not the task's end.
+struct CatchUnwind<F>(F);
+
+impl<F: Future + Unpin> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, ()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = &mut self.0;
+        // Unwind safety: a future that panicked is never polled again; it is dropped.
+        match std::panic::catch_unwind(AssertUnwindSafe(|| Pin::new(&mut *inner).poll(cx))) {
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(_) => Poll::Ready(Err(())),
+        }
+    }
+}
+
 fn args_problems(problems: Vec<String>) -> Refusal {
     Refusal::invalid(problems.join("; "))
 }
@@ -335,15 +356,21 @@ async fn invoke_thing_service(
         return Ok(Success::data(json!({ "MessageId": message_id })));
     }
     let timeout = shared.config.sync_timeout;
-    // On a task of its own: a device that panics fails this call, not the connection; one
-    // that is too slow still gets to run its service, as a real device would.
+    // Run in this task, not a task of its own: a spawned task costs a hand-off to another
+    // worker thread and back on every call (issue 17). A device that panics still fails
+    // only this call (`CatchUnwind`), and one that is too slow is moved to a task of its
+    // own to finish its service, as a real device would.
     let responder = target.responder.clone();
     let slow = target.slow;
-    let device = tokio::spawn(async move {
+    let mut device: Pin<Box<dyn Future<Output = Reply> + Send>> = Box::pin(async move {
         pause(slow).await;
         responder.respond(&request).await
     });
-    match tokio::time::timeout(timeout, device).await {
+    let answered = tokio::time::timeout(timeout, CatchUnwind(device.as_mut())).await;
+    if answered.is_err() {
+        tokio::spawn(CatchUnwind(device));
+    }
+    match answered {
         Ok(Ok(reply)) => Ok(Success::data(json!({
             "Result": reply.to_json(),
             "MessageId": message_id,

@@ -173,7 +173,7 @@ async fn handle(
         .ok()
         .and_then(|p| incoming.action(p))
         .map(str::to_string);
-    let request_id = uuid::Uuid::new_v4().to_string().to_ascii_uppercase();
+    let request_id = shared.next_request_id();
     let fault = lock(&shared.faults).take(action.as_deref());
     // A fault answers instead of acting, or (`Fault::After`) once the request has acted.
     let (before, after) = match &fault {

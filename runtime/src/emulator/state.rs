@@ -109,6 +109,7 @@ pub(crate) struct Shared {
     pub messages: Mutex<Vec<DeviceMessage>>,
     seq: AtomicU64,
     message_ids: AtomicU64,
+    request_ids: RequestIds,
 }
 
 impl Shared {
@@ -131,6 +132,7 @@ impl Shared {
             messages: Mutex::new(Vec::new()),
             seq: AtomicU64::new(0),
             message_ids: AtomicU64::new(FIRST_MESSAGE_ID),
+            request_ids: RequestIds::new(),
         }
     }
 
@@ -138,9 +140,54 @@ impl Shared {
         self.seq.fetch_add(1, Ordering::Relaxed)
     }
 
+    /// A fresh `RequestId`, shaped like the platform's (upper-case UUID).
+    pub(crate) fn next_request_id(&self) -> String {
+        self.request_ids.next()
+    }
+
     pub(crate) fn next_message_id(&self) -> String {
         self.message_ids.fetch_add(1, Ordering::Relaxed).to_string()
     }
+}
+
+/// `RequestId`s that look random and never repeat within a run, without a system call
+/// each: a random seed drawn once, and a counter through a bijective mix (the splitmix64
+/// finalizer), so distinct counts give distinct ids. A `getrandom` call per request was a
+/// visible part of a call's cost (issue 17).
+struct RequestIds {
+    seed: (u64, u64),
+    count: AtomicU64,
+}
+
+impl RequestIds {
+    fn new() -> RequestIds {
+        let seed = uuid::Uuid::new_v4().as_u64_pair();
+        RequestIds {
+            seed,
+            count: AtomicU64::new(0),
+        }
+    }
+
+    fn next(&self) -> String {
+        let n = self.count.fetch_add(1, Ordering::Relaxed);
+        let high = mix(n ^ self.seed.0);
+        let low = mix(n.wrapping_add(self.seed.1));
+        let bytes = (u128::from(high) << 64 | u128::from(low)).to_be_bytes();
+        // Version 4, variant 1, like a v4 UUID.
+        uuid::Builder::from_random_bytes(bytes)
+            .into_uuid()
+            .hyphenated()
+            .encode_upper(&mut uuid::Uuid::encode_buffer())
+            .to_string()
+    }
+}
+
+/// The splitmix64 finalizer: a bijection of u64 that scatters neighbouring inputs.
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// Locks a mutex; a panic elsewhere while it was held leaves data that is still usable
@@ -154,6 +201,18 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_ids_are_uuid_shaped_and_distinct() {
+        let ids = RequestIds::new();
+        let made: std::collections::HashSet<String> = (0..10_000).map(|_| ids.next()).collect();
+        assert_eq!(made.len(), 10_000);
+        for id in made.iter().take(50) {
+            let parsed = uuid::Uuid::parse_str(id).expect("a UUID");
+            assert_eq!(parsed.get_version_num(), 4);
+            assert_eq!(id, &id.to_ascii_uppercase());
+        }
+    }
 
     #[test]
     fn nonces_are_refused_within_the_window_and_forgotten_after() {
