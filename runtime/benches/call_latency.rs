@@ -99,13 +99,17 @@ fn main() {
         }
     }));
 
+    let child_before = child_cpu(child_pid);
     let base = bare(addr, calls);
+    let base_emulator_cpu = child_cpu(child_pid).saturating_sub(child_before);
     let base_stats = Stats::of(&base.latencies);
     println!(
-        "(a) bare HTTP request (baseline): p50 {} p99 {} ({:.0} req/s)",
+        "(a) bare HTTP request (baseline): p50 {} p99 {} ({:.0} req/s); client CPU {} a request; emulator CPU {} a request",
         us(base_stats.p50),
         us(base_stats.p99),
-        rate(calls, base.wall)
+        rate(calls, base.wall),
+        us(base.cpu / calls as u32),
+        us(base_emulator_cpu / calls as u32),
     );
     let phases: [(&str, usize); 4] = [
         ("(b) signed sync InvokeThingService", calls),
