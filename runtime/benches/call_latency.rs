@@ -321,6 +321,7 @@ fn serve() {
     .expect("the bundled model")
     .model;
     let mut builder = Emulator::new()
+        .keep_history(std::env::var_os("TSL_BENCH_NO_HISTORY").is_none())
         .model(model)
         .credentials(ID, SECRET)
         .unlimited("InvokeThingService")
