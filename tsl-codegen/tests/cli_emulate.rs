@@ -341,7 +341,14 @@ fn bad_arguments_are_refused_naming_what_is_wrong() {
     let devices = dir.join("devices.txt");
     std::fs::write(&devices, "lamp-1\nlamp 2\n").unwrap();
     let devices = devices.to_str().unwrap();
-    let cases: [(&[&str], &str); 6] = [
+    let twice = dir.join("twice.txt");
+    std::fs::write(&twice, "lamp-1\n# a comment\nlamp-1\n").unwrap();
+    let twice = twice.to_str().unwrap();
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &["--devices-file", twice],
+            "twice.txt:3: a device `lamp-1` is registered twice",
+        ),
         (
             &["--devices-file", devices],
             "devices.txt:2: device name \"lamp 2\"",

@@ -193,8 +193,8 @@ fn target(shared: &Shared, product_key: &str, device_name: &str) -> Result<Targe
         ));
     };
     Ok(Target {
-        product_key: device.product_key.clone(),
-        device_name: device.device_name.clone(),
+        product_key: device.product_key.to_string(),
+        device_name: device.device_name.to_string(),
         online: device.online,
         slow: device.slow,
         responder: device.responder.clone(),
@@ -204,7 +204,9 @@ fn target(shared: &Shared, product_key: &str, device_name: &str) -> Result<Targe
 /// One device by `IotId` (which wins) or `ProductKey` + `DeviceName`.
 fn one_device(shared: &Shared, params: &Params) -> Result<Target, Refusal> {
     if let Some(iot_id) = params.get("IotId").filter(|v| !v.is_empty()) {
-        let key = lock(&shared.devices).by_iot_id.get(iot_id).cloned();
+        let key = lock(&shared.devices)
+            .by_iot_id(iot_id)
+            .map(|d| (d.product_key.to_string(), d.device_name.to_string()));
         let (product_key, device_name) = key.ok_or_else(|| {
             Refusal::business(
                 "iot.device.InvalidIoTId",

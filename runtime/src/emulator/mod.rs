@@ -477,34 +477,21 @@ fn register(
             device_name: device.device_name,
         });
     };
-    let key = (device.product_key.clone(), device.device_name.clone());
-    if devices.by_name.contains_key(&key) {
-        return Err(EmulatorError::DuplicateDevice(device.device_name));
-    }
-    let iot_id = device
-        .iot_id
-        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
-    if devices.by_iot_id.contains_key(&iot_id) {
-        return Err(EmulatorError::DuplicateDevice(iot_id));
-    }
     // One default responder per product, shared: a fleet of registered devices costs a
-    // map entry each, not a responder each.
+    // registry entry each, not a responder each.
     let responder = device
         .responder
         .unwrap_or_else(|| default_responder.clone());
-    devices.by_iot_id.insert(iot_id.clone(), key.clone());
-    devices.by_name.insert(
-        key,
-        DeviceState {
-            product_key: device.product_key,
-            device_name: device.device_name,
-            iot_id: iot_id.clone(),
-            online: device.online,
-            slow: device.slow,
+    devices
+        .insert(
+            &device.product_key,
+            &device.device_name,
+            device.iot_id,
+            device.online,
+            device.slow,
             responder,
-        },
-    );
-    Ok(iot_id)
+        )
+        .map_err(|taken| EmulatorError::DuplicateDevice(taken.0))
 }
 
 /// A running emulator. Dropping it stops the server, as [`RunningEmulator::shutdown`] does.
@@ -567,9 +554,10 @@ impl RunningEmulator {
 
     /// The IotId of a device.
     pub fn iot_id(&self, product_key: &str, device_name: &str) -> Option<String> {
-        lock(&self.shared.devices)
+        let devices = lock(&self.shared.devices);
+        devices
             .get(product_key, device_name)
-            .map(|d| d.iot_id.clone())
+            .map(|d| devices.iot_id(d))
     }
 
     /// Takes a device offline (`true`) or back online.

@@ -143,32 +143,6 @@ fn prepare(args: &Args) -> Result<Prepared, Refusal> {
         products.entry(key).or_default();
         emulator = emulator.model(parsed.model);
     }
-    let mut add = |spec: &str, origin: &dyn Fn() -> String| -> Result<(), Usage> {
-        let (product_key, name) = device_spec(spec, &products)
-            .map_err(|problem| Usage(format!("{}: {problem}", origin())))?;
-        let named = products.get_mut(&product_key).ok_or_else(|| {
-            Usage(format!(
-                "{}: no model has product key {product_key}",
-                origin()
-            ))
-        })?;
-        named.count += 1;
-        if named.shown.len() < NAMES_SHOWN {
-            named.shown.push(name.clone());
-        }
-        if !args.any_device {
-            emulator = std::mem::take(&mut emulator).device(Device::new(product_key, name));
-        }
-        Ok(())
-    };
-    for device in &args.devices {
-        add(device, &|| format!("--device {device}"))?;
-    }
-    if let Some(path) = &args.devices_file {
-        read_devices_file(path, |line_number, name| {
-            add(name, &|| format!("{}:{line_number}", path.display()))
-        })?;
-    }
     if args.any_device {
         emulator = emulator.any_device();
     }
@@ -215,6 +189,39 @@ fn prepare(args: &Args) -> Result<Prepared, Refusal> {
         key_id,
         local_key,
     })
+}
+
+/// Reads `--device` and `--devices-file` (streamed: it may list millions), counts the names
+/// per product for the startup lines, and hands each to `register`.
+fn register_devices(
+    args: &Args,
+    products: &mut BTreeMap<String, Named>,
+    mut register: impl FnMut(String, String) -> Result<(), String>,
+) -> Result<(), Usage> {
+    let mut add = |spec: &str, origin: &dyn Fn() -> String| -> Result<(), Usage> {
+        let (product_key, name) = device_spec(spec, products)
+            .map_err(|problem| Usage(format!("{}: {problem}", origin())))?;
+        let named = products.get_mut(&product_key).ok_or_else(|| {
+            Usage(format!(
+                "{}: no model has product key {product_key}",
+                origin()
+            ))
+        })?;
+        named.count += 1;
+        if named.shown.len() < NAMES_SHOWN {
+            named.shown.push(name.clone());
+        }
+        register(product_key, name).map_err(|problem| Usage(format!("{}: {problem}", origin())))
+    };
+    for device in &args.devices {
+        add(device, &|| format!("--device {device}"))?;
+    }
+    if let Some(path) = &args.devices_file {
+        read_devices_file(path, |line_number, name| {
+            add(name, &|| format!("{}:{line_number}", path.display()))
+        })?;
+    }
+    Ok(())
 }
 
 /// `NAME` (the only product's) or `PRODUCT_KEY/NAME`.
@@ -399,6 +406,24 @@ fn serve(args: &Args, prepared: Prepared) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Devices are registered one by one on the running emulator, as the file is read: no
+    // list of a million `Device`s is held first. With `--any-device` they are only checked.
+    let mut products = products;
+    let any_device = args.any_device;
+    let registered = register_devices(args, &mut products, |product_key, name| {
+        if any_device {
+            return Ok(());
+        }
+        running
+            .add_device(Device::new(product_key, name))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    });
+    if let Err(Usage(message)) = registered {
+        eprintln!("error: {message}");
+        running.shutdown();
+        return ExitCode::from(2);
+    }
     for (action, fault, count) in faults {
         match action {
             Some(action) => running.inject_fault(&action, fault, count),
