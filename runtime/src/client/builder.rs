@@ -286,6 +286,9 @@ impl ClientBuilder {
         let limiter = Limiter::new(limits, self.rate_window);
         let http = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
+            // The RPC API never redirects; a signed request must not be replayed elsewhere,
+            // and the redirect layer's bookkeeping is per-call work for nothing.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("tsl-rs/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| config(format!("the HTTP client cannot start: {e}")))?;
@@ -295,6 +298,7 @@ impl ClientBuilder {
                 credentials,
                 source,
                 endpoint: url.to_string(),
+                endpoint_url: url,
                 host: host_header,
                 region: self.region,
                 iot_instance_id: self.iot_instance_id,

@@ -110,6 +110,9 @@ struct Inner {
     credentials: Credentials,
     source: CredentialSource,
     endpoint: String,
+    /// The endpoint parsed once: each call sets only its query on a copy, rather than
+    /// parsing the whole URL again (issue 17).
+    endpoint_url: reqwest::Url,
     /// `host[:port]` of the endpoint, as the `Host` header carries it (ACS3 signs it).
     host: String,
     region: Option<String>,
@@ -405,9 +408,11 @@ impl Client {
             inner.timeout
         };
         let signed = self.sign(action, params)?;
+        let mut url = inner.endpoint_url.clone();
+        url.set_query(signed.url.split_once('?').map(|(_, query)| query));
         let mut request = inner
             .http
-            .post(signed.url)
+            .post(url)
             .timeout(timeout)
             .header(reqwest::header::ACCEPT, "application/json")
             .body(signed.body);
@@ -423,7 +428,9 @@ impl Client {
             .bytes()
             .await
             .map_err(|e| transport_error(e, timeout))?;
-        answer::read(status, String::from_utf8_lossy(&body).into_owned()).map_err(|e| self.scrub(e))
+        let text = String::from_utf8(body.into())
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        answer::read(status, text).map_err(|e| self.scrub(e))
     }
 
     /// Replaces the STS token in an error by `***`: a gateway's `SignatureDoesNotMatch`

@@ -1,7 +1,11 @@
 //! The actions, answered as the IoT Platform answers them (PLATFORM.md 5.5, ITS, ITSS, BP).
 
 use std::collections::HashSet;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
@@ -12,7 +16,7 @@ use super::export;
 use super::record::{DeviceMessage, MessageKind};
 use super::state::{lock, Shared};
 use super::strict;
-use crate::alink::{Request, Responder};
+use crate::alink::{Reply, Request, Responder};
 use crate::model::{CallType, Envelope, Format, Model, Module, Source};
 
 /// The actions the emulator serves.
@@ -120,17 +124,22 @@ impl Params {
 }
 
 /// Runs an action that passed the gateway.
+///
+/// `reached` gets the name of every device the call reached (a message recorded for it,
+/// delivered when it is online), even when the call then fails (a sync service that
+/// times out still ran on its device).
 pub(crate) async fn run(
     shared: &Arc<Shared>,
     action: &str,
     params: &Params,
+    reached: &mut Vec<String>,
 ) -> Result<Success, Refusal> {
     match action {
-        "InvokeThingService" => invoke_thing_service(shared, params).await,
-        "InvokeThingsService" => invoke_things_service(shared, params),
-        "BatchPub" => batch_pub(shared, params),
-        "SetDeviceProperty" => set_device_property(shared, params),
-        "SetDevicesProperty" => set_devices_property(shared, params),
+        "InvokeThingService" => invoke_thing_service(shared, params, reached).await,
+        "InvokeThingsService" => invoke_things_service(shared, params, reached),
+        "BatchPub" => batch_pub(shared, params, reached),
+        "SetDeviceProperty" => set_device_property(shared, params, reached),
+        "SetDevicesProperty" => set_devices_property(shared, params, reached),
         "QueryThingModel" => query_thing_model(shared, params),
         "GetThingModelTsl" => get_thing_model_tsl(shared, params),
         other => Err(Refusal::gateway(
@@ -164,15 +173,28 @@ fn product<'a>(shared: &'a Shared, product_key: &str) -> Result<&'a Arc<Model>, 
 
 fn target(shared: &Shared, product_key: &str, device_name: &str) -> Result<Target, Refusal> {
     let devices = lock(&shared.devices);
-    let device = devices.get(product_key, device_name).ok_or_else(|| {
-        Refusal::business(
+    let Some(device) = devices.get(product_key, device_name) else {
+        // `Emulator::any_device`: any name of a served product is an online, prompt device
+        // with the product's default responder, and nothing is kept for it.
+        if shared.config.any_device {
+            if let Some(responder) = shared.config.default_responders.get(product_key) {
+                return Ok(Target {
+                    product_key: product_key.to_string(),
+                    device_name: device_name.to_string(),
+                    online: true,
+                    slow: Duration::ZERO,
+                    responder: responder.clone(),
+                });
+            }
+        }
+        return Err(Refusal::business(
             "iot.device.NotExistedDevice",
             format!("The device `{device_name}` of product `{product_key}` does not exist."),
-        )
-    })?;
+        ));
+    };
     Ok(Target {
-        product_key: device.product_key.clone(),
-        device_name: device.device_name.clone(),
+        product_key: device.product_key.to_string(),
+        device_name: device.device_name.to_string(),
         online: device.online,
         slow: device.slow,
         responder: device.responder.clone(),
@@ -182,7 +204,9 @@ fn target(shared: &Shared, product_key: &str, device_name: &str) -> Result<Targe
 /// One device by `IotId` (which wins) or `ProductKey` + `DeviceName`.
 fn one_device(shared: &Shared, params: &Params) -> Result<Target, Refusal> {
     if let Some(iot_id) = params.get("IotId").filter(|v| !v.is_empty()) {
-        let key = lock(&shared.devices).by_iot_id.get(iot_id).cloned();
+        let key = lock(&shared.devices)
+            .by_iot_id(iot_id)
+            .map(|d| (d.product_key.to_string(), d.device_name.to_string()));
         let (product_key, device_name) = key.ok_or_else(|| {
             Refusal::business(
                 "iot.device.InvalidIoTId",
@@ -231,7 +255,17 @@ fn offline(target: &Target) -> Refusal {
     )
 }
 
-fn record(shared: &Shared, target: &Target, message_id: &str, kind: MessageKind) {
+fn record(
+    shared: &Shared,
+    target: &Target,
+    message_id: &str,
+    kind: MessageKind,
+    reached: &mut Vec<String>,
+) {
+    reached.push(target.device_name.clone());
+    if !shared.keep_history {
+        return;
+    }
     lock(&shared.messages).push(DeviceMessage {
         product_key: target.product_key.clone(),
         device_name: target.device_name.clone(),
@@ -248,16 +282,46 @@ fn deliver_later(target: &Target, request: Request) {
     let responder = target.responder.clone();
     let slow = target.slow;
     tokio::spawn(async move {
-        tokio::time::sleep(slow).await;
+        pause(slow).await;
         let _reply = responder.respond(&request).await;
     });
+}
+
+/// Waits `slow` when the device is slow. A prompt device does not wait at all:
+/// `tokio::time::sleep(Duration::ZERO)` is not free, it waits for the timer's next tick (up
+/// to 1 ms), which was most of a sync call's latency (BENCHMARKS.md, issue 17).
+async fn pause(slow: Duration) {
+    if !slow.is_zero() {
+        tokio::time::sleep(slow).await;
+    }
+}
+
+/// A future whose panic is its output (`Err`), not the task's end.
+struct CatchUnwind<F>(F);
+
+impl<F: Future + Unpin> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, ()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = &mut self.0;
+        // Unwind safety: a future that panicked is never polled again; it is dropped.
+        match std::panic::catch_unwind(AssertUnwindSafe(|| Pin::new(&mut *inner).poll(cx))) {
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(_) => Poll::Ready(Err(())),
+        }
+    }
 }
 
 fn args_problems(problems: Vec<String>) -> Refusal {
     Refusal::invalid(problems.join("; "))
 }
 
-async fn invoke_thing_service(shared: &Arc<Shared>, params: &Params) -> Result<Success, Refusal> {
+async fn invoke_thing_service(
+    shared: &Arc<Shared>,
+    params: &Params,
+    reached: &mut Vec<String>,
+) -> Result<Success, Refusal> {
     let identifier = params.required("Identifier")?;
     let args_text = params.required("Args")?;
     params.qos()?;
@@ -287,21 +351,28 @@ async fn invoke_thing_service(shared: &Arc<Shared>, params: &Params) -> Result<S
             args,
             sync,
         },
+        reached,
     );
     if !sync {
         deliver_later(&target, request);
         return Ok(Success::data(json!({ "MessageId": message_id })));
     }
     let timeout = shared.config.sync_timeout;
-    // On a task of its own: a device that panics fails this call, not the connection; one
-    // that is too slow still gets to run its service, as a real device would.
+    // Run in this task, not a task of its own: a spawned task costs a hand-off to another
+    // worker thread and back on every call (issue 17). A device that panics still fails
+    // only this call (`CatchUnwind`), and one that is too slow is moved to a task of its
+    // own to finish its service, as a real device would.
     let responder = target.responder.clone();
     let slow = target.slow;
-    let device = tokio::spawn(async move {
-        tokio::time::sleep(slow).await;
+    let mut device: Pin<Box<dyn Future<Output = Reply> + Send>> = Box::pin(async move {
+        pause(slow).await;
         responder.respond(&request).await
     });
-    match tokio::time::timeout(timeout, device).await {
+    let answered = tokio::time::timeout(timeout, CatchUnwind(device.as_mut())).await;
+    if answered.is_err() {
+        tokio::spawn(CatchUnwind(device));
+    }
+    match answered {
         Ok(Ok(reply)) => Ok(Success::data(json!({
             "Result": reply.to_json(),
             "MessageId": message_id,
@@ -324,7 +395,11 @@ async fn invoke_thing_service(shared: &Arc<Shared>, params: &Params) -> Result<S
     }
 }
 
-fn invoke_things_service(shared: &Arc<Shared>, params: &Params) -> Result<Success, Refusal> {
+fn invoke_things_service(
+    shared: &Arc<Shared>,
+    params: &Params,
+    reached: &mut Vec<String>,
+) -> Result<Success, Refusal> {
     let product_key = params.required("ProductKey")?;
     let identifier = params.required("Identifier")?;
     let args_text = params.required("Args")?;
@@ -356,6 +431,7 @@ fn invoke_things_service(shared: &Arc<Shared>, params: &Params) -> Result<Succes
                 args: args.clone(),
                 sync: false,
             },
+            reached,
         );
         if target.online {
             deliver_later(
@@ -367,7 +443,11 @@ fn invoke_things_service(shared: &Arc<Shared>, params: &Params) -> Result<Succes
     Ok(Success::bare())
 }
 
-fn batch_pub(shared: &Arc<Shared>, params: &Params) -> Result<Success, Refusal> {
+fn batch_pub(
+    shared: &Arc<Shared>,
+    params: &Params,
+    reached: &mut Vec<String>,
+) -> Result<Success, Refusal> {
     let product_key = params.required("ProductKey")?;
     let content = params
         .get("MessageContent")
@@ -423,12 +503,18 @@ fn batch_pub(shared: &Arc<Shared>, params: &Params) -> Result<Success, Refusal> 
                 payload: payload.clone(),
                 qos,
             },
+            reached,
         );
     }
     Ok(Success::bare())
 }
 
-fn property_set(shared: &Shared, target: &Target, items: &Value) -> String {
+fn property_set(
+    shared: &Shared,
+    target: &Target,
+    items: &Value,
+    reached: &mut Vec<String>,
+) -> String {
     let message_id = shared.next_message_id();
     record(
         shared,
@@ -437,6 +523,7 @@ fn property_set(shared: &Shared, target: &Target, items: &Value) -> String {
         MessageKind::PropertySet {
             items: items.clone(),
         },
+        reached,
     );
     if target.online {
         deliver_later(
@@ -452,7 +539,11 @@ fn property_set(shared: &Shared, target: &Target, items: &Value) -> String {
     message_id
 }
 
-fn set_device_property(shared: &Arc<Shared>, params: &Params) -> Result<Success, Refusal> {
+fn set_device_property(
+    shared: &Arc<Shared>,
+    params: &Params,
+    reached: &mut Vec<String>,
+) -> Result<Success, Refusal> {
     let items_text = params.required("Items")?;
     params.qos()?;
     let target = one_device(shared, params)?;
@@ -461,11 +552,15 @@ fn set_device_property(shared: &Arc<Shared>, params: &Params) -> Result<Success,
     if !target.online {
         return Err(offline(&target));
     }
-    let message_id = property_set(shared, &target, &items);
+    let message_id = property_set(shared, &target, &items, reached);
     Ok(Success::data(json!({ "MessageId": message_id })))
 }
 
-fn set_devices_property(shared: &Arc<Shared>, params: &Params) -> Result<Success, Refusal> {
+fn set_devices_property(
+    shared: &Arc<Shared>,
+    params: &Params,
+    reached: &mut Vec<String>,
+) -> Result<Success, Refusal> {
     let product_key = params.required("ProductKey")?;
     let items_text = params.required("Items")?;
     params.qos()?;
@@ -474,7 +569,7 @@ fn set_devices_property(shared: &Arc<Shared>, params: &Params) -> Result<Success
     let items = strict::check_items(model, items_text).map_err(args_problems)?;
     let targets = many_devices(shared, product_key, &names)?;
     for target in &targets {
-        property_set(shared, target, &items);
+        property_set(shared, target, &items, reached);
     }
     Ok(Success::bare())
 }

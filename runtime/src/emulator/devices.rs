@@ -97,11 +97,14 @@ impl Device {
     }
 }
 
-/// A registered device.
+/// A registered device. Kept small (a fleet of a million is registered in one emulator):
+/// the product key is shared by its devices, the name is shared with the name index, and a
+/// generated IotId is not stored (see `Devices`).
 pub(crate) struct DeviceState {
-    pub product_key: String,
-    pub device_name: String,
-    pub iot_id: String,
+    pub product_key: Arc<str>,
+    pub device_name: Arc<str>,
+    /// An IotId given with [`Device::iot_id`]; `None`: the generated one.
+    pub iot_id: Option<Box<str>>,
     pub online: bool,
     pub slow: Duration,
     pub responder: Arc<dyn Responder>,

@@ -76,6 +76,7 @@ pub(crate) async fn handle(
     shared: &Arc<Shared>,
     incoming: &Incoming,
     params: &Params,
+    reached: &mut Vec<String>,
 ) -> Result<super::answer::Success, Refusal> {
     let action = match incoming.acs3_authorization() {
         Some(authorization) => check_acs3(shared, incoming, params, authorization)?,
@@ -85,7 +86,7 @@ pub(crate) async fn handle(
         return Err(Refusal::throttled());
     }
     check_instance(shared, params)?;
-    actions::run(shared, action, params).await
+    actions::run(shared, action, params, reached).await
 }
 
 /// Signature V1: everything in the parameters. Returns the action.

@@ -99,7 +99,7 @@ use std::time::Duration;
 
 pub use actions::{MAX_DEVICE_NAMES, MAX_MESSAGE_BYTES};
 pub use devices::{default_params, default_value, DefaultResponder, Device};
-pub use faults::Fault;
+pub use faults::{Fault, FaultParseError};
 pub use gateway::API_VERSION;
 pub use record::{DeviceMessage, MessageKind, Outcome, RecordedRequest};
 pub use throttle::DEFAULT_QPS;
@@ -108,7 +108,7 @@ use crate::alink::Responder;
 use crate::model::{Model, ModelError, Parsed};
 use devices::DeviceState;
 use server::Server;
-use state::{lock, Config, Credential, Devices, Shared};
+use state::{lock, Config, Credential, Devices, Observer, Shared};
 use throttle::Throttle;
 
 /// How long a sync `InvokeThingService` waits for the device (ITS: 8 s).
@@ -172,6 +172,9 @@ pub struct Emulator {
     sync_timeout: Duration,
     timestamp_skew: Duration,
     devices: Vec<Device>,
+    any_device: bool,
+    keep_history: bool,
+    observer: Option<Observer>,
     addr: SocketAddr,
 }
 
@@ -191,6 +194,9 @@ impl std::fmt::Debug for Emulator {
             .field("sync_timeout", &self.sync_timeout)
             .field("timestamp_skew", &self.timestamp_skew)
             .field("devices", &self.devices)
+            .field("any_device", &self.any_device)
+            .field("keep_history", &self.keep_history)
+            .field("on_request", &self.observer.is_some())
             .field("addr", &self.addr)
             .finish()
     }
@@ -216,6 +222,9 @@ impl Emulator {
             sync_timeout: DEFAULT_SYNC_TIMEOUT,
             timestamp_skew: DEFAULT_TIMESTAMP_SKEW,
             devices: Vec::new(),
+            any_device: false,
+            keep_history: true,
+            observer: None,
             addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
         }
     }
@@ -346,6 +355,39 @@ impl Emulator {
         self
     }
 
+    /// Accepts any device name of a served product as an online device answered by the
+    /// product's [`DefaultResponder`], as if registered. Nothing is kept per device that
+    /// is not registered, so a million names cost no memory; such devices have no IotId
+    /// (a call by `IotId` finds registered devices only). Registered devices keep their
+    /// own settings (offline, slow, responder).
+    #[must_use]
+    pub fn any_device(mut self) -> Emulator {
+        self.any_device = true;
+        self
+    }
+
+    /// Whether every request and device message is kept for
+    /// [`RunningEmulator::requests`] and [`RunningEmulator::messages`] (the default).
+    /// `false` for long runs: memory then stays flat however many requests come, and
+    /// [`Emulator::on_request`] is the way to see them.
+    #[must_use]
+    pub fn keep_history(mut self, keep: bool) -> Emulator {
+        self.keep_history = keep;
+        self
+    }
+
+    /// Calls `observer` with each request once its answer is decided (before a stalled
+    /// answer is sent, so a stall is seen at once): a request log. It runs on the
+    /// server's tasks, so it should be quick (a buffered write).
+    #[must_use]
+    pub fn on_request(
+        mut self,
+        observer: impl Fn(&RecordedRequest) + Send + Sync + 'static,
+    ) -> Emulator {
+        self.observer = Some(Arc::new(observer));
+        self
+    }
+
     /// Listens on this port of 127.0.0.1 (0, the default: any free port).
     #[must_use]
     pub fn port(mut self, port: u16) -> Emulator {
@@ -386,9 +428,16 @@ impl Emulator {
             model.product_key = Some(key.clone());
             products.insert(key, Arc::new(model));
         }
+        let default_responders: HashMap<String, Arc<dyn Responder>> = products
+            .iter()
+            .map(|(key, model)| {
+                let responder: Arc<dyn Responder> = Arc::new(DefaultResponder::new(model.clone()));
+                (key.clone(), responder)
+            })
+            .collect();
         let mut devices = Devices::default();
         for device in self.devices {
-            register(&mut devices, &products, device)?;
+            register(&mut devices, &default_responders, device)?;
         }
         let listener = std::net::TcpListener::bind(self.addr)?;
         let addr = listener.local_addr()?;
@@ -399,9 +448,13 @@ impl Emulator {
                 iot_instance_id: self.iot_instance_id,
                 timestamp_skew: self.timestamp_skew,
                 sync_timeout: self.sync_timeout,
+                any_device: self.any_device,
+                default_responders,
             },
             devices,
             Throttle::new(self.qps),
+            self.keep_history,
+            self.observer,
         ));
         let server = Server::spawn(listener, shared.clone())?;
         Ok(RunningEmulator {
@@ -415,42 +468,30 @@ impl Emulator {
 /// Adds a device; returns its IotId.
 fn register(
     devices: &mut Devices,
-    products: &HashMap<String, Arc<Model>>,
+    default_responders: &HashMap<String, Arc<dyn Responder>>,
     device: Device,
 ) -> Result<String, EmulatorError> {
-    let Some(model) = products.get(&device.product_key) else {
+    let Some(default_responder) = default_responders.get(&device.product_key) else {
         return Err(EmulatorError::UnknownProduct {
             product_key: device.product_key,
             device_name: device.device_name,
         });
     };
-    let key = (device.product_key.clone(), device.device_name.clone());
-    if devices.by_name.contains_key(&key) {
-        return Err(EmulatorError::DuplicateDevice(device.device_name));
-    }
-    let iot_id = device
-        .iot_id
-        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
-    if devices.by_iot_id.contains_key(&iot_id) {
-        return Err(EmulatorError::DuplicateDevice(iot_id));
-    }
-    let responder: Arc<dyn Responder> = match device.responder {
-        Some(responder) => responder,
-        None => Arc::new(DefaultResponder::new(model.clone())),
-    };
-    devices.by_iot_id.insert(iot_id.clone(), key.clone());
-    devices.by_name.insert(
-        key,
-        DeviceState {
-            product_key: device.product_key,
-            device_name: device.device_name,
-            iot_id: iot_id.clone(),
-            online: device.online,
-            slow: device.slow,
+    // One default responder per product, shared: a fleet of registered devices costs a
+    // registry entry each, not a responder each.
+    let responder = device
+        .responder
+        .unwrap_or_else(|| default_responder.clone());
+    devices
+        .insert(
+            &device.product_key,
+            &device.device_name,
+            device.iot_id,
+            device.online,
+            device.slow,
             responder,
-        },
-    );
-    Ok(iot_id)
+        )
+        .map_err(|taken| EmulatorError::DuplicateDevice(taken.0))
 }
 
 /// A running emulator. Dropping it stops the server, as [`RunningEmulator::shutdown`] does.
@@ -506,16 +547,17 @@ impl RunningEmulator {
     pub fn add_device(&self, device: Device) -> Result<String, EmulatorError> {
         register(
             &mut lock(&self.shared.devices),
-            &self.shared.config.products,
+            &self.shared.config.default_responders,
             device,
         )
     }
 
     /// The IotId of a device.
     pub fn iot_id(&self, product_key: &str, device_name: &str) -> Option<String> {
-        lock(&self.shared.devices)
+        let devices = lock(&self.shared.devices);
+        devices
             .get(product_key, device_name)
-            .map(|d| d.iot_id.clone())
+            .map(|d| devices.iot_id(d))
     }
 
     /// Takes a device offline (`true`) or back online.
@@ -558,7 +600,9 @@ impl RunningEmulator {
     }
 
     /// Answers the next `times` requests of `action` with `fault` instead of (or, for
-    /// [`Fault::Delay`], before) the normal answer. Faults apply in the order injected.
+    /// [`Fault::Delay`], before) the normal answer; with [`Fault::After`], the request is
+    /// handled in full first (its devices reached, [`RecordedRequest::acted`] set) and only
+    /// the answer is spoiled. Faults apply in the order injected.
     pub fn inject_fault(&self, action: &str, fault: Fault, times: u32) {
         lock(&self.shared.faults).inject(Some(action.to_string()), fault, times);
     }

@@ -2,7 +2,9 @@
 
 use std::time::SystemTime;
 
-use serde_json::Value;
+use serde_json::{json, Value};
+
+use super::faults::Fault;
 
 /// One request as the emulator received it, with how it was answered.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +28,17 @@ pub struct RecordedRequest {
     pub headers: Vec<(String, String)>,
     /// How the emulator answered.
     pub outcome: Outcome,
+    /// Whether the emulator acted on the request: it reached at least one device (see
+    /// [`RecordedRequest::device_names`]), or a read action produced its answer. `true`
+    /// with an answer lost to a [`Fault::After`] is what the client cannot tell from a
+    /// request that never arrived.
+    pub acted: bool,
+    /// The devices the request reached, in order: each got the message (an offline one
+    /// when it comes back, as QoS 1 messages wait on the platform). Empty for requests
+    /// refused before acting and for read actions.
+    pub device_names: Vec<String>,
+    /// The injected fault that spoiled this request's answer, if any.
+    pub fault: Option<Fault>,
 }
 
 impl RecordedRequest {
@@ -44,6 +57,65 @@ impl RecordedRequest {
             .iter()
             .find(|(n, _)| *n == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// The `RequestId` the answer carried: `None` when no answer was sent, or the answer was
+    /// a [`Fault::Raw`] body without one.
+    pub fn request_id(&self) -> Option<&str> {
+        match &self.outcome {
+            Outcome::Answered { request_id, .. } if !request_id.is_empty() => Some(request_id),
+            _ => None,
+        }
+    }
+
+    /// What the client got, in one word: `ok` (an answer without an error code),
+    /// `refused` (an error code), `reset` or `closed` (no answer), `stalled` (the answer
+    /// was held back by a stall fault), `truncated` (the answer broke off), `malformed`
+    /// (HTTP 200, JSON cut short) or `raw` (an injected body).
+    pub fn outcome_label(&self) -> &'static str {
+        let fault = match &self.fault {
+            Some(Fault::After(inner)) => Some(&**inner),
+            other => other.as_ref(),
+        };
+        match (&self.outcome, fault) {
+            (Outcome::Dropped { reset: true }, _) => "reset",
+            (Outcome::Dropped { reset: false }, _) => "closed",
+            (_, Some(Fault::Truncated)) => "truncated",
+            (_, Some(Fault::MalformedJson)) => "malformed",
+            (_, Some(Fault::Raw { .. })) => "raw",
+            (_, Some(Fault::Delay(_))) if self.fault.as_ref().is_some_and(Fault::acts_first) => {
+                "stalled"
+            }
+            (Outcome::Answered { code: Some(_), .. }, _) => "refused",
+            (Outcome::Answered { .. }, _) => "ok",
+        }
+    }
+
+    /// The request as one line of a request log (what `tsl-codegen emulate --log`
+    /// writes): `{"seq","time_ms","action","device_names","request_id","outcome","acted",
+    /// "status","code","fault"}`. `time_ms` is milliseconds since the Unix epoch; `status`,
+    /// `code`, `request_id` and `fault` are `null` when there is none.
+    pub fn log_line(&self) -> Value {
+        let time_ms = self
+            .received_at
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let status = match &self.outcome {
+            Outcome::Answered { status, .. } => Some(*status),
+            Outcome::Dropped { .. } => None,
+        };
+        json!({
+            "seq": self.seq,
+            "time_ms": time_ms,
+            "action": self.action,
+            "device_names": self.device_names,
+            "request_id": self.request_id(),
+            "outcome": self.outcome_label(),
+            "acted": self.acted,
+            "status": status,
+            "code": self.code(),
+            "fault": self.fault.as_ref().map(ToString::to_string),
+        })
     }
 
     /// The error code of the answer (`Throttling.User`, `iot.messagebroker.OFFLINE`);

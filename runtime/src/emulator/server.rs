@@ -1,11 +1,14 @@
 //! The HTTP side: a hyper 1 server on its own thread and tokio runtime, so the emulator
 //! runs the same under a test's runtime, another runtime, or none, and stops on drop.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
 
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Bytes;
+use http_body_util::{BodyExt, Limited};
+use hyper::body::{Bytes, Frame, SizeHint};
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::service::service_fn;
 use hyper::{Response, StatusCode};
@@ -102,9 +105,10 @@ async fn serve(
     connections.abort_all();
 }
 
-/// Why a connection is dropped without an answer (an injected fault).
+/// Why a connection is dropped without an answer, or an answer breaks off (an injected
+/// fault).
 #[derive(Debug)]
-struct Dropped;
+pub(crate) struct Dropped;
 
 impl std::fmt::Display for Dropped {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -130,13 +134,11 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>) {
         .await;
 }
 
-type Body = Full<Bytes>;
-
 async fn handle(
     shared: Arc<Shared>,
     control: Arc<Mutex<Option<socket2::Socket>>>,
     request: hyper::Request<hyper::body::Incoming>,
-) -> Result<Response<Body>, Dropped> {
+) -> Result<Response<AnswerBody>, Dropped> {
     let received_at = SystemTime::now();
     let seq = shared.next_seq();
     let (parts, body) = request.into_parts();
@@ -171,58 +173,24 @@ async fn handle(
         .ok()
         .and_then(|p| incoming.action(p))
         .map(str::to_string);
-    let request_id = uuid::Uuid::new_v4().to_string().to_ascii_uppercase();
+    let request_id = shared.next_request_id();
     let fault = lock(&shared.faults).take(action.as_deref());
-
-    let mut dropped = None;
-    let answer = match fault {
-        Some(Fault::Reset) | Some(Fault::Close) => {
-            let reset = fault == Some(Fault::Reset);
-            if let Some(socket) = lock(&control).take() {
-                if reset {
-                    let _ = socket.set_linger(Some(Duration::ZERO));
-                } else {
-                    let _ = socket.shutdown(std::net::Shutdown::Both);
-                }
-            }
-            dropped = Some(reset);
-            None
-        }
-        Some(Fault::Throttle) => Some(answer::refusal(&request_id, &host_id, Refusal::throttled())),
-        Some(Fault::Status(status)) => {
-            let (code, message) = match status {
-                503 => (
-                    "ServiceUnavailable",
-                    "The request has failed due to a temporary failure of the server.",
-                ),
-                500 => (
-                    "InternalError",
-                    "The request processing has failed due to some unknown error.",
-                ),
-                _ => ("InjectedFault", "An error injected by the test."),
-            };
-            Some(answer::refusal(
-                &request_id,
-                &host_id,
-                Refusal::gateway(status, code, message),
-            ))
-        }
-        Some(Fault::MalformedJson) => Some(Answer {
-            status: 200,
-            body: format!("{{\"RequestId\":\"{request_id}\",\"Success\":tru"),
-            code: None,
-        }),
-        Some(Fault::Delay(delay)) => {
-            tokio::time::sleep(delay).await;
-            None
-        }
-        None => None,
+    // A fault answers instead of acting, or (`Fault::After`) once the request has acted.
+    let (before, after) = match &fault {
+        Some(Fault::After(inner)) => (None, Some(&**inner)),
+        other => (other.as_ref(), None),
     };
-    let answer = match (answer, dropped) {
-        (Some(answer), _) => Some(answer),
-        (None, Some(_)) => None,
-        (None, None) => {
-            Some(if too_large {
+
+    if let Some(Fault::Delay(delay)) = before {
+        tokio::time::sleep(*delay).await;
+    }
+    let mut reached = Vec::new();
+    let mut acted = false;
+    let spoiled = before.and_then(|fault| spoil(fault, None, &request_id, &host_id));
+    let reply = match spoiled {
+        Some(reply) => reply,
+        None => {
+            let answer = if too_large {
                 answer::refusal(
                     &request_id,
                     &host_id,
@@ -234,54 +202,288 @@ async fn handle(
                 )
             } else if parts.uri.path() != "/" {
                 answer::refusal(
-                &request_id,
-                &host_id,
-                Refusal::gateway(404, "InvalidAction.NotFound", format!("Specified api is not found, please check your url and method. (path `{}`)", parts.uri.path())),
-            )
+                    &request_id,
+                    &host_id,
+                    Refusal::gateway(
+                        404,
+                        "InvalidAction.NotFound",
+                        format!(
+                            "Specified api is not found, please check your url and method. (path `{}`)",
+                            parts.uri.path()
+                        ),
+                    ),
+                )
             } else {
                 let result = match &params {
-                    Ok(params) => gateway::handle(&shared, &incoming, params).await,
+                    Ok(params) => gateway::handle(&shared, &incoming, params, &mut reached).await,
                     Err(refusal) => Err(refusal.clone()),
                 };
+                acted = result.is_ok() || !reached.is_empty();
                 match result {
                     Ok(success) => answer::success(&request_id, success),
                     Err(refusal) => answer::refusal(&request_id, &host_id, refusal),
                 }
-            })
+            };
+            Reply::answer(answer, &request_id)
         }
     };
+    let reply = match after {
+        Some(fault) => spoil(fault, Some(&reply), &request_id, &host_id).unwrap_or(reply),
+        None => reply,
+    };
 
-    let outcome = match &answer {
-        Some(answer) => Outcome::Answered {
+    if shared.keep_history || shared.observer.is_some() {
+        let outcome = match &reply {
+            Reply::Send {
+                status,
+                request_id,
+                code,
+                ..
+            } => Outcome::Answered {
+                status: *status,
+                request_id: request_id.clone(),
+                code: code.clone(),
+            },
+            Reply::Drop { reset } => Outcome::Dropped { reset: *reset },
+        };
+        let recorded = RecordedRequest {
+            seq,
+            received_at,
+            method: incoming.method,
+            action,
+            params: params.map(|p| p.into_pairs()).unwrap_or_default(),
+            raw_query: incoming.raw_query,
+            raw_body: String::from_utf8_lossy(&incoming.body).into_owned(),
+            headers: incoming.headers,
+            outcome,
+            acted,
+            device_names: reached,
+            fault: fault.clone(),
+        };
+        if let Some(observer) = &shared.observer {
+            observer(&recorded);
+        }
+        if shared.keep_history {
+            lock(&shared.requests).push(recorded);
+        }
+    }
+
+    // A stall after acting: the request is on record, the answer comes late (past the
+    // client's timeout, when the test sets it so).
+    if let Some(Fault::Delay(delay)) = after {
+        tokio::time::sleep(*delay).await;
+    }
+    match reply {
+        Reply::Drop { reset } => {
+            if let Some(socket) = lock(&control).take() {
+                if reset {
+                    let _ = socket.set_linger(Some(Duration::ZERO));
+                } else {
+                    let _ = socket.shutdown(std::net::Shutdown::Both);
+                }
+            }
+            Err(Dropped)
+        }
+        Reply::Send {
+            status, body, cut, ..
+        } => {
+            let mut response = Response::new(AnswerBody::new(body, cut));
+            *response.status_mut() =
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            response.headers_mut().insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/json;charset=utf-8"),
+            );
+            Ok(response)
+        }
+    }
+}
+
+/// What goes back on the connection.
+enum Reply {
+    /// An HTTP answer; `cut`: only half of `body` is sent, then the connection is aborted.
+    Send {
+        status: u16,
+        body: Bytes,
+        /// The error code, for the record.
+        code: Option<String>,
+        /// The `RequestId` the body carries (empty when it carries none).
+        request_id: String,
+        cut: bool,
+    },
+    /// No answer: the connection is reset or closed.
+    Drop { reset: bool },
+}
+
+impl Reply {
+    fn answer(answer: Answer, request_id: &str) -> Reply {
+        Reply::Send {
             status: answer.status,
-            request_id: request_id.clone(),
-            code: answer.code.clone(),
-        },
-        None => Outcome::Dropped {
-            reset: dropped.unwrap_or(false),
-        },
-    };
-    lock(&shared.requests).push(RecordedRequest {
-        seq,
-        received_at,
-        method: incoming.method.clone(),
-        action,
-        params: params.map(|p| p.into_pairs()).unwrap_or_default(),
-        raw_query: incoming.raw_query.clone(),
-        raw_body: String::from_utf8_lossy(&incoming.body).into_owned(),
-        headers: incoming.headers.clone(),
-        outcome,
-    });
+            body: Bytes::from(answer.body),
+            code: answer.code,
+            request_id: request_id.to_string(),
+            cut: false,
+        }
+    }
+}
 
-    let Some(answer) = answer else {
-        return Err(Dropped);
+/// The reply a fault gives instead of `real` (the request's own answer when it acted
+/// first; `None` before acting). `None` for a delay, which changes when, not what.
+fn spoil(fault: &Fault, real: Option<&Reply>, request_id: &str, host_id: &str) -> Option<Reply> {
+    let gateway = |status: u16, code: &str, message: &str| {
+        Reply::answer(
+            answer::refusal(request_id, host_id, Refusal::gateway(status, code, message)),
+            request_id,
+        )
     };
-    let mut response = Response::new(Full::new(Bytes::from(answer.body)));
-    *response.status_mut() =
-        StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    response.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("application/json;charset=utf-8"),
-    );
-    Ok(response)
+    // The real answer with its body cut in half (`cut`: the connection breaks off too).
+    let halved = |cut: bool| match real {
+        Some(Reply::Send {
+            status,
+            body,
+            code,
+            request_id,
+            ..
+        }) => Some(Reply::Send {
+            status: *status,
+            body: body.slice(..body.len() / 2),
+            code: code.clone(),
+            request_id: request_id.clone(),
+            cut,
+        }),
+        _ => None,
+    };
+    Some(match fault {
+        Fault::Delay(_) => return None,
+        Fault::After(inner) => return spoil(inner, real, request_id, host_id),
+        Fault::Reset => Reply::Drop { reset: true },
+        Fault::Close => Reply::Drop { reset: false },
+        Fault::Throttle => Reply::answer(
+            answer::refusal(request_id, host_id, Refusal::throttled()),
+            request_id,
+        ),
+        Fault::Status(status) => {
+            let (code, message) = match status {
+                503 => (
+                    "ServiceUnavailable",
+                    "The request has failed due to a temporary failure of the server.",
+                ),
+                500 => (
+                    "InternalError",
+                    "The request processing has failed due to some unknown error.",
+                ),
+                502 => ("BadGateway", "The gateway got no valid answer upstream."),
+                _ => ("InjectedFault", "An error injected by the test."),
+            };
+            gateway(*status, code, message)
+        }
+        Fault::MalformedJson => halved(false).unwrap_or_else(|| Reply::Send {
+            status: 200,
+            body: Bytes::from(format!("{{\"RequestId\":\"{request_id}\",\"Success\":tru")),
+            code: None,
+            request_id: request_id.to_string(),
+            cut: false,
+        }),
+        Fault::Truncated => halved(true).unwrap_or_else(|| {
+            match gateway(
+                503,
+                "ServiceUnavailable",
+                "The request has failed due to a temporary failure of the server.",
+            ) {
+                Reply::Send {
+                    status,
+                    body,
+                    code,
+                    request_id,
+                    ..
+                } => Reply::Send {
+                    status,
+                    body,
+                    code,
+                    request_id,
+                    cut: true,
+                },
+                drop => drop,
+            }
+        }),
+        Fault::Business { code, message } => Reply::answer(
+            answer::refusal(
+                request_id,
+                host_id,
+                Refusal::business(code.clone(), message.clone()),
+            ),
+            request_id,
+        ),
+        Fault::Raw { status, body } => Reply::Send {
+            status: *status,
+            body: Bytes::from(body.clone()),
+            code: None,
+            request_id: raw_request_id(body),
+            cut: false,
+        },
+    })
+}
+
+/// The `RequestId` of a raw body, when it is a JSON object with one.
+fn raw_request_id(body: &[u8]) -> String {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("RequestId")?.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// An answer's body: whole, or cut. A cut body promises the whole length
+/// (`Content-Length`), sends the first half, waits a moment so the half leaves the socket,
+/// then fails, and hyper aborts the connection.
+pub(crate) struct AnswerBody {
+    data: Option<Bytes>,
+    length: u64,
+    cut: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl AnswerBody {
+    fn new(body: Bytes, cut: bool) -> AnswerBody {
+        let length = if cut {
+            body.len() as u64 * 2 + 1
+        } else {
+            body.len() as u64
+        };
+        AnswerBody {
+            data: (!body.is_empty()).then_some(body),
+            length,
+            cut: cut.then(|| Box::pin(tokio::time::sleep(Duration::from_millis(20)))),
+        }
+    }
+}
+
+impl hyper::body::Body for AnswerBody {
+    type Data = Bytes;
+    type Error = Dropped;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Dropped>>> {
+        if let Some(data) = self.data.take() {
+            return Poll::Ready(Some(Ok(Frame::data(data))));
+        }
+        match self.cut.as_mut() {
+            None => Poll::Ready(None),
+            Some(pause) => {
+                if pause.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                self.cut = None;
+                Poll::Ready(Some(Err(Dropped)))
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.data.is_none() && self.cut.is_none()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.length)
+    }
 }

@@ -1,17 +1,27 @@
 //! `tsl-codegen emulate`: the local platform emulator for development, on 127.0.0.1.
+//!
+//! The emulator keeps no history here (`Emulator::keep_history(false)`): each request is
+//! printed (and written to `--log`) as it is answered, and forgotten, so a run of millions
+//! of requests holds no memory per request, and with `--any-device` none per device.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Mutex;
 use std::time::Duration;
 
-use tsl_runtime::emulator::{Device, Emulator, Outcome};
+use tsl_runtime::emulator::{Device, Emulator, Fault, Outcome, RecordedRequest, DEFAULT_QPS};
 use tsl_runtime::model::Model;
 
 /// The AccessKey pair the emulator accepts when the environment gives none. Local only:
 /// it opens nothing but 127.0.0.1.
 const LOCAL_ID: &str = "emulator-id";
 const LOCAL_SECRET: &str = "emulator-secret";
+
+/// How many device names the startup lines show per product.
+const NAMES_SHOWN: usize = 10;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -23,6 +33,38 @@ pub struct Args {
     /// repeatable. Devices answer sync services with valid default outputs.
     #[arg(long = "device", value_name = "DEVICE")]
     devices: Vec<String>,
+    /// Simulated devices from a file: one `NAME` or `PRODUCT_KEY/NAME` a line; blank lines
+    /// and lines starting with `#` are skipped, a UTF-8 BOM is ignored.
+    #[arg(long, value_name = "FILE")]
+    devices_file: Option<PathBuf>,
+    /// Accept every device name of a loaded product, as an online device with default
+    /// answers. Nothing is kept per device, so a million names cost no memory. Names
+    /// given with --device/--devices-file are then only checked, not registered.
+    #[arg(long)]
+    any_device: bool,
+    /// An action's limit in calls per sliding second, `ACTION=N` (repeatable); the
+    /// platform's documented limits otherwise.
+    #[arg(long = "qps", value_name = "ACTION=N")]
+    qps: Vec<String>,
+    /// No QPS limit on any action.
+    #[arg(long, conflicts_with = "qps")]
+    no_limits: bool,
+    /// Answer the next COUNT (default 1) requests of ACTION (`*`: any action) badly:
+    /// `ACTION=KIND[:COUNT]`, repeatable, applied in order. KIND: throttle, reset, close,
+    /// malformed, truncated, an HTTP status (500), delay=2s, business=CODE[,MESSAGE],
+    /// raw=STATUS,BODY, empty-object, empty-array, request-id-only; `after-KIND` (e.g.
+    /// after-reset, after-500, after-empty-object) acts first, then answers so; stall=30s
+    /// acts, then holds the answer back.
+    #[arg(long = "fault", value_name = "ACTION=KIND[:COUNT]")]
+    faults: Vec<String>,
+    /// Write one JSON line per request to FILE (created afresh), flushed per line:
+    /// {"seq","time_ms","action","device_names","request_id","outcome","acted","status",
+    /// "code","fault"}.
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
+    /// Do not print a line per request on stdout.
+    #[arg(short, long)]
+    quiet: bool,
     /// The port on 127.0.0.1 (0: any free port).
     #[arg(long, default_value_t = 0)]
     port: u16,
@@ -34,56 +76,93 @@ pub struct Args {
     seconds: Option<u64>,
 }
 
+/// A usage error: printed, exit 2.
+struct Usage(String);
+
+/// Why the emulator cannot start as asked.
+enum Refusal {
+    /// A model file is invalid: exit 1, as `check` does.
+    Model(String),
+    /// An argument is wrong: exit 2.
+    Usage(Usage),
+}
+
+impl From<Usage> for Refusal {
+    fn from(usage: Usage) -> Refusal {
+        Refusal::Usage(usage)
+    }
+}
+
 pub fn run(args: &Args) -> ExitCode {
-    let mut emulator = Emulator::new().port(args.port);
-    let mut products: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    match prepare(args) {
+        Ok(prepared) => serve(args, prepared),
+        Err(Refusal::Model(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+        Err(Refusal::Usage(Usage(message))) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// What the arguments made: the emulator to start and what to print about it.
+struct Prepared {
+    emulator: Emulator,
+    /// Product key → devices named (registered, or only checked with `--any-device`).
+    products: BTreeMap<String, Named>,
+    faults: Vec<(Option<String>, Fault, u32)>,
+    key_id: String,
+    local_key: bool,
+}
+
+#[derive(Default)]
+struct Named {
+    count: usize,
+    shown: Vec<String>,
+}
+
+fn prepare(args: &Args) -> Result<Prepared, Refusal> {
+    let mut emulator = Emulator::new().port(args.port).keep_history(false);
+    let mut products: BTreeMap<String, Named> = BTreeMap::new();
     for path in &args.models {
-        match Model::load(path) {
-            Ok(parsed) => match parsed.model.product_key.clone() {
-                Some(key) => {
-                    products.entry(key).or_default();
-                    emulator = emulator.model(parsed.model);
-                }
-                None => {
-                    eprintln!(
-                        "error: {} names no product key; the emulator needs one per product",
-                        path.display()
-                    );
-                    return ExitCode::FAILURE;
-                }
-            },
-            Err(err) => {
-                for d in &err.diagnostics {
-                    eprintln!("{d}");
-                }
-                eprintln!("error: {} is not a valid model", path.display());
-                return ExitCode::FAILURE;
+        let parsed = Model::load(path).map_err(|err| {
+            let mut message = String::new();
+            for d in &err.diagnostics {
+                message.push_str(&format!("{d}\n"));
             }
-        }
-    }
-    for device in &args.devices {
-        let (product_key, name) = match device.split_once('/') {
-            Some((pk, name)) => (pk.to_string(), name.to_string()),
-            None if products.len() == 1 => {
-                let pk = products.keys().next().cloned().unwrap_or_default();
-                (pk, device.clone())
-            }
-            None => {
-                eprintln!(
-                    "error: --device {device}: several products are loaded; write PRODUCT_KEY/NAME"
-                );
-                return ExitCode::from(2);
-            }
+            Refusal::Model(format!("{message}{} is not a valid model", path.display()))
+        })?;
+        let Some(key) = parsed.model.product_key.clone() else {
+            return Err(Refusal::Model(format!(
+                "{} names no product key; the emulator needs one per product",
+                path.display()
+            )));
         };
-        match products.get_mut(&product_key) {
-            Some(names) => names.push(name.clone()),
-            None => {
-                eprintln!("error: --device {device}: no model has product key {product_key}");
-                return ExitCode::from(2);
-            }
-        }
-        emulator = emulator.device(Device::new(product_key, name));
+        products.entry(key).or_default();
+        emulator = emulator.model(parsed.model);
     }
+    if args.any_device {
+        emulator = emulator.any_device();
+    }
+    for spec in &args.qps {
+        let (action, limit) =
+            parse_qps(spec).map_err(|problem| Usage(format!("--qps {spec}: {problem}")))?;
+        emulator = emulator.qps(action, limit);
+    }
+    if args.no_limits {
+        for (action, _) in DEFAULT_QPS {
+            emulator = emulator.unlimited(action);
+        }
+    }
+    let faults = args
+        .faults
+        .iter()
+        .map(|spec| {
+            parse_fault(spec).map_err(|problem| Usage(format!("--fault {spec}: {problem}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     if let Some(id) = &args.iot_instance_id {
         emulator = emulator.iot_instance_id(id.clone());
     }
@@ -93,7 +172,7 @@ pub fn run(args: &Args) -> ExitCode {
         std::env::var("ALIBABA_CLOUD_ACCESS_KEY_ID").ok(),
         std::env::var("ALIBABA_CLOUD_ACCESS_KEY_SECRET").ok(),
     );
-    let (id, local) = match from_env {
+    let (key_id, local_key) = match from_env {
         (Some(id), Some(secret)) if !id.is_empty() && !secret.is_empty() => {
             emulator = emulator.credentials(id.clone(), secret);
             (id, false)
@@ -103,7 +182,223 @@ pub fn run(args: &Args) -> ExitCode {
             (LOCAL_ID.to_string(), true)
         }
     };
+    Ok(Prepared {
+        emulator,
+        products,
+        faults,
+        key_id,
+        local_key,
+    })
+}
 
+/// Reads `--device` and `--devices-file` (streamed: it may list millions), counts the names
+/// per product for the startup lines, and hands each to `register`.
+fn register_devices(
+    args: &Args,
+    products: &mut BTreeMap<String, Named>,
+    mut register: impl FnMut(String, String) -> Result<(), String>,
+) -> Result<(), Usage> {
+    let mut add = |spec: &str, origin: &dyn Fn() -> String| -> Result<(), Usage> {
+        let (product_key, name) = device_spec(spec, products)
+            .map_err(|problem| Usage(format!("{}: {problem}", origin())))?;
+        let named = products.get_mut(&product_key).ok_or_else(|| {
+            Usage(format!(
+                "{}: no model has product key {product_key}",
+                origin()
+            ))
+        })?;
+        named.count += 1;
+        if named.shown.len() < NAMES_SHOWN {
+            named.shown.push(name.clone());
+        }
+        register(product_key, name).map_err(|problem| Usage(format!("{}: {problem}", origin())))
+    };
+    for device in &args.devices {
+        add(device, &|| format!("--device {device}"))?;
+    }
+    if let Some(path) = &args.devices_file {
+        read_devices_file(path, |line_number, name| {
+            add(name, &|| format!("{}:{line_number}", path.display()))
+        })?;
+    }
+    Ok(())
+}
+
+/// `NAME` (the only product's) or `PRODUCT_KEY/NAME`.
+fn device_spec(spec: &str, products: &BTreeMap<String, Named>) -> Result<(String, String), String> {
+    let (product_key, name) = match spec.split_once('/') {
+        Some((pk, name)) => (pk.to_string(), name.to_string()),
+        None if products.len() == 1 => {
+            let pk = products.keys().next().cloned().unwrap_or_default();
+            (pk, spec.to_string())
+        }
+        None => {
+            return Err("several products are loaded; write PRODUCT_KEY/NAME".to_string());
+        }
+    };
+    if name.is_empty()
+        || name.contains('/')
+        || name.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(format!(
+            "device name {name:?} is empty or holds `/`, a space or a control character"
+        ));
+    }
+    Ok((product_key, name))
+}
+
+/// Reads a devices file line by line (never whole: it may list millions), calling `add`
+/// with each name and its line number.
+fn read_devices_file(
+    path: &Path,
+    mut add: impl FnMut(usize, &str) -> Result<(), Usage>,
+) -> Result<(), Usage> {
+    let file =
+        File::open(path).map_err(|e| Usage(format!("--devices-file {}: {e}", path.display())))?;
+    for (index, line) in BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(|e| {
+            Usage(format!(
+                "{}:{}: cannot read: {e}",
+                path.display(),
+                index + 1
+            ))
+        })?;
+        let line = if index == 0 {
+            line.strip_prefix('\u{feff}').unwrap_or(&line)
+        } else {
+            &line
+        };
+        let name = line.trim();
+        if name.is_empty() || name.starts_with('#') {
+            continue;
+        }
+        add(index + 1, name)?;
+    }
+    Ok(())
+}
+
+/// `ACTION=N`, N ≥ 1, for an action the emulator serves.
+fn parse_qps(spec: &str) -> Result<(&str, u32), String> {
+    let (action, limit) = spec
+        .split_once('=')
+        .ok_or_else(|| "write ACTION=N, e.g. InvokeThingService=1000".to_string())?;
+    known_action(action)?;
+    let limit: u32 = limit
+        .parse()
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| format!("{limit:?} is not a whole number of calls, at least 1"))?;
+    Ok((action, limit))
+}
+
+/// `ACTION=KIND[:COUNT]`; `*` is any action.
+fn parse_fault(spec: &str) -> Result<(Option<String>, Fault, u32), String> {
+    let (action, rest) = spec.split_once('=').ok_or_else(|| {
+        "write ACTION=KIND[:COUNT], e.g. InvokeThingService=after-reset:2".to_string()
+    })?;
+    let action = match action {
+        "*" => None,
+        named => {
+            known_action(named)?;
+            Some(named.to_string())
+        }
+    };
+    // A trailing `:COUNT` of digits is the count; any other `:` belongs to the kind
+    // (`raw=200,{"RequestId":"R1"}`).
+    let (kind, count) = match rest.rsplit_once(':') {
+        Some((kind, count)) if !count.is_empty() && count.bytes().all(|b| b.is_ascii_digit()) => {
+            let count: u32 = count
+                .parse()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| format!("count {count:?} is not 1 or more"))?;
+            (kind, count)
+        }
+        _ => (rest, 1),
+    };
+    let fault: Fault = kind
+        .parse()
+        .map_err(|e: tsl_runtime::emulator::FaultParseError| e.problem)?;
+    Ok((action, fault, count))
+}
+
+fn known_action(action: &str) -> Result<(), String> {
+    if DEFAULT_QPS.iter().any(|(name, _)| *name == action) {
+        Ok(())
+    } else {
+        let names: Vec<&str> = DEFAULT_QPS.iter().map(|(name, _)| *name).collect();
+        Err(format!(
+            "the emulator serves no action {action:?}; one of {}",
+            names.join(", ")
+        ))
+    }
+}
+
+/// A request as the line printed on stdout: `ACTION STATUS CODE|ok`, or `reset`/`closed`.
+fn stdout_line(request: &RecordedRequest) -> String {
+    let outcome = match &request.outcome {
+        Outcome::Answered {
+            status,
+            code: Some(code),
+            ..
+        } => format!("{status} {code}"),
+        Outcome::Answered { status, .. } => format!("{status} ok"),
+        Outcome::Dropped { reset: true } => "reset".to_string(),
+        Outcome::Dropped { reset: false } => "closed".to_string(),
+    };
+    let mut line = format!(
+        "{} {outcome}",
+        request.action.as_deref().unwrap_or("(no action)")
+    );
+    if let Some(fault) = &request.fault {
+        line.push_str(&format!(" [fault {fault}]"));
+    }
+    line
+}
+
+fn serve(args: &Args, prepared: Prepared) -> ExitCode {
+    let Prepared {
+        mut emulator,
+        products,
+        faults,
+        key_id,
+        local_key,
+    } = prepared;
+    let log = match &args.log {
+        Some(path) => match File::create(path) {
+            Ok(file) => Some((path.clone(), Mutex::new(BufWriter::new(file)))),
+            Err(e) => {
+                eprintln!("error: --log {}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+        },
+        None => None,
+    };
+    let quiet = args.quiet;
+    let log_path = log.as_ref().map(|(path, _)| path.clone());
+    let log_failed = std::sync::atomic::AtomicBool::new(false);
+    emulator = emulator.on_request(move |request| {
+        if let Some((path, writer)) = &log {
+            let mut writer = writer.lock().unwrap_or_else(|e| e.into_inner());
+            // One line, flushed at once: whatever ends the process, answered requests
+            // are on record.
+            let written = serde_json::to_writer(&mut *writer, &request.log_line())
+                .map_err(std::io::Error::from)
+                .and_then(|()| writer.write_all(b"\n"))
+                .and_then(|()| writer.flush());
+            if let Err(e) = written {
+                if !log_failed.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                    eprintln!(
+                        "error: --log {}: {e}; requests are no longer logged",
+                        path.display()
+                    );
+                }
+            }
+        }
+        if !quiet {
+            println!("{}", stdout_line(request));
+        }
+    });
     let running = match emulator.start() {
         Ok(running) => running,
         Err(e) => {
@@ -111,22 +406,68 @@ pub fn run(args: &Args) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Devices are registered one by one on the running emulator, as the file is read: no
+    // list of a million `Device`s is held first. With `--any-device` they are only checked.
+    let mut products = products;
+    let any_device = args.any_device;
+    let registered = register_devices(args, &mut products, |product_key, name| {
+        if any_device {
+            return Ok(());
+        }
+        running
+            .add_device(Device::new(product_key, name))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    });
+    if let Err(Usage(message)) = registered {
+        eprintln!("error: {message}");
+        running.shutdown();
+        return ExitCode::from(2);
+    }
+    for (action, fault, count) in faults {
+        match action {
+            Some(action) => running.inject_fault(&action, fault, count),
+            None => running.inject_fault_any(fault, count),
+        }
+    }
+    // Tests and scripts read the endpoint from this first line: keep it first and as is.
     println!("emulator listening on {}", running.endpoint());
-    for (pk, names) in &products {
-        println!(
-            "  product {pk}: {} device(s) {}",
-            names.len(),
-            names.join(", ")
-        );
+    for (pk, named) in &products {
+        let mut names = named.shown.join(", ");
+        if named.count > named.shown.len() {
+            names.push_str(&format!(", ... ({} in all)", named.count));
+        }
+        let line = if args.any_device {
+            format!(
+                "  product {pk}: any device name ({} listed) {names}",
+                named.count
+            )
+        } else {
+            format!("  product {pk}: {} device(s) {names}", named.count)
+        };
+        println!("{}", line.trim_end());
+    }
+    if let Some(path) = &log_path {
+        println!("  request log: {}", path.display());
+    }
+    for spec in &args.faults {
+        println!("  fault: {spec}");
+    }
+    if args.no_limits {
+        println!("  limits: none");
+    }
+    for spec in &args.qps {
+        println!("  limit: {spec} calls/s");
     }
     println!("use it from another shell:");
     println!("  export ALIBABA_CLOUD_IOT_ENDPOINT={}", running.endpoint());
-    if local {
+    if local_key {
         println!("  export ALIBABA_CLOUD_ACCESS_KEY_ID={LOCAL_ID}");
         println!("  export ALIBABA_CLOUD_ACCESS_KEY_SECRET={LOCAL_SECRET}");
     } else {
-        println!("  (AccessKey {id} from this environment)");
+        println!("  (AccessKey {key_id} from this environment)");
     }
+    let _ = std::io::stdout().flush();
 
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -140,44 +481,103 @@ pub fn run(args: &Args) -> ExitCode {
     };
     let seconds = args.seconds;
     runtime.block_on(async {
-        let stop = async {
-            match seconds {
-                Some(s) => tokio::time::sleep(Duration::from_secs(s)).await,
-                None => {
-                    // Without a signal handler, wait forever; Ctrl-C still ends the process.
-                    if tokio::signal::ctrl_c().await.is_err() {
-                        std::future::pending::<()>().await;
-                    }
-                }
-            }
-        };
-        tokio::pin!(stop);
-        let mut shown = 0;
-        loop {
-            tokio::select! {
-                _ = &mut stop => break,
-                _ = tokio::time::sleep(Duration::from_millis(200)) => {
-                    let requests = running.requests();
-                    for request in requests.iter().skip(shown) {
-                        let outcome = match &request.outcome {
-                            Outcome::Answered { status, code: Some(code), .. } => format!("{status} {code}"),
-                            Outcome::Answered { status, .. } => format!("{status} ok"),
-                            Outcome::Dropped { reset } => {
-                                if *reset { "reset".to_string() } else { "closed".to_string() }
-                            }
-                        };
-                        println!(
-                            "{} {}",
-                            request.action.as_deref().unwrap_or("(no action)"),
-                            outcome
-                        );
-                    }
-                    shown = requests.len();
-                }
-            }
+        match seconds {
+            Some(s) => tokio::time::sleep(Duration::from_secs(s)).await,
+            None => stop_signal().await,
         }
     });
     running.shutdown();
     println!("emulator stopped");
     ExitCode::SUCCESS
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    // Without a signal handler, wait forever; Ctrl-C still ends the process.
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fault_specs() {
+        assert_eq!(
+            parse_fault("InvokeThingService=after-reset:2"),
+            Ok((
+                Some("InvokeThingService".into()),
+                Fault::after(Fault::Reset),
+                2
+            ))
+        );
+        assert_eq!(parse_fault("*=503"), Ok((None, Fault::Status(503), 1)));
+        assert_eq!(
+            parse_fault(r#"BatchPub=raw=200,{"RequestId":"R1"}"#),
+            Ok((Some("BatchPub".into()), Fault::request_id_only(), 1))
+        );
+        assert_eq!(
+            parse_fault(r#"BatchPub=after-raw=200,{"a":1}:3"#),
+            Ok((
+                Some("BatchPub".into()),
+                Fault::after(Fault::raw(200, r#"{"a":1}"#)),
+                3
+            ))
+        );
+        for bad in [
+            "reset",
+            "Nope=reset",
+            "BatchPub=explode",
+            "BatchPub=reset:0",
+            "BatchPub=",
+        ] {
+            assert!(parse_fault(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn qps_specs() {
+        assert_eq!(parse_qps("BatchPub=5"), Ok(("BatchPub", 5)));
+        for bad in [
+            "BatchPub",
+            "BatchPub=0",
+            "BatchPub=-1",
+            "Nope=5",
+            "BatchPub=1.5",
+        ] {
+            assert!(parse_qps(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn device_specs() {
+        let mut products = BTreeMap::new();
+        products.insert("a1P".to_string(), Named::default());
+        assert_eq!(
+            device_spec("d1", &products),
+            Ok(("a1P".into(), "d1".into()))
+        );
+        assert_eq!(
+            device_spec("a1Q/d1", &products),
+            Ok(("a1Q".into(), "d1".into()))
+        );
+        for bad in ["", "a1P/", "a b", "a1P/x/y", "tab\there"] {
+            assert!(device_spec(bad, &products).is_err(), "{bad:?}");
+        }
+        products.insert("a1Q".to_string(), Named::default());
+        assert!(device_spec("d1", &products).is_err());
+    }
 }
