@@ -570,3 +570,82 @@ fn a_progress_line_shows_on_a_terminal_and_not_in_a_pipe() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn failures_after_the_emulator_acted_are_unknown_and_never_retried() {
+    use tsl_runtime::emulator::Fault;
+    let names = names(3);
+    let emulator = emulator(names.iter().map(String::as_str));
+    let args = [
+        "invoke",
+        "--model",
+        LAMP,
+        "--service",
+        "UploadSchedule",
+        "--args",
+        SCHEDULE,
+        "--device",
+        "lamp-0000",
+        "--device",
+        "lamp-0001",
+        "--device",
+        "lamp-0002",
+    ];
+    let faults = [
+        ("reset", Fault::after(Fault::Reset)),
+        ("close", Fault::after(Fault::Close)),
+        ("500", Fault::after(Fault::Status(500))),
+        ("502", Fault::after(Fault::Status(502))),
+        ("stall", Fault::after(Fault::Delay(Duration::from_secs(30)))),
+        ("malformed", Fault::after(Fault::MalformedJson)),
+        ("truncated", Fault::after(Fault::Truncated)),
+        ("{}", Fault::after(Fault::raw(200, "{}"))),
+        ("[]", Fault::after(Fault::raw(200, "[]"))),
+        (
+            "RequestId only",
+            Fault::after(Fault::raw(200, r#"{"RequestId":"R1"}"#)),
+        ),
+        (
+            "system error",
+            Fault::after(Fault::business(
+                "iot.system.SystemException",
+                "A system exception occurred.",
+            )),
+        ),
+    ];
+    for (name, fault) in faults {
+        emulator.clear_requests();
+        emulator.inject_fault("InvokeThingsService", fault, 1);
+        // A short timeout, so that the stall ends the call quickly.
+        let out = run_with_env(
+            &emulator.endpoint(),
+            SECRET,
+            &[],
+            &[&args[..], &["--timeout", "1.5"]].concat(),
+            None,
+        );
+        assert_exit(&out, 1);
+        let lines = lines(&out);
+        assert_eq!(lines.len(), 3, "{name}");
+        for line in &lines {
+            assert_eq!(line["status"], "unknown", "{name}: {line}");
+            assert!(
+                line["reason"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("may have acted"),
+                "{name}: {line}"
+            );
+        }
+        let requests = emulator.requests();
+        assert_eq!(requests.len(), 1, "{name}: acted once, never sent again");
+        assert!(
+            requests[0].acted,
+            "{name}: the emulator acted before failing"
+        );
+        let err = stderr(&out);
+        assert!(err.contains("3 unknown"), "{name}: {err}");
+        assert!(!err.contains("refused by the platform"), "{name}: {err}");
+        assert!(err.contains("may have"), "{name}: {err}");
+    }
+}

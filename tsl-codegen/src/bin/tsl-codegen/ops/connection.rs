@@ -34,9 +34,25 @@ pub struct Connection {
     /// ones (`InvokeThingsService=50`); repeatable.
     #[arg(long = "qps", value_name = "ACTION=N", value_parser = parse_qps)]
     pub qps: Vec<(String, u32)>,
+    /// Seconds to wait for an answer before a call's outcome is unknown (default: 10, and 12
+    /// for InvokeThingService, whose sync services have 8 s on the platform).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub timeout: Option<std::time::Duration>,
     /// Calls of a batch in flight at once (within the QPS).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub max_in_flight: Option<u16>,
+}
+
+/// A positive number of seconds, fractions allowed (`1.5`).
+fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
+    match text.trim().parse::<f64>() {
+        Ok(seconds) if seconds > 0.0 && seconds <= 3600.0 => {
+            Ok(std::time::Duration::from_secs_f64(seconds))
+        }
+        _ => Err(format!(
+            "{text:?} is not a number of seconds between 0 and 3600"
+        )),
+    }
 }
 
 /// `ACTION=N` with N ≥ 1.
@@ -103,6 +119,9 @@ impl Connection {
         for (action, calls) in &self.qps {
             builder = builder.qps(action.as_str(), *calls);
         }
+        if let Some(timeout) = self.timeout {
+            builder = builder.timeout(timeout).invoke_timeout(timeout);
+        }
         if let Some(calls) = self.max_in_flight {
             builder = builder.max_in_flight(usize::from(calls));
         }
@@ -153,6 +172,7 @@ mod tests {
             iot_instance_id: None,
             signature: Signature::V1,
             qps: Vec::new(),
+            timeout: None,
             max_in_flight: None,
         }
     }
