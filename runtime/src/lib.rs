@@ -9,6 +9,8 @@
 //! - [`cloud`]: what generated device and fleet handles call ([`cloud::Cloud`]), what a call
 //!   returns, and the per-device report of a batch.
 //! - [`error`]: errors of calls, keeping the platform's `Code`, message and `RequestId`.
+//! - [`limits`]: the platform's documented limits (100 names a call, 256 KB messages, the
+//!   8 s sync wait, each action's QPS), defined once.
 //! - [`sign`]: the RPC request signature (V1, HMAC-SHA1; and ACS3-HMAC-SHA256), and where
 //!   credentials come from.
 //! - `client` (feature `client`, on by default): the signed HTTP client, its typed
@@ -24,6 +26,7 @@ pub mod cloud;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod error;
+pub mod limits;
 pub mod model;
 pub mod sign;
 pub mod value;

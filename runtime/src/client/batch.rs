@@ -16,8 +16,8 @@ use super::{Client, Sent};
 use crate::cloud::{BatchReport, DeviceReport, Outcome};
 use crate::error::Error;
 
-/// The platform's maximum of `DeviceName.N` per call.
-pub const MAX_NAMES: usize = 100;
+/// The platform's maximum of `DeviceName.N` per call: [`crate::limits::MAX_DEVICE_NAMES`].
+pub const MAX_NAMES: usize = crate::limits::MAX_DEVICE_NAMES;
 
 /// Marks in `Batch::slot` for devices that get no call.
 const DUPLICATE: u32 = u32::MAX;

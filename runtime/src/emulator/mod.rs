@@ -111,8 +111,9 @@ use server::Server;
 use state::{lock, Config, Credential, Devices, Shared};
 use throttle::Throttle;
 
-/// How long a sync `InvokeThingService` waits for the device (ITS: 8 s).
-pub const DEFAULT_SYNC_TIMEOUT: Duration = Duration::from_secs(8);
+/// How long a sync `InvokeThingService` waits for the device: the platform's
+/// [`crate::limits::SYNC_WAIT`].
+pub const DEFAULT_SYNC_TIMEOUT: Duration = crate::limits::SYNC_WAIT;
 
 /// How far a request's timestamp may be from the emulator's clock (Alibaba's gateway
 /// tables: 15 minutes).

@@ -10,7 +10,7 @@ use tsl_runtime::client::Client;
 use super::Failure;
 
 /// Names per call of a batch: the platform's maximum, which the client uses too.
-pub const NAMES_PER_CALL: usize = 100;
+pub const NAMES_PER_CALL: usize = tsl_runtime::limits::MAX_DEVICE_NAMES;
 
 /// One call as it would be sent: the action and its own parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]

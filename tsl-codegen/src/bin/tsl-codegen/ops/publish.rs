@@ -5,7 +5,8 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use tsl_runtime::client::{BatchPub, MAX_MESSAGE_BYTES};
+use tsl_runtime::client::BatchPub;
+use tsl_runtime::limits::MAX_MESSAGE_BYTES;
 
 use super::connection::Connection;
 use super::devices::DeviceArgs;
