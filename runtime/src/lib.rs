@@ -26,6 +26,7 @@ pub mod cloud;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod error;
+mod float;
 pub mod limits;
 pub mod model;
 pub mod sign;
