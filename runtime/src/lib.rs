@@ -11,12 +11,16 @@
 //! - [`error`]: errors of calls, keeping the platform's `Code`, message and `RequestId`.
 //! - [`limits`]: the platform's documented limits (100 names a call, 256 KB messages, the
 //!   8 s sync wait, each action's QPS), defined once.
-//! - [`sign`]: the RPC request signature (V1, HMAC-SHA1; and ACS3-HMAC-SHA256), and where
-//!   credentials come from.
+//! - `sign` (feature `sign`, on with `client` and `emulator`): the RPC request signature
+//!   (V1, HMAC-SHA1; and ACS3-HMAC-SHA256), and where credentials come from.
 //! - `client` (feature `client`, on by default): the signed HTTP client, its typed
 //!   operations, QPS limits and batches.
 //! - `emulator` (feature `emulator`, off by default): a local stand-in for the platform's
 //!   RPC API on 127.0.0.1, with simulated devices, for tests.
+//!
+//! With `default-features = false` the crate is what generated code needs and nothing
+//! more: no HTTP, TLS, async runtime or crypto crates (a device build's dependency line is
+//! in the README; `tests/lean_deps.rs` checks it).
 #![deny(missing_docs)]
 
 pub mod alink;
@@ -29,9 +33,11 @@ pub mod error;
 mod float;
 pub mod limits;
 pub mod model;
+#[cfg(feature = "sign")]
 pub mod sign;
 pub mod value;
 
 pub use error::{Error, PlatformError};
 /// Re-exported so generated code names JSON values without the user depending on it.
 pub use serde_json;
+
