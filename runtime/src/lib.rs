@@ -41,3 +41,15 @@ pub use error::{Error, PlatformError};
 /// Re-exported so generated code names JSON values without the user depending on it.
 pub use serde_json;
 
+/// The helpers only generated code calls: not an API to program against, so hidden from
+/// the docs and free to change with the generator. Generated code names them here; their
+/// old paths (`value::object`, `alink::answer`, ...) still work, hidden too.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::alink::{answer, bad_parameters, unknown_service};
+    pub use crate::cloud::sync_output;
+    pub use crate::value::{
+        check_len, enum_key, no_unknown_fields, not_in_enum, number_spec, object, optional,
+        required, text_spec,
+    };
+}
