@@ -1,5 +1,5 @@
 //! The IoT Platform's documented limits, each defined once here and used by the client,
-//! the emulator and the CLI (`docs/platform.md`, "Limits of the RPC API").
+//! the emulator and the CLI (`docs/platform.md` §6).
 //!
 //! Plain data with no dependencies, so it is there whatever features are on: a device build
 //! can size its own batches and messages by the same numbers.

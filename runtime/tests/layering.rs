@@ -32,7 +32,11 @@ fn the_model_imports_nothing_above_it() {
             }
         }
     }
-    assert!(upward.is_empty(), "model/ names layers above it:\n{}", upward.join("\n"));
+    assert!(
+        upward.is_empty(),
+        "model/ names layers above it:\n{}",
+        upward.join("\n")
+    );
 }
 
 #[test]
@@ -44,7 +48,11 @@ fn no_folder_of_the_model_has_a_cycle() {
         println!("{}/: {graph:?}", folder.join("/"));
         assert!(graph.len() > 3, "{folder:?}: {graph:?}");
         if let Some(cycle) = find_cycle(&graph) {
-            panic!("{}: files import each other: {}", folder.join("/"), cycle.join(" -> "));
+            panic!(
+                "{}: files import each other: {}",
+                folder.join("/"),
+                cycle.join(" -> ")
+            );
         }
     }
 }
@@ -60,7 +68,10 @@ fn the_checker_finds_what_it_looks_for() {
         ),
     };
     let refs = references(&file);
-    assert!(refs.contains(&vec!["value".to_string(), "format_f64".to_string()]), "{refs:?}");
+    assert!(
+        refs.contains(&vec!["value".to_string(), "format_f64".to_string()]),
+        "{refs:?}"
+    );
     assert!(refs.contains(&vec!["model".to_string(), "a".to_string(), "B".to_string()]));
     assert!(refs.contains(&vec!["model".to_string(), "c".to_string()]));
     assert!(!refs.iter().any(|p| p[0] == "client"), "{refs:?}");
@@ -157,7 +168,10 @@ fn references(file: &SourceFile) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        let at_word_start = i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_' || bytes[i - 1] == b':');
+        let at_word_start = i == 0
+            || !(bytes[i - 1].is_ascii_alphanumeric()
+                || bytes[i - 1] == b'_'
+                || bytes[i - 1] == b':');
         let rest = &text[i..];
         let start = ["crate::", "super::", "self::"]
             .iter()
@@ -318,7 +332,10 @@ fn sibling_graph(files: &[SourceFile], folder: &[&str]) -> BTreeMap<String, BTre
 }
 
 /// `pub use child::{..};` lines of a `mod.rs` (paths relative to the folder).
-fn child_uses(root: &SourceFile, children: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
+fn child_uses(
+    root: &SourceFile,
+    children: &BTreeMap<String, BTreeSet<String>>,
+) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     for statement in root.text.split(';') {
         let statement = statement.trim();

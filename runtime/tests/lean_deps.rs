@@ -69,7 +69,13 @@ fn normal_deps(args: &[&str]) -> BTreeSet<String> {
 fn a_device_build_links_no_http_tls_async_or_crypto_crate() {
     let deps = normal_deps(&["--no-default-features"]);
     // The tree was read: the runtime and what generated code needs are in it.
-    for needed in ["tsl-runtime", "serde", "serde_json", "thiserror", "rust_decimal"] {
+    for needed in [
+        "tsl-runtime",
+        "serde",
+        "serde_json",
+        "thiserror",
+        "rust_decimal",
+    ] {
         assert!(deps.contains(needed), "{needed} missing from {deps:?}");
     }
     let found: Vec<&str> = FORBIDDEN_IN_A_DEVICE_BUILD
@@ -77,7 +83,10 @@ fn a_device_build_links_no_http_tls_async_or_crypto_crate() {
         .copied()
         .filter(|name| deps.contains(*name))
         .collect();
-    assert!(found.is_empty(), "a device build links {found:?}; all: {deps:?}");
+    assert!(
+        found.is_empty(),
+        "a device build links {found:?}; all: {deps:?}"
+    );
 }
 
 #[test]

@@ -22,7 +22,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 /// The documented QPS of each action: the client's default limits, [`crate::limits::QPS`]
-/// (`docs/platform.md`, "Limits of the RPC API").
+/// (`docs/platform.md` §6).
 pub const DEFAULT_QPS: [(&str, u32); crate::limits::QPS.len()] = crate::limits::QPS;
 
 /// The limits of every action, each with its own window.

@@ -1,4 +1,4 @@
-//! The actions, answered as the IoT Platform answers them (PLATFORM.md 5.5, ITS, ITSS, BP).
+//! The actions, answered as the IoT Platform answers them (`docs/platform.md` §4–§6).
 
 use std::collections::HashSet;
 use std::sync::Arc;

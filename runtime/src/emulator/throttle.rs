@@ -5,8 +5,8 @@ use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 /// The documented per-account QPS of each action: the emulator enforces the same table the
-/// client paces itself by, [`crate::limits::QPS`] (`docs/platform.md`, "Limits of the RPC
-/// API"). Actions the emulator does not serve are refused before they are counted.
+/// client paces itself by, [`crate::limits::QPS`] (`docs/platform.md` §6). Actions the
+/// emulator does not serve are refused before they are counted.
 pub const DEFAULT_QPS: [(&str, u32); crate::limits::QPS.len()] = crate::limits::QPS;
 
 const WINDOW: Duration = crate::limits::QPS_WINDOW;

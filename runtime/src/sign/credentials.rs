@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::profile::{CliProfile, ENV_PROFILE, ENV_PROFILE_DISABLED};
 use super::SignError;
 
-/// Environment variables of the official SDKs' default chain (PLATFORM.md 7).
+/// Environment variables of the official SDKs' default chain (`docs/platform.md` §8).
 const ENV_ACCESS_KEY_ID: &str = "ALIBABA_CLOUD_ACCESS_KEY_ID";
 const ENV_ACCESS_KEY_SECRET: &str = "ALIBABA_CLOUD_ACCESS_KEY_SECRET";
 const ENV_SECURITY_TOKEN: &str = "ALIBABA_CLOUD_SECURITY_TOKEN";

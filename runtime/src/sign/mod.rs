@@ -6,7 +6,7 @@
 //! pure function of its inputs and Alibaba's published examples are reproduced byte for
 //! byte in the tests; [`new_nonce`] and [`timestamp_now`] make fresh values.
 //!
-//! Signature V1 (Alibaba's "Signature mechanism"; PLATFORM.md 5.3):
+//! Signature V1 (Alibaba's "Signature mechanism"; `docs/platform.md` §5.3):
 //!
 //! ```text
 //! CanonicalizedQueryString = every parameter but Signature, sorted by name in code-point
