@@ -44,11 +44,16 @@ const FORBIDDEN_IN_A_DEVICE_BUILD: [&str; 27] = [
 
 /// The crates (names only) `tsl-runtime` pulls in as normal dependencies with `args`.
 fn normal_deps(args: &[&str]) -> BTreeSet<String> {
+    package_deps("tsl-runtime", args)
+}
+
+/// The crates (names only) `package` pulls in as normal dependencies with `args`.
+fn package_deps(package: &str, args: &[&str]) -> BTreeSet<String> {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
     let output = Command::new(env!("CARGO"))
         .args(["tree", "--offline", "--locked", "--manifest-path"])
         .arg(&manifest)
-        .args(["-p", "tsl-runtime", "-e", "normal", "--prefix", "none"])
+        .args(["-p", package, "-e", "normal", "--prefix", "none"])
         .args(["--format", "{p}"])
         .args(args)
         .output()
@@ -98,4 +103,20 @@ fn sign_alone_adds_the_signing_crates_but_no_http_or_async_runtime() {
     for network in ["reqwest", "hyper", "tokio", "rustls"] {
         assert!(!deps.contains(network), "`sign` pulls in {network}");
     }
+}
+
+#[test]
+fn build_scripts_and_the_macro_get_the_lean_runtime_too() {
+    // `tsl-codegen` without its CLI is what build scripts and `tsl-macros` link.
+    let deps = package_deps("tsl-codegen", &["--no-default-features"]);
+    assert!(deps.contains("tsl-runtime"), "{deps:?}");
+    let found: Vec<&str> = FORBIDDEN_IN_A_DEVICE_BUILD
+        .iter()
+        .copied()
+        .filter(|name| deps.contains(*name))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "tsl-codegen without its CLI links {found:?}"
+    );
 }
