@@ -32,13 +32,15 @@
 //! ```
 
 mod acs3;
+mod chain;
 mod credentials;
 mod encode;
 mod profile;
 mod v1;
 
 pub use acs3::{acs3_headers, sign_acs3, Acs3Signed};
-pub use credentials::{CredentialSource, Credentials, Secret};
+pub use chain::CredentialSource;
+pub use credentials::{Credentials, Secret};
 pub use encode::{canonical_query, percent_encode};
 pub use profile::CliProfile;
 pub use v1::{
