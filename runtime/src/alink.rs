@@ -160,6 +160,7 @@ impl DeviceError {
 }
 
 /// The reply to `request` from a handler's result: its outputs with code 200, or its error.
+#[doc(hidden)]
 pub fn answer<T: TslValue>(request: &Request, result: Result<T, DeviceError>) -> Reply {
     match result {
         Ok(output) => {
@@ -189,6 +190,7 @@ pub fn answer<T: TslValue>(request: &Request, result: Result<T, DeviceError>) ->
 }
 
 /// The reply to a request whose `params` do not fit the model: code 460, every problem.
+#[doc(hidden)]
 pub fn bad_parameters(request: &Request, errors: &ValueErrors) -> Reply {
     Reply::error(
         request.id.clone(),
@@ -197,6 +199,7 @@ pub fn bad_parameters(request: &Request, errors: &ValueErrors) -> Reply {
 }
 
 /// The reply to a request for a service the model does not have: code 460.
+#[doc(hidden)]
 pub fn unknown_service(request: &Request) -> Reply {
     Reply::error(
         request.id.clone(),

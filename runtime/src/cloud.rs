@@ -236,10 +236,11 @@ impl Outcome {
             Error::BadAnswer { problem, .. } => {
                 unknown(format!("the answer cannot be read: {problem}"), None)
             }
-            Error::InvalidArgs(_)
-            | Error::Refused(_)
-            | Error::Config(_)
-            | Error::Credentials(_) => Outcome::NotAttempted {
+            Error::InvalidArgs(_) | Error::Refused(_) | Error::Config(_) => Outcome::NotAttempted {
+                reason: error.to_string(),
+            },
+            #[cfg(feature = "sign")]
+            Error::Credentials(_) => Outcome::NotAttempted {
                 reason: error.to_string(),
             },
             Error::Device {

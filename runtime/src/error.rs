@@ -96,7 +96,9 @@ pub enum Error {
     #[error("no answer within {0:?} (the request may have been sent)")]
     Timeout(Duration),
     /// The credentials are missing or unusable, or the request could not be signed;
-    /// nothing was sent. The message never holds a secret.
+    /// nothing was sent. The message never holds a secret. Only with the `sign` feature:
+    /// without it nothing signs (the enum is `#[non_exhaustive]`, so matches stay valid).
+    #[cfg(feature = "sign")]
     #[error("credentials: {0}")]
     Credentials(#[from] crate::sign::SignError),
     /// A client setting is unusable (no endpoint, plain http to a remote host, ...).

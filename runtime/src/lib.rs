@@ -9,12 +9,18 @@
 //! - [`cloud`]: what generated device and fleet handles call ([`cloud::Cloud`]), what a call
 //!   returns, and the per-device report of a batch.
 //! - [`error`]: errors of calls, keeping the platform's `Code`, message and `RequestId`.
-//! - [`sign`]: the RPC request signature (V1, HMAC-SHA1; and ACS3-HMAC-SHA256), and where
-//!   credentials come from.
+//! - [`limits`]: the platform's documented limits (100 names a call, 256 KB messages, the
+//!   8 s sync wait, each action's QPS), defined once.
+//! - `sign` (feature `sign`, on with `client` and `emulator`): the RPC request signature
+//!   (V1, HMAC-SHA1; and ACS3-HMAC-SHA256), and where credentials come from.
 //! - `client` (feature `client`, on by default): the signed HTTP client, its typed
 //!   operations, QPS limits and batches.
 //! - `emulator` (feature `emulator`, off by default): a local stand-in for the platform's
 //!   RPC API on 127.0.0.1, with simulated devices, for tests.
+//!
+//! With `default-features = false` the crate is what generated code needs and nothing
+//! more: no HTTP, TLS, async runtime or crypto crates (a device build's dependency line is
+//! in the README; `tests/lean_deps.rs` checks it).
 #![deny(missing_docs)]
 
 pub mod addressing;
@@ -25,10 +31,26 @@ pub mod cloud;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod error;
+mod float;
+pub mod limits;
 pub mod model;
+#[cfg(feature = "sign")]
 pub mod sign;
 pub mod value;
 
 pub use error::{Error, PlatformError};
 /// Re-exported so generated code names JSON values without the user depending on it.
 pub use serde_json;
+
+/// The helpers only generated code calls: not an API to program against, so hidden from
+/// the docs and free to change with the generator. Generated code names them here; their
+/// old paths (`value::object`, `alink::answer`, ...) still work, hidden too.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::alink::{answer, bad_parameters, unknown_service};
+    pub use crate::cloud::sync_output;
+    pub use crate::value::{
+        check_len, enum_key, no_unknown_fields, not_in_enum, number_spec, object, optional,
+        required, text_spec,
+    };
+}

@@ -1,6 +1,6 @@
 //! Reading the platform's answers: success, gateway errors (HTTP 4xx with `Code`/`Message`)
 //! and business errors (`Success: false` with `Code`/`ErrorMessage`, on HTTP 200 or 4xx/5xx)
-//! (PLATFORM.md 6).
+//! (`docs/platform.md` §7).
 //!
 //! Fields are read as raw JSON first, so `MessageId` keeps the digits it was sent with
 //! (`1894186889322557440` is above 2^53 and would change through `f64`), and `Data.Result`

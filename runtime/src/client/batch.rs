@@ -29,8 +29,8 @@ use crate::addressing::{check_device_name, check_product_key};
 use crate::cloud::{BatchReport, DeviceReport, Outcome};
 use crate::error::Error;
 
-/// The platform's maximum of `DeviceName.N` per call.
-pub const MAX_NAMES: usize = 100;
+/// The platform's maximum of `DeviceName.N` per call: [`crate::limits::MAX_DEVICE_NAMES`].
+pub const MAX_NAMES: usize = crate::limits::MAX_DEVICE_NAMES;
 
 /// One action on many devices of a product: what every call of the batch sends besides the
 /// device names. Made by [`InvokeThingsService::batch_call`](super::InvokeThingsService::batch_call),

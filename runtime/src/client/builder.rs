@@ -9,8 +9,9 @@ use super::{Client, Inner};
 use crate::error::Error;
 use crate::sign::{CredentialSource, Credentials, NonceSequence};
 
-/// How long the platform waits for a device to answer a sync service (ITS).
-pub const PLATFORM_SYNC_WAIT: Duration = Duration::from_secs(8);
+/// How long the platform waits for a device to answer a sync service:
+/// [`crate::limits::SYNC_WAIT`].
+pub const PLATFORM_SYNC_WAIT: Duration = crate::limits::SYNC_WAIT;
 
 /// [`ClientBuilder::max_query_len`]'s default.
 pub const DEFAULT_MAX_QUERY: usize = 16 * 1024;
@@ -73,7 +74,7 @@ impl ClientBuilder {
             iot_instance_id: None,
             signature: SignatureVersion::V1,
             qps: Vec::new(),
-            rate_window: Duration::from_secs(1),
+            rate_window: crate::limits::QPS_WINDOW,
             timeout: Duration::from_secs(10),
             invoke_timeout: PLATFORM_SYNC_WAIT + Duration::from_secs(4),
             connect_timeout: Duration::from_secs(5),

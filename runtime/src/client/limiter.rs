@@ -21,18 +21,9 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-/// The documented QPS of each action (PLATFORM.md 5.5).
-pub const DEFAULT_QPS: [(&str, u32); 9] = [
-    ("InvokeThingService", 500),
-    ("InvokeThingsService", 10),
-    ("BatchPub", 50),
-    ("SetDeviceProperty", 500),
-    ("SetDevicesProperty", 10),
-    ("QueryThingModel", 10),
-    ("QueryThingModelPublished", 10),
-    ("GetThingModelTsl", 20),
-    ("GetThingModelTslPublished", 20),
-];
+/// The documented QPS of each action: the client's default limits, [`crate::limits::QPS`]
+/// (`docs/platform.md` §6).
+pub const DEFAULT_QPS: [(&str, u32); crate::limits::QPS.len()] = crate::limits::QPS;
 
 /// The limits of every action, each with its own window.
 #[derive(Debug, Default)]

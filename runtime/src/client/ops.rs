@@ -9,9 +9,9 @@ use crate::addressing::check_topic_short_name;
 use crate::cloud::{Accepted, BatchReport, Cloud, Device, Invoked};
 use crate::error::Error;
 
-/// The largest `BatchPub` message, before base64 (BP: "256 KB"; whether before or after
-/// base64 is unverified, so the stricter reading).
-pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+/// The largest `BatchPub` message, before base64: [`crate::limits::MAX_MESSAGE_BYTES`]
+/// (whether the platform counts before or after base64 is unverified: `docs/platform.md` §6).
+pub const MAX_MESSAGE_BYTES: usize = crate::limits::MAX_MESSAGE_BYTES;
 
 /// `Qos`: 0 at most once, 1 at least once (kept up to 7 days for an offline device).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

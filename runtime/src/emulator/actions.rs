@@ -1,4 +1,4 @@
-//! The actions, answered as the IoT Platform answers them (PLATFORM.md 5.5, ITS, ITSS, BP).
+//! The actions, answered as the IoT Platform answers them (`docs/platform.md` §4–§6).
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -30,11 +30,9 @@ pub(crate) const ACTIONS: [&str; 7] = [
     "GetThingModelTsl",
 ];
 
-/// The most device names one call may list (ITSS; BP; doc 96243).
-pub const MAX_DEVICE_NAMES: usize = 100;
-
-/// The largest BatchPub message, decoded (BP: 256 KB).
-pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+/// The most device names one call may list, and the largest BatchPub message (decoded):
+/// the platform's limits, defined once in [`crate::limits`].
+pub use crate::limits::{MAX_DEVICE_NAMES, MAX_MESSAGE_BYTES};
 
 /// Decoded request parameters, in the order sent.
 #[derive(Debug, Clone, Default)]

@@ -1,4 +1,4 @@
-//! The platform's answer shapes (PLATFORM.md 6):
+//! The platform's answer shapes (`docs/platform.md` §7):
 //!
 //! - success: `{"RequestId","Success":true,"Code":"","Data":{...}}` (only
 //!   `{"RequestId","Success":true}` for actions without data);

@@ -1,7 +1,7 @@
 //! A local stand-in for the IoT Platform RPC API, on 127.0.0.1, for tests and local
 //! development (feature `emulator`).
 //!
-//! It answers like the platform (PLATFORM.md 5–6):
+//! It answers like the platform (`docs/platform.md` §5–§7):
 //!
 //! - **Gateway checks**, in order: required common parameters (`Missing<Name>`), `Version`
 //!   `2018-01-20` (`InvalidVersion`), a known action (`InvalidAction.NotFound`, 404), the
@@ -29,7 +29,7 @@
 //! message a device received ([`DeviceMessage`]), takes devices offline or makes them slow,
 //! and injects [`Fault`]s into the next requests of an action.
 //!
-//! Where the platform's behaviour is not documented (PLATFORM.md marks it UNVERIFIED), the
+//! Where the platform's behaviour is not documented (`docs/platform.md` marks it UNVERIFIED), the
 //! emulator picks the stricter reading and says so in its message: `Timestamp` without
 //! milliseconds, `Format` JSON only, `DeviceName.N` duplicates counted once, the 256 KB
 //! BatchPub limit applied to the decoded message, business errors on HTTP 200. A request
@@ -111,8 +111,9 @@ use server::Server;
 use state::{lock, Config, Credential, Devices, Observer, Shared};
 use throttle::Throttle;
 
-/// How long a sync `InvokeThingService` waits for the device (ITS: 8 s).
-pub const DEFAULT_SYNC_TIMEOUT: Duration = Duration::from_secs(8);
+/// How long a sync `InvokeThingService` waits for the device: the platform's
+/// [`crate::limits::SYNC_WAIT`].
+pub const DEFAULT_SYNC_TIMEOUT: Duration = crate::limits::SYNC_WAIT;
 
 /// How far a request's timestamp may be from the emulator's clock (Alibaba's gateway
 /// tables: 15 minutes).

@@ -2,7 +2,7 @@
 //! percent-decode every parameter, re-encode it per RFC 3986, sort, hash. Written apart
 //! from [`crate::sign`] on purpose: a client bug shared by both sides would otherwise pass.
 //!
-//! - V1 (PLATFORM.md 5.3): `METHOD&%2F&` + encode(sorted `name=value` joined by `&`),
+//! - V1 (`docs/platform.md` §5.3): `METHOD&%2F&` + encode(sorted `name=value` joined by `&`),
 //!   Base64(HMAC-SHA1(secret + `&`, that)).
 //! - ACS3-HMAC-SHA256: canonical request `METHOD\n/\n<query>\n<name:value\n per signed
 //!   header>\n<signed names>\n<hex sha256(body)>`, string to sign `ACS3-HMAC-SHA256\n` + its
@@ -202,7 +202,7 @@ mod tests {
             .collect()
     }
 
-    /// Alibaba's published ECS example (PLATFORM.md 5.3), `Timestamp` spelling.
+    /// Alibaba's published ECS example (`docs/platform.md` §5.3), `Timestamp` spelling.
     #[test]
     fn the_published_v1_example_verifies() {
         let params = pairs(&[

@@ -4,18 +4,12 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
-/// The documented per-account QPS of each action (PLATFORM.md 5.5).
-pub const DEFAULT_QPS: [(&str, u32); 7] = [
-    ("InvokeThingService", 500),
-    ("InvokeThingsService", 10),
-    ("BatchPub", 50),
-    ("SetDeviceProperty", 500),
-    ("SetDevicesProperty", 10),
-    ("QueryThingModel", 10),
-    ("GetThingModelTsl", 20),
-];
+/// The documented per-account QPS of each action: the emulator enforces the same table the
+/// client paces itself by, [`crate::limits::QPS`] (`docs/platform.md` §6). Actions the
+/// emulator does not serve are refused before they are counted.
+pub const DEFAULT_QPS: [(&str, u32); crate::limits::QPS.len()] = crate::limits::QPS;
 
-const WINDOW: Duration = Duration::from_secs(1);
+const WINDOW: Duration = crate::limits::QPS_WINDOW;
 
 #[derive(Debug)]
 pub(crate) struct Throttle {

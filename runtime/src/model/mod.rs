@@ -7,6 +7,7 @@
 //! not stopped at: the error lists every [`Diagnostic`], each with the file, `line:col`, the
 //! JSON path and what is wrong.
 
+mod collect;
 mod data_type;
 mod diagnostic;
 mod number;

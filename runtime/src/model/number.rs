@@ -59,7 +59,7 @@ impl Bound {
         if !value.is_finite() {
             return None;
         }
-        let text = crate::value::format_f64(value).ok()?;
+        let text = crate::float::format_f64(value).ok()?;
         Bound::parse(&text).ok()
     }
 

@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::parse::Ctx;
+use super::collect::Ctx;
 use super::{Diagnostic, Event, Model, ModelError, Param, Parsed, Problem, Property, Service};
 
 /// Identifiers the platform reserves for its own items (TMJ-doc).

@@ -6,7 +6,7 @@
 //! pure function of its inputs and Alibaba's published examples are reproduced byte for
 //! byte in the tests; [`new_nonce`] and [`timestamp_now`] make fresh values.
 //!
-//! Signature V1 (Alibaba's "Signature mechanism"; PLATFORM.md 5.3):
+//! Signature V1 (Alibaba's "Signature mechanism"; `docs/platform.md` §5.3):
 //!
 //! ```text
 //! CanonicalizedQueryString = every parameter but Signature, sorted by name in code-point
@@ -32,13 +32,15 @@
 //! ```
 
 mod acs3;
+mod chain;
 mod credentials;
 mod encode;
 mod profile;
 mod v1;
 
 pub use acs3::{acs3_headers, sign_acs3, Acs3Signed};
-pub use credentials::{CredentialSource, Credentials, Secret};
+pub use chain::CredentialSource;
+pub use credentials::{Credentials, Secret};
 pub use encode::{canonical_query, percent_encode};
 pub use profile::CliProfile;
 pub use v1::{

@@ -1,4 +1,4 @@
-//! The aliyun CLI's profile file, `~/.aliyun/config.json` (PLATFORM.md 7; the credentials
+//! The aliyun CLI's profile file, `~/.aliyun/config.json` (`docs/platform.md` §8; the credentials
 //! package's `provider/cli_profile.py`): step 3 of the official SDKs' default chain.
 //!
 //! ```json

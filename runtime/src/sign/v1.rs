@@ -146,7 +146,7 @@ fn sign_sorted<'a>(
     }
 }
 
-/// Alibaba's common request parameters for signature V1 (Common-doc; PLATFORM.md 5.2):
+/// Alibaba's common request parameters for signature V1 (Common-doc; `docs/platform.md` §5.2):
 /// `Format`, `Version`, `AccessKeyId`, `SignatureMethod`, `SignatureVersion`,
 /// `SignatureNonce`, `Timestamp`, `SecurityToken` for STS credentials, and `RegionId` when
 /// set. `Action` and the action's parameters are the caller's.
@@ -264,7 +264,7 @@ mod tests {
     use crate::sign::{canonical_query, percent_encode};
     use proptest::prelude::*;
 
-    /// Alibaba's ECS `DescribeRegions` example (PLATFORM.md 5.3), with the time parameter
+    /// Alibaba's ECS `DescribeRegions` example (`docs/platform.md` §5.3), with the time parameter
     /// named as given.
     fn describe_regions(time_param: &str) -> Vec<(String, String)> {
         pairs(&[

@@ -46,8 +46,12 @@ pub use check::{
 pub use dynamic::{encode, encode_args, encode_params};
 pub use error::{FieldPath, PathSegment, ValueError, ValueErrors};
 pub use number::{format_f32, format_f64, NotFinite};
+pub use typed::{from_json, read_checked, to_args, Date, TslValue};
+// Only generated code calls these: hidden here, and public as `tsl_runtime::__private::*`,
+// the path the generator is to emit (lib.rs).
+#[doc(hidden)]
 pub use typed::{
-    check_len, enum_key, from_json, no_unknown_fields, not_in_enum, number_spec, object, optional,
-    read_checked, required, text_spec, to_args, Date, TslValue,
+    check_len, enum_key, no_unknown_fields, not_in_enum, number_spec, object, optional, required,
+    text_spec,
 };
 pub use wire::{ObjectBuilder, Wire};

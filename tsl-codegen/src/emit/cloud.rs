@@ -40,7 +40,7 @@ pub fn handles(plan: &Plan, cx: &Context) -> TokenStream {
     });
 
     let device_methods = plan.services.iter().map(|s| device_method(s, cx));
-    // InvokeThingsService runs async services only (PLATFORM.md 5.5): a sync service is
+    // InvokeThingsService runs async services only (`docs/platform.md` §6): a sync service is
     // called device by device through `Device`.
     let fleet_methods = plan
         .services

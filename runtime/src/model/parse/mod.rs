@@ -13,7 +13,7 @@ mod tsl;
 
 use serde_json::Value;
 
-pub(crate) use cursor::Ctx;
+use cursor::Ctx;
 use cursor::{json_type, Node};
 
 use super::position;
