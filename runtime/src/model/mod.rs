@@ -9,6 +9,7 @@
 
 mod data_type;
 mod diagnostic;
+pub mod diff;
 mod number;
 mod parse;
 mod position;
