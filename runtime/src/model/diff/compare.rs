@@ -353,7 +353,7 @@ fn docs_and_required(
             n,
             Field::Name,
             Rule::DocumentationChanged,
-            format!("name {} → {}", text(name.0), text(name.1)),
+            format!("{} → {}", text(name.0), text(name.1)),
         );
     }
     if desc.0 != desc.1 {
@@ -363,7 +363,7 @@ fn docs_and_required(
             n,
             Field::Desc,
             Rule::DocumentationChanged,
-            format!("desc {} → {}", text(desc.0), text(desc.1)),
+            format!("{} → {}", text(desc.0), text(desc.1)),
         );
     }
     if required.0 != required.1 {
@@ -373,7 +373,7 @@ fn docs_and_required(
             n,
             Field::Required,
             Rule::RequiredChanged,
-            format!("required {} → {}", required.0, required.1),
+            format!("{} → {}", required.0, required.1),
         );
     }
 }
@@ -492,7 +492,7 @@ fn numbers(out: &mut Out, o: &ItemPath, n: &ItemPath, a: &NumberSpec, b: &Number
                 n,
                 f,
                 rule,
-                format!("{} {} → {}", f.as_str(), bound(old), bound(new)),
+                format!("{} → {}", bound(old), bound(new)),
             );
         }
     }
@@ -509,7 +509,7 @@ fn numbers(out: &mut Out, o: &ItemPath, n: &ItemPath, a: &NumberSpec, b: &Number
             n,
             Field::Step,
             rule,
-            format!("step {} → {}", bound(&a.step), bound(&b.step)),
+            format!("{} → {}", bound(&a.step), bound(&b.step)),
         );
     }
     if a.unit != b.unit || a.unit_name != b.unit_name {
@@ -525,7 +525,7 @@ fn numbers(out: &mut Out, o: &ItemPath, n: &ItemPath, a: &NumberSpec, b: &Number
             n,
             Field::Unit,
             Rule::DocumentationChanged,
-            format!("unit {} → {}", unit(a), unit(b)),
+            format!("{} → {}", unit(a), unit(b)),
         );
     }
 }
@@ -555,14 +555,7 @@ fn limit(
         Ordering::Equal => return,
     };
     let show = |v: Option<u32>| v.map_or_else(|| "unset".to_string(), |v| v.to_string());
-    field(
-        out,
-        o,
-        n,
-        f,
-        rule,
-        format!("{} {} → {}", f.as_str(), show(a), show(b)),
-    );
+    field(out, o, n, f, rule, format!("{} → {}", show(a), show(b)));
 }
 
 fn enums(out: &mut Out, o: &ItemPath, n: &ItemPath, a: &EnumSpec, b: &EnumSpec) {

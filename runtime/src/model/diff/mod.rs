@@ -108,7 +108,7 @@ impl<'a> Side<'a> {
 /// let new = Model::parse(r#"{"properties":[{"identifier":"Level","dataType":{"type":"int","specs":{"min":"0","max":"50"}}}]}"#, "new.json")?;
 /// let changes = diff(&old.model, &new.model);
 /// assert_eq!(changes[0].rule, Rule::BoundsNarrowed);
-/// assert_eq!(changes[0].message, "max 100 → 50");
+/// assert_eq!(changes[0].message, "100 → 50");
 /// # Ok::<(), tsl_runtime::model::ModelError>(())
 /// ```
 pub fn diff(old: &Model, new: &Model) -> Vec<Change> {
