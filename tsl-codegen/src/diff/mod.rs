@@ -116,6 +116,7 @@ fn code_changes(
         .collect();
 
     let mut out = Vec::new();
+    let mut seen: HashSet<(Role, String, String)> = HashSet::new();
     let mut keys: Vec<&(ItemPath, Role)> = old_index.keys().chain(new_index.keys()).collect();
     keys.sort_by(|a, b| (&a.0, a.1 as u8).cmp(&(&b.0, b.1 as u8)));
     keys.dedup();
@@ -140,6 +141,13 @@ fn code_changes(
                 }
             }
             (None, Some(b)) => {
+                // One generated type can stand for several items (a property and its copy
+                // in the `post` event share their enum): its new member or field is
+                // reported once, on the first item.
+                let owner = owner_role(path).and_then(|r| new_index.get(&(path.parent(), r)));
+                if owner.is_some_and(|o| !seen.insert((*role, o.clone(), b.clone()))) {
+                    continue;
+                }
                 if let Some(found) = added(&old_index, path, *role, b, device) {
                     out.push(found);
                 }
@@ -183,6 +191,21 @@ fn code_changes(
     out
 }
 
+/// The role of the type holding the thing at `path` (a field or an enum member), named at
+/// the parent path.
+fn owner_role(path: &ItemPath) -> Option<Role> {
+    let parent = path.parent();
+    match path.steps.last()? {
+        Step::Input(_) => Some(Role::InputType),
+        Step::Output(_) if matches!(parent.steps.last(), Some(Step::Event(_))) => {
+            Some(Role::EventType)
+        }
+        Step::Output(_) => Some(Role::OutputType),
+        Step::Member(_) | Step::EnumKey(_) => Some(Role::Type),
+        _ => None,
+    }
+}
+
 /// A name only the new plan has.
 fn added(
     old_index: &Index,
@@ -195,14 +218,7 @@ fn added(
     let had = |p: &ItemPath, r: Role| old_index.contains_key(&(p.clone(), r));
     match role {
         Role::Field => {
-            let owner = match path.steps.last() {
-                Some(Step::Input(_)) => Role::InputType,
-                Some(Step::Output(_)) if matches!(parent.steps.last(), Some(Step::Event(_))) => {
-                    Role::EventType
-                }
-                Some(Step::Output(_)) => Role::OutputType,
-                _ => Role::Type,
-            };
+            let owner = owner_role(path).unwrap_or(Role::Type);
             had(&parent, owner).then(|| {
                 (
                     Rule::StructFieldAdded,
