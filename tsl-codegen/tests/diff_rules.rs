@@ -665,3 +665,15 @@ fn every_rule_of_the_table_has_its_case() {
 fn the_base_model_compared_with_itself_has_no_changes() {
     assert!(changes(&one(base(), "a.json"), &one(base(), "b.json")).is_empty());
 }
+
+#[test]
+fn docs_table_lists_every_rule_with_its_class() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/diff.md"))
+        .expect("docs/diff.md");
+    for rule in Rule::ALL {
+        let row = format!("| `{}` | {} |", rule.name(), rule.class());
+        assert!(doc.contains(&row), "docs/diff.md has no row `{row}`");
+    }
+    let rows = doc.lines().filter(|l| l.starts_with("| `") && l.contains("_")).count();
+    assert_eq!(rows, Rule::ALL.len(), "rows in docs/diff.md's table");
+}
