@@ -674,6 +674,9 @@ fn docs_table_lists_every_rule_with_its_class() {
         let row = format!("| `{}` | {} |", rule.name(), rule.class());
         assert!(doc.contains(&row), "docs/diff.md has no row `{row}`");
     }
-    let rows = doc.lines().filter(|l| l.starts_with("| `") && l.contains("_")).count();
+    let rows = doc
+        .lines()
+        .filter(|l| l.starts_with("| `") && l.contains("_"))
+        .count();
     assert_eq!(rows, Rule::ALL.len(), "rows in docs/diff.md's table");
 }

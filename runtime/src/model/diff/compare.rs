@@ -132,7 +132,17 @@ fn module(out: &mut Out, old: &Module, new: &Module) {
         let (o, n) = pair(Step::Property(p.identifier.clone()));
         match new.property(&p.identifier) {
             Some(q) => property(out, &o, &n, p, q),
-            None => out.push2(Rule::PropertyRemoved, o, n, "removed".into()),
+            None => {
+                let twins = new.properties.iter().filter(|q| {
+                    old.property(&q.identifier).is_none() && q.data_type == p.data_type
+                });
+                out.push2(
+                    Rule::PropertyRemoved,
+                    o,
+                    n,
+                    removed_message(twins.map(|q| &q.identifier)),
+                );
+            }
         }
     }
     for q in new
@@ -151,7 +161,19 @@ fn module(out: &mut Out, old: &Module, new: &Module) {
         let (o, n) = pair(Step::Service(s.identifier.clone()));
         match new_services.iter().find(|t| t.identifier == s.identifier) {
             Some(t) => service(out, &o, &n, s, t),
-            None => out.push2(Rule::ServiceRemoved, o, n, "removed".into()),
+            None => {
+                let twins = new_services.iter().filter(|t| {
+                    !old_services.iter().any(|s| s.identifier == t.identifier)
+                        && t.inputs == s.inputs
+                        && t.outputs == s.outputs
+                });
+                out.push2(
+                    Rule::ServiceRemoved,
+                    o,
+                    n,
+                    removed_message(twins.map(|t| &t.identifier)),
+                );
+            }
         }
     }
     for t in new_services
@@ -167,7 +189,18 @@ fn module(out: &mut Out, old: &Module, new: &Module) {
         let (o, n) = pair(Step::Event(e.identifier.clone()));
         match new_events.iter().find(|f| f.identifier == e.identifier) {
             Some(f) => event(out, &o, &n, e, f),
-            None => out.push2(Rule::EventRemoved, o, n, "removed".into()),
+            None => {
+                let twins = new_events.iter().filter(|f| {
+                    !old_events.iter().any(|e| e.identifier == f.identifier)
+                        && f.outputs == e.outputs
+                });
+                out.push2(
+                    Rule::EventRemoved,
+                    o,
+                    n,
+                    removed_message(twins.map(|f| &f.identifier)),
+                );
+            }
         }
     }
     for f in new_events
@@ -312,7 +345,17 @@ fn params(
                 );
                 data_type(out, &po, &pn, &p.data_type, &q.data_type);
             }
-            None => out.push2(removed, po, pn, "removed".into()),
+            None => {
+                let twins = new.iter().filter(|q| {
+                    !old.iter().any(|p| p.identifier == q.identifier) && q.data_type == p.data_type
+                });
+                out.push2(
+                    removed,
+                    po,
+                    pn,
+                    removed_message(twins.map(|q| &q.identifier)),
+                );
+            }
         }
     }
     for q in new
@@ -659,6 +702,20 @@ fn bound(b: &Option<Bound>) -> String {
 fn text(t: &Option<String>) -> String {
     t.as_ref()
         .map_or_else(|| "unset".to_string(), |t| format!("`{t}`"))
+}
+
+/// "removed", with the items added in the same list that look the same: a rename shows as
+/// a removal and an addition, and this says which addition it may be.
+fn removed_message<'a>(twins: impl Iterator<Item = &'a String>) -> String {
+    let twins: Vec<String> = twins.map(|t| format!("`{t}`")).collect();
+    match twins.as_slice() {
+        [] => "removed".to_string(),
+        [one] => format!("removed ({one} was added with the same definition: renamed?)"),
+        many => format!(
+            "removed ({} were added with the same definition: renamed?)",
+            many.join(", ")
+        ),
+    }
 }
 
 /// The services compared: not `set`/`get`.

@@ -137,3 +137,23 @@ fn missing_texts_leave_pointers_empty_and_unlocated() {
 fn a_model_compared_with_itself_has_no_changes() {
     assert!(side_changes(("a.json", OLD), ("b.json", OLD)).is_empty());
 }
+
+#[test]
+fn a_rename_is_a_removal_that_names_its_likely_twin() {
+    let renamed = OLD.replace("\"Level\"", "\"Brightness\"");
+    let changes = side_changes(("old.json", OLD), ("new.json", &renamed));
+    let found: Vec<(Rule, &str)> = changes
+        .iter()
+        .map(|c| (c.rule, c.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (
+                Rule::PropertyRemoved,
+                "removed (`Brightness` was added with the same definition: renamed?)"
+            ),
+            (Rule::PropertyAdded, "added"),
+        ]
+    );
+}
