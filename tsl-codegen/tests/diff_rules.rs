@@ -362,6 +362,15 @@ fn cases() -> Vec<Case> {
             &[DataTypeChanged],
         ),
         case(
+            DataTypeChanged,
+            base(),
+            edit(
+                r#""item":{"type":"int","specs":{"min":"0","max":"9""#,
+                r#""item":{"type":"float","specs":{"min":"0","max":"9""#,
+            ),
+            &[DataTypeChanged],
+        ),
+        case(
             EnumKeyRemoved,
             base(),
             edit(r#","1":"on""#, ""),

@@ -125,7 +125,14 @@ fn code_changes(
         match (old_index.get(key), new_index.get(key)) {
             (Some(a), Some(b)) if a != b => {
                 if *role == Role::Shape {
-                    if !retyped.contains(&path.then(Step::Field(Field::Type))) {
+                    // Already a wire change when the TSL type here or below (an
+                    // array's item) changed.
+                    let explained = retyped.iter().any(|r| {
+                        r.module == path.module
+                            && r.steps.starts_with(&path.steps)
+                            && r.steps.last() == Some(&Step::Field(Field::Type))
+                    });
+                    if !explained {
                         out.push((
                             Rule::RustTypeChanged,
                             path.clone(),
