@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 
 mod builder;
+pub mod diff;
 mod emit;
 mod format;
 mod generator;

@@ -10,6 +10,7 @@
 mod collect;
 mod data_type;
 mod diagnostic;
+pub mod diff;
 mod number;
 mod parse;
 mod position;

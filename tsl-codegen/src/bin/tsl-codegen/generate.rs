@@ -94,7 +94,7 @@ fn check_fresh(path: &Path, code: &str, args: &Args) -> ExitCode {
         eprintln!("fresh: {}", path.display());
         return ExitCode::SUCCESS;
     }
-    let why = match current {
+    let why = match &current {
         Err(e) if e.kind() == io::ErrorKind::NotFound => "does not exist".to_string(),
         Err(e) => format!("cannot be read ({e})"),
         Ok(_) => "is stale: it differs from what the model generates".to_string(),
@@ -110,6 +110,14 @@ fn check_fresh(path: &Path, code: &str, args: &Args) -> ExitCode {
         path.display(),
         models.join(" ")
     );
+    // What changed in the model, and whether it breaks devices or code: `diff` against
+    // the version the stub was generated from (usually the last commit).
+    if current.is_ok() {
+        eprintln!(
+            "  see what changed in the model: tsl-codegen diff --against git:HEAD {}",
+            models.join(" ")
+        );
+    }
     ExitCode::FAILURE
 }
 

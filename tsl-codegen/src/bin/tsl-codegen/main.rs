@@ -1,5 +1,6 @@
 //! `tsl-codegen`: check thing models and generate typed Rust from them.
 
+mod diff;
 mod emulate;
 mod generate;
 mod ops;
@@ -52,6 +53,9 @@ enum Command {
     /// Fetch a product's model (GetThingModelTsl or QueryThingModel) as a file `generate`
     /// accepts.
     Fetch(ops::FetchArgs),
+    /// Compare two versions of a model: every change classified as wire-breaking,
+    /// code-breaking or compatible; exit 1 when something breaks.
+    Diff(diff::Args),
     /// Run the local IoT Platform emulator on 127.0.0.1 with these models and simulated
     /// devices, until Ctrl-C: the RPC API with its signatures, limits and error shapes.
     Emulate(emulate::Args),
@@ -66,6 +70,7 @@ fn main() -> ExitCode {
         Command::Set(args) => ops::set(&args),
         Command::Publish(args) => ops::publish(&args),
         Command::Fetch(args) => ops::fetch(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::Emulate(args) => emulate::run(&args),
     }
 }

@@ -21,6 +21,7 @@ mod signals;
 
 use std::process::ExitCode;
 
+pub(crate) use connection::Connection;
 pub use fetch::Args as FetchArgs;
 pub use invoke::Args as InvokeArgs;
 pub use publish::Args as PublishArgs;
