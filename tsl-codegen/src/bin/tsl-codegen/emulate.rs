@@ -9,7 +9,8 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tsl_runtime::emulator::{Device, Emulator, Fault, Outcome, RecordedRequest, DEFAULT_QPS};
@@ -19,6 +20,9 @@ use tsl_runtime::model::Model;
 /// it opens nothing but 127.0.0.1.
 const LOCAL_ID: &str = "emulator-id";
 const LOCAL_SECRET: &str = "emulator-secret";
+
+/// How many request lines may wait for stdout before new ones are counted, not shown.
+const STDOUT_QUEUE: usize = 4096;
 
 /// How many device names the startup lines show per product.
 const NAMES_SHOWN: usize = 10;
@@ -374,9 +378,20 @@ fn serve(args: &Args, prepared: Prepared) -> ExitCode {
         },
         None => None,
     };
-    let quiet = args.quiet;
+    // Request lines go to stdout through a queue and a thread of their own: a stdout that
+    // is slow, or a pipe nobody reads, must never hold up the server. Lines that do not fit
+    // the queue are counted and the count printed at the end (`--log` has every request).
+    let (queue, lines) = if args.quiet {
+        (None, None)
+    } else {
+        let (queue, lines) = std::sync::mpsc::sync_channel::<Option<String>>(STDOUT_QUEUE);
+        (Some(queue), Some(lines))
+    };
+    let unshown = Arc::new(AtomicU64::new(0));
+    let unshown_count = unshown.clone();
+    let stop_printer = queue.clone();
     let log_path = log.as_ref().map(|(path, _)| path.clone());
-    let log_failed = std::sync::atomic::AtomicBool::new(false);
+    let log_failed = AtomicBool::new(false);
     emulator = emulator.on_request(move |request| {
         if let Some((path, writer)) = &log {
             let mut writer = writer.lock().unwrap_or_else(|e| e.into_inner());
@@ -387,7 +402,7 @@ fn serve(args: &Args, prepared: Prepared) -> ExitCode {
                 .and_then(|()| writer.write_all(b"\n"))
                 .and_then(|()| writer.flush());
             if let Err(e) = written {
-                if !log_failed.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                if !log_failed.swap(true, Ordering::Relaxed) {
                     eprintln!(
                         "error: --log {}: {e}; requests are no longer logged",
                         path.display()
@@ -395,8 +410,10 @@ fn serve(args: &Args, prepared: Prepared) -> ExitCode {
                 }
             }
         }
-        if !quiet {
-            println!("{}", stdout_line(request));
+        if let Some(queue) = &queue {
+            if queue.try_send(Some(stdout_line(request))).is_err() {
+                unshown.fetch_add(1, Ordering::Relaxed);
+            }
         }
     });
     let running = match emulator.start() {
@@ -468,6 +485,15 @@ fn serve(args: &Args, prepared: Prepared) -> ExitCode {
         println!("  (AccessKey {key_id} from this environment)");
     }
     let _ = std::io::stdout().flush();
+    // Started after the startup lines, so request lines never cut into them.
+    let printer = lines.map(|lines| {
+        std::thread::spawn(move || {
+            // `None`: the emulator has stopped.
+            for line in lines.iter().map_while(|line| line) {
+                println!("{line}");
+            }
+        })
+    });
 
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -487,6 +513,16 @@ fn serve(args: &Args, prepared: Prepared) -> ExitCode {
         }
     });
     running.shutdown();
+    // The lines queued before the stop are printed, then the printer ends.
+    if let (Some(printer), Some(stop)) = (printer, stop_printer) {
+        if stop.send(None).is_ok() {
+            let _ = printer.join();
+        }
+    }
+    let unshown = unshown_count.load(Ordering::Relaxed);
+    if unshown > 0 {
+        println!("({unshown} request lines not shown: stdout was not read fast enough; --log keeps every request)");
+    }
     println!("emulator stopped");
     ExitCode::SUCCESS
 }
