@@ -86,6 +86,7 @@
 
 mod actions;
 mod answer;
+mod delivery;
 mod devices;
 pub mod export;
 mod faults;
