@@ -43,7 +43,7 @@ fn command(args: &[&str]) -> Command {
 /// A running `emulate`; SIGTERM and a bounded wait when dropped.
 struct Emulate {
     child: Child,
-    stdout: BufReader<ChildStdout>,
+    stdout: Option<BufReader<ChildStdout>>,
     endpoint: String,
     /// The startup lines after the first, up to `use it from another shell:`.
     banner: Vec<String>,
@@ -80,7 +80,7 @@ impl Emulate {
         }
         Emulate {
             child,
-            stdout,
+            stdout: Some(stdout),
             endpoint,
             banner,
         }
@@ -108,6 +108,15 @@ impl Emulate {
 
     /// SIGTERM, then what it printed after the startup lines.
     fn stop(mut self) -> (std::process::ExitStatus, String) {
+        // Read while it stops: it may have more to print than a pipe holds.
+        let mut stdout = self.stdout.take().expect("read once");
+        let reader = std::thread::spawn(move || {
+            let mut rest = String::new();
+            stdout
+                .read_to_string(&mut rest)
+                .map(|_| rest)
+                .unwrap_or_default()
+        });
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
@@ -121,8 +130,7 @@ impl Emulate {
             assert!(Instant::now() < deadline, "emulate did not stop on SIGTERM");
             std::thread::sleep(Duration::from_millis(20));
         };
-        let mut rest = String::new();
-        self.stdout.read_to_string(&mut rest).unwrap();
+        let rest = reader.join().expect("stdout is read");
         (exit, rest)
     }
 }
@@ -380,4 +388,39 @@ fn bad_arguments_are_refused_naming_what_is_wrong() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
+}
+
+#[test]
+fn a_stdout_nobody_reads_never_holds_up_the_server() {
+    // Each request line carries its fault, 4 KB here: 100 of them are more than a pipe
+    // holds, and this test reads nothing until the end.
+    let body = format!("{{\"{}\":1}}", "x".repeat(4_000));
+    let fault = format!("QueryThingModel=raw=200,{body}:100");
+    let emulate = Emulate::start(&["--model", LAMP, "--no-limits", "--fault", &fault]);
+    let client = Client::builder()
+        .endpoint(emulate.endpoint.clone())
+        .credentials(Credentials::new("emulator-id", "emulator-secret").unwrap())
+        .retry(RetryPolicy::none())
+        .qps("QueryThingModel", 1_000)
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let rt = runtime();
+    rt.block_on(async {
+        for i in 0..100 {
+            let answer = client.query_thing_model(&QueryThingModel::new(PK)).await;
+            assert!(
+                !matches!(answer, Err(Error::Timeout(_))),
+                "call {i} waited for stdout: {answer:?}"
+            );
+        }
+    });
+    let (exit, rest) = emulate.stop();
+    assert!(exit.success());
+    let shown = rest
+        .lines()
+        .filter(|l| l.starts_with("QueryThingModel 200 ok [fault raw=200,"))
+        .count();
+    assert_eq!(shown, 100, "{}", &rest[rest.len().saturating_sub(300)..]);
+    assert!(rest.ends_with("emulator stopped\n"));
 }

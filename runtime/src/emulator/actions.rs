@@ -1,22 +1,19 @@
 //! The actions, answered as the IoT Platform answers them (`docs/platform.md` §4–§6).
 
 use std::collections::HashSet;
-use std::future::Future;
-use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use serde_json::{json, Value};
 
 use super::answer::{Refusal, Success};
+use super::delivery::{self, Answered};
 use super::export;
 use super::record::{DeviceMessage, MessageKind};
 use super::state::{lock, Shared};
 use super::strict;
-use crate::alink::{Reply, Request, Responder};
+use crate::alink::{Request, Responder};
 use crate::model::{CallType, Envelope, Format, Model, Module, Source};
 
 /// The actions the emulator serves.
@@ -280,35 +277,9 @@ fn deliver_later(target: &Target, request: Request) {
     let responder = target.responder.clone();
     let slow = target.slow;
     tokio::spawn(async move {
-        pause(slow).await;
+        delivery::pause(slow).await;
         let _reply = responder.respond(&request).await;
     });
-}
-
-/// Waits `slow` when the device is slow. A prompt device does not wait at all:
-/// `tokio::time::sleep(Duration::ZERO)` is not free, it waits for the timer's next tick (up
-/// to 1 ms), which was most of a sync call's latency (BENCHMARKS.md, issue 17).
-async fn pause(slow: Duration) {
-    if !slow.is_zero() {
-        tokio::time::sleep(slow).await;
-    }
-}
-
-/// A future whose panic is its output (`Err`), not the task's end.
-struct CatchUnwind<F>(F);
-
-impl<F: Future + Unpin> Future for CatchUnwind<F> {
-    type Output = Result<F::Output, ()>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let inner = &mut self.0;
-        // Unwind safety: a future that panicked is never polled again; it is dropped.
-        match std::panic::catch_unwind(AssertUnwindSafe(|| Pin::new(&mut *inner).poll(cx))) {
-            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(_) => Poll::Ready(Err(())),
-        }
-    }
 }
 
 fn args_problems(problems: Vec<String>) -> Refusal {
@@ -356,33 +327,21 @@ async fn invoke_thing_service(
         return Ok(Success::data(json!({ "MessageId": message_id })));
     }
     let timeout = shared.config.sync_timeout;
-    // Run in this task, not a task of its own: a spawned task costs a hand-off to another
-    // worker thread and back on every call (issue 17). A device that panics still fails
-    // only this call (`CatchUnwind`), and one that is too slow is moved to a task of its
-    // own to finish its service, as a real device would.
-    let responder = target.responder.clone();
-    let slow = target.slow;
-    let mut device: Pin<Box<dyn Future<Output = Reply> + Send>> = Box::pin(async move {
-        pause(slow).await;
-        responder.respond(&request).await
-    });
-    let answered = tokio::time::timeout(timeout, CatchUnwind(device.as_mut())).await;
-    if answered.is_err() {
-        tokio::spawn(CatchUnwind(device));
-    }
+    let answered =
+        delivery::answer_within(target.responder.clone(), target.slow, request, timeout).await;
     match answered {
-        Ok(Ok(reply)) => Ok(Success::data(json!({
+        Answered::Reply(reply) => Ok(Success::data(json!({
             "Result": reply.to_json(),
             "MessageId": message_id,
         }))),
-        Ok(Err(_)) => Err(Refusal::business(
+        Answered::Panicked => Err(Refusal::business(
             "iot.messagebroker.RrpcException",
             format!(
                 "The device `{}` failed while answering.",
                 target.device_name
             ),
         )),
-        Err(_) => Err(Refusal::business(
+        Answered::Late => Err(Refusal::business(
             "iot.messagebroker.TIMEOUT",
             format!(
                 "The device `{}` did not answer within {} ms.",

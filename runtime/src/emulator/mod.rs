@@ -25,9 +25,15 @@
 //!   business errors `{"RequestId","Success":false,"Code","ErrorMessage"}` (HTTP 200);
 //!   gateway errors HTTP 4xx `{"RequestId","HostId","Code","Message","Recommend"}`.
 //!
-//! For tests, the [`RunningEmulator`] records every request ([`RecordedRequest`]) and every
-//! message a device received ([`DeviceMessage`]), takes devices offline or makes them slow,
-//! and injects [`Fault`]s into the next requests of an action.
+//! For tests, the [`RunningEmulator`] records every request ([`RecordedRequest`]: whether
+//! the emulator acted on it and which devices it reached) and every message a device
+//! received ([`DeviceMessage`]), takes devices offline or makes them slow, and injects
+//! [`Fault`]s into the next requests of an action: instead of acting (a reset, a 5xx, a
+//! malformed answer, ...) or, with [`Fault::After`], once the devices got the call. For long
+//! runs, [`Emulator::keep_history`]`(false)` keeps nothing per request,
+//! [`Emulator::on_request`] sees each one as it is answered (a request log,
+//! [`RecordedRequest::log_line`]), and [`Emulator::any_device`] accepts every device name
+//! of a served product without keeping anything per device.
 //!
 //! Where the platform's behaviour is not documented (`docs/platform.md` marks it UNVERIFIED), the
 //! emulator picks the stricter reading and says so in its message: `Timestamp` without
@@ -80,6 +86,7 @@
 
 mod actions;
 mod answer;
+mod delivery;
 mod devices;
 pub mod export;
 mod faults;
@@ -521,7 +528,8 @@ impl RunningEmulator {
         self.addr
     }
 
-    /// Every request received so far, in the order answered.
+    /// Every request received so far, in the order answered (none with
+    /// [`Emulator::keep_history`]`(false)`).
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.shared.requests).clone()
     }
@@ -531,7 +539,8 @@ impl RunningEmulator {
         lock(&self.shared.requests).clear();
     }
 
-    /// Every message devices received so far, in order.
+    /// Every message devices received so far, in order (none with
+    /// [`Emulator::keep_history`]`(false)`).
     pub fn messages(&self) -> Vec<DeviceMessage> {
         lock(&self.shared.messages).clone()
     }

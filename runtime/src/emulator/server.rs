@@ -432,9 +432,9 @@ fn raw_request_id(body: &[u8]) -> String {
         .unwrap_or_default()
 }
 
-/// An answer's body: whole, or cut. A cut body promises the whole length
-/// (`Content-Length`), sends the first half, waits a moment so the half leaves the socket,
-/// then fails, and hyper aborts the connection.
+/// An answer's body: whole, or cut. A cut body (half of an answer) promises more than it
+/// has (`Content-Length` of the whole answer or a byte more), sends what it has, waits a
+/// moment so that leaves the socket, then fails, and hyper aborts the connection.
 pub(crate) struct AnswerBody {
     data: Option<Bytes>,
     length: u64,

@@ -6,19 +6,27 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tsl_runtime::emulator::{Device, Emulator, Fault, Outcome, RecordedRequest, DEFAULT_QPS};
 use tsl_runtime::model::Model;
 
+mod specs;
+
+use specs::{device_spec, parse_fault, parse_qps, read_devices_file};
+
 /// The AccessKey pair the emulator accepts when the environment gives none. Local only:
 /// it opens nothing but 127.0.0.1.
 const LOCAL_ID: &str = "emulator-id";
 const LOCAL_SECRET: &str = "emulator-secret";
+
+/// How many request lines may wait for stdout before new ones are counted, not shown.
+const STDOUT_QUEUE: usize = 4096;
 
 /// How many device names the startup lines show per product.
 const NAMES_SHOWN: usize = 10;
@@ -224,116 +232,6 @@ fn register_devices(
     Ok(())
 }
 
-/// `NAME` (the only product's) or `PRODUCT_KEY/NAME`.
-fn device_spec(spec: &str, products: &BTreeMap<String, Named>) -> Result<(String, String), String> {
-    let (product_key, name) = match spec.split_once('/') {
-        Some((pk, name)) => (pk.to_string(), name.to_string()),
-        None if products.len() == 1 => {
-            let pk = products.keys().next().cloned().unwrap_or_default();
-            (pk, spec.to_string())
-        }
-        None => {
-            return Err("several products are loaded; write PRODUCT_KEY/NAME".to_string());
-        }
-    };
-    if name.is_empty()
-        || name.contains('/')
-        || name.chars().any(|c| c.is_whitespace() || c.is_control())
-    {
-        return Err(format!(
-            "device name {name:?} is empty or holds `/`, a space or a control character"
-        ));
-    }
-    Ok((product_key, name))
-}
-
-/// Reads a devices file line by line (never whole: it may list millions), calling `add`
-/// with each name and its line number.
-fn read_devices_file(
-    path: &Path,
-    mut add: impl FnMut(usize, &str) -> Result<(), Usage>,
-) -> Result<(), Usage> {
-    let file =
-        File::open(path).map_err(|e| Usage(format!("--devices-file {}: {e}", path.display())))?;
-    for (index, line) in BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|e| {
-            Usage(format!(
-                "{}:{}: cannot read: {e}",
-                path.display(),
-                index + 1
-            ))
-        })?;
-        let line = if index == 0 {
-            line.strip_prefix('\u{feff}').unwrap_or(&line)
-        } else {
-            &line
-        };
-        let name = line.trim();
-        if name.is_empty() || name.starts_with('#') {
-            continue;
-        }
-        add(index + 1, name)?;
-    }
-    Ok(())
-}
-
-/// `ACTION=N`, N ≥ 1, for an action the emulator serves.
-fn parse_qps(spec: &str) -> Result<(&str, u32), String> {
-    let (action, limit) = spec
-        .split_once('=')
-        .ok_or_else(|| "write ACTION=N, e.g. InvokeThingService=1000".to_string())?;
-    known_action(action)?;
-    let limit: u32 = limit
-        .parse()
-        .ok()
-        .filter(|n| *n >= 1)
-        .ok_or_else(|| format!("{limit:?} is not a whole number of calls, at least 1"))?;
-    Ok((action, limit))
-}
-
-/// `ACTION=KIND[:COUNT]`; `*` is any action.
-fn parse_fault(spec: &str) -> Result<(Option<String>, Fault, u32), String> {
-    let (action, rest) = spec.split_once('=').ok_or_else(|| {
-        "write ACTION=KIND[:COUNT], e.g. InvokeThingService=after-reset:2".to_string()
-    })?;
-    let action = match action {
-        "*" => None,
-        named => {
-            known_action(named)?;
-            Some(named.to_string())
-        }
-    };
-    // A trailing `:COUNT` of digits is the count; any other `:` belongs to the kind
-    // (`raw=200,{"RequestId":"R1"}`).
-    let (kind, count) = match rest.rsplit_once(':') {
-        Some((kind, count)) if !count.is_empty() && count.bytes().all(|b| b.is_ascii_digit()) => {
-            let count: u32 = count
-                .parse()
-                .ok()
-                .filter(|n| *n >= 1)
-                .ok_or_else(|| format!("count {count:?} is not 1 or more"))?;
-            (kind, count)
-        }
-        _ => (rest, 1),
-    };
-    let fault: Fault = kind
-        .parse()
-        .map_err(|e: tsl_runtime::emulator::FaultParseError| e.problem)?;
-    Ok((action, fault, count))
-}
-
-fn known_action(action: &str) -> Result<(), String> {
-    if DEFAULT_QPS.iter().any(|(name, _)| *name == action) {
-        Ok(())
-    } else {
-        let names: Vec<&str> = DEFAULT_QPS.iter().map(|(name, _)| *name).collect();
-        Err(format!(
-            "the emulator serves no action {action:?}; one of {}",
-            names.join(", ")
-        ))
-    }
-}
-
 /// A request as the line printed on stdout: `ACTION STATUS CODE|ok`, or `reset`/`closed`.
 fn stdout_line(request: &RecordedRequest) -> String {
     let outcome = match &request.outcome {
@@ -374,9 +272,20 @@ fn serve(args: &Args, prepared: Prepared) -> ExitCode {
         },
         None => None,
     };
-    let quiet = args.quiet;
+    // Request lines go to stdout through a queue and a thread of their own: a stdout that
+    // is slow, or a pipe nobody reads, must never hold up the server. Lines that do not fit
+    // the queue are counted and the count printed at the end (`--log` has every request).
+    let (queue, lines) = if args.quiet {
+        (None, None)
+    } else {
+        let (queue, lines) = std::sync::mpsc::sync_channel::<Option<String>>(STDOUT_QUEUE);
+        (Some(queue), Some(lines))
+    };
+    let unshown = Arc::new(AtomicU64::new(0));
+    let unshown_count = unshown.clone();
+    let stop_printer = queue.clone();
     let log_path = log.as_ref().map(|(path, _)| path.clone());
-    let log_failed = std::sync::atomic::AtomicBool::new(false);
+    let log_failed = AtomicBool::new(false);
     emulator = emulator.on_request(move |request| {
         if let Some((path, writer)) = &log {
             let mut writer = writer.lock().unwrap_or_else(|e| e.into_inner());
@@ -387,7 +296,7 @@ fn serve(args: &Args, prepared: Prepared) -> ExitCode {
                 .and_then(|()| writer.write_all(b"\n"))
                 .and_then(|()| writer.flush());
             if let Err(e) = written {
-                if !log_failed.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                if !log_failed.swap(true, Ordering::Relaxed) {
                     eprintln!(
                         "error: --log {}: {e}; requests are no longer logged",
                         path.display()
@@ -395,8 +304,10 @@ fn serve(args: &Args, prepared: Prepared) -> ExitCode {
                 }
             }
         }
-        if !quiet {
-            println!("{}", stdout_line(request));
+        if let Some(queue) = &queue {
+            if queue.try_send(Some(stdout_line(request))).is_err() {
+                unshown.fetch_add(1, Ordering::Relaxed);
+            }
         }
     });
     let running = match emulator.start() {
@@ -468,6 +379,15 @@ fn serve(args: &Args, prepared: Prepared) -> ExitCode {
         println!("  (AccessKey {key_id} from this environment)");
     }
     let _ = std::io::stdout().flush();
+    // Started after the startup lines, so request lines never cut into them.
+    let printer = lines.map(|lines| {
+        std::thread::spawn(move || {
+            // `None`: the emulator has stopped.
+            for line in lines.iter().map_while(|line| line) {
+                println!("{line}");
+            }
+        })
+    });
 
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -487,6 +407,16 @@ fn serve(args: &Args, prepared: Prepared) -> ExitCode {
         }
     });
     running.shutdown();
+    // The lines queued before the stop are printed, then the printer ends.
+    if let (Some(printer), Some(stop)) = (printer, stop_printer) {
+        if stop.send(None).is_ok() {
+            let _ = printer.join();
+        }
+    }
+    let unshown = unshown_count.load(Ordering::Relaxed);
+    if unshown > 0 {
+        println!("({unshown} request lines not shown: stdout was not read fast enough; --log keeps every request)");
+    }
     println!("emulator stopped");
     ExitCode::SUCCESS
 }
@@ -507,77 +437,5 @@ async fn stop_signal() {
     // Without a signal handler, wait forever; Ctrl-C still ends the process.
     if tokio::signal::ctrl_c().await.is_err() {
         std::future::pending::<()>().await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fault_specs() {
-        assert_eq!(
-            parse_fault("InvokeThingService=after-reset:2"),
-            Ok((
-                Some("InvokeThingService".into()),
-                Fault::after(Fault::Reset),
-                2
-            ))
-        );
-        assert_eq!(parse_fault("*=503"), Ok((None, Fault::Status(503), 1)));
-        assert_eq!(
-            parse_fault(r#"BatchPub=raw=200,{"RequestId":"R1"}"#),
-            Ok((Some("BatchPub".into()), Fault::request_id_only(), 1))
-        );
-        assert_eq!(
-            parse_fault(r#"BatchPub=after-raw=200,{"a":1}:3"#),
-            Ok((
-                Some("BatchPub".into()),
-                Fault::after(Fault::raw(200, r#"{"a":1}"#)),
-                3
-            ))
-        );
-        for bad in [
-            "reset",
-            "Nope=reset",
-            "BatchPub=explode",
-            "BatchPub=reset:0",
-            "BatchPub=",
-        ] {
-            assert!(parse_fault(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn qps_specs() {
-        assert_eq!(parse_qps("BatchPub=5"), Ok(("BatchPub", 5)));
-        for bad in [
-            "BatchPub",
-            "BatchPub=0",
-            "BatchPub=-1",
-            "Nope=5",
-            "BatchPub=1.5",
-        ] {
-            assert!(parse_qps(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn device_specs() {
-        let mut products = BTreeMap::new();
-        products.insert("a1P".to_string(), Named::default());
-        assert_eq!(
-            device_spec("d1", &products),
-            Ok(("a1P".into(), "d1".into()))
-        );
-        assert_eq!(
-            device_spec("a1Q/d1", &products),
-            Ok(("a1Q".into(), "d1".into()))
-        );
-        for bad in ["", "a1P/", "a b", "a1P/x/y", "tab\there"] {
-            assert!(device_spec(bad, &products).is_err(), "{bad:?}");
-        }
-        products.insert("a1Q".to_string(), Named::default());
-        assert!(device_spec("d1", &products).is_err());
     }
 }
