@@ -15,6 +15,8 @@
 //!   operations, QPS limits and batches.
 //! - `emulator` (feature `emulator`, off by default): a local stand-in for the platform's
 //!   RPC API on 127.0.0.1, with simulated devices, for tests.
+//! - `subscribe` (feature `subscribe`, off by default): device messages from the platform's
+//!   AMQP 1.0 subscription, decoded and checked against the model.
 #![deny(missing_docs)]
 
 pub mod alink;
@@ -26,6 +28,8 @@ pub mod emulator;
 pub mod error;
 pub mod model;
 pub mod sign;
+#[cfg(feature = "subscribe")]
+pub mod subscribe;
 pub mod value;
 
 pub use error::{Error, PlatformError};
