@@ -34,7 +34,14 @@ const EVERY_TYPE: &str = r#"{
   "schema": "https://iotx-tsl.oss-ap-southeast-1.aliyuncs.com/schema.json",
   "profile": {"productKey": "a1EveryType"},
   "properties": [],
-  "services": [],
+  "services": [{
+    "identifier": "Measure", "name": "Measure", "callType": "async", "method": "thing.service.Measure",
+    "inputData": [],
+    "outputData": [
+      {"identifier": "v", "name": "v", "dataType": {"type": "double", "specs": {"min": "0", "max": "10", "step": "0.5"}}},
+      {"identifier": "ok", "name": "ok", "dataType": {"type": "bool", "specs": {"0": "no", "1": "yes"}}}
+    ]
+  }],
   "events": [{
     "identifier": "Sample", "name": "Sample", "type": "info", "method": "thing.event.Sample.post",
     "outputData": [
@@ -479,4 +486,54 @@ async fn a_wrong_secret_is_refused_clearly_without_the_secret() {
         "{err}"
     );
     assert_eq!(emulator.amqp_stats().unwrap().refused, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_async_service_output_arrives_correlated_to_its_invoke_call() {
+    use tsl_runtime::client::{Client, InvokeThingService, SetDeviceProperty};
+    use tsl_runtime::cloud::Device as Target;
+    let emulator = emulator();
+    let client = Client::builder()
+        .endpoint(emulator.endpoint())
+        .allow_http(true)
+        .credentials(Credentials::new(KEY_ID, SECRET).unwrap())
+        .build()
+        .unwrap();
+    let invoked = client
+        .invoke_thing_service(&InvokeThingService::new(
+            Target::named("a1EveryType", "probe"),
+            "Measure",
+            "{}",
+        ))
+        .await
+        .unwrap();
+    let call_id = invoked.message_id.unwrap();
+    let set = client
+        .set_device_property(&SetDeviceProperty::new(
+            Target::named(PK, "lamp-1"),
+            r#"{"Brightness":40}"#,
+        ))
+        .await
+        .unwrap();
+    let set_id = set.message_id.unwrap();
+    let (seen, _) = collect(subscriber(&emulator, SECRET), 2).await;
+    let reply = seen
+        .iter()
+        .find_map(|r| match &r.message {
+            Message::ServiceReply(reply) => Some(reply),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("{seen:?}"));
+    assert_eq!(reply.request_id, call_id);
+    assert_eq!(reply.service.as_deref(), Some("Measure"));
+    let output = reply.output.as_ref().unwrap();
+    assert!(
+        matches!(output.get("v"), Some(Wire::Double(_))),
+        "{output:?}"
+    );
+    assert!(
+        matches!(output.get("ok"), Some(Wire::Bool(_))),
+        "{output:?}"
+    );
+    assert!(seen.iter().any(|r| matches!(&r.message, Message::PropertySetReply(p) if p.request_id == set_id && p.code == 200)), "{seen:?}");
 }

@@ -243,13 +243,19 @@ fn record(shared: &Shared, target: &Target, message_id: &str, kind: MessageKind)
 }
 
 /// Delivers a request to a device in the background (async services, property sets): the
-/// device sees it; its reply goes to the reply topic, which nobody here reads.
-fn deliver_later(target: &Target, request: Request) {
+/// device sees it; its reply goes to the reply topic, which the AMQP subscription forwards
+/// when the emulator serves one ([`super::amqp`]).
+fn deliver_later(shared: &Shared, target: &Target, request: Request) {
     let responder = target.responder.clone();
     let slow = target.slow;
+    let uplink = shared.uplink.get().cloned();
+    let (product_key, device_name) = (target.product_key.clone(), target.device_name.clone());
     tokio::spawn(async move {
         tokio::time::sleep(slow).await;
-        let _reply = responder.respond(&request).await;
+        let reply = responder.respond(&request).await;
+        if let Some(uplink) = uplink {
+            uplink.publish_reply(&product_key, &device_name, &request, &reply);
+        }
     });
 }
 
@@ -289,7 +295,7 @@ async fn invoke_thing_service(shared: &Arc<Shared>, params: &Params) -> Result<S
         },
     );
     if !sync {
-        deliver_later(&target, request);
+        deliver_later(shared, &target, request);
         return Ok(Success::data(json!({ "MessageId": message_id })));
     }
     let timeout = shared.config.sync_timeout;
@@ -359,6 +365,7 @@ fn invoke_things_service(shared: &Arc<Shared>, params: &Params) -> Result<Succes
         );
         if target.online {
             deliver_later(
+                shared,
                 target,
                 Request::service(message_id, identifier, args.clone()),
             );
@@ -440,6 +447,7 @@ fn property_set(shared: &Shared, target: &Target, items: &Value) -> String {
     );
     if target.online {
         deliver_later(
+            shared,
             target,
             Request {
                 id: message_id.clone(),

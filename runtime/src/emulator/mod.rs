@@ -433,6 +433,9 @@ impl Emulator {
             devices,
             Throttle::new(self.qps),
         ));
+        if let Some(amqp) = &amqp {
+            let _ = shared.uplink.set(Arc::new(amqp.uplink()));
+        }
         let server = Server::spawn(listener, shared.clone())?;
         Ok(RunningEmulator {
             addr,

@@ -93,6 +93,8 @@ pub(crate) struct Shared {
     pub messages: Mutex<Vec<DeviceMessage>>,
     seq: AtomicU64,
     message_ids: AtomicU64,
+    /// The AMQP subscription, when served: device replies to async calls go there.
+    pub uplink: std::sync::OnceLock<Arc<super::amqp::Uplink>>,
 }
 
 impl Shared {
@@ -107,6 +109,7 @@ impl Shared {
             messages: Mutex::new(Vec::new()),
             seq: AtomicU64::new(0),
             message_ids: AtomicU64::new(FIRST_MESSAGE_ID),
+            uplink: std::sync::OnceLock::new(),
         }
     }
 

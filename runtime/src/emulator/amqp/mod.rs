@@ -120,6 +120,13 @@ impl AmqpServer {
         })
     }
 
+    /// The handle the RPC side publishes device replies with.
+    pub(crate) fn uplink(&self) -> Uplink {
+        Uplink {
+            broker: self.broker.clone(),
+        }
+    }
+
     pub(crate) fn stop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -133,6 +140,71 @@ impl AmqpServer {
 impl Drop for AmqpServer {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// Publishes what simulated devices answer to async calls (services and property sets made
+/// through the RPC API), as the platform forwards it: a `thing/downlink/reply/message` whose
+/// `requestId` is the call's `MessageId`.
+pub(crate) struct Uplink {
+    broker: Arc<Broker>,
+}
+
+impl Uplink {
+    pub(crate) fn publish_reply(
+        &self,
+        product_key: &str,
+        device_name: &str,
+        request: &crate::alink::Request,
+        reply: &crate::alink::Reply,
+    ) {
+        let service = request
+            .method
+            .strip_prefix("thing.service.")
+            .unwrap_or(&request.method);
+        let suffix = if service == "property.set" {
+            "property/set_reply".to_string()
+        } else {
+            format!("{service}_reply")
+        };
+        self.broker.publish(reply_message(
+            product_key,
+            device_name,
+            &request.id,
+            &suffix,
+            reply.code,
+            reply.message.as_deref(),
+            &reply.data,
+        ));
+    }
+}
+
+/// A device's reply as the platform forwards it.
+fn reply_message(
+    product_key: &str,
+    device_name: &str,
+    request_id: &str,
+    reply_suffix: &str,
+    code: i64,
+    message: Option<&str>,
+    data: &Value,
+) -> UplinkMessage {
+    let now = now_ms();
+    let body = json!({
+        "requestId": request_id,
+        "productKey": product_key,
+        "deviceName": device_name,
+        "code": code,
+        "message": message.unwrap_or(if code == 200 { "success" } else { "device error" }),
+        "topic": format!("/sys/{product_key}/{device_name}/thing/service/{reply_suffix}"),
+        "data": data,
+        "gmtCreate": now,
+    });
+    UplinkMessage {
+        topic: format!("/{product_key}/{device_name}/thing/downlink/reply/message"),
+        message_id: NEXT_MESSAGE_ID.fetch_add(1, Ordering::Relaxed).to_string(),
+        generate_time: now,
+        body: body.to_string().into_bytes(),
     }
 }
 
