@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use tsl_runtime::emulator::{Device, Emulator, Outcome};
+use serde_json::Value;
+use tsl_runtime::emulator::{Device, Emulator, Outcome, RunningEmulator, UplinkMessage};
 use tsl_runtime::model::Model;
 
 /// The AccessKey pair the emulator accepts when the environment gives none. Local only:
@@ -32,6 +33,19 @@ pub struct Args {
     /// Stop after this many seconds instead of at Ctrl-C.
     #[arg(long, value_name = "SECONDS")]
     seconds: Option<u64>,
+    /// A consumer group of the AMQP subscription it serves; repeatable.
+    #[arg(
+        long = "consumer-group",
+        value_name = "GROUP",
+        default_value = "DEFAULT_GROUP"
+    )]
+    consumer_groups: Vec<String>,
+    /// Read device messages to publish on the subscription from stdin, one JSON object a
+    /// line: `{"device":"lamp-1","properties":{"Brightness":40}}`,
+    /// `{"device":"lamp-1","event":"LampFailure","value":{..}}`,
+    /// `{"device":"lamp-1","status":"offline"}`, or `{"topic":"..","body":..}` as is.
+    #[arg(long)]
+    post_stdin: bool,
 }
 
 pub fn run(args: &Args) -> ExitCode {
@@ -87,6 +101,9 @@ pub fn run(args: &Args) -> ExitCode {
     if let Some(id) = &args.iot_instance_id {
         emulator = emulator.iot_instance_id(id.clone());
     }
+    for group in &args.consumer_groups {
+        emulator = emulator.consumer_group(group.clone());
+    }
     // The caller's own AccessKey when the environment has one (never printed), else a
     // local pair that is printed so the session can be copied.
     let from_env = (
@@ -112,6 +129,11 @@ pub fn run(args: &Args) -> ExitCode {
         }
     };
     println!("emulator listening on {}", running.endpoint());
+    let amqp = running.amqp_endpoint().unwrap_or_default();
+    println!(
+        "subscription (AMQP 1.0) on {amqp}, consumer group(s) {}",
+        args.consumer_groups.join(", ")
+    );
     for (pk, names) in &products {
         println!(
             "  product {pk}: {} device(s) {}",
@@ -121,6 +143,7 @@ pub fn run(args: &Args) -> ExitCode {
     }
     println!("use it from another shell:");
     println!("  export ALIBABA_CLOUD_IOT_ENDPOINT={}", running.endpoint());
+    println!("  export {}={amqp}", crate::listen::ENV_AMQP_ENDPOINT);
     if local {
         println!("  export ALIBABA_CLOUD_ACCESS_KEY_ID={LOCAL_ID}");
         println!("  export ALIBABA_CLOUD_ACCESS_KEY_SECRET={LOCAL_SECRET}");
@@ -139,6 +162,14 @@ pub fn run(args: &Args) -> ExitCode {
         }
     };
     let seconds = args.seconds;
+    let single_product = (products.len() == 1)
+        .then(|| products.keys().next().cloned())
+        .flatten();
+    let mut posts = if args.post_stdin {
+        Some(stdin_lines())
+    } else {
+        None
+    };
     runtime.block_on(async {
         let stop = async {
             match seconds {
@@ -156,6 +187,15 @@ pub fn run(args: &Args) -> ExitCode {
         loop {
             tokio::select! {
                 _ = &mut stop => break,
+                line = next_line(&mut posts) => match line {
+                    Some(line) => match post(&running, single_product.as_deref(), &line) {
+                        Ok(posted) if posted.is_empty() => {}
+                        Ok(posted) => println!("{posted}"),
+                        Err(problem) => eprintln!("error: stdin: {problem}"),
+                    },
+                    // stdin closed: keep serving.
+                    None => posts = None,
+                },
                 _ = tokio::time::sleep(Duration::from_millis(200)) => {
                     let requests = running.requests();
                     for request in requests.iter().skip(shown) {
@@ -177,7 +217,108 @@ pub fn run(args: &Args) -> ExitCode {
             }
         }
     });
+    if let Ok(stats) = running.amqp_stats() {
+        println!(
+            "subscription: {} published, {} delivered, {} accepted, {} redelivered",
+            stats.published, stats.deliveries, stats.accepted, stats.redelivered
+        );
+    }
     running.shutdown();
     println!("emulator stopped");
     ExitCode::SUCCESS
+}
+
+/// Lines of stdin, read on a thread of their own (stdin has no async reader here).
+fn stdin_lines() -> tokio::sync::mpsc::UnboundedReceiver<String> {
+    let (send, receive) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lines() {
+            let Ok(line) = line else { break };
+            if send.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    receive
+}
+
+async fn next_line(
+    posts: &mut Option<tokio::sync::mpsc::UnboundedReceiver<String>>,
+) -> Option<String> {
+    match posts {
+        Some(lines) => lines.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Publishes one stdin line; says what was posted.
+fn post(
+    running: &RunningEmulator,
+    single_product: Option<&str>,
+    line: &str,
+) -> Result<String, String> {
+    let line = line.trim();
+    if line.is_empty() {
+        return Ok(String::new());
+    }
+    let value: Value = serde_json::from_str(line).map_err(|e| format!("not JSON ({e}): {line}"))?;
+    if let Some(topic) = value.get("topic").and_then(Value::as_str) {
+        let body = match value.get("body") {
+            Some(Value::String(text)) => text.clone().into_bytes(),
+            Some(other) => other.to_string().into_bytes(),
+            None => Vec::new(),
+        };
+        let message_id = format!("stdin-{}", uuid_like());
+        running
+            .publish(UplinkMessage {
+                topic: topic.to_string(),
+                message_id: message_id.clone(),
+                generate_time: 0,
+                body,
+            })
+            .map_err(|e| e.to_string())?;
+        return Ok(format!("posted {topic} {message_id}"));
+    }
+    let device = value
+        .get("device")
+        .and_then(Value::as_str)
+        .ok_or("a line needs \"device\" (or \"topic\")")?;
+    let (pk, name) = match device.split_once('/') {
+        Some((pk, name)) => (pk.to_string(), name.to_string()),
+        None => (
+            single_product
+                .ok_or("several products are loaded; write \"PRODUCT_KEY/NAME\"")?
+                .to_string(),
+            device.to_string(),
+        ),
+    };
+    let (what, id) = if let Some(items) = value.get("properties") {
+        ("properties", running.post_properties(&pk, &name, items))
+    } else if let Some(event) = value.get("event").and_then(Value::as_str) {
+        let empty = Value::Object(Default::default());
+        (
+            "event",
+            running.post_event(&pk, &name, event, value.get("value").unwrap_or(&empty)),
+        )
+    } else if let Some(status) = value.get("status").and_then(Value::as_str) {
+        let online = match status {
+            "online" => true,
+            "offline" => false,
+            other => return Err(format!("status `{other}` is neither online nor offline")),
+        };
+        ("status", running.post_status(&pk, &name, online))
+    } else {
+        return Err(format!(
+            "nothing to post in {line}: give properties, event or status"
+        ));
+    };
+    let id = id.map_err(|e| e.to_string())?;
+    Ok(format!("posted {what} of {pk}/{name} {id}"))
+}
+
+/// A process-unique suffix for raw messages' IDs.
+fn uuid_like() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }

@@ -2,6 +2,7 @@
 
 mod emulate;
 mod generate;
+mod listen;
 mod ops;
 
 use std::path::PathBuf;
@@ -55,6 +56,9 @@ enum Command {
     /// Run the local IoT Platform emulator on 127.0.0.1 with these models and simulated
     /// devices, until Ctrl-C: the RPC API with its signatures, limits and error shapes.
     Emulate(emulate::Args),
+    /// Receive device messages from a consumer group of the AMQP subscription and print one
+    /// JSON line per message, decoded and checked against the model.
+    Listen(listen::Args),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +71,7 @@ fn main() -> ExitCode {
         Command::Publish(args) => ops::publish(&args),
         Command::Fetch(args) => ops::fetch(&args),
         Command::Emulate(args) => emulate::run(&args),
+        Command::Listen(args) => listen::run(&args),
     }
 }
 
