@@ -537,3 +537,75 @@ async fn an_async_service_output_arrives_correlated_to_its_invoke_call() {
     );
     assert!(seen.iter().any(|r| matches!(&r.message, Message::PropertySetReply(p) if p.request_id == set_id && p.code == 200)), "{seen:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_calls_complete_when_their_replies_arrive_or_time_out() {
+    use tsl_runtime::client::{Client, InvokeThingService, SetDeviceProperty};
+    use tsl_runtime::cloud::Device as Target;
+    use tsl_runtime::subscribe::{Replies, ReplyOutcome};
+    let emulator = emulator();
+    emulator
+        .set_slow(PK, "lamp-2", Duration::from_secs(3))
+        .unwrap();
+    let client = Client::builder()
+        .endpoint(emulator.endpoint())
+        .allow_http(true)
+        .credentials(Credentials::new(KEY_ID, SECRET).unwrap())
+        .build()
+        .unwrap();
+    let replies = Replies::new();
+    let feed = replies.clone();
+    let consumer = tokio::spawn(subscriber(&emulator, SECRET).run(
+        move |received: Received| {
+            let feed = feed.clone();
+            async move {
+                feed.offer(&received);
+                Ok::<(), String>(())
+            }
+        },
+        std::future::pending(),
+    ));
+    let invoked = client
+        .invoke_thing_service(&InvokeThingService::new(
+            Target::named("a1EveryType", "probe"),
+            "Measure",
+            "{}",
+        ))
+        .await
+        .unwrap();
+    let measure = replies.expect(invoked.message_id.unwrap());
+    let mut sets = Vec::new();
+    for lamp in ["lamp-1", "lamp-2"] {
+        // lamp-2 answers after 3 s: too late for the 800 ms below, so no reply in time.
+        let accepted = client
+            .set_device_property(&SetDeviceProperty::new(
+                Target::named(PK, lamp),
+                r#"{"Brightness":40}"#,
+            ))
+            .await
+            .unwrap();
+        sets.push(replies.expect(accepted.message_id.unwrap()));
+    }
+    match measure.wait(Duration::from_secs(5)).await {
+        ReplyOutcome::Replied(reply) => {
+            assert_eq!(reply.service.as_deref(), Some("Measure"));
+            assert!(matches!(
+                reply.output.as_ref().and_then(|o| o.get("ok")),
+                Some(Wire::Bool(_))
+            ));
+        }
+        other => panic!("{other:?}"),
+    }
+    let outcomes = Replies::collect(sets, Duration::from_millis(800)).await;
+    assert_eq!(outcomes.len(), 2);
+    assert!(
+        matches!(outcomes[0].1, ReplyOutcome::Replied(_)),
+        "{outcomes:?}"
+    );
+    assert!(
+        matches!(outcomes[1].1, ReplyOutcome::NoReply { .. }),
+        "{outcomes:?}"
+    );
+    assert_eq!(replies.waiting(), 0);
+    consumer.abort();
+}

@@ -6,6 +6,8 @@
 //!   one receiver link whose credit is the backpressure, each message accepted only after the
 //!   handler returns `Ok` (at-least-once), reconnects with jittered backoff, clean shutdown.
 //! - [`Decoder`]: topic classification and model-checked bodies into [`Message`]s.
+//! - [`Replies`]: async service calls and property sets completed by their replies, matched
+//!   by `MessageId`, with a timeout.
 //!
 //! Platform facts and their sources: docs/subscription.md.
 
@@ -15,6 +17,7 @@ mod decode;
 mod endpoint;
 mod error;
 mod message;
+mod replies;
 mod tls;
 
 pub use auth::{Identity, SaslPlain, SignMethod};
@@ -26,3 +29,4 @@ pub use message::{
     CheckFailed, EventPost, Invalid, Kind, Message, Other, Problem, PropertyItem, PropertyPost,
     RawMessage, Received, Reply, Status,
 };
+pub use replies::{PendingReply, Replies, ReplyOutcome, EARLY_REPLIES_KEPT};
