@@ -6,6 +6,9 @@
 //!   one receiver link whose credit is the backpressure, each message accepted only after the
 //!   handler returns `Ok` (at-least-once), reconnects with jittered backoff, clean shutdown.
 //! - [`Decoder`]: topic classification and model-checked bodies into [`Message`]s.
+//! - Generated types on the cloud side: [`EventPost::decode`], [`Reply::output_as`] and
+//!   [`PropertyPost::property`] read a message into the payload, output and property types
+//!   `tsl-codegen` generates, checked against the model.
 //! - [`Replies`]: async service calls and property sets completed by their replies, matched
 //!   by `MessageId`, with a timeout.
 //!
@@ -19,6 +22,7 @@ mod error;
 mod message;
 mod replies;
 mod tls;
+mod typed;
 
 pub use auth::{Identity, SaslPlain, SignMethod};
 pub use consumer::{Subscriber, Summary, IDLE_TIMEOUT_RANGE, SOURCE_ADDRESS};
@@ -30,3 +34,4 @@ pub use message::{
     RawMessage, Received, Reply, Status,
 };
 pub use replies::{PendingReply, Replies, ReplyOutcome, EARLY_REPLIES_KEPT};
+pub use typed::Timed;
