@@ -48,7 +48,8 @@ pub const SOURCE_ADDRESS: &str = "default";
 ///             }
 ///             Ok::<(), std::io::Error>(()) // accepted; an Err leaves it for redelivery
 ///         },
-///         async { tokio::signal::ctrl_c().await.ok(); },
+///         // Any future: Ctrl-C, a shutdown channel; here, one hour.
+///         tokio::time::sleep(std::time::Duration::from_secs(3600)),
 ///     )
 ///     .await?;
 /// # Ok(()) }
