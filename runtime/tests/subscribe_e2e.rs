@@ -609,3 +609,27 @@ async fn async_calls_complete_when_their_replies_arrive_or_time_out() {
     assert_eq!(replies.waiting(), 0);
     consumer.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devices_reporting_at_a_rate_send_valid_reports() {
+    let emulator = emulator();
+    emulator.report_every(Duration::from_millis(20)).unwrap();
+    let (seen, _) = collect(subscriber(&emulator, SECRET), 6).await;
+    let posts: Vec<&Received> = seen
+        .iter()
+        .filter(|r| r.product_key.as_deref() == Some(PK))
+        .collect();
+    assert!(!posts.is_empty(), "{seen:?}");
+    for received in &seen {
+        // Every property of every module, with valid default values.
+        let Message::PropertyPost(post) = &received.message else {
+            panic!("{received:?}");
+        };
+        if received.product_key.as_deref() == Some(PK) {
+            assert!(
+                post.items.iter().any(|i| i.identifier == "battery:Charge"),
+                "{post:?}"
+            );
+        }
+    }
+}

@@ -48,6 +48,10 @@ fn lines_of(out: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> 
 }
 
 fn emulate() -> Emulate {
+    emulate_with(&[])
+}
+
+fn emulate_with(extra: &[&str]) -> Emulate {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tsl-codegen"))
         .args([
             "emulate",
@@ -61,6 +65,7 @@ fn emulate() -> Emulate {
             "--seconds",
             "30",
         ])
+        .args(extra)
         .env_remove("ALIBABA_CLOUD_ACCESS_KEY_ID")
         .env_remove("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
         .current_dir(root())
@@ -266,4 +271,27 @@ fn listen_with_a_wrong_secret_is_refused_without_printing_it() {
         "{stderr}"
     );
     assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn emulate_reports_at_a_rate_with_report_every() {
+    let emulate = emulate_with(&["--report-every", "50"]);
+    let out = listen(&emulate.amqp, SECRET, &["--count", "3", "--seconds", "20"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    for line in &lines {
+        assert_eq!(line["kind"], "property_post", "{line}");
+        assert!(line["items"]["Brightness"]["value"].is_number(), "{line}");
+    }
 }

@@ -25,6 +25,10 @@ use crate::sign::Credentials;
 pub const IDLE_TIMEOUT_RANGE: (Duration, Duration) =
     (Duration::from_secs(30), Duration::from_secs(300));
 
+/// How long one connection attempt (TCP, TLS, SASL, Open, Begin, Attach) may take before it
+/// counts as failed and is retried: the platform's own deadline for the link is 15 s.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+
 /// The source address of the receiver link, as the platform's samples name it
 /// (docs/subscription.md: UNVERIFIED whether the platform reads it at all).
 pub const SOURCE_ADDRESS: &str = "default";
@@ -204,7 +208,13 @@ impl Subscriber {
             let attempt = tokio::select! {
                 biased;
                 () = &mut shutdown => return Ok(summary),
-                attempt = self.connect() => attempt,
+                attempt = tokio::time::timeout(CONNECT_TIMEOUT, self.connect()) => match attempt {
+                    Ok(attempt) => attempt,
+                    Err(_) => Err(Failure::Retry(format!(
+                        "no connection within {} s",
+                        CONNECT_TIMEOUT.as_secs()
+                    ))),
+                },
             };
             let (mut connection, mut session, mut receiver) = match attempt {
                 Ok(parts) => parts,

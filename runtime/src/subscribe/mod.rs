@@ -25,7 +25,7 @@ mod tls;
 mod typed;
 
 pub use auth::{Identity, SaslPlain, SignMethod};
-pub use consumer::{Subscriber, Summary, IDLE_TIMEOUT_RANGE, SOURCE_ADDRESS};
+pub use consumer::{Subscriber, Summary, CONNECT_TIMEOUT, IDLE_TIMEOUT_RANGE, SOURCE_ADDRESS};
 pub use decode::Decoder;
 pub use endpoint::{Endpoint, DEFAULT_TLS_PORT};
 pub use error::SubscribeError;

@@ -32,6 +32,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::{json, Map, Value};
 use tokio::sync::oneshot;
 
+use super::state::lock;
 use super::{EmulatorError, RunningEmulator};
 use broker::Broker;
 pub(crate) use sasl::Login;
@@ -80,6 +81,8 @@ pub struct AmqpStats {
 pub(crate) struct AmqpServer {
     pub addr: SocketAddr,
     pub broker: Arc<Broker>,
+    /// Cleared on stop: ends the periodic reporter ([`RunningEmulator::report_every`]).
+    reporting: Arc<std::sync::atomic::AtomicBool>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -115,6 +118,7 @@ impl AmqpServer {
         Ok(AmqpServer {
             addr,
             broker,
+            reporting: Arc::new(std::sync::atomic::AtomicBool::new(true)),
             stop: Some(stop),
             thread: Some(thread),
         })
@@ -128,6 +132,7 @@ impl AmqpServer {
     }
 
     pub(crate) fn stop(&mut self) {
+        self.reporting.store(false, Ordering::Release);
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -176,6 +181,37 @@ impl Uplink {
             reply.message.as_deref(),
             &reply.data,
         ));
+    }
+}
+
+/// A property report as the platform forwards it: `items` `{"Id": value}` become
+/// `{"Id":{"value":..,"time":..}}`.
+fn property_post(
+    product_key: &str,
+    device_name: &str,
+    iot_id: Option<&str>,
+    items: &Value,
+) -> UplinkMessage {
+    let now = now_ms();
+    let mut wrapped = Map::new();
+    if let Value::Object(items) = items {
+        for (id, value) in items {
+            wrapped.insert(id.clone(), json!({"value": value, "time": now}));
+        }
+    }
+    let body = json!({
+        "iotId": iot_id,
+        "requestId": NEXT_MESSAGE_ID.fetch_add(1, Ordering::Relaxed).to_string(),
+        "productKey": product_key,
+        "deviceName": device_name,
+        "gmtCreate": now,
+        "items": wrapped,
+    });
+    UplinkMessage {
+        topic: format!("/{product_key}/{device_name}/thing/event/property/post"),
+        message_id: NEXT_MESSAGE_ID.fetch_add(1, Ordering::Relaxed).to_string(),
+        generate_time: now,
+        body: body.to_string().into_bytes(),
     }
 }
 
@@ -301,6 +337,65 @@ impl RunningEmulator {
         body
     }
 
+    /// Every online device reports all its properties (valid default values, as the
+    /// emulator's default responder answers) every `interval`, until the emulator stops: a
+    /// steady stream for trying a consumer. Returns at once; the reports come from a thread.
+    ///
+    /// # Errors
+    /// [`EmulatorError::NoSubscription`], or [`EmulatorError::Io`] if the thread cannot start.
+    pub fn report_every(&self, interval: Duration) -> Result<(), EmulatorError> {
+        let server = self.amqp_server()?;
+        let (broker, shared, running) = (
+            server.broker.clone(),
+            self.shared.clone(),
+            server.reporting.clone(),
+        );
+        let interval = interval.max(Duration::from_millis(1));
+        std::thread::Builder::new()
+            .name("tsl-emulator-reporter".to_string())
+            .spawn(move || {
+                while running.load(Ordering::Acquire) {
+                    std::thread::sleep(interval);
+                    let devices: Vec<(String, String, String)> = lock(&shared.devices)
+                        .by_name
+                        .values()
+                        .filter(|d| d.online)
+                        .map(|d| {
+                            (
+                                d.product_key.clone(),
+                                d.device_name.clone(),
+                                d.iot_id.clone(),
+                            )
+                        })
+                        .collect();
+                    for (pk, dn, iot_id) in devices {
+                        let Some(model) = shared.config.products.get(&pk) else {
+                            continue;
+                        };
+                        let items: Map<String, Value> = model
+                            .properties()
+                            .map(|(_, p)| {
+                                (
+                                    p.wire_identifier.clone(),
+                                    crate::emulator::default_value(&p.data_type),
+                                )
+                            })
+                            .collect();
+                        if items.is_empty() {
+                            continue;
+                        }
+                        broker.publish(property_post(
+                            &pk,
+                            &dn,
+                            Some(&iot_id),
+                            &Value::Object(items),
+                        ));
+                    }
+                }
+            })?;
+        Ok(())
+    }
+
     /// A device reports properties: `items` is `{"Id": value, ...}` (module properties as
     /// `module:Id`), sent as the platform forwards it, `{"Id":{"value":..,"time":..}}`.
     /// Values go out as given, unchecked: a test can send one that fails the model. Returns
@@ -314,22 +409,17 @@ impl RunningEmulator {
         device_name: &str,
         items: &Value,
     ) -> Result<String, EmulatorError> {
-        let now = now_ms();
-        let mut wrapped = Map::new();
-        if let Value::Object(items) = items {
-            for (id, value) in items {
-                wrapped.insert(id.clone(), json!({"value": value, "time": now}));
-            }
-        }
-        let mut body = self.envelope(product_key, device_name);
-        body.insert("gmtCreate".into(), json!(now));
-        body.insert("items".into(), Value::Object(wrapped));
-        self.device_message(
-            product_key,
-            device_name,
-            format!("/{product_key}/{device_name}/thing/event/property/post"),
-            body,
-        )
+        let server = self.amqp_server()?;
+        let Some(iot_id) = self.iot_id(product_key, device_name) else {
+            return Err(EmulatorError::UnknownDevice {
+                product_key: product_key.to_string(),
+                device_name: device_name.to_string(),
+            });
+        };
+        let message = property_post(product_key, device_name, Some(&iot_id), items);
+        let message_id = message.message_id.clone();
+        server.broker.publish(message);
+        Ok(message_id)
     }
 
     /// A device reports event `identifier` (`module:Id` in a custom module) with output

@@ -46,6 +46,10 @@ pub struct Args {
     /// `{"device":"lamp-1","status":"offline"}`, or `{"topic":"..","body":..}` as is.
     #[arg(long)]
     post_stdin: bool,
+    /// Every online device reports all its properties (valid default values) on the
+    /// subscription every this many milliseconds.
+    #[arg(long, value_name = "MS")]
+    report_every: Option<u64>,
 }
 
 pub fn run(args: &Args) -> ExitCode {
@@ -129,6 +133,12 @@ pub fn run(args: &Args) -> ExitCode {
         }
     };
     println!("emulator listening on {}", running.endpoint());
+    if let Some(ms) = args.report_every {
+        if let Err(e) = running.report_every(Duration::from_millis(ms)) {
+            eprintln!("error: --report-every: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     let amqp = running.amqp_endpoint().unwrap_or_default();
     println!(
         "subscription (AMQP 1.0) on {amqp}, consumer group(s) {}",
