@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use fe2o3_amqp::connection::OpenError;
 use fe2o3_amqp::link::receiver::CreditMode;
+use fe2o3_amqp::link::{ErrorRecovery, MessageDecodeError, RecvError};
 use fe2o3_amqp::sasl_profile::SaslProfile;
 use fe2o3_amqp::types::definitions::SenderSettleMode;
 use fe2o3_amqp::types::messaging::{Body, Message as AmqpMessage};
@@ -18,7 +19,7 @@ use super::auth::{Identity, SaslPlain, SignMethod};
 use super::decode::Decoder;
 use super::endpoint::Endpoint;
 use super::error::SubscribeError;
-use super::message::{RawMessage, Received};
+use super::message::{Invalid, Kind, Message, Problem, RawMessage, Received};
 use crate::sign::Credentials;
 
 /// The platform's range for `idle-time-out` on Open (docs/subscription.md).
@@ -77,6 +78,8 @@ pub struct Summary {
     pub accepted: u64,
     /// Messages the handler failed and the subscriber released for redelivery.
     pub released: u64,
+    /// Messages AMQP could not decode, shown to the handler as invalid and then rejected.
+    pub rejected: u64,
     /// Connections made (1 without drops).
     pub connections: u32,
 }
@@ -246,8 +249,30 @@ impl Subscriber {
                     () = &mut shutdown => break true,
                     delivery = receiver.recv::<Body<Value>>() => delivery,
                 };
-                let Ok(delivery) = delivery else {
-                    break false;
+                let delivery = match delivery {
+                    Ok(delivery) => delivery,
+                    // A message AMQP itself cannot decode: the handler still sees it (as
+                    // invalid); once it returns Ok the message is rejected, since another
+                    // delivery could not be read either and would come back forever.
+                    Err(RecvError::MessageDecode(error)) => {
+                        let received = undecodable(&error);
+                        let settled = match handler(received).await {
+                            Ok(()) => {
+                                summary.rejected += 1;
+                                receiver.reject(error.info, None).await
+                            }
+                            Err(_) => {
+                                summary.released += 1;
+                                receiver.release(error.info).await
+                            }
+                        };
+                        if settled.is_err() {
+                            break false;
+                        }
+                        continue;
+                    }
+                    Err(error) if error.recovery() == ErrorRecovery::UseLink => continue,
+                    Err(_) => break false,
                 };
                 let raw = raw_message(delivery.message());
                 let received = self.decoder.decode(&raw);
@@ -391,6 +416,25 @@ fn jitter(delay: Duration) -> Duration {
     let random = (uuid::Uuid::new_v4().as_u128() % 1_000_000) as u64;
     let half = delay / 2;
     half + Duration::from_nanos((half.as_nanos() as u64).saturating_mul(random) / 1_000_000)
+}
+
+/// What the handler sees of a message AMQP could not decode: no topic or ID can be read.
+fn undecodable(error: &MessageDecodeError) -> Received {
+    Received {
+        topic: String::new(),
+        message_id: String::new(),
+        generate_time: None,
+        product_key: None,
+        device_name: None,
+        message: Message::Invalid(Invalid {
+            expected: Kind::Other,
+            problems: vec![Problem::Shape(format!(
+                "the AMQP message could not be decoded: {}",
+                error.source
+            ))],
+            raw: String::new(),
+        }),
+    }
 }
 
 fn simple_text(value: &SimpleValue) -> Option<String> {
