@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Peak memory and wall time of big batches through the CLI (issue 10), with a baseline
 # measured in the same run:
-#   (a) baseline: `tsl-codegen check` of the same model (the process's floor: the binary,
-#       the allocator, the model);
-#   (b) a 1,000,000-device `invoke --dry-run` (every call planned and signed, printed);
+#   (a) memory baseline: `tsl-codegen check` of the same model (the process's floor: the
+#       binary, the allocator, the model);
+#   (b) a 1,000,000-device `invoke --dry-run` (every call planned, signed and printed), and
+#       the same for the first 100,000 devices: the time baselines of the real runs;
 #   (c) a 100,000-device real `invoke` against `tsl-codegen emulate --any-device
 #       --no-limits`, with the client's limit lifted too (--qps), journal on;
 #   (d) a 1,000,000-device real `invoke` the same way (skipped with BENCH_QUICK=1).
-# Prints peak RSS (MB) and wall time for each, and each as a ratio to (a).
+# Prints peak RSS (MB) as a ratio to (a), and wall time as a ratio to the dry run of the
+# same devices (what the calls through the emulator add to planning and signing them).
 #
 # Usage: bash scripts/bench-batches.sh   (from the repository's root; builds release)
 set -euo pipefail
@@ -46,6 +48,8 @@ read -r base_s base_kb < <(measure "$bin" check "$model")
 read -r dry_s dry_kb < <(measure "$bin" invoke --model "$model" --service UploadSchedule \
   --args "$args" --devices-file "$work/1m.txt" --endpoint http://127.0.0.1:9/ --dry-run)
 dry_calls=$(wc -l <"$work/out")
+read -r dry100_s dry100_kb < <(measure "$bin" invoke --model "$model" --service UploadSchedule \
+  --args "$args" --devices-file "$work/100k.txt" --endpoint http://127.0.0.1:9/ --dry-run)
 
 "$bin" emulate --model "$model" --any-device --no-limits --quiet >"$work/emulator.out" 2>&1 &
 emulator_pid=$!
@@ -72,14 +76,15 @@ fi
 mb() { awk -v kb="$1" 'BEGIN { printf "%.1f", kb / 1024 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
-echo "machine: $(nproc) cores, $(uname -m); $(date -u +%Y-%m-%dT%H:%MZ)"
-printf '%-58s %10s %8s %10s %8s\n' "run" "peak MB" "x (a)" "wall s" "x (a)"
-printf '%-58s %10s %8s %10s %8s\n' "(a) check of the model (baseline)" "$(mb "$base_kb")" 1.00 "$base_s" 1.00
-printf '%-58s %10s %8s %10s %8s\n' "(b) invoke --dry-run, 1,000,000 devices ($dry_calls lines)" \
-  "$(mb "$dry_kb")" "$(ratio "$dry_kb" "$base_kb")" "$dry_s" "$(ratio "$dry_s" "$base_s")"
-printf '%-58s %10s %8s %10s %8s\n' "(c) invoke, 100,000 devices, emulator ($real_accepted accepted)" \
-  "$(mb "$real_kb")" "$(ratio "$real_kb" "$base_kb")" "$real_s" "$(ratio "$real_s" "$base_s")"
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
+row() { printf '%-52s %8s %7s %8s %7s %11s\n' "$@"; }
+
+echo "machine: $(nproc) cores, $(uname -m), load $(cut -d' ' -f1 /proc/loadavg); $(date -u +%Y-%m-%dT%H:%MZ)"
+row "run" "peak MB" "x (a)" "wall s" "x dry" "devices/s"
+row "(a) check of the model (memory baseline)" "$(mb "$base_kb")" 1.00 "$base_s" "" ""
+row "(b) --dry-run, 100,000 devices (time baseline of c)" "$(mb "$dry100_kb")" "$(ratio "$dry100_kb" "$base_kb")" "$dry100_s" 1.00 "$(rate 100000 "$dry100_s")"
+row "(b) --dry-run, 1,000,000 devices ($dry_calls requests)" "$(mb "$dry_kb")" "$(ratio "$dry_kb" "$base_kb")" "$dry_s" 1.00 "$(rate 1000000 "$dry_s")"
+row "(c) invoke, 100,000 devices ($real_accepted accepted)" "$(mb "$real_kb")" "$(ratio "$real_kb" "$base_kb")" "$real_s" "$(ratio "$real_s" "$dry100_s")" "$(rate 100000 "$real_s")"
 if [ "${BENCH_QUICK:-0}" != 1 ]; then
-  printf '%-58s %10s %8s %10s %8s\n' "(d) invoke, 1,000,000 devices, emulator ($big_accepted accepted)" \
-    "$(mb "$big_kb")" "$(ratio "$big_kb" "$base_kb")" "$big_s" "$(ratio "$big_s" "$base_s")"
+  row "(d) invoke, 1,000,000 devices ($big_accepted accepted)" "$(mb "$big_kb")" "$(ratio "$big_kb" "$base_kb")" "$big_s" "$(ratio "$big_s" "$dry_s")" "$(rate 1000000 "$big_s")"
 fi

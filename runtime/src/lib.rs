@@ -17,6 +17,8 @@
 //!   operations, QPS limits and batches.
 //! - `emulator` (feature `emulator`, off by default): a local stand-in for the platform's
 //!   RPC API on 127.0.0.1, with simulated devices, for tests.
+//! - `subscribe` (feature `subscribe`, off by default): device messages from the platform's
+//!   AMQP 1.0 subscription, decoded and checked against the model.
 //!
 //! With `default-features = false` the crate is what generated code needs and nothing
 //! more: no HTTP, TLS, async runtime or crypto crates (a device build's dependency line is
@@ -36,6 +38,8 @@ pub mod limits;
 pub mod model;
 #[cfg(feature = "sign")]
 pub mod sign;
+#[cfg(feature = "subscribe")]
+pub mod subscribe;
 pub mod value;
 
 pub use error::{Error, PlatformError};

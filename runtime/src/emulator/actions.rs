@@ -272,13 +272,19 @@ fn record(
 }
 
 /// Delivers a request to a device in the background (async services, property sets): the
-/// device sees it; its reply goes to the reply topic, which nobody here reads.
-fn deliver_later(target: &Target, request: Request) {
+/// device sees it; its reply goes to the reply topic, which the AMQP subscription forwards
+/// when the emulator serves one ([`super::amqp`]).
+fn deliver_later(shared: &Shared, target: &Target, request: Request) {
     let responder = target.responder.clone();
     let slow = target.slow;
+    let uplink = shared.uplink.get().cloned();
+    let (product_key, device_name) = (target.product_key.clone(), target.device_name.clone());
     tokio::spawn(async move {
         delivery::pause(slow).await;
-        let _reply = responder.respond(&request).await;
+        let reply = responder.respond(&request).await;
+        if let Some(uplink) = uplink {
+            uplink.publish_reply(&product_key, &device_name, &request, &reply);
+        }
     });
 }
 
@@ -323,7 +329,7 @@ async fn invoke_thing_service(
         reached,
     );
     if !sync {
-        deliver_later(&target, request);
+        deliver_later(shared, &target, request);
         return Ok(Success::data(json!({ "MessageId": message_id })));
     }
     let timeout = shared.config.sync_timeout;
@@ -392,6 +398,7 @@ fn invoke_things_service(
         );
         if target.online {
             deliver_later(
+                shared,
                 target,
                 Request::service(message_id, identifier, args.clone()),
             );
@@ -484,6 +491,7 @@ fn property_set(
     );
     if target.online {
         deliver_later(
+            shared,
             target,
             Request {
                 id: message_id.clone(),

@@ -85,6 +85,7 @@
 //! [`Responder`]: crate::alink::Responder
 
 mod actions;
+pub mod amqp;
 mod answer;
 mod delivery;
 mod devices;
@@ -105,6 +106,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use actions::{MAX_DEVICE_NAMES, MAX_MESSAGE_BYTES};
+pub use amqp::{AmqpStats, UplinkMessage};
 pub use devices::{default_params, default_value, DefaultResponder, Device};
 pub use faults::{Fault, FaultParseError};
 pub use gateway::API_VERSION;
@@ -162,6 +164,10 @@ pub enum EmulatorError {
     /// Two devices with one name in one product, or one IotId.
     #[error("a device `{0}` is registered twice")]
     DuplicateDevice(String),
+    /// A subscription call on an emulator without a consumer group
+    /// ([`Emulator::consumer_group`]).
+    #[error("the emulator serves no AMQP subscription; add a consumer group with `Emulator::consumer_group`")]
+    NoSubscription,
     /// Binding or starting the server failed.
     #[error("the emulator could not start: {0}")]
     Io(#[from] std::io::Error),
@@ -184,6 +190,7 @@ pub struct Emulator {
     keep_history: bool,
     observer: Option<Observer>,
     addr: SocketAddr,
+    consumer_groups: Vec<String>,
 }
 
 impl std::fmt::Debug for Emulator {
@@ -234,6 +241,7 @@ impl Emulator {
             keep_history: true,
             observer: None,
             addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
+            consumer_groups: Vec::new(),
         }
     }
 
@@ -396,6 +404,14 @@ impl Emulator {
         self
     }
 
+    /// Serves the AMQP subscription (see [`amqp`]) with this consumer group; call again for
+    /// more groups. Without any, no AMQP endpoint is started.
+    #[must_use]
+    pub fn consumer_group(mut self, group: impl Into<String>) -> Emulator {
+        self.consumer_groups.push(group.into());
+        self
+    }
+
     /// Listens on this port of 127.0.0.1 (0, the default: any free port).
     #[must_use]
     pub fn port(mut self, port: u16) -> Emulator {
@@ -447,6 +463,20 @@ impl Emulator {
         for device in self.devices {
             register(&mut devices, &default_responders, device)?;
         }
+        let amqp = if self.consumer_groups.is_empty() {
+            None
+        } else {
+            Some(amqp::AmqpServer::spawn(amqp::Login {
+                secrets: self
+                    .credentials
+                    .iter()
+                    .map(|(id, c)| (id.clone(), c.secret.clone()))
+                    .collect(),
+                iot_instance_id: self.iot_instance_id.clone(),
+                groups: self.consumer_groups,
+                skew: self.timestamp_skew,
+            })?)
+        };
         let listener = std::net::TcpListener::bind(self.addr)?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::new(
@@ -464,11 +494,15 @@ impl Emulator {
             self.keep_history,
             self.observer,
         ));
+        if let Some(amqp) = &amqp {
+            let _ = shared.uplink.set(Arc::new(amqp.uplink()));
+        }
         let server = Server::spawn(listener, shared.clone())?;
         Ok(RunningEmulator {
             addr,
             shared,
             server,
+            amqp,
         })
     }
 }
@@ -507,6 +541,7 @@ pub struct RunningEmulator {
     addr: SocketAddr,
     shared: Arc<Shared>,
     server: Server,
+    amqp: Option<amqp::AmqpServer>,
 }
 
 impl std::fmt::Debug for RunningEmulator {
@@ -630,6 +665,9 @@ impl RunningEmulator {
     /// Stops the server: no new connections, open ones dropped, background device answers
     /// cancelled. Returns once the server thread has ended.
     pub fn shutdown(mut self) {
+        if let Some(amqp) = self.amqp.as_mut() {
+            amqp.stop();
+        }
         self.server.stop();
     }
 

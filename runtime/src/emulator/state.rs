@@ -85,6 +85,21 @@ impl Devices {
     }
 
     /// The device with this IotId, given or generated.
+    /// Every online device: (product key, name, IotId).
+    pub(crate) fn online(&self) -> Vec<(String, String, String)> {
+        self.list
+            .iter()
+            .filter(|device| device.online)
+            .map(|device| {
+                (
+                    device.product_key.to_string(),
+                    device.device_name.to_string(),
+                    self.iot_id(device),
+                )
+            })
+            .collect()
+    }
+
     pub(crate) fn by_iot_id(&self, iot_id: &str) -> Option<&DeviceState> {
         if let Some(index) = self.by_iot_id.get(iot_id) {
             return self.list.get(*index);
@@ -210,6 +225,8 @@ pub(crate) struct Shared {
     seq: AtomicU64,
     message_ids: AtomicU64,
     request_ids: RequestIds,
+    /// The AMQP subscription, when served: device replies to async calls go there.
+    pub uplink: std::sync::OnceLock<Arc<super::amqp::Uplink>>,
 }
 
 impl Shared {
@@ -233,6 +250,7 @@ impl Shared {
             seq: AtomicU64::new(0),
             message_ids: AtomicU64::new(FIRST_MESSAGE_ID),
             request_ids: RequestIds::new(),
+            uplink: std::sync::OnceLock::new(),
         }
     }
 

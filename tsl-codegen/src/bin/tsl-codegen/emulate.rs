@@ -13,7 +13,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tsl_runtime::emulator::{Device, Emulator, Fault, Outcome, RecordedRequest, DEFAULT_QPS};
+use serde_json::Value;
+use tsl_runtime::emulator::{
+    Device, Emulator, Fault, Outcome, RecordedRequest, RunningEmulator, UplinkMessage, DEFAULT_QPS,
+};
 use tsl_runtime::model::Model;
 
 mod specs;
@@ -82,6 +85,23 @@ pub struct Args {
     /// Stop after this many seconds instead of at Ctrl-C.
     #[arg(long, value_name = "SECONDS")]
     seconds: Option<u64>,
+    /// A consumer group of the AMQP subscription it serves; repeatable.
+    #[arg(
+        long = "consumer-group",
+        value_name = "GROUP",
+        default_value = "DEFAULT_GROUP"
+    )]
+    consumer_groups: Vec<String>,
+    /// Read device messages to publish on the subscription from stdin, one JSON object a
+    /// line: `{"device":"lamp-1","properties":{"Brightness":40}}`,
+    /// `{"device":"lamp-1","event":"LampFailure","value":{..}}`,
+    /// `{"device":"lamp-1","status":"offline"}`, or `{"topic":"..","body":..}` as is.
+    #[arg(long)]
+    post_stdin: bool,
+    /// Every online device reports all its properties (valid default values) on the
+    /// subscription every this many milliseconds.
+    #[arg(long, value_name = "MS")]
+    report_every: Option<u64>,
 }
 
 /// A usage error: printed, exit 2.
@@ -173,6 +193,9 @@ fn prepare(args: &Args) -> Result<Prepared, Refusal> {
         .collect::<Result<Vec<_>, _>>()?;
     if let Some(id) = &args.iot_instance_id {
         emulator = emulator.iot_instance_id(id.clone());
+    }
+    for group in &args.consumer_groups {
+        emulator = emulator.consumer_group(group.clone());
     }
     // The caller's own AccessKey when the environment has one (never printed), else a
     // local pair that is printed so the session can be copied.
@@ -343,6 +366,19 @@ fn serve(args: &Args, prepared: Prepared) -> ExitCode {
     }
     // Tests and scripts read the endpoint from this first line: keep it first and as is.
     println!("emulator listening on {}", running.endpoint());
+    // The subscription's endpoint is the second line, read by tests and scripts too.
+    let amqp = running.amqp_endpoint().unwrap_or_default();
+    println!(
+        "subscription (AMQP 1.0) on {amqp}, consumer group(s) {}",
+        args.consumer_groups.join(", ")
+    );
+    if let Some(ms) = args.report_every {
+        if let Err(e) = running.report_every(Duration::from_millis(ms)) {
+            eprintln!("error: --report-every: {e}");
+            running.shutdown();
+            return ExitCode::FAILURE;
+        }
+    }
     for (pk, named) in &products {
         let mut names = named.shown.join(", ");
         if named.count > named.shown.len() {
@@ -372,6 +408,7 @@ fn serve(args: &Args, prepared: Prepared) -> ExitCode {
     }
     println!("use it from another shell:");
     println!("  export ALIBABA_CLOUD_IOT_ENDPOINT={}", running.endpoint());
+    println!("  export {}={amqp}", crate::listen::ENV_AMQP_ENDPOINT);
     if local_key {
         println!("  export ALIBABA_CLOUD_ACCESS_KEY_ID={LOCAL_ID}");
         println!("  export ALIBABA_CLOUD_ACCESS_KEY_SECRET={LOCAL_SECRET}");
@@ -400,12 +437,39 @@ fn serve(args: &Args, prepared: Prepared) -> ExitCode {
         }
     };
     let seconds = args.seconds;
+    let single_product = (products.len() == 1)
+        .then(|| products.keys().next().cloned())
+        .flatten();
+    let mut posts = args.post_stdin.then(stdin_lines);
     runtime.block_on(async {
-        match seconds {
-            Some(s) => tokio::time::sleep(Duration::from_secs(s)).await,
-            None => stop_signal().await,
+        let stop = async {
+            match seconds {
+                Some(s) => tokio::time::sleep(Duration::from_secs(s)).await,
+                None => stop_signal().await,
+            }
+        };
+        tokio::pin!(stop);
+        loop {
+            tokio::select! {
+                () = &mut stop => break,
+                line = next_line(&mut posts) => match line {
+                    Some(line) => match post(&running, single_product.as_deref(), &line) {
+                        Ok(posted) if posted.is_empty() => {}
+                        Ok(posted) => println!("{posted}"),
+                        Err(problem) => eprintln!("error: stdin: {problem}"),
+                    },
+                    // stdin closed: keep serving.
+                    None => posts = None,
+                },
+            }
         }
     });
+    if let Ok(stats) = running.amqp_stats() {
+        println!(
+            "subscription: {} published, {} delivered, {} accepted, {} redelivered",
+            stats.published, stats.deliveries, stats.accepted, stats.redelivered
+        );
+    }
     running.shutdown();
     // The lines queued before the stop are printed, then the printer ends.
     if let (Some(printer), Some(stop)) = (printer, stop_printer) {
@@ -419,6 +483,101 @@ fn serve(args: &Args, prepared: Prepared) -> ExitCode {
     }
     println!("emulator stopped");
     ExitCode::SUCCESS
+}
+
+/// Lines of stdin, read on a thread of their own (stdin has no async reader here).
+fn stdin_lines() -> tokio::sync::mpsc::UnboundedReceiver<String> {
+    let (send, receive) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lines() {
+            let Ok(line) = line else { break };
+            if send.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    receive
+}
+
+async fn next_line(
+    posts: &mut Option<tokio::sync::mpsc::UnboundedReceiver<String>>,
+) -> Option<String> {
+    match posts {
+        Some(lines) => lines.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Publishes one stdin line; says what was posted.
+fn post(
+    running: &RunningEmulator,
+    single_product: Option<&str>,
+    line: &str,
+) -> Result<String, String> {
+    let line = line.trim();
+    if line.is_empty() {
+        return Ok(String::new());
+    }
+    let value: Value = serde_json::from_str(line).map_err(|e| format!("not JSON ({e}): {line}"))?;
+    if let Some(topic) = value.get("topic").and_then(Value::as_str) {
+        let body = match value.get("body") {
+            Some(Value::String(text)) => text.clone().into_bytes(),
+            Some(other) => other.to_string().into_bytes(),
+            None => Vec::new(),
+        };
+        let message_id = format!("stdin-{}", uuid_like());
+        running
+            .publish(UplinkMessage {
+                topic: topic.to_string(),
+                message_id: message_id.clone(),
+                generate_time: 0,
+                body,
+            })
+            .map_err(|e| e.to_string())?;
+        return Ok(format!("posted {topic} {message_id}"));
+    }
+    let device = value
+        .get("device")
+        .and_then(Value::as_str)
+        .ok_or("a line needs \"device\" (or \"topic\")")?;
+    let (pk, name) = match device.split_once('/') {
+        Some((pk, name)) => (pk.to_string(), name.to_string()),
+        None => (
+            single_product
+                .ok_or("several products are loaded; write \"PRODUCT_KEY/NAME\"")?
+                .to_string(),
+            device.to_string(),
+        ),
+    };
+    let (what, id) = if let Some(items) = value.get("properties") {
+        ("properties", running.post_properties(&pk, &name, items))
+    } else if let Some(event) = value.get("event").and_then(Value::as_str) {
+        let empty = Value::Object(Default::default());
+        (
+            "event",
+            running.post_event(&pk, &name, event, value.get("value").unwrap_or(&empty)),
+        )
+    } else if let Some(status) = value.get("status").and_then(Value::as_str) {
+        let online = match status {
+            "online" => true,
+            "offline" => false,
+            other => return Err(format!("status `{other}` is neither online nor offline")),
+        };
+        ("status", running.post_status(&pk, &name, online))
+    } else {
+        return Err(format!(
+            "nothing to post in {line}: give properties, event or status"
+        ));
+    };
+    let id = id.map_err(|e| e.to_string())?;
+    Ok(format!("posted {what} of {pk}/{name} {id}"))
+}
+
+/// A process-unique suffix for raw messages' IDs.
+fn uuid_like() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 /// Ctrl-C, or SIGTERM on Unix.

@@ -3,6 +3,7 @@
 mod diff;
 mod emulate;
 mod generate;
+mod listen;
 mod ops;
 
 use std::path::PathBuf;
@@ -59,6 +60,9 @@ enum Command {
     /// Run the local IoT Platform emulator on 127.0.0.1 with these models and simulated
     /// devices, until Ctrl-C: the RPC API with its signatures, limits and error shapes.
     Emulate(emulate::Args),
+    /// Receive device messages from a consumer group of the AMQP subscription and print one
+    /// JSON line per message, decoded and checked against the model.
+    Listen(listen::Args),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +76,7 @@ fn main() -> ExitCode {
         Command::Fetch(args) => ops::fetch(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Emulate(args) => emulate::run(&args),
+        Command::Listen(args) => listen::run(&args),
     }
 }
 
