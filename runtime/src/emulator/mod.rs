@@ -106,6 +106,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use actions::{MAX_DEVICE_NAMES, MAX_MESSAGE_BYTES};
+
+/// How many messages a consumer group keeps for its clients by default.
+pub const DEFAULT_SUBSCRIPTION_BACKLOG: usize = 100_000;
 pub use amqp::{AmqpStats, UplinkMessage};
 pub use devices::{default_params, default_value, DefaultResponder, Device};
 pub use faults::{Fault, FaultParseError};
@@ -191,6 +194,7 @@ pub struct Emulator {
     observer: Option<Observer>,
     addr: SocketAddr,
     consumer_groups: Vec<String>,
+    backlog: usize,
 }
 
 impl std::fmt::Debug for Emulator {
@@ -242,6 +246,7 @@ impl Emulator {
             observer: None,
             addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
             consumer_groups: Vec::new(),
+            backlog: DEFAULT_SUBSCRIPTION_BACKLOG,
         }
     }
 
@@ -404,6 +409,15 @@ impl Emulator {
         self
     }
 
+    /// The most messages a consumer group keeps for its clients (default
+    /// [`DEFAULT_SUBSCRIPTION_BACKLOG`]): past it the oldest are dropped and counted
+    /// ([`AmqpStats::dropped`]), so a long run with no consumer does not grow without end.
+    #[must_use]
+    pub fn subscription_backlog(mut self, messages: usize) -> Emulator {
+        self.backlog = messages.max(1);
+        self
+    }
+
     /// Serves the AMQP subscription (see [`amqp`]) with this consumer group; call again for
     /// more groups. Without any, no AMQP endpoint is started.
     #[must_use]
@@ -466,16 +480,19 @@ impl Emulator {
         let amqp = if self.consumer_groups.is_empty() {
             None
         } else {
-            Some(amqp::AmqpServer::spawn(amqp::Login {
-                secrets: self
-                    .credentials
-                    .iter()
-                    .map(|(id, c)| (id.clone(), c.secret.clone()))
-                    .collect(),
-                iot_instance_id: self.iot_instance_id.clone(),
-                groups: self.consumer_groups,
-                skew: self.timestamp_skew,
-            })?)
+            Some(amqp::AmqpServer::spawn(
+                amqp::Login {
+                    secrets: self
+                        .credentials
+                        .iter()
+                        .map(|(id, c)| (id.clone(), c.secret.clone()))
+                        .collect(),
+                    iot_instance_id: self.iot_instance_id.clone(),
+                    groups: self.consumer_groups,
+                    skew: self.timestamp_skew,
+                },
+                self.backlog,
+            )?)
         };
         let listener = std::net::TcpListener::bind(self.addr)?;
         let addr = listener.local_addr()?;

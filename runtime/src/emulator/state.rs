@@ -226,7 +226,7 @@ pub(crate) struct Shared {
     message_ids: AtomicU64,
     request_ids: RequestIds,
     /// The AMQP subscription, when served: device replies to async calls go there.
-    pub uplink: std::sync::OnceLock<Arc<super::amqp::Uplink>>,
+    pub uplink: std::sync::OnceLock<Arc<dyn ReplySink>>,
 }
 
 impl Shared {
@@ -310,6 +310,19 @@ fn mix(mut z: u64) -> u64 {
 
 /// Locks a mutex; a panic elsewhere while it was held leaves data that is still usable
 /// here (lists and maps), so poisoning is ignored rather than spread.
+/// Where devices' replies to async calls go when the emulator serves a subscription (the
+/// AMQP side implements it; the state only holds it, so it imports nothing of that side).
+pub(crate) trait ReplySink: Send + Sync {
+    /// Publishes `reply`, the answer of `device_name` to `request`, on the reply topic.
+    fn publish_reply(
+        &self,
+        product_key: &str,
+        device_name: &str,
+        request: &crate::alink::Request,
+        reply: &crate::alink::Reply,
+    );
+}
+
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()

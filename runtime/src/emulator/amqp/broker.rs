@@ -21,15 +21,29 @@ pub(crate) struct Pending {
 }
 
 /// One consumer group.
-#[derive(Default)]
 pub(crate) struct Group {
     queue: Mutex<VecDeque<Pending>>,
     notify: Notify,
     /// Connected clients (the platform allows 64).
     pub clients: AtomicUsize,
+    /// The most messages it keeps for its clients; past it the oldest is dropped (a run
+    /// with no consumer must not grow without end).
+    backlog: usize,
+    /// Messages dropped for the backlog.
+    dropped: AtomicU64,
 }
 
 impl Group {
+    fn new(backlog: usize) -> Group {
+        Group {
+            queue: Mutex::new(VecDeque::new()),
+            notify: Notify::new(),
+            clients: AtomicUsize::new(0),
+            backlog: backlog.max(1),
+            dropped: AtomicU64::new(0),
+        }
+    }
+
     /// The next message, waiting until there is one.
     pub(crate) async fn next(&self) -> Pending {
         loop {
@@ -44,7 +58,13 @@ impl Group {
     }
 
     fn push_back(&self, pending: Pending) {
-        lock(&self.queue).push_back(pending);
+        let mut queue = lock(&self.queue);
+        while queue.len() >= self.backlog {
+            queue.pop_front();
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+        queue.push_back(pending);
+        drop(queue);
         self.notify.notify_one();
     }
 
@@ -89,11 +109,11 @@ pub(crate) struct Broker {
 }
 
 impl Broker {
-    pub(crate) fn new(login: Login) -> Broker {
+    pub(crate) fn new(login: Login, backlog: usize) -> Broker {
         let groups = login
             .groups
             .iter()
-            .map(|g| (g.clone(), Arc::new(Group::default())))
+            .map(|g| (g.clone(), Arc::new(Group::new(backlog))))
             .collect();
         Broker {
             login: Arc::new(login),
@@ -155,6 +175,11 @@ impl Broker {
             connections: c.connections.load(Ordering::Relaxed),
             refused: c.refused.load(Ordering::Relaxed),
             queued: self.groups.values().map(|g| g.queued() as u64).sum(),
+            dropped: self
+                .groups
+                .values()
+                .map(|g| g.dropped.load(Ordering::Relaxed))
+                .sum(),
             in_flight: c.in_flight.load(Ordering::Relaxed),
             clients: self
                 .groups
@@ -162,5 +187,36 @@ impl Broker {
                 .map(|(name, g)| (name.clone(), g.clients.load(Ordering::Relaxed)))
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(n: u64) -> Pending {
+        Pending {
+            seq: n,
+            message: Arc::new(UplinkMessage {
+                topic: "/pk/dn/user/x".into(),
+                message_id: n.to_string(),
+                generate_time: 0,
+                body: Vec::new(),
+            }),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_full_backlog_drops_the_oldest_and_counts_them() {
+        let group = Group::new(3);
+        for n in 1..=5 {
+            group.push_back(message(n));
+        }
+        assert_eq!(group.queued(), 3);
+        assert_eq!(group.dropped.load(Ordering::Relaxed), 2);
+        assert_eq!(group.next().await.seq, 3, "the newest are kept, in order");
+        // A redelivery goes back to the front even when the backlog is full.
+        group.requeue(message(9));
+        assert_eq!(group.next().await.seq, 9);
     }
 }

@@ -73,6 +73,10 @@ pub struct AmqpStats {
     pub queued: u64,
     /// Messages delivered and not yet settled.
     pub in_flight: u64,
+    /// Messages dropped, oldest first, from a group that held its backlog
+    /// ([`Emulator::subscription_backlog`](crate::emulator::Emulator::subscription_backlog))
+    /// without a client taking them.
+    pub dropped: u64,
     /// Connected clients per consumer group.
     pub clients: HashMap<String, usize>,
 }
@@ -89,11 +93,11 @@ pub(crate) struct AmqpServer {
 
 impl AmqpServer {
     /// Binds 127.0.0.1 on a free port and serves on a thread of its own.
-    pub(crate) fn spawn(login: Login) -> std::io::Result<AmqpServer> {
+    pub(crate) fn spawn(login: Login, backlog: usize) -> std::io::Result<AmqpServer> {
         let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
-        let broker = Arc::new(Broker::new(login));
+        let broker = Arc::new(Broker::new(login, backlog));
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("tsl-emulator-amqp")
@@ -155,8 +159,8 @@ pub(crate) struct Uplink {
     broker: Arc<Broker>,
 }
 
-impl Uplink {
-    pub(crate) fn publish_reply(
+impl crate::emulator::state::ReplySink for Uplink {
+    fn publish_reply(
         &self,
         product_key: &str,
         device_name: &str,

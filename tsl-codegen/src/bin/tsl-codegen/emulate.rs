@@ -102,6 +102,10 @@ pub struct Args {
     /// subscription every this many milliseconds.
     #[arg(long, value_name = "MS")]
     report_every: Option<u64>,
+    /// The most messages a consumer group keeps for its clients; past it the oldest are
+    /// dropped (and counted at the end), so a run with no consumer stays in bounded memory.
+    #[arg(long, value_name = "MESSAGES", default_value_t = tsl_runtime::emulator::DEFAULT_SUBSCRIPTION_BACKLOG)]
+    backlog: usize,
 }
 
 /// A usage error: printed, exit 2.
@@ -197,6 +201,7 @@ fn prepare(args: &Args) -> Result<Prepared, Refusal> {
     for group in &args.consumer_groups {
         emulator = emulator.consumer_group(group.clone());
     }
+    emulator = emulator.subscription_backlog(args.backlog);
     // The caller's own AccessKey when the environment has one (never printed), else a
     // local pair that is printed so the session can be copied.
     let from_env = (
@@ -466,8 +471,14 @@ fn serve(args: &Args, prepared: Prepared) -> ExitCode {
     });
     if let Ok(stats) = running.amqp_stats() {
         println!(
-            "subscription: {} published, {} delivered, {} accepted, {} redelivered",
-            stats.published, stats.deliveries, stats.accepted, stats.redelivered
+            "subscription: {} published, {} delivered, {} accepted, {} redelivered, {} dropped \
+             (backlog of {} a group)",
+            stats.published,
+            stats.deliveries,
+            stats.accepted,
+            stats.redelivered,
+            stats.dropped,
+            args.backlog
         );
     }
     running.shutdown();
