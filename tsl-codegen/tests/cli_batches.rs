@@ -19,6 +19,54 @@ use tsl_runtime::emulator::RunningEmulator;
 const SCHEDULE: &str =
     r#"{"Schedule":[{"At":60,"Brightness":40,"Enabled":true}],"ValidFrom":1700000000000}"#;
 
+/// `invoke` of the lamp's UploadSchedule with the test's schedule, then `extra`.
+fn invoke<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "invoke",
+        "--model",
+        LAMP,
+        "--service",
+        "UploadSchedule",
+        "--args",
+        SCHEDULE,
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+/// `count` lamps served by an emulator, their devices file and a journal path in a scratch
+/// directory of the test's own.
+struct Fleet {
+    names: Vec<String>,
+    emulator: RunningEmulator,
+    dir: std::path::PathBuf,
+    file: String,
+    journal: String,
+}
+
+impl Fleet {
+    fn new(count: usize, test: &str) -> Fleet {
+        let names = names(count);
+        let emulator = emulator(names.iter().map(String::as_str));
+        let dir = scratch(test);
+        let file = write_devices(&dir, &names);
+        let journal = dir.join("journal.jsonl").display().to_string();
+        Fleet {
+            names,
+            emulator,
+            dir,
+            file,
+            journal,
+        }
+    }
+}
+
+impl Drop for Fleet {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 fn write_devices(dir: &Path, names: &[String]) -> String {
     let path = dir.join("devices.txt");
     std::fs::write(&path, names.join("\n") + "\n").expect("a devices file");
@@ -65,19 +113,7 @@ fn interrupted_run(
     signal: &str,
     after: usize,
 ) -> Output {
-    let args = [
-        "invoke",
-        "--model",
-        LAMP,
-        "--service",
-        "UploadSchedule",
-        "--args",
-        SCHEDULE,
-        "--devices-file",
-        devices_file,
-        "--journal",
-        journal,
-    ];
+    let args = invoke(&["--devices-file", devices_file, "--journal", journal]);
     let mut child: Child = command(&emulator.endpoint(), SECRET, &[], &args)
         .spawn()
         .expect("the binary runs");
@@ -183,32 +219,16 @@ fn names(count: usize) -> Vec<String> {
 
 #[test]
 fn sigint_reports_every_device_and_a_journal_resumes_without_invoking_twice() {
-    let names = names(3000);
-    let emulator = emulator(names.iter().map(String::as_str));
-    let dir = scratch("sigint");
-    let file = write_devices(&dir, &names);
-    let journal = dir.join("journal.jsonl").display().to_string();
-
-    let first = interrupted_run(&emulator, &file, &journal, "-INT", 300);
+    let fleet = Fleet::new(3000, "sigint");
+    let (emulator, names) = (&fleet.emulator, &fleet.names);
+    let first = interrupted_run(emulator, &fleet.file, &fleet.journal, "-INT", 300);
     assert_exit(&first, 130);
-    let accepted_first = check_interrupted(&first, &emulator, &names, "SIGINT");
+    let accepted_first = check_interrupted(&first, emulator, names, "SIGINT");
 
     // The same command again: what was accepted comes from the journal, the rest is sent.
     let second = run(
-        &emulator,
-        &[
-            "invoke",
-            "--model",
-            LAMP,
-            "--service",
-            "UploadSchedule",
-            "--args",
-            SCHEDULE,
-            "--devices-file",
-            &file,
-            "--journal",
-            &journal,
-        ],
+        emulator,
+        &invoke(&["--devices-file", &fleet.file, "--journal", &fleet.journal]),
     );
     assert_exit(&second, 0);
     let lines = lines(&second);
@@ -223,7 +243,7 @@ fn sigint_reports_every_device_and_a_journal_resumes_without_invoking_twice() {
         "the journal's devices are not called again"
     );
     assert_eq!(by_status(&lines, "accepted").len(), names.len());
-    let on_server = accepted_by_emulator(&emulator);
+    let on_server = accepted_by_emulator(emulator);
     assert_eq!(on_server.len(), names.len(), "every device accepted");
     assert!(
         on_server.values().all(|&calls| calls == 1),
@@ -237,22 +257,9 @@ fn sigint_reports_every_device_and_a_journal_resumes_without_invoking_twice() {
 
     // A journal of another run is refused before anything is sent.
     let before = emulator.requests().len();
-    let other = run(
-        &emulator,
-        &[
-            "invoke",
-            "--model",
-            LAMP,
-            "--service",
-            "UploadSchedule",
-            "--args",
-            r#"{"Schedule":[],"ValidFrom":1700000000000}"#,
-            "--devices-file",
-            &file,
-            "--journal",
-            &journal,
-        ],
-    );
+    let mut other = invoke(&["--devices-file", &fleet.file, "--journal", &fleet.journal]);
+    other[6] = r#"{"Schedule":[],"ValidFrom":1700000000000}"#;
+    let other = run(emulator, &other);
     assert_exit(&other, 2);
     assert!(
         stderr(&other).contains("written for another run"),
@@ -260,29 +267,23 @@ fn sigint_reports_every_device_and_a_journal_resumes_without_invoking_twice() {
         stderr(&other)
     );
     assert_eq!(emulator.requests().len(), before);
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
 fn sigterm_reports_every_device_and_exits_143() {
-    let names = names(3000);
-    let emulator = emulator(names.iter().map(String::as_str));
-    let dir = scratch("sigterm");
-    let file = write_devices(&dir, &names);
-    let journal = dir.join("journal.jsonl").display().to_string();
-    let output = interrupted_run(&emulator, &file, &journal, "-TERM", 200);
+    let fleet = Fleet::new(3000, "sigterm");
+    let output = interrupted_run(&fleet.emulator, &fleet.file, &fleet.journal, "-TERM", 200);
     assert_exit(&output, 143);
-    let accepted = check_interrupted(&output, &emulator, &names, "SIGTERM");
+    let accepted = check_interrupted(&output, &fleet.emulator, &fleet.names, "SIGTERM");
     // The journal holds the same lines as stdout, after its header.
-    let journal_lines = parse_lines(&std::fs::read_to_string(&journal).unwrap());
+    let journal_lines = parse_lines(&std::fs::read_to_string(&fleet.journal).unwrap());
     assert_eq!(journal_lines[0]["journal"], "tsl-codegen journal");
-    assert_eq!(journal_lines.len(), names.len() + 1);
+    assert_eq!(journal_lines.len(), fleet.names.len() + 1);
     let journaled: HashSet<String> = by_status(&journal_lines, "accepted")
         .into_iter()
         .map(str::to_string)
         .collect();
     assert_eq!(journaled, accepted);
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -506,22 +507,10 @@ fn a_progress_line_shows_on_a_terminal_and_not_in_a_pipe() {
         eprintln!("note: `script` (util-linux) is not installed; the terminal test is skipped");
         return;
     }
-    let names = names(2000);
-    let emulator = emulator(names.iter().map(String::as_str));
-    let dir = scratch("progress");
-    let file = write_devices(&dir, &names);
-    let out_file = dir.join("out.jsonl").display().to_string();
-    let args = [
-        "invoke",
-        "--model",
-        LAMP,
-        "--service",
-        "UploadSchedule",
-        "--args",
-        SCHEDULE,
-        "--devices-file",
-        &file,
-    ];
+    let fleet = Fleet::new(2000, "progress");
+    let emulator = &fleet.emulator;
+    let out_file = fleet.dir.join("out.jsonl").display().to_string();
+    let args = invoke(&["--devices-file", &fleet.file]);
     // On a pseudo-terminal (stdout to a file, stderr the terminal), as a user runs it.
     let shell = std::iter::once(env!("CARGO_BIN_EXE_tsl-codegen"))
         .chain(args.iter().copied())
@@ -556,7 +545,7 @@ fn a_progress_line_shows_on_a_terminal_and_not_in_a_pipe() {
 
     // The same run with stderr in a pipe: no progress line, the summary only.
     emulator.clear_requests();
-    let piped = run(&emulator, &args);
+    let piped = run(emulator, &args);
     assert_exit(&piped, 0);
     assert!(
         !stderr(&piped).contains("/2000 devices"),
@@ -568,7 +557,6 @@ fn a_progress_line_shows_on_a_terminal_and_not_in_a_pipe() {
         "{}",
         stderr(&piped)
     );
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
