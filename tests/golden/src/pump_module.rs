@@ -224,6 +224,11 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     pub fn device(&self) -> &::tsl_runtime::cloud::Device {
         &self.device
     }
+    /// What the calls go through. Also what keeps the field read in a model with
+    /// no services and no writable properties, where no method calls it.
+    pub fn cloud(&self) -> &'c C {
+        self.cloud
+    }
     /// Start (`pump:Start`)
     ///
     /// Sync service: the platform waits up to 8 s for the device's reply.
@@ -294,6 +299,10 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     /// The product.
     pub fn product_key(&self) -> &str {
         &self.product_key
+    }
+    /// What the calls go through (read here even when no method calls it).
+    pub fn cloud(&self) -> &'c C {
+        self.cloud
     }
     /// Stop (`pump:Stop`)
     ///
