@@ -122,12 +122,12 @@ impl ::tsl_runtime::value::TslValue for Location {
         check_text(&text_spec(128), &self.street, &path.child("Street"), errors);
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("Longitude", TslValue::to_wire(&self.longitude))
-            .field("Latitude", TslValue::to_wire(&self.latitude))
-            .field("Street", TslValue::to_wire(&self.street))
-            .build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([
+            ("Longitude", Field::wire(&self.longitude)),
+            ("Latitude", Field::wire(&self.latitude)),
+            ("Street", Field::wire(&self.street)),
+        ])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -188,12 +188,12 @@ impl ::tsl_runtime::value::TslValue for ScheduleItem {
         );
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("At", TslValue::to_wire(&self.at))
-            .field("Brightness", TslValue::to_wire(&self.brightness))
-            .field("Enabled", TslValue::to_wire(&self.enabled))
-            .build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([
+            ("At", Field::wire(&self.at)),
+            ("Brightness", Field::wire(&self.brightness)),
+            ("Enabled", Field::wire(&self.enabled)),
+        ])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -248,11 +248,11 @@ impl ::tsl_runtime::value::TslValue for BlinkInput {
         );
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("Times", TslValue::to_wire(&self.times))
-            .field("Interval", TslValue::to_wire(&self.interval))
-            .build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([
+            ("Times", Field::wire(&self.times)),
+            ("Interval", Field::wire(&self.interval)),
+        ])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -295,8 +295,8 @@ impl ::tsl_runtime::value::TslValue for BlinkOutput {
         );
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object().field("Blinked", TslValue::to_wire(&self.blinked)).build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([("Blinked", Field::wire(&self.blinked))])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -350,12 +350,12 @@ impl ::tsl_runtime::value::TslValue for DiagnoseOutput {
         }
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("Healthy", TslValue::to_wire(&self.healthy))
-            .field("DriverTemperature", TslValue::to_wire(&self.driver_temperature))
-            .field("Faults", TslValue::to_wire(&self.faults))
-            .build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([
+            ("Healthy", Field::wire(&self.healthy)),
+            ("DriverTemperature", Field::wire(&self.driver_temperature)),
+            ("Faults", Field::wire(&self.faults)),
+        ])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -411,11 +411,11 @@ impl ::tsl_runtime::value::TslValue for UploadScheduleInput {
         TslValue::check(&self.valid_from, &path.child("ValidFrom"), errors);
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("Schedule", TslValue::to_wire(&self.schedule))
-            .field("ValidFrom", TslValue::to_wire(&self.valid_from))
-            .build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([
+            ("Schedule", Field::wire(&self.schedule)),
+            ("ValidFrom", Field::wire(&self.valid_from)),
+        ])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -543,20 +543,20 @@ impl ::tsl_runtime::value::TslValue for PostEvent {
         }
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("LightSwitch", TslValue::to_wire(&self.light_switch))
-            .field("Brightness", TslValue::to_wire(&self.brightness))
-            .field("ColorTemperature", TslValue::to_wire(&self.color_temperature))
-            .field("Voltage", TslValue::to_wire(&self.voltage))
-            .field("PowerConsumption", TslValue::to_wire(&self.power_consumption))
-            .field("WorkMode", TslValue::to_wire(&self.work_mode))
-            .field("Firmware", TslValue::to_wire(&self.firmware))
-            .field("LastMaintenance", TslValue::to_wire(&self.last_maintenance))
-            .field("Location", TslValue::to_wire(&self.location))
-            .field("Schedule", TslValue::to_wire(&self.schedule))
-            .field("LuxHistory", TslValue::to_wire(&self.lux_history))
-            .build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([
+            ("LightSwitch", Field::wire(&self.light_switch)),
+            ("Brightness", Field::wire(&self.brightness)),
+            ("ColorTemperature", Field::wire(&self.color_temperature)),
+            ("Voltage", Field::wire(&self.voltage)),
+            ("PowerConsumption", Field::wire(&self.power_consumption)),
+            ("WorkMode", Field::wire(&self.work_mode)),
+            ("Firmware", Field::wire(&self.firmware)),
+            ("LastMaintenance", Field::wire(&self.last_maintenance)),
+            ("Location", Field::wire(&self.location)),
+            ("Schedule", Field::wire(&self.schedule)),
+            ("LuxHistory", Field::wire(&self.lux_history)),
+        ])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -707,11 +707,11 @@ impl ::tsl_runtime::value::TslValue for LampFailureEvent {
         check_text(&text_spec(256), &self.detail, &path.child("Detail"), errors);
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("ErrorCode", TslValue::to_wire(&self.error_code))
-            .field("Detail", TslValue::to_wire(&self.detail))
-            .build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([
+            ("ErrorCode", Field::wire(&self.error_code)),
+            ("Detail", Field::wire(&self.detail)),
+        ])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -754,8 +754,8 @@ impl ::tsl_runtime::value::TslValue for DuskDetectedEvent {
         );
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object().field("Lux", TslValue::to_wire(&self.lux)).build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([("Lux", Field::wire(&self.lux))])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -835,17 +835,14 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
         }
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field_opt("LightSwitch", self.light_switch.as_ref().map(TslValue::to_wire))
-            .field_opt("Brightness", self.brightness.as_ref().map(TslValue::to_wire))
-            .field_opt(
-                "ColorTemperature",
-                self.color_temperature.as_ref().map(TslValue::to_wire),
-            )
-            .field_opt("WorkMode", self.work_mode.as_ref().map(TslValue::to_wire))
-            .field_opt("Schedule", self.schedule.as_ref().map(TslValue::to_wire))
-            .build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([
+            ("LightSwitch", Field::wire(&self.light_switch)),
+            ("Brightness", Field::wire(&self.brightness)),
+            ("ColorTemperature", Field::wire(&self.color_temperature)),
+            ("WorkMode", Field::wire(&self.work_mode)),
+            ("Schedule", Field::wire(&self.schedule)),
+        ])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,

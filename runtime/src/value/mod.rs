@@ -47,7 +47,7 @@ pub use dynamic::{encode, encode_args, encode_params};
 pub use error::{FieldPath, PathSegment, ValueError, ValueErrors};
 pub use number::{format_f32, format_f64, NotFinite};
 pub use typed::{
-    check_len, enum_key, from_json, no_unknown_fields, not_in_enum, number_spec, object, optional,
-    read_checked, required, text_spec, to_args, Date, TslValue,
+    check_len, enum_key, from_json, no_unknown_fields, not_in_enum, number_spec, object, object_of,
+    optional, read_checked, required, text_spec, to_args, Date, Field, TslValue,
 };
 pub use wire::{ObjectBuilder, Wire};

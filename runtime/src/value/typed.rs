@@ -314,6 +314,39 @@ impl<T: TslValue> TslValue for Vec<T> {
     }
 }
 
+/// A field of a generated struct as it goes into [`object_of`]: a value, or an optional
+/// one that is left out of the object when `None`.
+#[doc(hidden)]
+pub trait Field {
+    /// The encoded value, `None` to leave the field out.
+    fn wire(&self) -> Option<Wire>;
+}
+
+impl<T: TslValue> Field for T {
+    fn wire(&self) -> Option<Wire> {
+        Some(self.to_wire())
+    }
+}
+
+impl<T: TslValue> Field for Option<T> {
+    fn wire(&self) -> Option<Wire> {
+        self.as_ref().map(TslValue::to_wire)
+    }
+}
+
+/// A [`Wire::Object`] of the fields that have a value, in order: what a generated struct's
+/// `to_wire` returns. One flat array rather than a chain of builder calls, so a struct of
+/// 30,000 fields is not a 30,000-deep expression (which overflowed the generator's stack).
+#[doc(hidden)]
+pub fn object_of<const N: usize>(fields: [(&str, Option<Wire>); N]) -> Wire {
+    Wire::Object(
+        fields
+            .into_iter()
+            .filter_map(|(key, value)| Some((key.to_string(), value?)))
+            .collect(),
+    )
+}
+
 /// The JSON object a struct reads its fields from; a problem when `value` is not one.
 pub fn object<'v>(
     value: &'v Value,

@@ -29,8 +29,8 @@ impl ::tsl_runtime::value::TslValue for PumpStartInput {
         );
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object().field("Speed", TslValue::to_wire(&self.speed)).build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([("Speed", Field::wire(&self.speed))])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -59,8 +59,8 @@ impl ::tsl_runtime::value::TslValue for PumpStartOutput {
         _: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {}
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object().field("Started", TslValue::to_wire(&self.started)).build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([("Started", Field::wire(&self.started))])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -97,8 +97,8 @@ impl ::tsl_runtime::value::TslValue for PumpPostEvent {
         );
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object().field("Speed", TslValue::to_wire(&self.speed)).build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([("Speed", Field::wire(&self.speed))])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -135,8 +135,8 @@ impl ::tsl_runtime::value::TslValue for PumpDryEvent {
         );
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object().field("Seconds", TslValue::to_wire(&self.seconds)).build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([("Seconds", Field::wire(&self.seconds))])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -177,10 +177,8 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
         }
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field_opt("pump:Speed", self.pump_speed.as_ref().map(TslValue::to_wire))
-            .build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([("pump:Speed", Field::wire(&self.pump_speed))])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,

@@ -124,12 +124,12 @@ impl ::tsl_runtime::value::TslValue for Location {
         check_text(&text_spec(128), &self.street, &path.child("Street"), errors);
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("Longitude", TslValue::to_wire(&self.longitude))
-            .field("Latitude", TslValue::to_wire(&self.latitude))
-            .field("Street", TslValue::to_wire(&self.street))
-            .build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([
+            ("Longitude", Field::wire(&self.longitude)),
+            ("Latitude", Field::wire(&self.latitude)),
+            ("Street", Field::wire(&self.street)),
+        ])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -190,12 +190,12 @@ impl ::tsl_runtime::value::TslValue for ScheduleItem {
         );
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("At", TslValue::to_wire(&self.at))
-            .field("Brightness", TslValue::to_wire(&self.brightness))
-            .field("Enabled", TslValue::to_wire(&self.enabled))
-            .build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([
+            ("At", Field::wire(&self.at)),
+            ("Brightness", Field::wire(&self.brightness)),
+            ("Enabled", Field::wire(&self.enabled)),
+        ])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -307,11 +307,11 @@ impl ::tsl_runtime::value::TslValue for BlinkInput {
         );
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("Times", TslValue::to_wire(&self.times))
-            .field("Interval", TslValue::to_wire(&self.interval))
-            .build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([
+            ("Times", Field::wire(&self.times)),
+            ("Interval", Field::wire(&self.interval)),
+        ])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -354,8 +354,8 @@ impl ::tsl_runtime::value::TslValue for BlinkOutput {
         );
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object().field("Blinked", TslValue::to_wire(&self.blinked)).build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([("Blinked", Field::wire(&self.blinked))])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -409,12 +409,12 @@ impl ::tsl_runtime::value::TslValue for DiagnoseOutput {
         }
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("Healthy", TslValue::to_wire(&self.healthy))
-            .field("DriverTemperature", TslValue::to_wire(&self.driver_temperature))
-            .field("Faults", TslValue::to_wire(&self.faults))
-            .build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([
+            ("Healthy", Field::wire(&self.healthy)),
+            ("DriverTemperature", Field::wire(&self.driver_temperature)),
+            ("Faults", Field::wire(&self.faults)),
+        ])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -470,11 +470,11 @@ impl ::tsl_runtime::value::TslValue for UploadScheduleInput {
         TslValue::check(&self.valid_from, &path.child("ValidFrom"), errors);
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("Schedule", TslValue::to_wire(&self.schedule))
-            .field("ValidFrom", TslValue::to_wire(&self.valid_from))
-            .build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([
+            ("Schedule", Field::wire(&self.schedule)),
+            ("ValidFrom", Field::wire(&self.valid_from)),
+        ])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -517,10 +517,8 @@ impl ::tsl_runtime::value::TslValue for BatteryCalibrateInput {
         );
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("FullCapacity", TslValue::to_wire(&self.full_capacity))
-            .build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([("FullCapacity", Field::wire(&self.full_capacity))])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -557,8 +555,8 @@ impl ::tsl_runtime::value::TslValue for BatteryCalibrateOutput {
         );
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object().field("Charge", TslValue::to_wire(&self.charge)).build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([("Charge", Field::wire(&self.charge))])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -595,8 +593,8 @@ impl ::tsl_runtime::value::TslValue for SensorCalibrateInput {
         );
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object().field("Reference", TslValue::to_wire(&self.reference)).build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([("Reference", Field::wire(&self.reference))])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -633,8 +631,8 @@ impl ::tsl_runtime::value::TslValue for SensorCalibrateOutput {
         );
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object().field("Offset", TslValue::to_wire(&self.offset)).build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([("Offset", Field::wire(&self.offset))])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -756,20 +754,20 @@ impl ::tsl_runtime::value::TslValue for PostEvent {
         }
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("LightSwitch", TslValue::to_wire(&self.light_switch))
-            .field("Brightness", TslValue::to_wire(&self.brightness))
-            .field("ColorTemperature", TslValue::to_wire(&self.color_temperature))
-            .field("Voltage", TslValue::to_wire(&self.voltage))
-            .field("PowerConsumption", TslValue::to_wire(&self.power_consumption))
-            .field("WorkMode", TslValue::to_wire(&self.work_mode))
-            .field("Firmware", TslValue::to_wire(&self.firmware))
-            .field("LastMaintenance", TslValue::to_wire(&self.last_maintenance))
-            .field("Location", TslValue::to_wire(&self.location))
-            .field("Schedule", TslValue::to_wire(&self.schedule))
-            .field("LuxHistory", TslValue::to_wire(&self.lux_history))
-            .build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([
+            ("LightSwitch", Field::wire(&self.light_switch)),
+            ("Brightness", Field::wire(&self.brightness)),
+            ("ColorTemperature", Field::wire(&self.color_temperature)),
+            ("Voltage", Field::wire(&self.voltage)),
+            ("PowerConsumption", Field::wire(&self.power_consumption)),
+            ("WorkMode", Field::wire(&self.work_mode)),
+            ("Firmware", Field::wire(&self.firmware)),
+            ("LastMaintenance", Field::wire(&self.last_maintenance)),
+            ("Location", Field::wire(&self.location)),
+            ("Schedule", Field::wire(&self.schedule)),
+            ("LuxHistory", Field::wire(&self.lux_history)),
+        ])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -920,11 +918,11 @@ impl ::tsl_runtime::value::TslValue for LampFailureEvent {
         check_text(&text_spec(256), &self.detail, &path.child("Detail"), errors);
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("ErrorCode", TslValue::to_wire(&self.error_code))
-            .field("Detail", TslValue::to_wire(&self.detail))
-            .build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([
+            ("ErrorCode", Field::wire(&self.error_code)),
+            ("Detail", Field::wire(&self.detail)),
+        ])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -967,8 +965,8 @@ impl ::tsl_runtime::value::TslValue for DuskDetectedEvent {
         );
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object().field("Lux", TslValue::to_wire(&self.lux)).build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([("Lux", Field::wire(&self.lux))])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -1015,11 +1013,11 @@ impl ::tsl_runtime::value::TslValue for BatteryPostEvent {
         );
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("Charge", TslValue::to_wire(&self.charge))
-            .field("ChargeLimit", TslValue::to_wire(&self.charge_limit))
-            .build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([
+            ("Charge", Field::wire(&self.charge)),
+            ("ChargeLimit", Field::wire(&self.charge_limit)),
+        ])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -1062,8 +1060,8 @@ impl ::tsl_runtime::value::TslValue for BatteryLowBatteryEvent {
         );
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object().field("Charge", TslValue::to_wire(&self.charge)).build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([("Charge", Field::wire(&self.charge))])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -1100,10 +1098,8 @@ impl ::tsl_runtime::value::TslValue for SensorDirtyEvent {
         );
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("Transmission", TslValue::to_wire(&self.transmission))
-            .build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([("Transmission", Field::wire(&self.transmission))])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -1203,29 +1199,17 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
         }
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field_opt("LightSwitch", self.light_switch.as_ref().map(TslValue::to_wire))
-            .field_opt("Brightness", self.brightness.as_ref().map(TslValue::to_wire))
-            .field_opt(
-                "ColorTemperature",
-                self.color_temperature.as_ref().map(TslValue::to_wire),
-            )
-            .field_opt("WorkMode", self.work_mode.as_ref().map(TslValue::to_wire))
-            .field_opt("Schedule", self.schedule.as_ref().map(TslValue::to_wire))
-            .field_opt(
-                "battery:ChargeLimit",
-                self.battery_charge_limit.as_ref().map(TslValue::to_wire),
-            )
-            .field_opt(
-                "sensor:Sensitivity",
-                self.sensor_sensitivity.as_ref().map(TslValue::to_wire),
-            )
-            .field_opt(
-                "sensor:Enabled",
-                self.sensor_enabled.as_ref().map(TslValue::to_wire),
-            )
-            .build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([
+            ("LightSwitch", Field::wire(&self.light_switch)),
+            ("Brightness", Field::wire(&self.brightness)),
+            ("ColorTemperature", Field::wire(&self.color_temperature)),
+            ("WorkMode", Field::wire(&self.work_mode)),
+            ("Schedule", Field::wire(&self.schedule)),
+            ("battery:ChargeLimit", Field::wire(&self.battery_charge_limit)),
+            ("sensor:Sensitivity", Field::wire(&self.sensor_sensitivity)),
+            ("sensor:Enabled", Field::wire(&self.sensor_enabled)),
+        ])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,

@@ -125,15 +125,15 @@ impl ::tsl_runtime::value::TslValue for OptionType {
         );
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("type", TslValue::to_wire(&self.r#type))
-            .field("self", TslValue::to_wire(&self.self_))
-            .field("Option", TslValue::to_wire(&self.option))
-            .field("when", TslValue::to_wire(&self.when))
-            .field("ratio", TslValue::to_wire(&self.ratio))
-            .field("mode", TslValue::to_wire(&self.mode))
-            .build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([
+            ("type", Field::wire(&self.r#type)),
+            ("self", Field::wire(&self.self_)),
+            ("Option", Field::wire(&self.option)),
+            ("when", Field::wire(&self.when)),
+            ("ratio", Field::wire(&self.ratio)),
+            ("mode", Field::wire(&self.mode)),
+        ])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -279,11 +279,8 @@ impl ::tsl_runtime::value::TslValue for PointsItem {
         check_double(&number_spec("0", "1", ""), self.y, &path.child("y"), errors);
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("x", TslValue::to_wire(&self.x))
-            .field("y", TslValue::to_wire(&self.y))
-            .build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([("x", Field::wire(&self.x)), ("y", Field::wire(&self.y))])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -395,12 +392,12 @@ impl ::tsl_runtime::value::TslValue for TypeInput {
         TslValue::check(&self.option, &path.child("Option"), errors);
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("type", TslValue::to_wire(&self.r#type))
-            .field("async", TslValue::to_wire(&self.r#async))
-            .field("Option", TslValue::to_wire(&self.option))
-            .build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([
+            ("type", Field::wire(&self.r#type)),
+            ("async", Field::wire(&self.r#async)),
+            ("Option", Field::wire(&self.option)),
+        ])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -444,11 +441,11 @@ impl ::tsl_runtime::value::TslValue for TypeOutput {
         check_text(&text_spec(16), &self.self_, &path.child("self"), errors);
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("self", TslValue::to_wire(&self.self_))
-            .field("Result", TslValue::to_wire(&self.result))
-            .build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([
+            ("self", Field::wire(&self.self_)),
+            ("Result", Field::wire(&self.result)),
+        ])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -483,8 +480,8 @@ impl ::tsl_runtime::value::TslValue for SetPropertiesInput {
         _: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {}
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object().field("all", TslValue::to_wire(&self.all)).build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([("all", Field::wire(&self.all))])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -516,8 +513,8 @@ impl ::tsl_runtime::value::TslValue for DeviceInput {
         check_text(&text_spec(16), &self.device, &path.child("device"), errors);
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object().field("device", TslValue::to_wire(&self.device)).build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([("device", Field::wire(&self.device))])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -549,8 +546,8 @@ impl ::tsl_runtime::value::TslValue for DeviceOutput {
         check_text(&text_spec(16), &self.device, &path.child("device"), errors);
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object().field("device", TslValue::to_wire(&self.device)).build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([("device", Field::wire(&self.device))])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -579,8 +576,8 @@ impl ::tsl_runtime::value::TslValue for DoThingInput {
         _: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {}
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object().field("a", TslValue::to_wire(&self.a)).build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([("a", Field::wire(&self.a))])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -609,8 +606,8 @@ impl ::tsl_runtime::value::TslValue for DoThingOutput {
         _: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {}
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object().field("a", TslValue::to_wire(&self.a)).build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([("a", Field::wire(&self.a))])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -639,8 +636,8 @@ impl ::tsl_runtime::value::TslValue for DoThingInput2 {
         _: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {}
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object().field("a", TslValue::to_wire(&self.a)).build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([("a", Field::wire(&self.a))])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -673,11 +670,8 @@ impl ::tsl_runtime::value::TslValue for T1upInput {
         _: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {}
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("2nd", TslValue::to_wire(&self._2nd))
-            .field("_3rd", TslValue::to_wire(&self._3rd))
-            .build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([("2nd", Field::wire(&self._2nd)), ("_3rd", Field::wire(&self._3rd))])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -854,26 +848,26 @@ impl ::tsl_runtime::value::TslValue for PostEvent {
         }
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("type", TslValue::to_wire(&self.r#type))
-            .field("tempC", TslValue::to_wire(&self.temp_c_3))
-            .field("TempC", TslValue::to_wire(&self.temp_c_2))
-            .field("temp_c", TslValue::to_wire(&self.temp_c))
-            .field("1st", TslValue::to_wire(&self._1st))
-            .field("default", TslValue::to_wire(&self.default))
-            .field("clone", TslValue::to_wire(&self.clone))
-            .field("Option", TslValue::to_wire(&self.option))
-            .field("Result", TslValue::to_wire(&self.result))
-            .field("self", TslValue::to_wire(&self.self_))
-            .field("crate", TslValue::to_wire(&self.crate_))
-            .field("ints", TslValue::to_wire(&self.ints))
-            .field("floats", TslValue::to_wire(&self.floats))
-            .field("doubles", TslValue::to_wire(&self.doubles))
-            .field("texts", TslValue::to_wire(&self.texts))
-            .field("points", TslValue::to_wire(&self.points))
-            .field("status", TslValue::to_wire(&self.status))
-            .build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([
+            ("type", Field::wire(&self.r#type)),
+            ("tempC", Field::wire(&self.temp_c_3)),
+            ("TempC", Field::wire(&self.temp_c_2)),
+            ("temp_c", Field::wire(&self.temp_c)),
+            ("1st", Field::wire(&self._1st)),
+            ("default", Field::wire(&self.default)),
+            ("clone", Field::wire(&self.clone)),
+            ("Option", Field::wire(&self.option)),
+            ("Result", Field::wire(&self.result)),
+            ("self", Field::wire(&self.self_)),
+            ("crate", Field::wire(&self.crate_)),
+            ("ints", Field::wire(&self.ints)),
+            ("floats", Field::wire(&self.floats)),
+            ("doubles", Field::wire(&self.doubles)),
+            ("texts", Field::wire(&self.texts)),
+            ("points", Field::wire(&self.points)),
+            ("status", Field::wire(&self.status)),
+        ])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -965,11 +959,11 @@ impl ::tsl_runtime::value::TslValue for ErrorEvent {
         _: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {}
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("code", TslValue::to_wire(&self.code))
-            .field("Result", TslValue::to_wire(&self.result))
-            .build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([
+            ("code", Field::wire(&self.code)),
+            ("Result", Field::wire(&self.result)),
+        ])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -999,8 +993,7 @@ impl ::tsl_runtime::value::TslValue for FutureEvent {
         _: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
     ) {}
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::Wire;
-        Wire::object().build()
+        ::tsl_runtime::value::Wire::Object(::std::vec::Vec::new())
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,
@@ -1190,24 +1183,24 @@ impl ::tsl_runtime::value::TslValue for PropertySet {
         }
     }
     fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field_opt("type", self.r#type.as_ref().map(TslValue::to_wire))
-            .field_opt("tempC", self.temp_c_2.as_ref().map(TslValue::to_wire))
-            .field_opt("temp_c", self.temp_c.as_ref().map(TslValue::to_wire))
-            .field_opt("1st", self._1st.as_ref().map(TslValue::to_wire))
-            .field_opt("default", self.default_2.as_ref().map(TslValue::to_wire))
-            .field_opt("clone", self.clone_2.as_ref().map(TslValue::to_wire))
-            .field_opt("Option", self.option.as_ref().map(TslValue::to_wire))
-            .field_opt("Result", self.result.as_ref().map(TslValue::to_wire))
-            .field_opt("self", self.self_.as_ref().map(TslValue::to_wire))
-            .field_opt("crate", self.crate_.as_ref().map(TslValue::to_wire))
-            .field_opt("ints", self.ints.as_ref().map(TslValue::to_wire))
-            .field_opt("floats", self.floats.as_ref().map(TslValue::to_wire))
-            .field_opt("doubles", self.doubles.as_ref().map(TslValue::to_wire))
-            .field_opt("texts", self.texts.as_ref().map(TslValue::to_wire))
-            .field_opt("points", self.points.as_ref().map(TslValue::to_wire))
-            .build()
+        use ::tsl_runtime::value::{object_of, Field};
+        object_of([
+            ("type", Field::wire(&self.r#type)),
+            ("tempC", Field::wire(&self.temp_c_2)),
+            ("temp_c", Field::wire(&self.temp_c)),
+            ("1st", Field::wire(&self._1st)),
+            ("default", Field::wire(&self.default_2)),
+            ("clone", Field::wire(&self.clone_2)),
+            ("Option", Field::wire(&self.option)),
+            ("Result", Field::wire(&self.result)),
+            ("self", Field::wire(&self.self_)),
+            ("crate", Field::wire(&self.crate_)),
+            ("ints", Field::wire(&self.ints)),
+            ("floats", Field::wire(&self.floats)),
+            ("doubles", Field::wire(&self.doubles)),
+            ("texts", Field::wire(&self.texts)),
+            ("points", Field::wire(&self.points)),
+        ])
     }
     fn from_json(
         value: &::tsl_runtime::serde_json::Value,

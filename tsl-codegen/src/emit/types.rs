@@ -68,21 +68,19 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
         .filter_map(|(f, (field, key))| field_check(f, field, key, &mut used))
         .collect();
     let check_use = used.import(rt);
-    let wire = def
-        .fields
+    // One flat array, not a builder chain: the depth of the expression must not grow with
+    // the number of fields (a chain of 30,000 calls overflowed the generator's stack).
+    let wire = names
         .iter()
-        .zip(names.iter().zip(&keys))
-        .map(|(f, (field, key))| {
-            if f.optional {
-                quote! { .field_opt(#key, self.#field.as_ref().map(TslValue::to_wire)) }
-            } else {
-                quote! { .field(#key, TslValue::to_wire(&self.#field)) }
-            }
-        });
-    let wire_use = if def.fields.is_empty() {
-        quote!(use #rt::value::Wire;)
+        .zip(&keys)
+        .map(|(field, key)| quote! { (#key, Field::wire(&self.#field)) });
+    let to_wire = if def.fields.is_empty() {
+        quote!(#rt::value::Wire::Object(::std::vec::Vec::new()))
     } else {
-        quote!(use #rt::value::{TslValue, Wire};)
+        quote! {
+            use #rt::value::{object_of, Field};
+            object_of([#(#wire),*])
+        }
     };
     let reads = def.fields.iter().zip(&keys).map(|(f, key)| {
         if f.optional {
@@ -138,10 +136,7 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
             }
 
             fn to_wire(&self) -> #rt::value::Wire {
-                #wire_use
-                Wire::object()
-                    #(#wire)*
-                    .build()
+                #to_wire
             }
 
             fn from_json(
