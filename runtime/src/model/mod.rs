@@ -10,7 +10,7 @@
 mod data_type;
 mod diagnostic;
 mod number;
-mod parse;
+pub(crate) mod parse;
 mod position;
 mod validate;
 

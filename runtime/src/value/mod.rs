@@ -35,6 +35,7 @@
 mod check;
 mod dynamic;
 mod error;
+mod json;
 mod number;
 mod typed;
 mod wire;
@@ -45,6 +46,7 @@ pub use check::{
 };
 pub use dynamic::{encode, encode_args, encode_params};
 pub use error::{FieldPath, PathSegment, ValueError, ValueErrors};
+pub use json::{parse_json, JsonError};
 pub use number::{format_f32, format_f64, NotFinite};
 pub use typed::{
     check_len, enum_key, from_json, no_unknown_fields, not_in_enum, number_spec, object, object_of,

@@ -268,6 +268,18 @@ impl TslValue for Date {
         match value {
             Value::String(text) => match text.trim().parse::<i64>() {
                 Ok(millis) => Some(Date(millis)),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow
+                    ) =>
+                {
+                    errors.push(ValueError::DateOutOfRange {
+                        path: path.clone(),
+                        value: text.clone(),
+                    });
+                    None
+                }
                 Err(_) => {
                     errors.push(ValueError::InvalidDate {
                         path: path.clone(),
@@ -276,6 +288,17 @@ impl TslValue for Date {
                     None
                 }
             },
+            Value::Number(n)
+                if n.as_i64().is_none()
+                    && n.as_f64()
+                        .is_some_and(|f| f.fract() == 0.0 && f.abs() >= i64::MAX as f64) =>
+            {
+                errors.push(ValueError::DateOutOfRange {
+                    path: path.clone(),
+                    value: n.to_string(),
+                });
+                None
+            }
             Value::Number(_) => integer(value, path, errors).map(Date),
             other => {
                 errors.push(wrong_type(path, "a date (epoch milliseconds)", other));
@@ -541,6 +564,13 @@ mod tests {
             Ok(Date(1_635_839_462_000))
         );
         assert_eq!(from_json::<Vec<i32>>(&json!([1, 2])), Ok(vec![1, 2]));
+        for too_far in [json!("99999999999999999999"), json!(1e20)] {
+            let err = from_json::<Date>(&too_far).unwrap_err();
+            assert!(
+                matches!(err.0[0], ValueError::DateOutOfRange { .. }),
+                "{err}"
+            );
+        }
         let err = from_json::<bool>(&json!(2)).unwrap_err();
         assert_eq!(
             err.to_string(),

@@ -16,8 +16,8 @@ pub fn handles(plan: &Plan, cx: &Context) -> TokenStream {
 
     let named = plan.product_key.as_ref().map(|pk| {
         let doc = doc_attrs(&[format!(
-            "The device `device_name` of product `{}`, reached through `cloud`.",
-            crate::names::doc_text(pk)
+            "The device `device_name` of product {}, reached through `cloud`.",
+            crate::names::code_span(pk)
         )]);
         quote! {
             #doc
@@ -28,8 +28,8 @@ pub fn handles(plan: &Plan, cx: &Context) -> TokenStream {
     });
     let fleet_named = plan.product_key.as_ref().map(|pk| {
         let doc = doc_attrs(&[format!(
-            "The devices of product `{}`, reached through `cloud`.",
-            crate::names::doc_text(pk)
+            "The devices of product {}, reached through `cloud`.",
+            crate::names::code_span(pk)
         )]);
         quote! {
             #doc

@@ -601,12 +601,12 @@ fn service_name(name: Option<&str>, identifier: &str) -> String {
 fn summary(model: &Model) -> Vec<String> {
     let mut lines = Vec::new();
     if let Some(pk) = &model.product_key {
-        lines.push(format!("Product `{}`.", crate::names::doc_text(pk)));
+        lines.push(format!("Product {}.", crate::names::code_span(pk)));
     }
     for module in &model.modules {
         let which = match &module.id {
             None => "default module".to_string(),
-            Some(id) => format!("module `{}`", crate::names::doc_text(id)),
+            Some(id) => format!("module {}", crate::names::code_span(id)),
         };
         lines.push(format!(
             "- {which}: {} properties, {} services, {} events.",
