@@ -2,9 +2,9 @@
 //! form, the [`Date`] type, and the helpers a generated struct calls to read itself from
 //! JSON (a device's reply, an Alink request) and to check its fields.
 //!
-//! Specs are passed as the model wrote them ([`number_spec`] takes the bound texts), so
-//! the generated code states its bounds once, in the open, and every check and error goes
-//! through the same functions as the dynamic path.
+//! Generated code states its specs as constants read when it compiles (see
+//! `generated.rs`), and every check and error goes through the same functions as the
+//! dynamic path.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -14,7 +14,6 @@ use super::dynamic::wrong_type;
 use super::error::{FieldPath, ValueError, ValueErrors};
 use super::number::{format_f32, format_f64};
 use super::wire::Wire;
-use crate::model::{Bound, NumberSpec, TextSpec};
 
 /// A Rust value with a TSL wire form: primitives here, structs and enums in generated code.
 ///
@@ -436,33 +435,6 @@ pub fn no_unknown_fields(
     }
 }
 
-/// The spec of a number from the bound texts the model gave (`"0.1"`), `""` for no bound:
-/// `number_spec("0", "100", "0.5")`. Generated code passes texts the generator has already
-/// read, so an unreadable one (impossible there) is taken as no bound rather than a panic.
-pub fn number_spec(min: &str, max: &str, step: &str) -> NumberSpec {
-    let bound = |text: &str| {
-        if text.is_empty() {
-            None
-        } else {
-            Bound::parse(text).ok()
-        }
-    };
-    NumberSpec {
-        min: bound(min),
-        max: bound(max),
-        step: bound(step),
-        unit: None,
-        unit_name: None,
-    }
-}
-
-/// The spec of a text of at most `length` characters.
-pub fn text_spec(length: u32) -> TextSpec {
-    TextSpec {
-        length: Some(length),
-    }
-}
-
 /// Checks a length against a `size` (arrays): [`ValueError::TooManyItems`] when over.
 pub fn check_len(len: usize, max: u32, path: &FieldPath, errors: &mut Vec<ValueError>) {
     if len > max as usize {
@@ -627,11 +599,7 @@ mod tests {
     }
 
     #[test]
-    fn specs_read_from_texts() {
-        let spec = number_spec("-4.9E-324", "10", "0.5");
-        assert_eq!(spec.max.as_ref().map(|b| b.value()), Some(10.0));
-        assert_eq!(spec.step.as_ref().map(|b| b.text()), Some("0.5"));
-        assert_eq!(number_spec("", "", "").max, None);
+    fn lengths_are_checked_against_sizes() {
         let mut errors = Vec::new();
         check_len(3, 2, &FieldPath::field("xs"), &mut errors);
         assert_eq!(

@@ -427,7 +427,7 @@ fn is_thing_model_json(root: &Node) -> bool {
 }
 
 /// The product key, or `None` for the placeholders that stand in for one in published
-/// samples and blanked exports (``, `<productKey>`, `${productKey}`, `{pk}`, `***`). Any
+/// samples and blanked exports (``, `<productKey>`, `${productKey}`, `{pk}`, `a1B2****`). Any
 /// other key must be one the platform could have issued (letters, digits, `_`, `-`): a key
 /// with a space or a quote inside is an error here, not silently "no product key".
 fn real_product_key(ctx: &mut Ctx, key: Option<String>, pointer: &str) -> Option<String> {
@@ -437,7 +437,9 @@ fn real_product_key(ctx: &mut Ctx, key: Option<String>, pointer: &str) -> Option
         || (trimmed.starts_with('<') && trimmed.ends_with('>'))
         || (trimmed.starts_with("${") && trimmed.ends_with('}'))
         || (trimmed.starts_with('{') && trimmed.ends_with('}'))
-        || trimmed.chars().all(|c| c == '*' || c == 'x' || c == 'X');
+        || trimmed.chars().all(|c| c == 'x' || c == 'X')
+        // Masked in published samples: `a114xeJ****`.
+        || trimmed.contains('*');
     if placeholder {
         return None;
     }

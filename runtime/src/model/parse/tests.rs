@@ -475,7 +475,14 @@ fn product_keys_are_real_placeholders_or_refused() {
         ok(&with_key("a1Test")).model.product_key.as_deref(),
         Some("a1Test")
     );
-    for placeholder in ["", "<productKey>", "${productKey}", "***", "{pk}"] {
+    for placeholder in [
+        "",
+        "<productKey>",
+        "${productKey}",
+        "***",
+        "{pk}",
+        "a114xeJ****",
+    ] {
         assert_eq!(
             ok(&with_key(placeholder)).model.product_key,
             None,
