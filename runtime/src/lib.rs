@@ -54,7 +54,7 @@ pub mod __private {
     pub use crate::alink::{answer, bad_parameters, unknown_service};
     pub use crate::cloud::sync_output;
     pub use crate::value::{
-        check_len, enum_key, no_unknown_fields, not_in_enum, number_spec, object, optional,
-        required, text_spec,
+        all, check_len, enum_key, lim, member, no_unknown_fields, not_in_enum, object, optional,
+        reads_as, required, Fields, Generated, Limits, Present, Reader, StaticBound,
     };
 }

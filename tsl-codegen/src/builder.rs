@@ -92,7 +92,7 @@ impl Builder {
         self
     }
 
-    /// [`Settings::derive`]: an extra derive on every generated type, e.g. `"serde::Serialize"`.
+    /// [`Settings::derive`]: an extra derive on every generated type, e.g. `"PartialOrd"`.
     pub fn derive(mut self, path: impl Into<String>) -> Builder {
         self.settings = self.settings.derive(path);
         self

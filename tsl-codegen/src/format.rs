@@ -3,7 +3,7 @@
 
 use tsl_runtime::model::Model;
 
-use crate::names::doc_text;
+use crate::names::comment_text;
 
 /// The file text: header, then `body`, the items as prettyplease printed them.
 pub fn file(body: &str, model: &Model, sources: &[&str]) -> String {
@@ -41,6 +41,31 @@ pub fn file(body: &str, model: &Model, sources: &[&str]) -> String {
     out
 }
 
+/// A plain `//` comment is not Markdown: the text as it is, on one line.
 fn one_line(text: &str) -> String {
-    doc_text(text).replace('\n', " ")
+    comment_text(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use tsl_runtime::model::Model;
+
+    use super::*;
+
+    #[test]
+    fn the_header_is_a_plain_comment_without_markdown_escapes() {
+        let model = Model::parse(
+            r#"{"schema":"https://iotx-tsl.oss-ap-southeast-1.aliyuncs.com/schema.json",
+                "profile":{"productKey":"a1_Lamp"},"properties":[],"events":[],"services":[]}"#,
+            "_x.json",
+        )
+        .expect("parses")
+        .model;
+        let text = file("", &model, &["models/_x.json", "a*b\nc.json"]);
+        assert!(
+            text.contains("from `models/_x.json`, `a*b c.json`."),
+            "{text}"
+        );
+        assert!(text.contains("// Product `a1_Lamp`."), "{text}");
+    }
 }

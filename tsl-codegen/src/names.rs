@@ -129,6 +129,11 @@ pub const TRAIT_METHODS: &[&str] = &[
     "borrow",
     "borrow_mut",
     "type_id",
+    // `tsl_runtime::value::TslValue`'s own: a property named `check` would otherwise give
+    // `PropertySet::check`, and `set.check(..)` would call the setter.
+    "check",
+    "to_wire",
+    "from_json",
 ];
 
 /// Converts a name to snake_case, keeping only ASCII letters and digits.
@@ -594,6 +599,51 @@ pub fn doc_text(s: &str) -> String {
         out.pop();
     }
     out.join("\n")
+}
+
+/// `text` as a Markdown code span, shown verbatim: inside a span a backslash is not an
+/// escape, so nothing is escaped (`_battery` stays `_battery`, where [`doc_text`] would
+/// show `\_battery`). The fence has one backtick more than the longest run inside, as
+/// CommonMark reads it; control characters and line breaks are dropped.
+///
+/// ```
+/// # use tsl_codegen::names::code_span;
+/// assert_eq!(code_span("_battery"), "`_battery`");
+/// assert_eq!(code_span("a`b"), "``a`b``");
+/// assert_eq!(code_span("`x"), "`` `x ``");
+/// ```
+pub fn code_span(text: &str) -> String {
+    let clean: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .filter(|&c| !is_bidi_control(c))
+        .collect();
+    let clean = clean.trim();
+    let mut longest = 0;
+    let mut run = 0;
+    for c in clean.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    // A span starting or ending with a backtick needs a space inside the fence.
+    let pad = if clean.starts_with('`') || clean.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{clean}{pad}{fence}")
+}
+
+/// `text` for a plain `//` comment: one line, no control or bidi characters, and no
+/// Markdown escapes (rustdoc never reads it).
+pub fn comment_text(text: &str) -> String {
+    let clean: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .filter(|&c| !is_bidi_control(c))
+        .collect();
+    clean.trim().to_string()
 }
 
 /// Characters that reorder text on screen; rustc denies them in comments
@@ -1081,6 +1131,9 @@ mod tests {
         // Trait methods are a ready-made list for method scopes.
         let names = plan(TRAIT_METHODS, &fields(&["clone", "eq", "reboot"]));
         assert_eq!(names, ["clone_2", "eq_2", "reboot"]);
+        // ...including `TslValue`'s own, which the property set implements.
+        let names = plan(TRAIT_METHODS, &fields(&["check", "to_wire", "from_json"]));
+        assert_eq!(names, ["check_2", "to_wire_2", "from_json_2"]);
     }
 
     #[test]

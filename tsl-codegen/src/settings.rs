@@ -33,7 +33,7 @@ impl Default for Parts {
 ///
 /// let settings = Settings::new()
 ///     .module_name("lamp")
-///     .derive("serde::Serialize")
+///     .derive("PartialOrd")
 ///     .device(false);
 /// assert_eq!(settings.runtime_path_str(), "::tsl_runtime");
 /// ```
@@ -67,9 +67,12 @@ impl Settings {
         Settings::default()
     }
 
-    /// Adds a derive to every generated struct and enum, as a path: `"serde::Serialize"`,
+    /// Adds a derive to every generated struct and enum, as a path: `"PartialOrd"`,
     /// `"Eq"`. Every field type must implement it too (`i32`, `f32`, `f64`, `bool`,
-    /// `String`, `Vec`, `Option`, `tsl_runtime::value::Date` and the generated types).
+    /// `String`, `Vec`, `Option`, `tsl_runtime::value::Date` and the generated types), so
+    /// `Eq` and `Hash` fail on any struct with a float. Not `serde::Serialize`: derived serde
+    /// writes Rust field and variant names and dates as numbers, not the wire form
+    /// (`TslValue::to_wire` is the wire form).
     pub fn derive(mut self, path: impl Into<String>) -> Settings {
         self.derives.push(path.into());
         self

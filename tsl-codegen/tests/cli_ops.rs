@@ -163,7 +163,7 @@ fn invoke_many_devices_goes_100_names_a_call_with_a_line_per_device() {
 #[test]
 fn arguments_that_break_the_model_are_refused_before_any_request() {
     let emulator = emulator(["lamp-1", "lamp-2"]);
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
         (
             &[
                 "--device",
@@ -206,6 +206,17 @@ fn arguments_that_break_the_model_are_refused_before_any_request() {
         (
             &["--device", "lamp-1", "--service", "Blink", "--args", "{"],
             "--args is not JSON",
+        ),
+        (
+            &[
+                "--device",
+                "lamp-1",
+                "--service",
+                "Blink",
+                "--args",
+                r#"{"Times":3,"Interval":1.0,"Times":5}"#,
+            ],
+            "--args gives key `Times` twice",
         ),
     ];
     for (extra, expected) in cases {

@@ -18,129 +18,58 @@ pub enum WorkMode {
     /// `2`: light sensor
     LightSensor,
 }
+impl ::tsl_runtime::value::Generated for WorkMode {
+    const MEMBERS: &'static [(Self, i64, &'static str)] = Self::MEMBERS;
+}
 impl WorkMode {
-    /// Every member, in the model's order.
-    pub const ALL: &'static [Self] = &[
-        Self::Maintenance,
-        Self::Manual,
-        Self::Timer,
-        Self::LightSensor,
+    /// Every member with its key on the wire and its label, in the model's order.
+    pub const MEMBERS: &'static [(Self, i64, &'static str)] = &[
+        (Self::Maintenance, -1, "maintenance"),
+        (Self::Manual, 0, "manual"),
+        (Self::Timer, 1, "timer"),
+        (Self::LightSensor, 2, "light sensor"),
     ];
+    /// Every member, in the model's order.
+    pub const ALL: [Self; 4] = ::tsl_runtime::value::all(Self::MEMBERS);
     /// The key sent on the wire.
     pub const fn key(self) -> i64 {
-        match self {
-            Self::Maintenance => -1,
-            Self::Manual => 0,
-            Self::Timer => 1,
-            Self::LightSensor => 2,
-        }
+        Self::MEMBERS[self as usize].1
     }
     /// The member with this key.
     pub const fn from_key(key: i64) -> ::core::option::Option<Self> {
-        match key {
-            -1 => ::core::option::Option::Some(Self::Maintenance),
-            0 => ::core::option::Option::Some(Self::Manual),
-            1 => ::core::option::Option::Some(Self::Timer),
-            2 => ::core::option::Option::Some(Self::LightSensor),
-            _ => ::core::option::Option::None,
-        }
+        ::tsl_runtime::value::member(Self::MEMBERS, key)
     }
     /// The label the model gives the member.
     pub const fn label(self) -> &'static str {
-        match self {
-            Self::Maintenance => "maintenance",
-            Self::Manual => "manual",
-            Self::Timer => "timer",
-            Self::LightSensor => "light sensor",
-        }
-    }
-}
-impl ::tsl_runtime::value::TslValue for WorkMode {
-    fn check(
-        &self,
-        _: &::tsl_runtime::value::FieldPath,
-        _: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {}
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::Enum(self.key())
-    }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        let key = ::tsl_runtime::value::enum_key(value, path, errors)?;
-        let member = Self::from_key(key);
-        if member.is_none() {
-            errors
-                .push(
-                    ::tsl_runtime::value::not_in_enum(
-                        key,
-                        "-1 (maintenance), 0 (manual), 1 (timer), 2 (light sensor)",
-                        path,
-                    ),
-                );
-        }
-        member
+        Self::MEMBERS[self as usize].2
     }
 }
 /// `Location`
 #[derive(Debug, Clone, PartialEq)]
 pub struct Location {
-    /// `Longitude`
-    ///
-    /// Double from `-180` to `180`, step `0.000001`, in ° (degree).
+    /// `Longitude`: double from `-180` to `180`, step `0.000001`, in ° (degree).
     pub longitude: f64,
-    /// `Latitude`
-    ///
-    /// Double from `-90` to `90`, step `0.000001`, in ° (degree).
+    /// `Latitude`: double from `-90` to `90`, step `0.000001`, in ° (degree).
     pub latitude: f64,
-    /// `Street`
-    ///
-    /// Text of at most 128 characters.
+    /// `Street`: text of at most 128 characters.
     pub street: ::std::string::String,
 }
-impl ::tsl_runtime::value::TslValue for Location {
-    fn check(
-        &self,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {
-        use ::tsl_runtime::value::{check_double, check_text, number_spec, text_spec};
-        check_double(
-            &number_spec("-180", "180", "0.000001"),
-            self.longitude,
-            &path.child("Longitude"),
-            errors,
-        );
-        check_double(
-            &number_spec("-90", "90", "0.000001"),
-            self.latitude,
-            &path.child("Latitude"),
-            errors,
-        );
-        check_text(&text_spec(128), &self.street, &path.child("Street"), errors);
+impl ::tsl_runtime::value::Generated for Location {
+    fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
+        use ::tsl_runtime::value::lim;
+        const L: [::tsl_runtime::value::Limits; 2] = [
+            lim("-180", "180", "0.000001"),
+            lim("-90", "90", "0.000001"),
+        ];
+        f.double("Longitude", &self.longitude, &L[0]);
+        f.double("Latitude", &self.latitude, &L[1]);
+        f.text("Street", &self.street, 128);
     }
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("Longitude", TslValue::to_wire(&self.longitude))
-            .field("Latitude", TslValue::to_wire(&self.latitude))
-            .field("Street", TslValue::to_wire(&self.street))
-            .build()
-    }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        use ::tsl_runtime::value::{no_unknown_fields, object, required};
-        let object = object(value, path, errors)?;
-        no_unknown_fields(object, &["Longitude", "Latitude", "Street"], path, errors);
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
         let fields = (
-            required(object, "Longitude", path, errors),
-            required(object, "Latitude", path, errors),
-            required(object, "Street", path, errors),
+            r.required("Longitude"),
+            r.required("Latitude"),
+            r.required("Street"),
         );
         ::core::option::Option::Some(Self {
             longitude: fields.0?,
@@ -154,60 +83,26 @@ impl ::tsl_runtime::value::TslValue for Location {
 /// Up to eight switching times a day
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScheduleItem {
-    /// Minute of the day (`At`)
-    ///
-    /// Int from `0` to `1439`, step `1`, in min (minute).
+    /// Minute of the day (`At`): int from `0` to `1439`, step `1`, in min (minute).
     pub at: i32,
-    /// `Brightness`
-    ///
-    /// Int from `0` to `100`, step `1`, in % (percent).
+    /// `Brightness`: int from `0` to `100`, step `1`, in % (percent).
     pub brightness: i32,
-    /// `Enabled`
-    ///
-    /// Bool, sent as 0 = no or 1 = yes.
+    /// `Enabled`: bool, sent as 0 = no or 1 = yes.
     pub enabled: bool,
 }
-impl ::tsl_runtime::value::TslValue for ScheduleItem {
-    fn check(
-        &self,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {
-        use ::tsl_runtime::value::{check_int, number_spec};
-        check_int(
-            &number_spec("0", "1439", "1"),
-            i64::from(self.at),
-            &path.child("At"),
-            errors,
-        );
-        check_int(
-            &number_spec("0", "100", "1"),
-            i64::from(self.brightness),
-            &path.child("Brightness"),
-            errors,
-        );
+impl ::tsl_runtime::value::Generated for ScheduleItem {
+    fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
+        use ::tsl_runtime::value::lim;
+        const L: [::tsl_runtime::value::Limits; 2] = [
+            lim("0", "1439", "1"),
+            lim("0", "100", "1"),
+        ];
+        f.int("At", &self.at, &L[0]);
+        f.int("Brightness", &self.brightness, &L[1]);
+        f.value("Enabled", &self.enabled);
     }
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("At", TslValue::to_wire(&self.at))
-            .field("Brightness", TslValue::to_wire(&self.brightness))
-            .field("Enabled", TslValue::to_wire(&self.enabled))
-            .build()
-    }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        use ::tsl_runtime::value::{no_unknown_fields, object, required};
-        let object = object(value, path, errors)?;
-        no_unknown_fields(object, &["At", "Brightness", "Enabled"], path, errors);
-        let fields = (
-            required(object, "At", path, errors),
-            required(object, "Brightness", path, errors),
-            required(object, "Enabled", path, errors),
-        );
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
+        let fields = (r.required("At"), r.required("Brightness"), r.required("Enabled"));
         ::core::option::Option::Some(Self {
             at: fields.0?,
             brightness: fields.1?,
@@ -218,54 +113,23 @@ impl ::tsl_runtime::value::TslValue for ScheduleItem {
 /// Arguments of `Blink`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BlinkInput {
-    /// `Times`
-    ///
-    /// Int from `1` to `20`, step `1`.
+    /// `Times`: int from `1` to `20`, step `1`.
     pub times: i32,
-    /// `Interval`
-    ///
-    /// Float from `0.2` to `5`, step `0.1`, in s (second).
+    /// `Interval`: float from `0.2` to `5`, step `0.1`, in s (second).
     pub interval: f32,
 }
-impl ::tsl_runtime::value::TslValue for BlinkInput {
-    fn check(
-        &self,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {
-        use ::tsl_runtime::value::{check_float, check_int, number_spec};
-        check_int(
-            &number_spec("1", "20", "1"),
-            i64::from(self.times),
-            &path.child("Times"),
-            errors,
-        );
-        check_float(
-            &number_spec("0.2", "5", "0.1"),
-            self.interval,
-            &path.child("Interval"),
-            errors,
-        );
+impl ::tsl_runtime::value::Generated for BlinkInput {
+    fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
+        use ::tsl_runtime::value::lim;
+        const L: [::tsl_runtime::value::Limits; 2] = [
+            lim("1", "20", "1"),
+            lim("0.2", "5", "0.1"),
+        ];
+        f.int("Times", &self.times, &L[0]);
+        f.float("Interval", &self.interval, &L[1]);
     }
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("Times", TslValue::to_wire(&self.times))
-            .field("Interval", TslValue::to_wire(&self.interval))
-            .build()
-    }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        use ::tsl_runtime::value::{no_unknown_fields, object, required};
-        let object = object(value, path, errors)?;
-        no_unknown_fields(object, &["Times", "Interval"], path, errors);
-        let fields = (
-            required(object, "Times", path, errors),
-            required(object, "Interval", path, errors),
-        );
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
+        let fields = (r.required("Times"), r.required("Interval"));
         ::core::option::Option::Some(Self {
             times: fields.0?,
             interval: fields.1?,
@@ -275,105 +139,43 @@ impl ::tsl_runtime::value::TslValue for BlinkInput {
 /// What `Blink` answers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BlinkOutput {
-    /// Times blinked (`Blinked`)
-    ///
-    /// Int from `0` to `20`, step `1`.
+    /// Times blinked (`Blinked`): int from `0` to `20`, step `1`.
     pub blinked: i32,
 }
-impl ::tsl_runtime::value::TslValue for BlinkOutput {
-    fn check(
-        &self,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {
-        use ::tsl_runtime::value::{check_int, number_spec};
-        check_int(
-            &number_spec("0", "20", "1"),
-            i64::from(self.blinked),
-            &path.child("Blinked"),
-            errors,
-        );
+impl ::tsl_runtime::value::Generated for BlinkOutput {
+    fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
+        use ::tsl_runtime::value::lim;
+        const L: [::tsl_runtime::value::Limits; 1] = [lim("0", "20", "1")];
+        f.int("Blinked", &self.blinked, &L[0]);
     }
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object().field("Blinked", TslValue::to_wire(&self.blinked)).build()
-    }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        use ::tsl_runtime::value::{no_unknown_fields, object, required};
-        let object = object(value, path, errors)?;
-        no_unknown_fields(object, &["Blinked"], path, errors);
-        let fields = (required(object, "Blinked", path, errors),);
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
+        let fields = (r.required("Blinked"),);
         ::core::option::Option::Some(Self { blinked: fields.0? })
     }
 }
 /// What `Diagnose` (Self test) answers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DiagnoseOutput {
-    /// `Healthy`
-    ///
-    /// Bool, sent as 0 = faulty or 1 = healthy.
+    /// `Healthy`: bool, sent as 0 = faulty or 1 = healthy.
     pub healthy: bool,
-    /// Driver temperature (`DriverTemperature`)
-    ///
-    /// Double from `-40` to `150`, step `0.1`, in °C (degree Celsius).
+    /// Driver temperature (`DriverTemperature`): double from `-40` to `150`, step `0.1`, in °C (degree Celsius).
     pub driver_temperature: f64,
-    /// `Faults`
-    ///
-    /// Array of at most 16 texts.
+    /// `Faults`: array of at most 16 texts.
     pub faults: ::std::vec::Vec<::std::string::String>,
 }
-impl ::tsl_runtime::value::TslValue for DiagnoseOutput {
-    fn check(
-        &self,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {
-        use ::tsl_runtime::value::{
-            check_double, check_len, check_text, number_spec, text_spec,
-        };
-        check_double(
-            &number_spec("-40", "150", "0.1"),
-            self.driver_temperature,
-            &path.child("DriverTemperature"),
-            errors,
-        );
-        {
-            let array_path = path.child("Faults");
-            check_len(self.faults.len(), 16, &array_path, errors);
-            for (i, item) in self.faults.iter().enumerate() {
-                check_text(&text_spec(64), item, &array_path.index(i), errors);
-            }
-        }
+impl ::tsl_runtime::value::Generated for DiagnoseOutput {
+    fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
+        use ::tsl_runtime::value::lim;
+        const L: [::tsl_runtime::value::Limits; 1] = [lim("-40", "150", "0.1")];
+        f.value("Healthy", &self.healthy);
+        f.double("DriverTemperature", &self.driver_temperature, &L[0]);
+        f.texts("Faults", &self.faults, 16, 64);
     }
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("Healthy", TslValue::to_wire(&self.healthy))
-            .field("DriverTemperature", TslValue::to_wire(&self.driver_temperature))
-            .field("Faults", TslValue::to_wire(&self.faults))
-            .build()
-    }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        use ::tsl_runtime::value::{no_unknown_fields, object, required};
-        let object = object(value, path, errors)?;
-        no_unknown_fields(
-            object,
-            &["Healthy", "DriverTemperature", "Faults"],
-            path,
-            errors,
-        );
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
         let fields = (
-            required(object, "Healthy", path, errors),
-            required(object, "DriverTemperature", path, errors),
-            required(object, "Faults", path, errors),
+            r.required("Healthy"),
+            r.required("DriverTemperature"),
+            r.required("Faults"),
         );
         ::core::option::Option::Some(Self {
             healthy: fields.0?,
@@ -385,50 +187,18 @@ impl ::tsl_runtime::value::TslValue for DiagnoseOutput {
 /// Arguments of `UploadSchedule` (Upload schedule).
 #[derive(Debug, Clone, PartialEq)]
 pub struct UploadScheduleInput {
-    /// `Schedule`
-    ///
-    /// Array of at most 8 structs.
+    /// `Schedule`: array of at most 8 structs.
     pub schedule: ::std::vec::Vec<ScheduleItem>,
-    /// Valid from (`ValidFrom`)
-    ///
-    /// Date: UTC epoch milliseconds, sent as a string.
+    /// Valid from (`ValidFrom`): date: UTC epoch milliseconds, sent as a string.
     pub valid_from: ::tsl_runtime::value::Date,
 }
-impl ::tsl_runtime::value::TslValue for UploadScheduleInput {
-    fn check(
-        &self,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {
-        use ::tsl_runtime::value::{TslValue, check_len};
-        {
-            let array_path = path.child("Schedule");
-            check_len(self.schedule.len(), 8, &array_path, errors);
-            for (i, item) in self.schedule.iter().enumerate() {
-                TslValue::check(item, &array_path.index(i), errors);
-            }
-        }
-        TslValue::check(&self.valid_from, &path.child("ValidFrom"), errors);
+impl ::tsl_runtime::value::Generated for UploadScheduleInput {
+    fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
+        f.values("Schedule", &self.schedule, 8);
+        f.value("ValidFrom", &self.valid_from);
     }
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("Schedule", TslValue::to_wire(&self.schedule))
-            .field("ValidFrom", TslValue::to_wire(&self.valid_from))
-            .build()
-    }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        use ::tsl_runtime::value::{no_unknown_fields, object, required};
-        let object = object(value, path, errors)?;
-        no_unknown_fields(object, &["Schedule", "ValidFrom"], path, errors);
-        let fields = (
-            required(object, "Schedule", path, errors),
-            required(object, "ValidFrom", path, errors),
-        );
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
+        let fields = (r.required("Schedule"), r.required("ValidFrom"));
         ::core::option::Option::Some(Self {
             schedule: fields.0?,
             valid_from: fields.1?,
@@ -440,161 +210,64 @@ impl ::tsl_runtime::value::TslValue for UploadScheduleInput {
 /// 属性上报
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostEvent {
-    /// 主灯开关 (`LightSwitch`)
-    ///
-    /// Bool, sent as 0 = off or 1 = on.
+    /// 主灯开关 (`LightSwitch`): bool, sent as 0 = off or 1 = on.
     pub light_switch: bool,
-    /// `Brightness`
-    ///
-    /// Int from `0` to `100`, step `1`, in % (percent).
+    /// `Brightness`: int from `0` to `100`, step `1`, in % (percent).
     pub brightness: i32,
-    /// Colour temperature (`ColorTemperature`)
-    ///
-    /// Int from `2700` to `6500`, step `100`, in K (kelvin).
+    /// Colour temperature (`ColorTemperature`): int from `2700` to `6500`, step `100`, in K (kelvin).
     pub color_temperature: i32,
-    /// Supply voltage (`Voltage`)
-    ///
-    /// Float from `0` to `400`, step `0.1`, in V (volt).
+    /// Supply voltage (`Voltage`): float from `0` to `400`, step `0.1`, in V (volt).
     pub voltage: f32,
-    /// Energy used (`PowerConsumption`)
-    ///
-    /// Double from `0` to `1000000`, step `0.001`, in kW·h (kilowatt hour).
+    /// Energy used (`PowerConsumption`): double from `0` to `1000000`, step `0.001`, in kW·h (kilowatt hour).
     pub power_consumption: f64,
-    /// Work mode (`WorkMode`)
-    ///
-    /// Enum, sent as its integer key.
+    /// Work mode (`WorkMode`): enum, sent as its integer key.
     pub work_mode: WorkMode,
-    /// Firmware version (`Firmware`)
-    ///
-    /// Text of at most 64 characters.
+    /// Firmware version (`Firmware`): text of at most 64 characters.
     pub firmware: ::std::string::String,
-    /// Last maintenance (`LastMaintenance`)
-    ///
-    /// Date: UTC epoch milliseconds, sent as a string.
+    /// Last maintenance (`LastMaintenance`): date: UTC epoch milliseconds, sent as a string.
     pub last_maintenance: ::tsl_runtime::value::Date,
-    /// `Location`
-    ///
-    /// Struct of 3 members.
+    /// `Location`: struct of 3 members.
     pub location: Location,
-    /// Switching schedule (`Schedule`)
-    ///
-    /// Array of at most 8 structs.
+    /// Switching schedule (`Schedule`): array of at most 8 structs.
     pub schedule: ::std::vec::Vec<ScheduleItem>,
-    /// Ambient light, last hour (`LuxHistory`)
-    ///
-    /// Array of at most 60 floats.
+    /// Ambient light, last hour (`LuxHistory`): array of at most 60 floats.
     pub lux_history: ::std::vec::Vec<f32>,
 }
-impl ::tsl_runtime::value::TslValue for PostEvent {
-    fn check(
-        &self,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {
-        use ::tsl_runtime::value::{
-            TslValue, check_double, check_float, check_int, check_len, check_text,
-            number_spec, text_spec,
-        };
-        check_int(
-            &number_spec("0", "100", "1"),
-            i64::from(self.brightness),
-            &path.child("Brightness"),
-            errors,
-        );
-        check_int(
-            &number_spec("2700", "6500", "100"),
-            i64::from(self.color_temperature),
-            &path.child("ColorTemperature"),
-            errors,
-        );
-        check_float(
-            &number_spec("0", "400", "0.1"),
-            self.voltage,
-            &path.child("Voltage"),
-            errors,
-        );
-        check_double(
-            &number_spec("0", "1000000", "0.001"),
-            self.power_consumption,
-            &path.child("PowerConsumption"),
-            errors,
-        );
-        check_text(&text_spec(64), &self.firmware, &path.child("Firmware"), errors);
-        TslValue::check(&self.last_maintenance, &path.child("LastMaintenance"), errors);
-        TslValue::check(&self.location, &path.child("Location"), errors);
-        {
-            let array_path = path.child("Schedule");
-            check_len(self.schedule.len(), 8, &array_path, errors);
-            for (i, item) in self.schedule.iter().enumerate() {
-                TslValue::check(item, &array_path.index(i), errors);
-            }
-        }
-        {
-            let array_path = path.child("LuxHistory");
-            check_len(self.lux_history.len(), 60, &array_path, errors);
-            for (i, item) in self.lux_history.iter().enumerate() {
-                check_float(
-                    &number_spec("0", "100000", "0.1"),
-                    *item,
-                    &array_path.index(i),
-                    errors,
-                );
-            }
-        }
+impl ::tsl_runtime::value::Generated for PostEvent {
+    fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
+        use ::tsl_runtime::value::lim;
+        const L: [::tsl_runtime::value::Limits; 5] = [
+            lim("0", "100", "1"),
+            lim("2700", "6500", "100"),
+            lim("0", "400", "0.1"),
+            lim("0", "1000000", "0.001"),
+            lim("0", "100000", "0.1"),
+        ];
+        f.value("LightSwitch", &self.light_switch);
+        f.int("Brightness", &self.brightness, &L[0]);
+        f.int("ColorTemperature", &self.color_temperature, &L[1]);
+        f.float("Voltage", &self.voltage, &L[2]);
+        f.double("PowerConsumption", &self.power_consumption, &L[3]);
+        f.value("WorkMode", &self.work_mode);
+        f.text("Firmware", &self.firmware, 64);
+        f.value("LastMaintenance", &self.last_maintenance);
+        f.value("Location", &self.location);
+        f.values("Schedule", &self.schedule, 8);
+        f.floats("LuxHistory", &self.lux_history, 60, &L[4]);
     }
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("LightSwitch", TslValue::to_wire(&self.light_switch))
-            .field("Brightness", TslValue::to_wire(&self.brightness))
-            .field("ColorTemperature", TslValue::to_wire(&self.color_temperature))
-            .field("Voltage", TslValue::to_wire(&self.voltage))
-            .field("PowerConsumption", TslValue::to_wire(&self.power_consumption))
-            .field("WorkMode", TslValue::to_wire(&self.work_mode))
-            .field("Firmware", TslValue::to_wire(&self.firmware))
-            .field("LastMaintenance", TslValue::to_wire(&self.last_maintenance))
-            .field("Location", TslValue::to_wire(&self.location))
-            .field("Schedule", TslValue::to_wire(&self.schedule))
-            .field("LuxHistory", TslValue::to_wire(&self.lux_history))
-            .build()
-    }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        use ::tsl_runtime::value::{no_unknown_fields, object, required};
-        let object = object(value, path, errors)?;
-        no_unknown_fields(
-            object,
-            &[
-                "LightSwitch",
-                "Brightness",
-                "ColorTemperature",
-                "Voltage",
-                "PowerConsumption",
-                "WorkMode",
-                "Firmware",
-                "LastMaintenance",
-                "Location",
-                "Schedule",
-                "LuxHistory",
-            ],
-            path,
-            errors,
-        );
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
         let fields = (
-            required(object, "LightSwitch", path, errors),
-            required(object, "Brightness", path, errors),
-            required(object, "ColorTemperature", path, errors),
-            required(object, "Voltage", path, errors),
-            required(object, "PowerConsumption", path, errors),
-            required(object, "WorkMode", path, errors),
-            required(object, "Firmware", path, errors),
-            required(object, "LastMaintenance", path, errors),
-            required(object, "Location", path, errors),
-            required(object, "Schedule", path, errors),
-            required(object, "LuxHistory", path, errors),
+            r.required("LightSwitch"),
+            r.required("Brightness"),
+            r.required("ColorTemperature"),
+            r.required("Voltage"),
+            r.required("PowerConsumption"),
+            r.required("WorkMode"),
+            r.required("Firmware"),
+            r.required("LastMaintenance"),
+            r.required("Location"),
+            r.required("Schedule"),
+            r.required("LuxHistory"),
         );
         ::core::option::Option::Some(Self {
             light_switch: fields.0?,
@@ -621,66 +294,29 @@ pub enum LampFailureErrorCode {
     /// `3`: supply under-voltage
     SupplyUnderVoltage,
 }
+impl ::tsl_runtime::value::Generated for LampFailureErrorCode {
+    const MEMBERS: &'static [(Self, i64, &'static str)] = Self::MEMBERS;
+}
 impl LampFailureErrorCode {
-    /// Every member, in the model's order.
-    pub const ALL: &'static [Self] = &[
-        Self::LedOpenCircuit,
-        Self::DriverOverTemperature,
-        Self::SupplyUnderVoltage,
+    /// Every member with its key on the wire and its label, in the model's order.
+    pub const MEMBERS: &'static [(Self, i64, &'static str)] = &[
+        (Self::LedOpenCircuit, 1, "LED open circuit"),
+        (Self::DriverOverTemperature, 2, "driver over-temperature"),
+        (Self::SupplyUnderVoltage, 3, "supply under-voltage"),
     ];
+    /// Every member, in the model's order.
+    pub const ALL: [Self; 3] = ::tsl_runtime::value::all(Self::MEMBERS);
     /// The key sent on the wire.
     pub const fn key(self) -> i64 {
-        match self {
-            Self::LedOpenCircuit => 1,
-            Self::DriverOverTemperature => 2,
-            Self::SupplyUnderVoltage => 3,
-        }
+        Self::MEMBERS[self as usize].1
     }
     /// The member with this key.
     pub const fn from_key(key: i64) -> ::core::option::Option<Self> {
-        match key {
-            1 => ::core::option::Option::Some(Self::LedOpenCircuit),
-            2 => ::core::option::Option::Some(Self::DriverOverTemperature),
-            3 => ::core::option::Option::Some(Self::SupplyUnderVoltage),
-            _ => ::core::option::Option::None,
-        }
+        ::tsl_runtime::value::member(Self::MEMBERS, key)
     }
     /// The label the model gives the member.
     pub const fn label(self) -> &'static str {
-        match self {
-            Self::LedOpenCircuit => "LED open circuit",
-            Self::DriverOverTemperature => "driver over-temperature",
-            Self::SupplyUnderVoltage => "supply under-voltage",
-        }
-    }
-}
-impl ::tsl_runtime::value::TslValue for LampFailureErrorCode {
-    fn check(
-        &self,
-        _: &::tsl_runtime::value::FieldPath,
-        _: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {}
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::Enum(self.key())
-    }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        let key = ::tsl_runtime::value::enum_key(value, path, errors)?;
-        let member = Self::from_key(key);
-        if member.is_none() {
-            errors
-                .push(
-                    ::tsl_runtime::value::not_in_enum(
-                        key,
-                        "1 (LED open circuit), 2 (driver over-temperature), 3 (supply under-voltage)",
-                        path,
-                    ),
-                );
-        }
-        member
+        Self::MEMBERS[self as usize].2
     }
 }
 /// What the event `LampFailure` (Lamp failure) carries (error).
@@ -688,43 +324,18 @@ impl ::tsl_runtime::value::TslValue for LampFailureErrorCode {
 /// The lamp or its driver failed
 #[derive(Debug, Clone, PartialEq)]
 pub struct LampFailureEvent {
-    /// Error code (`ErrorCode`)
-    ///
-    /// Enum, sent as its integer key.
+    /// Error code (`ErrorCode`): enum, sent as its integer key.
     pub error_code: LampFailureErrorCode,
-    /// `Detail`
-    ///
-    /// Text of at most 256 characters.
+    /// `Detail`: text of at most 256 characters.
     pub detail: ::std::string::String,
 }
-impl ::tsl_runtime::value::TslValue for LampFailureEvent {
-    fn check(
-        &self,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {
-        use ::tsl_runtime::value::{check_text, text_spec};
-        check_text(&text_spec(256), &self.detail, &path.child("Detail"), errors);
+impl ::tsl_runtime::value::Generated for LampFailureEvent {
+    fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
+        f.value("ErrorCode", &self.error_code);
+        f.text("Detail", &self.detail, 256);
     }
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("ErrorCode", TslValue::to_wire(&self.error_code))
-            .field("Detail", TslValue::to_wire(&self.detail))
-            .build()
-    }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        use ::tsl_runtime::value::{no_unknown_fields, object, required};
-        let object = object(value, path, errors)?;
-        no_unknown_fields(object, &["ErrorCode", "Detail"], path, errors);
-        let fields = (
-            required(object, "ErrorCode", path, errors),
-            required(object, "Detail", path, errors),
-        );
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
+        let fields = (r.required("ErrorCode"), r.required("Detail"));
         ::core::option::Option::Some(Self {
             error_code: fields.0?,
             detail: fields.1?,
@@ -734,38 +345,17 @@ impl ::tsl_runtime::value::TslValue for LampFailureEvent {
 /// What the event `DuskDetected` (Dusk detected) carries (info).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DuskDetectedEvent {
-    /// Ambient light (`Lux`)
-    ///
-    /// Float from `0` to `100000`, step `0.1`, in Lux (lux).
+    /// Ambient light (`Lux`): float from `0` to `100000`, step `0.1`, in Lux (lux).
     pub lux: f32,
 }
-impl ::tsl_runtime::value::TslValue for DuskDetectedEvent {
-    fn check(
-        &self,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {
-        use ::tsl_runtime::value::{check_float, number_spec};
-        check_float(
-            &number_spec("0", "100000", "0.1"),
-            self.lux,
-            &path.child("Lux"),
-            errors,
-        );
+impl ::tsl_runtime::value::Generated for DuskDetectedEvent {
+    fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
+        use ::tsl_runtime::value::lim;
+        const L: [::tsl_runtime::value::Limits; 1] = [lim("0", "100000", "0.1")];
+        f.float("Lux", &self.lux, &L[0]);
     }
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object().field("Lux", TslValue::to_wire(&self.lux)).build()
-    }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        use ::tsl_runtime::value::{no_unknown_fields, object, required};
-        let object = object(value, path, errors)?;
-        no_unknown_fields(object, &["Lux"], path, errors);
-        let fields = (required(object, "Lux", path, errors),);
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
+        let fields = (r.required("Lux"),);
         ::core::option::Option::Some(Self { lux: fields.0? })
     }
 }
@@ -774,98 +364,43 @@ impl ::tsl_runtime::value::TslValue for DuskDetectedEvent {
 /// Only writable properties are here.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PropertySet {
-    /// 主灯开关 (`LightSwitch`)
+    /// 主灯开关 (`LightSwitch`): bool, sent as 0 = off or 1 = on.
     ///
     /// Main light on or off
-    ///
-    /// Bool, sent as 0 = off or 1 = on.
     pub light_switch: ::core::option::Option<bool>,
-    /// `Brightness`
+    /// `Brightness`: int from `0` to `100`, step `1`, in % (percent).
     ///
     /// Dimming level in percent
-    ///
-    /// Int from `0` to `100`, step `1`, in % (percent).
     pub brightness: ::core::option::Option<i32>,
-    /// Colour temperature (`ColorTemperature`)
-    ///
-    /// Int from `2700` to `6500`, step `100`, in K (kelvin).
+    /// Colour temperature (`ColorTemperature`): int from `2700` to `6500`, step `100`, in K (kelvin).
     pub color_temperature: ::core::option::Option<i32>,
-    /// Work mode (`WorkMode`)
-    ///
-    /// Enum, sent as its integer key.
+    /// Work mode (`WorkMode`): enum, sent as its integer key.
     pub work_mode: ::core::option::Option<WorkMode>,
-    /// Switching schedule (`Schedule`)
+    /// Switching schedule (`Schedule`): array of at most 8 structs.
     ///
     /// Up to eight switching times a day
-    ///
-    /// Array of at most 8 structs.
     pub schedule: ::core::option::Option<::std::vec::Vec<ScheduleItem>>,
 }
-impl ::tsl_runtime::value::TslValue for PropertySet {
-    fn check(
-        &self,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {
-        use ::tsl_runtime::value::{TslValue, check_int, check_len, number_spec};
-        if let ::core::option::Option::Some(value) = &self.brightness {
-            check_int(
-                &number_spec("0", "100", "1"),
-                i64::from(*value),
-                &path.child("Brightness"),
-                errors,
-            );
-        }
-        if let ::core::option::Option::Some(value) = &self.color_temperature {
-            check_int(
-                &number_spec("2700", "6500", "100"),
-                i64::from(*value),
-                &path.child("ColorTemperature"),
-                errors,
-            );
-        }
-        if let ::core::option::Option::Some(value) = &self.schedule {
-            {
-                let array_path = path.child("Schedule");
-                check_len(value.len(), 8, &array_path, errors);
-                for (i, item) in value.iter().enumerate() {
-                    TslValue::check(item, &array_path.index(i), errors);
-                }
-            }
-        }
+impl ::tsl_runtime::value::Generated for PropertySet {
+    fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
+        use ::tsl_runtime::value::lim;
+        const L: [::tsl_runtime::value::Limits; 2] = [
+            lim("0", "100", "1"),
+            lim("2700", "6500", "100"),
+        ];
+        f.value("LightSwitch", self.light_switch.as_ref());
+        f.int("Brightness", self.brightness.as_ref(), &L[0]);
+        f.int("ColorTemperature", self.color_temperature.as_ref(), &L[1]);
+        f.value("WorkMode", self.work_mode.as_ref());
+        f.values("Schedule", self.schedule.as_ref(), 8);
     }
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field_opt("LightSwitch", self.light_switch.as_ref().map(TslValue::to_wire))
-            .field_opt("Brightness", self.brightness.as_ref().map(TslValue::to_wire))
-            .field_opt(
-                "ColorTemperature",
-                self.color_temperature.as_ref().map(TslValue::to_wire),
-            )
-            .field_opt("WorkMode", self.work_mode.as_ref().map(TslValue::to_wire))
-            .field_opt("Schedule", self.schedule.as_ref().map(TslValue::to_wire))
-            .build()
-    }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        use ::tsl_runtime::value::{no_unknown_fields, object, optional};
-        let object = object(value, path, errors)?;
-        no_unknown_fields(
-            object,
-            &["LightSwitch", "Brightness", "ColorTemperature", "WorkMode", "Schedule"],
-            path,
-            errors,
-        );
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
         let fields = (
-            optional(object, "LightSwitch", path, errors),
-            optional(object, "Brightness", path, errors),
-            optional(object, "ColorTemperature", path, errors),
-            optional(object, "WorkMode", path, errors),
-            optional(object, "Schedule", path, errors),
+            r.optional("LightSwitch"),
+            r.optional("Brightness"),
+            r.optional("ColorTemperature"),
+            r.optional("WorkMode"),
+            r.optional("Schedule"),
         );
         ::core::option::Option::Some(Self {
             light_switch: fields.0,
@@ -929,6 +464,11 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     /// Which device this is.
     pub fn device(&self) -> &::tsl_runtime::cloud::Device {
         &self.device
+    }
+    /// What the calls go through. Also what keeps the field read in a model with
+    /// no services and no writable properties, where no method calls it.
+    pub fn cloud(&self) -> &'c C {
+        self.cloud
     }
     /// `Blink`
     ///
@@ -1025,6 +565,10 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     /// The product.
     pub fn product_key(&self) -> &str {
         &self.product_key
+    }
+    /// What the calls go through (read here even when no method calls it).
+    pub fn cloud(&self) -> &'c C {
+        self.cloud
     }
     /// Upload schedule (`UploadSchedule`)
     ///

@@ -31,6 +31,13 @@ pub struct Location {
     pub column: usize,
 }
 
+impl fmt::Display for Location {
+    /// `line:column`, as diagnostics print it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
 /// One problem found in a model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
@@ -293,6 +300,20 @@ pub enum Problem {
         /// The key as written.
         key: String,
     },
+    /// A JSON object with the same key twice (the JSON reader would keep only the last).
+    #[error("key `{key}` appears twice in one object (first at {first})")]
+    DuplicateKey {
+        /// The key.
+        key: String,
+        /// Where the first one is.
+        first: Location,
+    },
+    /// A product key the platform could not have issued.
+    #[error("product key {key:?} has characters a product key cannot have")]
+    InvalidProductKey {
+        /// The key as written.
+        key: String,
+    },
     /// The same enum key twice.
     #[error("enum key {key} appears more than once")]
     DuplicateEnumKey {
@@ -433,6 +454,12 @@ impl Problem {
                 "export the model from the IoT Platform console (Product > Define Feature > Export TSL), or fetch it with GetThingModelTsl".into()
             }
             Problem::DuplicateIdentifier { .. } => "rename one of them in the model".into(),
+            Problem::InvalidProductKey { .. } => {
+                "product keys are letters and digits (e.g. a1StreetLmp); write a placeholder such as <productKey> for none".into()
+            }
+            Problem::DuplicateKey { .. } => {
+                "delete one of them: JSON readers keep only one, and which differs between them".into()
+            }
             Problem::InvalidIdentifier { .. } => {
                 "identifiers are 1 to 50 letters, digits and `_`".into()
             }

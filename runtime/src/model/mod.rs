@@ -12,7 +12,7 @@ mod data_type;
 mod diagnostic;
 pub mod diff;
 mod number;
-mod parse;
+pub(crate) mod parse;
 mod position;
 mod validate;
 

@@ -68,6 +68,103 @@ pub fn check_text(spec: &TextSpec, text: &str, path: &FieldPath, errors: &mut Ve
     }
 }
 
+/// A bound as the checks use it: a model's [`Bound`] or a generated constant's
+/// [`StaticBound`](super::StaticBound); `Display` prints it as the model wrote it.
+pub(crate) trait BoundLike: std::fmt::Display {
+    /// The nearest `f64`.
+    fn value(&self) -> f64;
+    /// The exact decimal, when it has one.
+    fn exact(&self) -> Option<Decimal>;
+}
+
+impl BoundLike for Bound {
+    fn value(&self) -> f64 {
+        Bound::value(self)
+    }
+
+    fn exact(&self) -> Option<Decimal> {
+        Bound::exact(self)
+    }
+}
+
+/// [`check_int`] against a generated field's [`Limits`](super::Limits).
+pub fn check_int_in(
+    limits: &super::Limits,
+    value: i64,
+    path: &FieldPath,
+    errors: &mut Vec<ValueError>,
+) {
+    if i32::try_from(value).is_err() {
+        errors.push(ValueError::IntOutOfRange {
+            path: path.clone(),
+            value: value.to_string(),
+        });
+        return;
+    }
+    let number = Number {
+        value: value as f64,
+        text: value.to_string(),
+        exact: Some(Decimal::from(value)),
+    };
+    number.check_in(
+        limits.min.as_ref(),
+        limits.max.as_ref(),
+        limits.step.as_ref(),
+        path,
+        errors,
+    );
+}
+
+/// [`check_float`] against a generated field's [`Limits`](super::Limits).
+pub fn check_float_in(
+    limits: &super::Limits,
+    value: f32,
+    path: &FieldPath,
+    errors: &mut Vec<ValueError>,
+) {
+    match format_f32(value) {
+        Ok(text) => Number::new(f64::from(value), text).check_in(
+            limits.min.as_ref(),
+            limits.max.as_ref(),
+            limits.step.as_ref(),
+            path,
+            errors,
+        ),
+        Err(_) => errors.push(not_finite(path, value)),
+    }
+}
+
+/// [`check_double`] against a generated field's [`Limits`](super::Limits).
+pub fn check_double_in(
+    limits: &super::Limits,
+    value: f64,
+    path: &FieldPath,
+    errors: &mut Vec<ValueError>,
+) {
+    match format_f64(value) {
+        Ok(text) => Number::new(value, text).check_in(
+            limits.min.as_ref(),
+            limits.max.as_ref(),
+            limits.step.as_ref(),
+            path,
+            errors,
+        ),
+        Err(_) => errors.push(not_finite(path, value)),
+    }
+}
+
+/// [`check_text`] with the `length` a generated field was given.
+pub fn check_text_len(length: u32, text: &str, path: &FieldPath, errors: &mut Vec<ValueError>) {
+    check_text(
+        &TextSpec {
+            length: Some(length),
+        },
+        text,
+        path,
+        errors,
+    );
+}
+
 /// Checks an `enum` key: one the model lists (any integer when it lists none).
 pub fn check_enum(spec: &EnumSpec, value: i64, path: &FieldPath, errors: &mut Vec<ValueError>) {
     if !spec.values.is_empty() && spec.get(value).is_none() {
@@ -219,7 +316,26 @@ impl Number {
     }
 
     fn check(&self, spec: &NumberSpec, path: &FieldPath, errors: &mut Vec<ValueError>) {
-        if let Some(min) = &spec.min {
+        self.check_in(
+            spec.min.as_ref(),
+            spec.max.as_ref(),
+            spec.step.as_ref(),
+            path,
+            errors,
+        );
+    }
+
+    /// The checks of [`Number::check`], for bounds of either kind (a model's [`Bound`],
+    /// a generated constant's `StaticBound`).
+    fn check_in<B: BoundLike>(
+        &self,
+        min: Option<&B>,
+        max: Option<&B>,
+        step: Option<&B>,
+        path: &FieldPath,
+        errors: &mut Vec<ValueError>,
+    ) {
+        if let Some(min) = min {
             if self.compare(min) == Some(Ordering::Less) {
                 errors.push(ValueError::BelowMin {
                     path: path.clone(),
@@ -228,7 +344,7 @@ impl Number {
                 });
             }
         }
-        if let Some(max) = &spec.max {
+        if let Some(max) = max {
             if self.compare(max) == Some(Ordering::Greater) {
                 errors.push(ValueError::AboveMax {
                     path: path.clone(),
@@ -237,16 +353,13 @@ impl Number {
                 });
             }
         }
-        if let Some(step) = &spec.step {
-            if !self.is_on_step(step, spec.min.as_ref()) {
+        if let Some(step) = step {
+            if !self.is_on_step(step, min) {
                 errors.push(ValueError::OffStep {
                     path: path.clone(),
                     value: self.text.clone(),
                     step: step.to_string(),
-                    base: spec
-                        .min
-                        .as_ref()
-                        .map_or_else(|| "0".to_string(), ToString::to_string),
+                    base: min.map_or_else(|| "0".to_string(), ToString::to_string),
                 });
             }
         }
@@ -254,7 +367,7 @@ impl Number {
 
     /// Compares in decimal when both sides have an exact form, so the text sent is what is
     /// judged; otherwise in `f64`, which holds every `f32` and `i32` exactly.
-    fn compare(&self, bound: &Bound) -> Option<Ordering> {
+    fn compare<B: BoundLike>(&self, bound: &B) -> Option<Ordering> {
         match (self.exact, bound.exact()) {
             (Some(value), Some(bound)) => Some(value.cmp(&bound)),
             _ => self.value.partial_cmp(&bound.value()),
@@ -263,11 +376,11 @@ impl Number {
 
     /// Whether `(value - base) / step` is an integer, `base` being the `min` or 0. A step
     /// that is not positive divides nothing; the model's validation reports it.
-    fn is_on_step(&self, step: &Bound, min: Option<&Bound>) -> bool {
+    fn is_on_step<B: BoundLike>(&self, step: &B, min: Option<&B>) -> bool {
         if step.value().is_nan() || step.value() <= 0.0 {
             return true;
         }
-        let base_exact = min.map_or(Some(Decimal::ZERO), Bound::exact);
+        let base_exact = min.map_or(Some(Decimal::ZERO), BoundLike::exact);
         let exact = match (self.exact, base_exact, step.exact()) {
             (Some(value), Some(base), Some(step)) if !step.is_zero() => value
                 .checked_sub(base)
@@ -275,8 +388,9 @@ impl Number {
                 .map(|remainder| remainder.is_zero()),
             _ => None,
         };
-        exact
-            .unwrap_or_else(|| on_step_f64(self.value, min.map_or(0.0, Bound::value), step.value()))
+        exact.unwrap_or_else(|| {
+            on_step_f64(self.value, min.map_or(0.0, BoundLike::value), step.value())
+        })
     }
 }
 

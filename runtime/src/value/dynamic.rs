@@ -303,6 +303,14 @@ fn date(value: &Value, path: &FieldPath, errors: &mut Vec<ValueError>) -> Option
                 .flatten();
             match millis {
                 Some(millis) => Some(Wire::Date(millis)),
+                // All digits, but more than 64 bits hold: the date's range, not a format error.
+                None if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => fail(
+                    errors,
+                    ValueError::DateOutOfRange {
+                        path: path.clone(),
+                        value: text.clone(),
+                    },
+                ),
                 None => fail(
                     errors,
                     ValueError::InvalidDate {
@@ -312,7 +320,17 @@ fn date(value: &Value, path: &FieldPath, errors: &mut Vec<ValueError>) -> Option
                 ),
             }
         }
-        Value::Number(_) => integer(value, path, expected, errors).map(Wire::Date),
+        Value::Number(number) => match whole_number(number) {
+            Ok(millis) => Some(Wire::Date(millis)),
+            Err(NotWhole::OutOfRange) => fail(
+                errors,
+                ValueError::DateOutOfRange {
+                    path: path.clone(),
+                    value: number.to_string(),
+                },
+            ),
+            Err(error) => fail(errors, error.into_value_error(path, number)),
+        },
         other => fail(errors, wrong_type(path, expected, other)),
     }
 }
@@ -568,7 +586,16 @@ mod tests {
             one(DataType::Date, json!(-1)),
             Err("`v`: -1 is before 1970; a date is non-negative epoch milliseconds".into())
         );
-        for bad in ["", "-1", "+1", " 1", "2021-11-02", "99999999999999999999"] {
+        for too_far in [json!("99999999999999999999"), json!(99999999999999999999.0)] {
+            let err = one(DataType::Date, too_far).unwrap_err();
+            assert!(
+                err.ends_with(
+                    "is outside the range of a date (0 to 9223372036854775807 epoch milliseconds)"
+                ),
+                "{err}"
+            );
+        }
+        for bad in ["", "-1", "+1", " 1", "2021-11-02"] {
             assert_eq!(
                 one(DataType::Date, json!(bad)),
                 Err(format!(

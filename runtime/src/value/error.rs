@@ -256,6 +256,17 @@ pub enum ValueError {
         /// The field's TSL identifier.
         field: String,
     },
+    /// A `date` beyond what epoch milliseconds in 64 bits hold.
+    #[error(
+        "`{path}`: {value} is outside the range of a date (0 to {} epoch milliseconds)",
+        i64::MAX
+    )]
+    DateOutOfRange {
+        /// Where.
+        path: FieldPath,
+        /// The value as given.
+        value: String,
+    },
     /// A `date` string that is not epoch milliseconds.
     #[error("`{path}`: {text:?} is not a date; give epoch milliseconds as digits")]
     InvalidDate {
@@ -288,6 +299,7 @@ impl ValueError {
             | ValueError::UnknownField { path, .. }
             | ValueError::DuplicateField { path, .. }
             | ValueError::NegativeDate { path, .. }
+            | ValueError::DateOutOfRange { path, .. }
             | ValueError::MissingField { path, .. }
             | ValueError::InvalidDate { path, .. } => path,
         }

@@ -35,23 +35,31 @@
 mod check;
 mod dynamic;
 mod error;
+mod generated;
+mod json;
 mod number;
 mod typed;
 mod wire;
 
 pub use check::{
-    check, check_array_len, check_date, check_double, check_enum, check_float, check_int,
-    check_params, check_text,
+    check, check_array_len, check_date, check_double, check_double_in, check_enum, check_float,
+    check_float_in, check_int, check_int_in, check_params, check_text, check_text_len,
 };
 pub use dynamic::{encode, encode_args, encode_params};
 pub use error::{FieldPath, PathSegment, ValueError, ValueErrors};
+// Called by generated code only (`docs/checks.md`).
+#[doc(hidden)]
+pub use generated::{
+    all, lim, member, reads_as, Fields, Generated, Limits, Present, Reader, StaticBound,
+};
+pub use json::{parse_json, JsonError};
 pub use number::{format_f32, format_f64, NotFinite};
 pub use typed::{from_json, read_checked, to_args, Date, TslValue};
 // Only generated code calls these: hidden here, and public as `tsl_runtime::__private::*`,
 // the path the generator is to emit (lib.rs).
 #[doc(hidden)]
 pub use typed::{
-    check_len, enum_key, no_unknown_fields, not_in_enum, number_spec, object, optional, required,
-    text_spec,
+    check_len, enum_key, no_unknown_fields, not_in_enum, object, object_of, optional, required,
+    Field,
 };
 pub use wire::{ObjectBuilder, Wire};

@@ -2,9 +2,9 @@
 //! form, the [`Date`] type, and the helpers a generated struct calls to read itself from
 //! JSON (a device's reply, an Alink request) and to check its fields.
 //!
-//! Specs are passed as the model wrote them ([`number_spec`] takes the bound texts), so
-//! the generated code states its bounds once, in the open, and every check and error goes
-//! through the same functions as the dynamic path.
+//! Generated code states its specs as constants read when it compiles (see
+//! `generated.rs`), and every check and error goes through the same functions as the
+//! dynamic path.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -14,7 +14,6 @@ use super::dynamic::wrong_type;
 use super::error::{FieldPath, ValueError, ValueErrors};
 use super::number::{format_f32, format_f64};
 use super::wire::Wire;
-use crate::model::{Bound, NumberSpec, TextSpec};
 
 /// A Rust value with a TSL wire form: primitives here, structs and enums in generated code.
 ///
@@ -268,6 +267,18 @@ impl TslValue for Date {
         match value {
             Value::String(text) => match text.trim().parse::<i64>() {
                 Ok(millis) => Some(Date(millis)),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow
+                    ) =>
+                {
+                    errors.push(ValueError::DateOutOfRange {
+                        path: path.clone(),
+                        value: text.clone(),
+                    });
+                    None
+                }
                 Err(_) => {
                     errors.push(ValueError::InvalidDate {
                         path: path.clone(),
@@ -276,6 +287,17 @@ impl TslValue for Date {
                     None
                 }
             },
+            Value::Number(n)
+                if n.as_i64().is_none()
+                    && n.as_f64()
+                        .is_some_and(|f| f.fract() == 0.0 && f.abs() >= i64::MAX as f64) =>
+            {
+                errors.push(ValueError::DateOutOfRange {
+                    path: path.clone(),
+                    value: n.to_string(),
+                });
+                None
+            }
             Value::Number(_) => integer(value, path, errors).map(Date),
             other => {
                 errors.push(wrong_type(path, "a date (epoch milliseconds)", other));
@@ -312,6 +334,39 @@ impl<T: TslValue> TslValue for Vec<T> {
         }
         read.into_iter().collect()
     }
+}
+
+/// A field of a generated struct as it goes into [`object_of`]: a value, or an optional
+/// one that is left out of the object when `None`.
+#[doc(hidden)]
+pub trait Field {
+    /// The encoded value, `None` to leave the field out.
+    fn wire(&self) -> Option<Wire>;
+}
+
+impl<T: TslValue> Field for T {
+    fn wire(&self) -> Option<Wire> {
+        Some(self.to_wire())
+    }
+}
+
+impl<T: TslValue> Field for Option<T> {
+    fn wire(&self) -> Option<Wire> {
+        self.as_ref().map(TslValue::to_wire)
+    }
+}
+
+/// A [`Wire::Object`] of the fields that have a value, in order: what a generated struct's
+/// `to_wire` returns. One flat array rather than a chain of builder calls, so a struct of
+/// 30,000 fields is not a 30,000-deep expression (which overflowed the generator's stack).
+#[doc(hidden)]
+pub fn object_of<const N: usize>(fields: [(&str, Option<Wire>); N]) -> Wire {
+    Wire::Object(
+        fields
+            .into_iter()
+            .filter_map(|(key, value)| Some((key.to_string(), value?)))
+            .collect(),
+    )
 }
 
 /// The JSON object a struct reads its fields from; a problem when `value` is not one.
@@ -377,33 +432,6 @@ pub fn no_unknown_fields(
                 known: super::error::field_names(known.iter().copied()),
             });
         }
-    }
-}
-
-/// The spec of a number from the bound texts the model gave (`"0.1"`), `""` for no bound:
-/// `number_spec("0", "100", "0.5")`. Generated code passes texts the generator has already
-/// read, so an unreadable one (impossible there) is taken as no bound rather than a panic.
-pub fn number_spec(min: &str, max: &str, step: &str) -> NumberSpec {
-    let bound = |text: &str| {
-        if text.is_empty() {
-            None
-        } else {
-            Bound::parse(text).ok()
-        }
-    };
-    NumberSpec {
-        min: bound(min),
-        max: bound(max),
-        step: bound(step),
-        unit: None,
-        unit_name: None,
-    }
-}
-
-/// The spec of a text of at most `length` characters.
-pub fn text_spec(length: u32) -> TextSpec {
-    TextSpec {
-        length: Some(length),
     }
 }
 
@@ -508,6 +536,13 @@ mod tests {
             Ok(Date(1_635_839_462_000))
         );
         assert_eq!(from_json::<Vec<i32>>(&json!([1, 2])), Ok(vec![1, 2]));
+        for too_far in [json!("99999999999999999999"), json!(1e20)] {
+            let err = from_json::<Date>(&too_far).unwrap_err();
+            assert!(
+                matches!(err.0[0], ValueError::DateOutOfRange { .. }),
+                "{err}"
+            );
+        }
         let err = from_json::<bool>(&json!(2)).unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -564,11 +599,7 @@ mod tests {
     }
 
     #[test]
-    fn specs_read_from_texts() {
-        let spec = number_spec("-4.9E-324", "10", "0.5");
-        assert_eq!(spec.max.as_ref().map(|b| b.value()), Some(10.0));
-        assert_eq!(spec.step.as_ref().map(|b| b.text()), Some("0.5"));
-        assert_eq!(number_spec("", "", "").max, None);
+    fn lengths_are_checked_against_sizes() {
         let mut errors = Vec::new();
         check_len(3, 2, &FieldPath::field("xs"), &mut errors);
         assert_eq!(

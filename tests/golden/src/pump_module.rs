@@ -9,144 +9,66 @@ pub const PRODUCT_KEY: &str = "a1Torture1";
 /// Arguments of `Start`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PumpStartInput {
-    /// Pump speed (`Speed`)
-    ///
-    /// Int from `0` to `3000`, step `10`, in rpm.
+    /// Pump speed (`Speed`): int from `0` to `3000`, step `10`, in rpm.
     pub speed: i32,
 }
-impl ::tsl_runtime::value::TslValue for PumpStartInput {
-    fn check(
-        &self,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {
-        use ::tsl_runtime::value::{check_int, number_spec};
-        check_int(
-            &number_spec("0", "3000", "10"),
-            i64::from(self.speed),
-            &path.child("Speed"),
-            errors,
-        );
+impl ::tsl_runtime::value::Generated for PumpStartInput {
+    fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
+        use ::tsl_runtime::value::lim;
+        const L: [::tsl_runtime::value::Limits; 1] = [lim("0", "3000", "10")];
+        f.int("Speed", &self.speed, &L[0]);
     }
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object().field("Speed", TslValue::to_wire(&self.speed)).build()
-    }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        use ::tsl_runtime::value::{no_unknown_fields, object, required};
-        let object = object(value, path, errors)?;
-        no_unknown_fields(object, &["Speed"], path, errors);
-        let fields = (required(object, "Speed", path, errors),);
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
+        let fields = (r.required("Speed"),);
         ::core::option::Option::Some(Self { speed: fields.0? })
     }
 }
 /// What `Start` answers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PumpStartOutput {
-    /// `Started`
-    ///
-    /// Bool, sent as 0 = no or 1 = yes.
+    /// `Started`: bool, sent as 0 = no or 1 = yes.
     pub started: bool,
 }
-impl ::tsl_runtime::value::TslValue for PumpStartOutput {
-    fn check(
-        &self,
-        _: &::tsl_runtime::value::FieldPath,
-        _: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {}
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object().field("Started", TslValue::to_wire(&self.started)).build()
+impl ::tsl_runtime::value::Generated for PumpStartOutput {
+    fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
+        f.value("Started", &self.started);
     }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        use ::tsl_runtime::value::{no_unknown_fields, object, required};
-        let object = object(value, path, errors)?;
-        no_unknown_fields(object, &["Started"], path, errors);
-        let fields = (required(object, "Started", path, errors),);
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
+        let fields = (r.required("Started"),);
         ::core::option::Option::Some(Self { started: fields.0? })
     }
 }
 /// What the event `pump:post` (post) carries (info).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PumpPostEvent {
-    /// Pump speed (`Speed`)
-    ///
-    /// Int from `0` to `3000`, step `10`, in rpm.
+    /// Pump speed (`Speed`): int from `0` to `3000`, step `10`, in rpm.
     pub speed: i32,
 }
-impl ::tsl_runtime::value::TslValue for PumpPostEvent {
-    fn check(
-        &self,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {
-        use ::tsl_runtime::value::{check_int, number_spec};
-        check_int(
-            &number_spec("0", "3000", "10"),
-            i64::from(self.speed),
-            &path.child("Speed"),
-            errors,
-        );
+impl ::tsl_runtime::value::Generated for PumpPostEvent {
+    fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
+        use ::tsl_runtime::value::lim;
+        const L: [::tsl_runtime::value::Limits; 1] = [lim("0", "3000", "10")];
+        f.int("Speed", &self.speed, &L[0]);
     }
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object().field("Speed", TslValue::to_wire(&self.speed)).build()
-    }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        use ::tsl_runtime::value::{no_unknown_fields, object, required};
-        let object = object(value, path, errors)?;
-        no_unknown_fields(object, &["Speed"], path, errors);
-        let fields = (required(object, "Speed", path, errors),);
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
+        let fields = (r.required("Speed"),);
         ::core::option::Option::Some(Self { speed: fields.0? })
     }
 }
 /// What the event `pump:Dry` (Running dry) carries (alert).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PumpDryEvent {
-    /// `Seconds`
-    ///
-    /// Int from `0` to `3600`.
+    /// `Seconds`: int from `0` to `3600`.
     pub seconds: i32,
 }
-impl ::tsl_runtime::value::TslValue for PumpDryEvent {
-    fn check(
-        &self,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {
-        use ::tsl_runtime::value::{check_int, number_spec};
-        check_int(
-            &number_spec("0", "3600", ""),
-            i64::from(self.seconds),
-            &path.child("Seconds"),
-            errors,
-        );
+impl ::tsl_runtime::value::Generated for PumpDryEvent {
+    fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
+        use ::tsl_runtime::value::lim;
+        const L: [::tsl_runtime::value::Limits; 1] = [lim("0", "3600", "")];
+        f.int("Seconds", &self.seconds, &L[0]);
     }
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object().field("Seconds", TslValue::to_wire(&self.seconds)).build()
-    }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        use ::tsl_runtime::value::{no_unknown_fields, object, required};
-        let object = object(value, path, errors)?;
-        no_unknown_fields(object, &["Seconds"], path, errors);
-        let fields = (required(object, "Seconds", path, errors),);
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
+        let fields = (r.required("Seconds"),);
         ::core::option::Option::Some(Self { seconds: fields.0? })
     }
 }
@@ -155,42 +77,17 @@ impl ::tsl_runtime::value::TslValue for PumpDryEvent {
 /// Only writable properties are here.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PropertySet {
-    /// Pump speed (`pump:Speed`)
-    ///
-    /// Int from `0` to `3000`, step `10`, in rpm.
+    /// Pump speed (`pump:Speed`): int from `0` to `3000`, step `10`, in rpm.
     pub pump_speed: ::core::option::Option<i32>,
 }
-impl ::tsl_runtime::value::TslValue for PropertySet {
-    fn check(
-        &self,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {
-        use ::tsl_runtime::value::{check_int, number_spec};
-        if let ::core::option::Option::Some(value) = &self.pump_speed {
-            check_int(
-                &number_spec("0", "3000", "10"),
-                i64::from(*value),
-                &path.child("pump:Speed"),
-                errors,
-            );
-        }
+impl ::tsl_runtime::value::Generated for PropertySet {
+    fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
+        use ::tsl_runtime::value::lim;
+        const L: [::tsl_runtime::value::Limits; 1] = [lim("0", "3000", "10")];
+        f.int("pump:Speed", self.pump_speed.as_ref(), &L[0]);
     }
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field_opt("pump:Speed", self.pump_speed.as_ref().map(TslValue::to_wire))
-            .build()
-    }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        use ::tsl_runtime::value::{no_unknown_fields, object, optional};
-        let object = object(value, path, errors)?;
-        no_unknown_fields(object, &["pump:Speed"], path, errors);
-        let fields = (optional(object, "pump:Speed", path, errors),);
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
+        let fields = (r.optional("pump:Speed"),);
         ::core::option::Option::Some(Self { pump_speed: fields.0 })
     }
 }
@@ -223,6 +120,11 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     /// Which device this is.
     pub fn device(&self) -> &::tsl_runtime::cloud::Device {
         &self.device
+    }
+    /// What the calls go through. Also what keeps the field read in a model with
+    /// no services and no writable properties, where no method calls it.
+    pub fn cloud(&self) -> &'c C {
+        self.cloud
     }
     /// Start (`pump:Start`)
     ///
@@ -294,6 +196,10 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     /// The product.
     pub fn product_key(&self) -> &str {
         &self.product_key
+    }
+    /// What the calls go through (read here even when no method calls it).
+    pub fn cloud(&self) -> &'c C {
+        self.cloud
     }
     /// Stop (`pump:Stop`)
     ///

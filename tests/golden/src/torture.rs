@@ -14,59 +14,28 @@ pub enum OptionMode {
     /// `1`: 手动
     V1,
 }
+impl ::tsl_runtime::value::Generated for OptionMode {
+    const MEMBERS: &'static [(Self, i64, &'static str)] = Self::MEMBERS;
+}
 impl OptionMode {
+    /// Every member with its key on the wire and its label, in the model's order.
+    pub const MEMBERS: &'static [(Self, i64, &'static str)] = &[
+        (Self::V0, 0, "自动"),
+        (Self::V1, 1, "手动"),
+    ];
     /// Every member, in the model's order.
-    pub const ALL: &'static [Self] = &[Self::V0, Self::V1];
+    pub const ALL: [Self; 2] = ::tsl_runtime::value::all(Self::MEMBERS);
     /// The key sent on the wire.
     pub const fn key(self) -> i64 {
-        match self {
-            Self::V0 => 0,
-            Self::V1 => 1,
-        }
+        Self::MEMBERS[self as usize].1
     }
     /// The member with this key.
     pub const fn from_key(key: i64) -> ::core::option::Option<Self> {
-        match key {
-            0 => ::core::option::Option::Some(Self::V0),
-            1 => ::core::option::Option::Some(Self::V1),
-            _ => ::core::option::Option::None,
-        }
+        ::tsl_runtime::value::member(Self::MEMBERS, key)
     }
     /// The label the model gives the member.
     pub const fn label(self) -> &'static str {
-        match self {
-            Self::V0 => "自动",
-            Self::V1 => "手动",
-        }
-    }
-}
-impl ::tsl_runtime::value::TslValue for OptionMode {
-    fn check(
-        &self,
-        _: &::tsl_runtime::value::FieldPath,
-        _: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {}
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::Enum(self.key())
-    }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        let key = ::tsl_runtime::value::enum_key(value, path, errors)?;
-        let member = Self::from_key(key);
-        if member.is_none() {
-            errors
-                .push(
-                    ::tsl_runtime::value::not_in_enum(
-                        key,
-                        "0 (自动), 1 (手动)",
-                        path,
-                    ),
-                );
-        }
-        member
+        Self::MEMBERS[self as usize].2
     }
 }
 /// Option struct (`Option`)
@@ -75,86 +44,41 @@ impl ::tsl_runtime::value::TslValue for OptionMode {
 /// \*/ \`\`\` \<b\>bold\</b\> \[link\]  reversed
 #[derive(Debug, Clone, PartialEq)]
 pub struct OptionType {
-    /// 类型 (`type`)
-    ///
-    /// Int from `0` to `9`, step `1`.
+    /// 类型 (`type`): int from `0` to `9`, step `1`.
     pub r#type: i32,
-    /// Self (`self`)
-    ///
-    /// Text of at most 16 characters.
+    /// Self (`self`): text of at most 16 characters.
     pub self_: ::std::string::String,
-    /// 选项 (`Option`)
-    ///
-    /// Bool, sent as 0 = 关 or 1 = 开.
+    /// 选项 (`Option`): bool, sent as 0 = 关 or 1 = 开.
     pub option: bool,
-    /// When (`when`)
-    ///
-    /// Date: UTC epoch milliseconds, sent as a string.
+    /// When (`when`): date: UTC epoch milliseconds, sent as a string.
     pub when: ::tsl_runtime::value::Date,
-    /// Ratio (`ratio`)
-    ///
-    /// Float from `0` to `1`, step `0.01`.
+    /// Ratio (`ratio`): float from `0` to `1`, step `0.01`.
     pub ratio: f32,
-    /// Mode (`mode`)
-    ///
-    /// Enum, sent as its integer key.
+    /// Mode (`mode`): enum, sent as its integer key.
     pub mode: OptionMode,
 }
-impl ::tsl_runtime::value::TslValue for OptionType {
-    fn check(
-        &self,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {
-        use ::tsl_runtime::value::{
-            TslValue, check_float, check_int, check_text, number_spec, text_spec,
-        };
-        check_int(
-            &number_spec("0", "9", "1"),
-            i64::from(self.r#type),
-            &path.child("type"),
-            errors,
-        );
-        check_text(&text_spec(16), &self.self_, &path.child("self"), errors);
-        TslValue::check(&self.when, &path.child("when"), errors);
-        check_float(
-            &number_spec("0", "1", "0.01"),
-            self.ratio,
-            &path.child("ratio"),
-            errors,
-        );
+impl ::tsl_runtime::value::Generated for OptionType {
+    fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
+        use ::tsl_runtime::value::lim;
+        const L: [::tsl_runtime::value::Limits; 2] = [
+            lim("0", "9", "1"),
+            lim("0", "1", "0.01"),
+        ];
+        f.int("type", &self.r#type, &L[0]);
+        f.text("self", &self.self_, 16);
+        f.value("Option", &self.option);
+        f.value("when", &self.when);
+        f.float("ratio", &self.ratio, &L[1]);
+        f.value("mode", &self.mode);
     }
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("type", TslValue::to_wire(&self.r#type))
-            .field("self", TslValue::to_wire(&self.self_))
-            .field("Option", TslValue::to_wire(&self.option))
-            .field("when", TslValue::to_wire(&self.when))
-            .field("ratio", TslValue::to_wire(&self.ratio))
-            .field("mode", TslValue::to_wire(&self.mode))
-            .build()
-    }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        use ::tsl_runtime::value::{no_unknown_fields, object, required};
-        let object = object(value, path, errors)?;
-        no_unknown_fields(
-            object,
-            &["type", "self", "Option", "when", "ratio", "mode"],
-            path,
-            errors,
-        );
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
         let fields = (
-            required(object, "type", path, errors),
-            required(object, "self", path, errors),
-            required(object, "Option", path, errors),
-            required(object, "when", path, errors),
-            required(object, "ratio", path, errors),
-            required(object, "mode", path, errors),
+            r.required("type"),
+            r.required("self"),
+            r.required("Option"),
+            r.required("when"),
+            r.required("ratio"),
+            r.required("mode"),
         );
         ::core::option::Option::Some(Self {
             r#type: fields.0?,
@@ -182,121 +106,54 @@ pub enum ResultType {
     /// `3`: 3 speed
     V3Speed,
 }
+impl ::tsl_runtime::value::Generated for ResultType {
+    const MEMBERS: &'static [(Self, i64, &'static str)] = Self::MEMBERS;
+}
 impl ResultType {
-    /// Every member, in the model's order.
-    pub const ALL: &'static [Self] = &[
-        Self::MinusOne,
-        Self::VMinus2,
-        Self::On,
-        Self::On2,
-        Self::SelfValue,
-        Self::V3Speed,
+    /// Every member with its key on the wire and its label, in the model's order.
+    pub const MEMBERS: &'static [(Self, i64, &'static str)] = &[
+        (Self::MinusOne, -1, "minus one"),
+        (Self::VMinus2, -2, "负二"),
+        (Self::On, 0, "On"),
+        (Self::On2, 1, "on"),
+        (Self::SelfValue, 2, "Self"),
+        (Self::V3Speed, 3, "3 speed"),
     ];
+    /// Every member, in the model's order.
+    pub const ALL: [Self; 6] = ::tsl_runtime::value::all(Self::MEMBERS);
     /// The key sent on the wire.
     pub const fn key(self) -> i64 {
-        match self {
-            Self::MinusOne => -1,
-            Self::VMinus2 => -2,
-            Self::On => 0,
-            Self::On2 => 1,
-            Self::SelfValue => 2,
-            Self::V3Speed => 3,
-        }
+        Self::MEMBERS[self as usize].1
     }
     /// The member with this key.
     pub const fn from_key(key: i64) -> ::core::option::Option<Self> {
-        match key {
-            -1 => ::core::option::Option::Some(Self::MinusOne),
-            -2 => ::core::option::Option::Some(Self::VMinus2),
-            0 => ::core::option::Option::Some(Self::On),
-            1 => ::core::option::Option::Some(Self::On2),
-            2 => ::core::option::Option::Some(Self::SelfValue),
-            3 => ::core::option::Option::Some(Self::V3Speed),
-            _ => ::core::option::Option::None,
-        }
+        ::tsl_runtime::value::member(Self::MEMBERS, key)
     }
     /// The label the model gives the member.
     pub const fn label(self) -> &'static str {
-        match self {
-            Self::MinusOne => "minus one",
-            Self::VMinus2 => "负二",
-            Self::On => "On",
-            Self::On2 => "on",
-            Self::SelfValue => "Self",
-            Self::V3Speed => "3 speed",
-        }
-    }
-}
-impl ::tsl_runtime::value::TslValue for ResultType {
-    fn check(
-        &self,
-        _: &::tsl_runtime::value::FieldPath,
-        _: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {}
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::Enum(self.key())
-    }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        let key = ::tsl_runtime::value::enum_key(value, path, errors)?;
-        let member = Self::from_key(key);
-        if member.is_none() {
-            errors
-                .push(
-                    ::tsl_runtime::value::not_in_enum(
-                        key,
-                        "-1 (minus one), -2 (负二), 0 (On), 1 (on), 2 (Self), 3 (3 speed)",
-                        path,
-                    ),
-                );
-        }
-        member
+        Self::MEMBERS[self as usize].2
     }
 }
 /// Points (`points`)
 #[derive(Debug, Clone, PartialEq)]
 pub struct PointsItem {
-    /// X (`x`)
-    ///
-    /// Double from `0` to `1`.
+    /// X (`x`): double from `0` to `1`.
     pub x: f64,
-    /// Y (`y`)
-    ///
-    /// Double from `0` to `1`.
+    /// Y (`y`): double from `0` to `1`.
     pub y: f64,
 }
-impl ::tsl_runtime::value::TslValue for PointsItem {
-    fn check(
-        &self,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {
-        use ::tsl_runtime::value::{check_double, number_spec};
-        check_double(&number_spec("0", "1", ""), self.x, &path.child("x"), errors);
-        check_double(&number_spec("0", "1", ""), self.y, &path.child("y"), errors);
+impl ::tsl_runtime::value::Generated for PointsItem {
+    fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
+        use ::tsl_runtime::value::lim;
+        const L: [::tsl_runtime::value::Limits; 2] = [
+            lim("0", "1", ""),
+            lim("0", "1", ""),
+        ];
+        f.double("x", &self.x, &L[0]);
+        f.double("y", &self.y, &L[1]);
     }
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("x", TslValue::to_wire(&self.x))
-            .field("y", TslValue::to_wire(&self.y))
-            .build()
-    }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        use ::tsl_runtime::value::{no_unknown_fields, object, required};
-        let object = object(value, path, errors)?;
-        no_unknown_fields(object, &["x", "y"], path, errors);
-        let fields = (
-            required(object, "x", path, errors),
-            required(object, "y", path, errors),
-        );
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
+        let fields = (r.required("x"), r.required("y"));
         ::core::option::Option::Some(Self { x: fields.0?, y: fields.1? })
     }
 }
@@ -308,113 +165,50 @@ pub enum Status {
     /// `1`: 打开
     V1,
 }
+impl ::tsl_runtime::value::Generated for Status {
+    const MEMBERS: &'static [(Self, i64, &'static str)] = Self::MEMBERS;
+}
 impl Status {
+    /// Every member with its key on the wire and its label, in the model's order.
+    pub const MEMBERS: &'static [(Self, i64, &'static str)] = &[
+        (Self::V0, 0, "关闭"),
+        (Self::V1, 1, "打开"),
+    ];
     /// Every member, in the model's order.
-    pub const ALL: &'static [Self] = &[Self::V0, Self::V1];
+    pub const ALL: [Self; 2] = ::tsl_runtime::value::all(Self::MEMBERS);
     /// The key sent on the wire.
     pub const fn key(self) -> i64 {
-        match self {
-            Self::V0 => 0,
-            Self::V1 => 1,
-        }
+        Self::MEMBERS[self as usize].1
     }
     /// The member with this key.
     pub const fn from_key(key: i64) -> ::core::option::Option<Self> {
-        match key {
-            0 => ::core::option::Option::Some(Self::V0),
-            1 => ::core::option::Option::Some(Self::V1),
-            _ => ::core::option::Option::None,
-        }
+        ::tsl_runtime::value::member(Self::MEMBERS, key)
     }
     /// The label the model gives the member.
     pub const fn label(self) -> &'static str {
-        match self {
-            Self::V0 => "关闭",
-            Self::V1 => "打开",
-        }
-    }
-}
-impl ::tsl_runtime::value::TslValue for Status {
-    fn check(
-        &self,
-        _: &::tsl_runtime::value::FieldPath,
-        _: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {}
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        ::tsl_runtime::value::Wire::Enum(self.key())
-    }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        let key = ::tsl_runtime::value::enum_key(value, path, errors)?;
-        let member = Self::from_key(key);
-        if member.is_none() {
-            errors
-                .push(
-                    ::tsl_runtime::value::not_in_enum(
-                        key,
-                        "0 (关闭), 1 (打开)",
-                        path,
-                    ),
-                );
-        }
-        member
+        Self::MEMBERS[self as usize].2
     }
 }
 /// Arguments of `type` (Type service).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TypeInput {
-    /// Type (`type`)
-    ///
-    /// Int from `0` to `3`.
+    /// Type (`type`): int from `0` to `3`.
     pub r#type: i32,
-    /// Async (`async`)
-    ///
-    /// Bool, sent as 0 = 关 or 1 = 开.
+    /// Async (`async`): bool, sent as 0 = 关 or 1 = 开.
     pub r#async: bool,
-    /// Opt (`Option`)
-    ///
-    /// Struct of 6 members.
+    /// Opt (`Option`): struct of 6 members.
     pub option: OptionType,
 }
-impl ::tsl_runtime::value::TslValue for TypeInput {
-    fn check(
-        &self,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {
-        use ::tsl_runtime::value::{TslValue, check_int, number_spec};
-        check_int(
-            &number_spec("0", "3", ""),
-            i64::from(self.r#type),
-            &path.child("type"),
-            errors,
-        );
-        TslValue::check(&self.option, &path.child("Option"), errors);
+impl ::tsl_runtime::value::Generated for TypeInput {
+    fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
+        use ::tsl_runtime::value::lim;
+        const L: [::tsl_runtime::value::Limits; 1] = [lim("0", "3", "")];
+        f.int("type", &self.r#type, &L[0]);
+        f.value("async", &self.r#async);
+        f.value("Option", &self.option);
     }
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("type", TslValue::to_wire(&self.r#type))
-            .field("async", TslValue::to_wire(&self.r#async))
-            .field("Option", TslValue::to_wire(&self.option))
-            .build()
-    }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        use ::tsl_runtime::value::{no_unknown_fields, object, required};
-        let object = object(value, path, errors)?;
-        no_unknown_fields(object, &["type", "async", "Option"], path, errors);
-        let fields = (
-            required(object, "type", path, errors),
-            required(object, "async", path, errors),
-            required(object, "Option", path, errors),
-        );
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
+        let fields = (r.required("type"), r.required("async"), r.required("Option"));
         ::core::option::Option::Some(Self {
             r#type: fields.0?,
             r#async: fields.1?,
@@ -425,43 +219,18 @@ impl ::tsl_runtime::value::TslValue for TypeInput {
 /// What `type` (Type service) answers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TypeOutput {
-    /// Self (`self`)
-    ///
-    /// Text of at most 16 characters.
+    /// Self (`self`): text of at most 16 characters.
     pub self_: ::std::string::String,
-    /// Res (`Result`)
-    ///
-    /// Enum, sent as its integer key.
+    /// Res (`Result`): enum, sent as its integer key.
     pub result: ResultType,
 }
-impl ::tsl_runtime::value::TslValue for TypeOutput {
-    fn check(
-        &self,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {
-        use ::tsl_runtime::value::{check_text, text_spec};
-        check_text(&text_spec(16), &self.self_, &path.child("self"), errors);
+impl ::tsl_runtime::value::Generated for TypeOutput {
+    fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
+        f.text("self", &self.self_, 16);
+        f.value("Result", &self.result);
     }
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("self", TslValue::to_wire(&self.self_))
-            .field("Result", TslValue::to_wire(&self.result))
-            .build()
-    }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        use ::tsl_runtime::value::{no_unknown_fields, object, required};
-        let object = object(value, path, errors)?;
-        no_unknown_fields(object, &["self", "Result"], path, errors);
-        let fields = (
-            required(object, "self", path, errors),
-            required(object, "Result", path, errors),
-        );
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
+        let fields = (r.required("self"), r.required("Result"));
         ::core::option::Option::Some(Self {
             self_: fields.0?,
             result: fields.1?,
@@ -471,226 +240,108 @@ impl ::tsl_runtime::value::TslValue for TypeOutput {
 /// Arguments of `set_properties` (Set properties (a service)).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SetPropertiesInput {
-    /// All (`all`)
-    ///
-    /// Bool, sent as 0 = 关 or 1 = 开.
+    /// All (`all`): bool, sent as 0 = 关 or 1 = 开.
     pub all: bool,
 }
-impl ::tsl_runtime::value::TslValue for SetPropertiesInput {
-    fn check(
-        &self,
-        _: &::tsl_runtime::value::FieldPath,
-        _: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {}
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object().field("all", TslValue::to_wire(&self.all)).build()
+impl ::tsl_runtime::value::Generated for SetPropertiesInput {
+    fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
+        f.value("all", &self.all);
     }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        use ::tsl_runtime::value::{no_unknown_fields, object, required};
-        let object = object(value, path, errors)?;
-        no_unknown_fields(object, &["all"], path, errors);
-        let fields = (required(object, "all", path, errors),);
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
+        let fields = (r.required("all"),);
         ::core::option::Option::Some(Self { all: fields.0? })
     }
 }
 /// Arguments of `Device`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeviceInput {
-    /// Device (`device`)
-    ///
-    /// Text of at most 16 characters.
+    /// Device (`device`): text of at most 16 characters.
     pub device: ::std::string::String,
 }
-impl ::tsl_runtime::value::TslValue for DeviceInput {
-    fn check(
-        &self,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {
-        use ::tsl_runtime::value::{check_text, text_spec};
-        check_text(&text_spec(16), &self.device, &path.child("device"), errors);
+impl ::tsl_runtime::value::Generated for DeviceInput {
+    fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
+        f.text("device", &self.device, 16);
     }
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object().field("device", TslValue::to_wire(&self.device)).build()
-    }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        use ::tsl_runtime::value::{no_unknown_fields, object, required};
-        let object = object(value, path, errors)?;
-        no_unknown_fields(object, &["device"], path, errors);
-        let fields = (required(object, "device", path, errors),);
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
+        let fields = (r.required("device"),);
         ::core::option::Option::Some(Self { device: fields.0? })
     }
 }
 /// What `Device` answers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeviceOutput {
-    /// Device (`device`)
-    ///
-    /// Text of at most 16 characters.
+    /// Device (`device`): text of at most 16 characters.
     pub device: ::std::string::String,
 }
-impl ::tsl_runtime::value::TslValue for DeviceOutput {
-    fn check(
-        &self,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {
-        use ::tsl_runtime::value::{check_text, text_spec};
-        check_text(&text_spec(16), &self.device, &path.child("device"), errors);
+impl ::tsl_runtime::value::Generated for DeviceOutput {
+    fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
+        f.text("device", &self.device, 16);
     }
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object().field("device", TslValue::to_wire(&self.device)).build()
-    }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        use ::tsl_runtime::value::{no_unknown_fields, object, required};
-        let object = object(value, path, errors)?;
-        no_unknown_fields(object, &["device"], path, errors);
-        let fields = (required(object, "device", path, errors),);
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
+        let fields = (r.required("device"),);
         ::core::option::Option::Some(Self { device: fields.0? })
     }
 }
 /// Arguments of `doThing` (Do thing).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DoThingInput {
-    /// A (`a`)
-    ///
-    /// Int.
+    /// A (`a`): int.
     pub a: i32,
 }
-impl ::tsl_runtime::value::TslValue for DoThingInput {
-    fn check(
-        &self,
-        _: &::tsl_runtime::value::FieldPath,
-        _: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {}
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object().field("a", TslValue::to_wire(&self.a)).build()
+impl ::tsl_runtime::value::Generated for DoThingInput {
+    fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
+        f.value("a", &self.a);
     }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        use ::tsl_runtime::value::{no_unknown_fields, object, required};
-        let object = object(value, path, errors)?;
-        no_unknown_fields(object, &["a"], path, errors);
-        let fields = (required(object, "a", path, errors),);
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
+        let fields = (r.required("a"),);
         ::core::option::Option::Some(Self { a: fields.0? })
     }
 }
 /// What `doThing` (Do thing) answers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DoThingOutput {
-    /// A (`a`)
-    ///
-    /// Int.
+    /// A (`a`): int.
     pub a: i32,
 }
-impl ::tsl_runtime::value::TslValue for DoThingOutput {
-    fn check(
-        &self,
-        _: &::tsl_runtime::value::FieldPath,
-        _: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {}
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object().field("a", TslValue::to_wire(&self.a)).build()
+impl ::tsl_runtime::value::Generated for DoThingOutput {
+    fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
+        f.value("a", &self.a);
     }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        use ::tsl_runtime::value::{no_unknown_fields, object, required};
-        let object = object(value, path, errors)?;
-        no_unknown_fields(object, &["a"], path, errors);
-        let fields = (required(object, "a", path, errors),);
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
+        let fields = (r.required("a"),);
         ::core::option::Option::Some(Self { a: fields.0? })
     }
 }
 /// Arguments of `do_thing`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DoThingInput2 {
-    /// A (`a`)
-    ///
-    /// Int.
+    /// A (`a`): int.
     pub a: i32,
 }
-impl ::tsl_runtime::value::TslValue for DoThingInput2 {
-    fn check(
-        &self,
-        _: &::tsl_runtime::value::FieldPath,
-        _: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {}
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object().field("a", TslValue::to_wire(&self.a)).build()
+impl ::tsl_runtime::value::Generated for DoThingInput2 {
+    fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
+        f.value("a", &self.a);
     }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        use ::tsl_runtime::value::{no_unknown_fields, object, required};
-        let object = object(value, path, errors)?;
-        no_unknown_fields(object, &["a"], path, errors);
-        let fields = (required(object, "a", path, errors),);
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
+        let fields = (r.required("a"),);
         ::core::option::Option::Some(Self { a: fields.0? })
     }
 }
 /// Arguments of `1up` (一).
 #[derive(Debug, Clone, PartialEq)]
 pub struct T1upInput {
-    /// 二 (`2nd`)
-    ///
-    /// Int.
+    /// 二 (`2nd`): int.
     pub _2nd: i32,
-    /// 三 (`_3rd`)
-    ///
-    /// Int.
+    /// 三 (`_3rd`): int.
     pub _3rd: i32,
 }
-impl ::tsl_runtime::value::TslValue for T1upInput {
-    fn check(
-        &self,
-        _: &::tsl_runtime::value::FieldPath,
-        _: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {}
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("2nd", TslValue::to_wire(&self._2nd))
-            .field("_3rd", TslValue::to_wire(&self._3rd))
-            .build()
+impl ::tsl_runtime::value::Generated for T1upInput {
+    fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
+        f.value("2nd", &self._2nd);
+        f.value("_3rd", &self._3rd);
     }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        use ::tsl_runtime::value::{no_unknown_fields, object, required};
-        let object = object(value, path, errors)?;
-        no_unknown_fields(object, &["2nd", "_3rd"], path, errors);
-        let fields = (
-            required(object, "2nd", path, errors),
-            required(object, "_3rd", path, errors),
-        );
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
+        let fields = (r.required("2nd"), r.required("_3rd"));
         ::core::option::Option::Some(Self {
             _2nd: fields.0?,
             _3rd: fields.1?,
@@ -700,230 +351,89 @@ impl ::tsl_runtime::value::TslValue for T1upInput {
 /// What the event `post` carries (info).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostEvent {
-    /// 类型 (keyword) (`type`)
-    ///
-    /// Int from `-10` to `10`, step `2`.
+    /// 类型 (keyword) (`type`): int from `-10` to `10`, step `2`.
     pub r#type: i32,
-    /// Temp C (`tempC`)
-    ///
-    /// Float from `-40` to `85.5`, step `0.5`, in °C (摄氏度).
+    /// Temp C (`tempC`): float from `-40` to `85.5`, step `0.5`, in °C (摄氏度).
     pub temp_c_3: f32,
-    /// Temp C again (`TempC`)
-    ///
-    /// Double.
+    /// Temp C again (`TempC`): double.
     pub temp_c_2: f64,
-    /// temp c (`temp_c`)
-    ///
-    /// Int from `1E3` to `2E3`, step `10`.
+    /// temp c (`temp_c`): int from `1E3` to `2E3`, step `10`.
     pub temp_c: i32,
-    /// First (`1st`)
-    ///
-    /// Bool, sent as 0 = 关 or 1 = 开.
+    /// First (`1st`): bool, sent as 0 = 关 or 1 = 开.
     pub _1st: bool,
-    /// Default (`default`)
-    ///
-    /// Int.
+    /// Default (`default`): int.
     pub default: i32,
-    /// Clone (`clone`)
-    ///
-    /// Text of at most 16 characters.
+    /// Clone (`clone`): text of at most 16 characters.
     pub clone: ::std::string::String,
-    /// Option struct (`Option`)
-    ///
-    /// Struct of 6 members.
+    /// Option struct (`Option`): struct of 6 members.
     pub option: OptionType,
-    /// Result enum (`Result`)
-    ///
-    /// Enum, sent as its integer key.
+    /// Result enum (`Result`): enum, sent as its integer key.
     pub result: ResultType,
-    /// Self (`self`)
-    ///
-    /// Date: UTC epoch milliseconds, sent as a string.
+    /// Self (`self`): date: UTC epoch milliseconds, sent as a string.
     pub self_: ::tsl_runtime::value::Date,
-    /// Crate (`crate`)
-    ///
-    /// Double of at most `100.25`, step `0.25`, in m/s.
+    /// Crate (`crate`): double of at most `100.25`, step `0.25`, in m/s.
     pub crate_: f64,
-    /// Ints (`ints`)
-    ///
-    /// Array of at most 4 ints.
+    /// Ints (`ints`): array of at most 4 ints.
     pub ints: ::std::vec::Vec<i32>,
-    /// Floats (`floats`)
-    ///
-    /// Array of at most 3 floats.
+    /// Floats (`floats`): array of at most 3 floats.
     pub floats: ::std::vec::Vec<f32>,
-    /// Doubles (`doubles`)
-    ///
-    /// Array of at most 512 doubles.
+    /// Doubles (`doubles`): array of at most 512 doubles.
     pub doubles: ::std::vec::Vec<f64>,
-    /// Texts (`texts`)
-    ///
-    /// Array of at most 2 texts.
+    /// Texts (`texts`): array of at most 2 texts.
     pub texts: ::std::vec::Vec<::std::string::String>,
-    /// Points (`points`)
-    ///
-    /// Array of at most 8 structs.
+    /// Points (`points`): array of at most 8 structs.
     pub points: ::std::vec::Vec<PointsItem>,
-    /// 状态 (`status`)
-    ///
-    /// Enum, sent as its integer key.
+    /// 状态 (`status`): enum, sent as its integer key.
     pub status: Status,
 }
-impl ::tsl_runtime::value::TslValue for PostEvent {
-    fn check(
-        &self,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {
-        use ::tsl_runtime::value::{
-            TslValue, check_double, check_float, check_int, check_len, check_text,
-            number_spec, text_spec,
-        };
-        check_int(
-            &number_spec("-10", "10", "2"),
-            i64::from(self.r#type),
-            &path.child("type"),
-            errors,
-        );
-        check_float(
-            &number_spec("-40", "85.5", "0.5"),
-            self.temp_c_3,
-            &path.child("tempC"),
-            errors,
-        );
-        TslValue::check(&self.temp_c_2, &path.child("TempC"), errors);
-        check_int(
-            &number_spec("1E3", "2E3", "10"),
-            i64::from(self.temp_c),
-            &path.child("temp_c"),
-            errors,
-        );
-        check_text(&text_spec(16), &self.clone, &path.child("clone"), errors);
-        TslValue::check(&self.option, &path.child("Option"), errors);
-        TslValue::check(&self.self_, &path.child("self"), errors);
-        check_double(
-            &number_spec("", "100.25", "0.25"),
-            self.crate_,
-            &path.child("crate"),
-            errors,
-        );
-        {
-            let array_path = path.child("ints");
-            check_len(self.ints.len(), 4, &array_path, errors);
-            for (i, item) in self.ints.iter().enumerate() {
-                check_int(
-                    &number_spec("0", "10", ""),
-                    i64::from(*item),
-                    &array_path.index(i),
-                    errors,
-                );
-            }
-        }
-        {
-            let array_path = path.child("floats");
-            check_len(self.floats.len(), 3, &array_path, errors);
-            for (i, item) in self.floats.iter().enumerate() {
-                TslValue::check(item, &array_path.index(i), errors);
-            }
-        }
-        {
-            let array_path = path.child("doubles");
-            check_len(self.doubles.len(), 512, &array_path, errors);
-            for (i, item) in self.doubles.iter().enumerate() {
-                check_double(
-                    &number_spec("-1", "1", "0.001"),
-                    *item,
-                    &array_path.index(i),
-                    errors,
-                );
-            }
-        }
-        {
-            let array_path = path.child("texts");
-            check_len(self.texts.len(), 2, &array_path, errors);
-            for (i, item) in self.texts.iter().enumerate() {
-                check_text(&text_spec(4), item, &array_path.index(i), errors);
-            }
-        }
-        {
-            let array_path = path.child("points");
-            check_len(self.points.len(), 8, &array_path, errors);
-            for (i, item) in self.points.iter().enumerate() {
-                TslValue::check(item, &array_path.index(i), errors);
-            }
-        }
+impl ::tsl_runtime::value::Generated for PostEvent {
+    fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
+        use ::tsl_runtime::value::lim;
+        const L: [::tsl_runtime::value::Limits; 6] = [
+            lim("-10", "10", "2"),
+            lim("-40", "85.5", "0.5"),
+            lim("1E3", "2E3", "10"),
+            lim("", "100.25", "0.25"),
+            lim("0", "10", ""),
+            lim("-1", "1", "0.001"),
+        ];
+        f.int("type", &self.r#type, &L[0]);
+        f.float("tempC", &self.temp_c_3, &L[1]);
+        f.value("TempC", &self.temp_c_2);
+        f.int("temp_c", &self.temp_c, &L[2]);
+        f.value("1st", &self._1st);
+        f.value("default", &self.default);
+        f.text("clone", &self.clone, 16);
+        f.value("Option", &self.option);
+        f.value("Result", &self.result);
+        f.value("self", &self.self_);
+        f.double("crate", &self.crate_, &L[3]);
+        f.ints("ints", &self.ints, 4, &L[4]);
+        f.values("floats", &self.floats, 3);
+        f.doubles("doubles", &self.doubles, 512, &L[5]);
+        f.texts("texts", &self.texts, 2, 4);
+        f.values("points", &self.points, 8);
+        f.value("status", &self.status);
     }
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("type", TslValue::to_wire(&self.r#type))
-            .field("tempC", TslValue::to_wire(&self.temp_c_3))
-            .field("TempC", TslValue::to_wire(&self.temp_c_2))
-            .field("temp_c", TslValue::to_wire(&self.temp_c))
-            .field("1st", TslValue::to_wire(&self._1st))
-            .field("default", TslValue::to_wire(&self.default))
-            .field("clone", TslValue::to_wire(&self.clone))
-            .field("Option", TslValue::to_wire(&self.option))
-            .field("Result", TslValue::to_wire(&self.result))
-            .field("self", TslValue::to_wire(&self.self_))
-            .field("crate", TslValue::to_wire(&self.crate_))
-            .field("ints", TslValue::to_wire(&self.ints))
-            .field("floats", TslValue::to_wire(&self.floats))
-            .field("doubles", TslValue::to_wire(&self.doubles))
-            .field("texts", TslValue::to_wire(&self.texts))
-            .field("points", TslValue::to_wire(&self.points))
-            .field("status", TslValue::to_wire(&self.status))
-            .build()
-    }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        use ::tsl_runtime::value::{no_unknown_fields, object, required};
-        let object = object(value, path, errors)?;
-        no_unknown_fields(
-            object,
-            &[
-                "type",
-                "tempC",
-                "TempC",
-                "temp_c",
-                "1st",
-                "default",
-                "clone",
-                "Option",
-                "Result",
-                "self",
-                "crate",
-                "ints",
-                "floats",
-                "doubles",
-                "texts",
-                "points",
-                "status",
-            ],
-            path,
-            errors,
-        );
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
         let fields = (
-            required(object, "type", path, errors),
-            required(object, "tempC", path, errors),
-            required(object, "TempC", path, errors),
-            required(object, "temp_c", path, errors),
-            required(object, "1st", path, errors),
-            required(object, "default", path, errors),
-            required(object, "clone", path, errors),
-            required(object, "Option", path, errors),
-            required(object, "Result", path, errors),
-            required(object, "self", path, errors),
-            required(object, "crate", path, errors),
-            required(object, "ints", path, errors),
-            required(object, "floats", path, errors),
-            required(object, "doubles", path, errors),
-            required(object, "texts", path, errors),
-            required(object, "points", path, errors),
-            required(object, "status", path, errors),
+            r.required("type"),
+            r.required("tempC"),
+            r.required("TempC"),
+            r.required("temp_c"),
+            r.required("1st"),
+            r.required("default"),
+            r.required("clone"),
+            r.required("Option"),
+            r.required("Result"),
+            r.required("self"),
+            r.required("crate"),
+            r.required("ints"),
+            r.required("floats"),
+            r.required("doubles"),
+            r.required("texts"),
+            r.required("points"),
+            r.required("status"),
         );
         ::core::option::Option::Some(Self {
             r#type: fields.0?,
@@ -949,40 +459,18 @@ impl ::tsl_runtime::value::TslValue for PostEvent {
 /// What the event `error` (Error) carries (error).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ErrorEvent {
-    /// Code (`code`)
-    ///
-    /// Int.
+    /// Code (`code`): int.
     pub code: i32,
-    /// R (`Result`)
-    ///
-    /// Enum, sent as its integer key.
+    /// R (`Result`): enum, sent as its integer key.
     pub result: ResultType,
 }
-impl ::tsl_runtime::value::TslValue for ErrorEvent {
-    fn check(
-        &self,
-        _: &::tsl_runtime::value::FieldPath,
-        _: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {}
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field("code", TslValue::to_wire(&self.code))
-            .field("Result", TslValue::to_wire(&self.result))
-            .build()
+impl ::tsl_runtime::value::Generated for ErrorEvent {
+    fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
+        f.value("code", &self.code);
+        f.value("Result", &self.result);
     }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        use ::tsl_runtime::value::{no_unknown_fields, object, required};
-        let object = object(value, path, errors)?;
-        no_unknown_fields(object, &["code", "Result"], path, errors);
-        let fields = (
-            required(object, "code", path, errors),
-            required(object, "Result", path, errors),
-        );
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
+        let fields = (r.required("code"), r.required("Result"));
         ::core::option::Option::Some(Self {
             code: fields.0?,
             result: fields.1?,
@@ -992,24 +480,8 @@ impl ::tsl_runtime::value::TslValue for ErrorEvent {
 /// What the event `Future` carries (alert).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FutureEvent {}
-impl ::tsl_runtime::value::TslValue for FutureEvent {
-    fn check(
-        &self,
-        _: &::tsl_runtime::value::FieldPath,
-        _: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {}
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::Wire;
-        Wire::object().build()
-    }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        use ::tsl_runtime::value::{no_unknown_fields, object};
-        let object = object(value, path, errors)?;
-        no_unknown_fields(object, &[], path, errors);
+impl ::tsl_runtime::value::Generated for FutureEvent {
+    fn read(_: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
         ::core::option::Option::Some(Self {})
     }
 }
@@ -1018,242 +490,84 @@ impl ::tsl_runtime::value::TslValue for FutureEvent {
 /// Only writable properties are here.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PropertySet {
-    /// 类型 (keyword) (`type`)
-    ///
-    /// Int from `-10` to `10`, step `2`.
+    /// 类型 (keyword) (`type`): int from `-10` to `10`, step `2`.
     pub r#type: ::core::option::Option<i32>,
-    /// Temp C (`tempC`)
-    ///
-    /// Float from `-40` to `85.5`, step `0.5`, in °C (摄氏度).
+    /// Temp C (`tempC`): float from `-40` to `85.5`, step `0.5`, in °C (摄氏度).
     pub temp_c_2: ::core::option::Option<f32>,
-    /// temp c (`temp_c`)
-    ///
-    /// Int from `1E3` to `2E3`, step `10`.
+    /// temp c (`temp_c`): int from `1E3` to `2E3`, step `10`.
     pub temp_c: ::core::option::Option<i32>,
-    /// First (`1st`)
-    ///
-    /// Bool, sent as 0 = 关 or 1 = 开.
+    /// First (`1st`): bool, sent as 0 = 关 or 1 = 开.
     pub _1st: ::core::option::Option<bool>,
-    /// Default (`default`)
-    ///
-    /// Int.
+    /// Default (`default`): int.
     pub default_2: ::core::option::Option<i32>,
-    /// Clone (`clone`)
-    ///
-    /// Text of at most 16 characters.
+    /// Clone (`clone`): text of at most 16 characters.
     pub clone_2: ::core::option::Option<::std::string::String>,
-    /// Option struct (`Option`)
+    /// Option struct (`Option`): struct of 6 members.
     ///
     /// A struct named like a prelude type.
     /// \*/ \`\`\` \<b\>bold\</b\> \[link\]  reversed
-    ///
-    /// Struct of 6 members.
     pub option: ::core::option::Option<OptionType>,
-    /// Result enum (`Result`)
-    ///
-    /// Enum, sent as its integer key.
+    /// Result enum (`Result`): enum, sent as its integer key.
     pub result: ::core::option::Option<ResultType>,
-    /// Self (`self`)
-    ///
-    /// Date: UTC epoch milliseconds, sent as a string.
+    /// Self (`self`): date: UTC epoch milliseconds, sent as a string.
     pub self_: ::core::option::Option<::tsl_runtime::value::Date>,
-    /// Crate (`crate`)
-    ///
-    /// Double of at most `100.25`, step `0.25`, in m/s.
+    /// Crate (`crate`): double of at most `100.25`, step `0.25`, in m/s.
     pub crate_: ::core::option::Option<f64>,
-    /// Ints (`ints`)
-    ///
-    /// Array of at most 4 ints.
+    /// Ints (`ints`): array of at most 4 ints.
     pub ints: ::core::option::Option<::std::vec::Vec<i32>>,
-    /// Floats (`floats`)
-    ///
-    /// Array of at most 3 floats.
+    /// Floats (`floats`): array of at most 3 floats.
     pub floats: ::core::option::Option<::std::vec::Vec<f32>>,
-    /// Doubles (`doubles`)
-    ///
-    /// Array of at most 512 doubles.
+    /// Doubles (`doubles`): array of at most 512 doubles.
     pub doubles: ::core::option::Option<::std::vec::Vec<f64>>,
-    /// Texts (`texts`)
-    ///
-    /// Array of at most 2 texts.
+    /// Texts (`texts`): array of at most 2 texts.
     pub texts: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
-    /// Points (`points`)
-    ///
-    /// Array of at most 8 structs.
+    /// Points (`points`): array of at most 8 structs.
     pub points: ::core::option::Option<::std::vec::Vec<PointsItem>>,
 }
-impl ::tsl_runtime::value::TslValue for PropertySet {
-    fn check(
-        &self,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) {
-        use ::tsl_runtime::value::{
-            TslValue, check_double, check_float, check_int, check_len, check_text,
-            number_spec, text_spec,
-        };
-        if let ::core::option::Option::Some(value) = &self.r#type {
-            check_int(
-                &number_spec("-10", "10", "2"),
-                i64::from(*value),
-                &path.child("type"),
-                errors,
-            );
-        }
-        if let ::core::option::Option::Some(value) = &self.temp_c_2 {
-            check_float(
-                &number_spec("-40", "85.5", "0.5"),
-                *value,
-                &path.child("tempC"),
-                errors,
-            );
-        }
-        if let ::core::option::Option::Some(value) = &self.temp_c {
-            check_int(
-                &number_spec("1E3", "2E3", "10"),
-                i64::from(*value),
-                &path.child("temp_c"),
-                errors,
-            );
-        }
-        if let ::core::option::Option::Some(value) = &self.clone_2 {
-            check_text(&text_spec(16), value, &path.child("clone"), errors);
-        }
-        if let ::core::option::Option::Some(value) = &self.option {
-            TslValue::check(value, &path.child("Option"), errors);
-        }
-        if let ::core::option::Option::Some(value) = &self.self_ {
-            TslValue::check(value, &path.child("self"), errors);
-        }
-        if let ::core::option::Option::Some(value) = &self.crate_ {
-            check_double(
-                &number_spec("", "100.25", "0.25"),
-                *value,
-                &path.child("crate"),
-                errors,
-            );
-        }
-        if let ::core::option::Option::Some(value) = &self.ints {
-            {
-                let array_path = path.child("ints");
-                check_len(value.len(), 4, &array_path, errors);
-                for (i, item) in value.iter().enumerate() {
-                    check_int(
-                        &number_spec("0", "10", ""),
-                        i64::from(*item),
-                        &array_path.index(i),
-                        errors,
-                    );
-                }
-            }
-        }
-        if let ::core::option::Option::Some(value) = &self.floats {
-            {
-                let array_path = path.child("floats");
-                check_len(value.len(), 3, &array_path, errors);
-                for (i, item) in value.iter().enumerate() {
-                    TslValue::check(item, &array_path.index(i), errors);
-                }
-            }
-        }
-        if let ::core::option::Option::Some(value) = &self.doubles {
-            {
-                let array_path = path.child("doubles");
-                check_len(value.len(), 512, &array_path, errors);
-                for (i, item) in value.iter().enumerate() {
-                    check_double(
-                        &number_spec("-1", "1", "0.001"),
-                        *item,
-                        &array_path.index(i),
-                        errors,
-                    );
-                }
-            }
-        }
-        if let ::core::option::Option::Some(value) = &self.texts {
-            {
-                let array_path = path.child("texts");
-                check_len(value.len(), 2, &array_path, errors);
-                for (i, item) in value.iter().enumerate() {
-                    check_text(&text_spec(4), item, &array_path.index(i), errors);
-                }
-            }
-        }
-        if let ::core::option::Option::Some(value) = &self.points {
-            {
-                let array_path = path.child("points");
-                check_len(value.len(), 8, &array_path, errors);
-                for (i, item) in value.iter().enumerate() {
-                    TslValue::check(item, &array_path.index(i), errors);
-                }
-            }
-        }
+impl ::tsl_runtime::value::Generated for PropertySet {
+    fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
+        use ::tsl_runtime::value::lim;
+        const L: [::tsl_runtime::value::Limits; 6] = [
+            lim("-10", "10", "2"),
+            lim("-40", "85.5", "0.5"),
+            lim("1E3", "2E3", "10"),
+            lim("", "100.25", "0.25"),
+            lim("0", "10", ""),
+            lim("-1", "1", "0.001"),
+        ];
+        f.int("type", self.r#type.as_ref(), &L[0]);
+        f.float("tempC", self.temp_c_2.as_ref(), &L[1]);
+        f.int("temp_c", self.temp_c.as_ref(), &L[2]);
+        f.value("1st", self._1st.as_ref());
+        f.value("default", self.default_2.as_ref());
+        f.text("clone", self.clone_2.as_ref(), 16);
+        f.value("Option", self.option.as_ref());
+        f.value("Result", self.result.as_ref());
+        f.value("self", self.self_.as_ref());
+        f.double("crate", self.crate_.as_ref(), &L[3]);
+        f.ints("ints", self.ints.as_ref(), 4, &L[4]);
+        f.values("floats", self.floats.as_ref(), 3);
+        f.doubles("doubles", self.doubles.as_ref(), 512, &L[5]);
+        f.texts("texts", self.texts.as_ref(), 2, 4);
+        f.values("points", self.points.as_ref(), 8);
     }
-    fn to_wire(&self) -> ::tsl_runtime::value::Wire {
-        use ::tsl_runtime::value::{TslValue, Wire};
-        Wire::object()
-            .field_opt("type", self.r#type.as_ref().map(TslValue::to_wire))
-            .field_opt("tempC", self.temp_c_2.as_ref().map(TslValue::to_wire))
-            .field_opt("temp_c", self.temp_c.as_ref().map(TslValue::to_wire))
-            .field_opt("1st", self._1st.as_ref().map(TslValue::to_wire))
-            .field_opt("default", self.default_2.as_ref().map(TslValue::to_wire))
-            .field_opt("clone", self.clone_2.as_ref().map(TslValue::to_wire))
-            .field_opt("Option", self.option.as_ref().map(TslValue::to_wire))
-            .field_opt("Result", self.result.as_ref().map(TslValue::to_wire))
-            .field_opt("self", self.self_.as_ref().map(TslValue::to_wire))
-            .field_opt("crate", self.crate_.as_ref().map(TslValue::to_wire))
-            .field_opt("ints", self.ints.as_ref().map(TslValue::to_wire))
-            .field_opt("floats", self.floats.as_ref().map(TslValue::to_wire))
-            .field_opt("doubles", self.doubles.as_ref().map(TslValue::to_wire))
-            .field_opt("texts", self.texts.as_ref().map(TslValue::to_wire))
-            .field_opt("points", self.points.as_ref().map(TslValue::to_wire))
-            .build()
-    }
-    fn from_json(
-        value: &::tsl_runtime::serde_json::Value,
-        path: &::tsl_runtime::value::FieldPath,
-        errors: &mut ::std::vec::Vec<::tsl_runtime::value::ValueError>,
-    ) -> ::core::option::Option<Self> {
-        use ::tsl_runtime::value::{no_unknown_fields, object, optional};
-        let object = object(value, path, errors)?;
-        no_unknown_fields(
-            object,
-            &[
-                "type",
-                "tempC",
-                "temp_c",
-                "1st",
-                "default",
-                "clone",
-                "Option",
-                "Result",
-                "self",
-                "crate",
-                "ints",
-                "floats",
-                "doubles",
-                "texts",
-                "points",
-            ],
-            path,
-            errors,
-        );
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
         let fields = (
-            optional(object, "type", path, errors),
-            optional(object, "tempC", path, errors),
-            optional(object, "temp_c", path, errors),
-            optional(object, "1st", path, errors),
-            optional(object, "default", path, errors),
-            optional(object, "clone", path, errors),
-            optional(object, "Option", path, errors),
-            optional(object, "Result", path, errors),
-            optional(object, "self", path, errors),
-            optional(object, "crate", path, errors),
-            optional(object, "ints", path, errors),
-            optional(object, "floats", path, errors),
-            optional(object, "doubles", path, errors),
-            optional(object, "texts", path, errors),
-            optional(object, "points", path, errors),
+            r.optional("type"),
+            r.optional("tempC"),
+            r.optional("temp_c"),
+            r.optional("1st"),
+            r.optional("default"),
+            r.optional("clone"),
+            r.optional("Option"),
+            r.optional("Result"),
+            r.optional("self"),
+            r.optional("crate"),
+            r.optional("ints"),
+            r.optional("floats"),
+            r.optional("doubles"),
+            r.optional("texts"),
+            r.optional("points"),
         );
         ::core::option::Option::Some(Self {
             r#type: fields.0,
@@ -1387,6 +701,11 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     /// Which device this is.
     pub fn device(&self) -> &::tsl_runtime::cloud::Device {
         &self.device
+    }
+    /// What the calls go through. Also what keeps the field read in a model with
+    /// no services and no writable properties, where no method calls it.
+    pub fn cloud(&self) -> &'c C {
+        self.cloud
     }
     /// Type service (`type`)
     ///
@@ -1552,6 +871,10 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     /// The product.
     pub fn product_key(&self) -> &str {
         &self.product_key
+    }
+    /// What the calls go through (read here even when no method calls it).
+    pub fn cloud(&self) -> &'c C {
+        self.cloud
     }
     /// `clone`
     ///

@@ -16,8 +16,8 @@ pub fn handles(plan: &Plan, cx: &Context) -> TokenStream {
 
     let named = plan.product_key.as_ref().map(|pk| {
         let doc = doc_attrs(&[format!(
-            "The device `device_name` of product `{}`, reached through `cloud`.",
-            crate::names::doc_text(pk)
+            "The device `device_name` of product {}, reached through `cloud`.",
+            crate::names::code_span(pk)
         )]);
         quote! {
             #doc
@@ -28,8 +28,8 @@ pub fn handles(plan: &Plan, cx: &Context) -> TokenStream {
     });
     let fleet_named = plan.product_key.as_ref().map(|pk| {
         let doc = doc_attrs(&[format!(
-            "The devices of product `{}`, reached through `cloud`.",
-            crate::names::doc_text(pk)
+            "The devices of product {}, reached through `cloud`.",
+            crate::names::code_span(pk)
         )]);
         quote! {
             #doc
@@ -100,6 +100,12 @@ pub fn handles(plan: &Plan, cx: &Context) -> TokenStream {
                 &self.device
             }
 
+            /// What the calls go through. Also what keeps the field read in a model with
+            /// no services and no writable properties, where no method calls it.
+            pub fn cloud(&self) -> &'c C {
+                self.cloud
+            }
+
             #(#device_methods)*
 
             #device_set
@@ -129,6 +135,11 @@ pub fn handles(plan: &Plan, cx: &Context) -> TokenStream {
             /// The product.
             pub fn product_key(&self) -> &str {
                 &self.product_key
+            }
+
+            /// What the calls go through (read here even when no method calls it).
+            pub fn cloud(&self) -> &'c C {
+                self.cloud
             }
 
             #(#fleet_methods)*

@@ -4,6 +4,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{doc_attrs, ident, Context};
+use tsl_runtime::model::Bound;
+
 use crate::ir::{Bounds, EnumDef, FieldDef, StructDef, TypeDef, TypeRef};
 
 pub fn type_def(def: &TypeDef, cx: &Context) -> TokenStream {
@@ -58,37 +60,48 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
         quote! { #doc pub #field: #ty, }
     });
 
-    // Each method imports the runtime functions it calls, so the calls read plainly
-    // (`check_int(..)`) and the names cannot meet anything of the user's module.
-    let mut used = Used::default();
-    let checks: Vec<TokenStream> = def
-        .fields
-        .iter()
-        .zip(names.iter().zip(&keys))
-        .filter_map(|(f, (field, key))| field_check(f, field, key, &mut used))
-        .collect();
-    let check_use = used.import(rt);
-    let wire = def
+    // `fields`: one line per field, visited to check it against its spec or to write it
+    // (see `tsl_runtime::value::Fields`); number limits in one constant table, already
+    // parsed (see `tsl_runtime::value::lim`).
+    let mut limits = Vec::new();
+    let visits: Vec<TokenStream> = def
         .fields
         .iter()
         .zip(names.iter().zip(&keys))
         .map(|(f, (field, key))| {
-            if f.optional {
-                quote! { .field_opt(#key, self.#field.as_ref().map(TslValue::to_wire)) }
+            let value = if f.optional {
+                quote!(self.#field.as_ref())
             } else {
-                quote! { .field(#key, TslValue::to_wire(&self.#field)) }
+                quote!(&self.#field)
+            };
+            field_visit(&f.ty, &value, key, &mut limits, rt)
+        })
+        .collect();
+    let table = (!limits.is_empty()).then(|| {
+        let count = proc_macro2::Literal::usize_unsuffixed(limits.len());
+        let short = limits.iter().any(|l| l.short);
+        let entries = limits.iter().map(|l| &l.tokens);
+        let lim = short.then(|| quote!(use #rt::value::lim;));
+        quote! {
+            #lim
+            const L: [#rt::value::Limits; #count] = [#(#entries),*];
+        }
+    });
+    let fields_fn = (!visits.is_empty()).then(|| {
+        quote! {
+            fn fields(&self, f: &mut #rt::value::Fields<'_>) {
+                #table
+                #(#visits)*
             }
-        });
-    let wire_use = if def.fields.is_empty() {
-        quote!(use #rt::value::Wire;)
-    } else {
-        quote!(use #rt::value::{TslValue, Wire};)
-    };
+        }
+    });
+
+    // Every field is read before any is given up on, so one call reports every problem.
     let reads = def.fields.iter().zip(&keys).map(|(f, key)| {
         if f.optional {
-            quote! { optional(object, #key, path, errors) }
+            quote! { r.optional(#key) }
         } else {
-            quote! { required(object, #key, path, errors) }
+            quote! { r.required(#key) }
         }
     });
     let assigns = def
@@ -104,23 +117,19 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
                 quote! { #field: fields.#index? }
             }
         });
-    let mut read_fns = vec![quote!(no_unknown_fields), quote!(object)];
-    if def.fields.iter().any(|f| f.optional) {
-        read_fns.push(quote!(optional));
-    }
-    if def.fields.iter().any(|f| !f.optional) {
-        read_fns.push(quote!(required));
-    }
-    // Fields whose types need no checking leave `check` nothing to do with its arguments.
-    let check_args = if checks.is_empty() {
-        quote!(_: &#rt::value::FieldPath, _: &mut ::std::vec::Vec<#rt::value::ValueError>)
+    let read = if def.fields.is_empty() {
+        quote! {
+            fn read(_: &mut #rt::value::Reader<'_>) -> ::core::option::Option<Self> {
+                ::core::option::Option::Some(Self {})
+            }
+        }
     } else {
-        quote!(path: &#rt::value::FieldPath, errors: &mut ::std::vec::Vec<#rt::value::ValueError>)
-    };
-    let reads = if def.fields.is_empty() {
-        quote!()
-    } else {
-        quote!(let fields = ( #(#reads,)* );)
+        quote! {
+            fn read(r: &mut #rt::value::Reader<'_>) -> ::core::option::Option<Self> {
+                let fields = ( #(#reads,)* );
+                ::core::option::Option::Some(Self { #(#assigns),* })
+            }
+        }
     };
 
     quote! {
@@ -131,57 +140,18 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
             #(#fields)*
         }
 
-        impl #rt::value::TslValue for #name {
-            fn check(&self, #check_args) {
-                #check_use
-                #(#checks)*
-            }
-
-            fn to_wire(&self) -> #rt::value::Wire {
-                #wire_use
-                Wire::object()
-                    #(#wire)*
-                    .build()
-            }
-
-            fn from_json(
-                value: &#rt::serde_json::Value,
-                path: &#rt::value::FieldPath,
-                errors: &mut ::std::vec::Vec<#rt::value::ValueError>,
-            ) -> ::core::option::Option<Self> {
-                use #rt::value::{#(#read_fns),*};
-                let object = object(value, path, errors)?;
-                no_unknown_fields(object, &[#(#keys),*], path, errors);
-                #reads
-                ::core::option::Option::Some(Self { #(#assigns),* })
-            }
+        impl #rt::value::Generated for #name {
+            #fields_fn
+            #read
         }
     }
 }
 
-/// The runtime functions a `check` body calls, imported once at its top.
-#[derive(Default)]
-struct Used {
-    names: std::collections::BTreeSet<&'static str>,
-}
-
-impl Used {
-    fn call(&mut self, name: &'static str) -> syn::Ident {
-        self.names.insert(name);
-        syn::Ident::new(name, proc_macro2::Span::call_site())
-    }
-
-    /// `use rt::value::{...};`, or nothing when no function is called.
-    fn import(&self, rt: &TokenStream) -> TokenStream {
-        if self.names.is_empty() {
-            return TokenStream::new();
-        }
-        let names = self
-            .names
-            .iter()
-            .map(|n| syn::Ident::new(n, proc_macro2::Span::call_site()));
-        quote!(use #rt::value::{#(#names),*};)
-    }
+/// One entry of a struct's limits table.
+struct LimitsEntry {
+    tokens: TokenStream,
+    /// Written with `lim(..)`, which needs importing.
+    short: bool,
 }
 
 fn field_type(f: &FieldDef, cx: &Context) -> TokenStream {
@@ -213,146 +183,121 @@ pub(crate) fn rust_type(ty: &TypeRef, cx: &Context) -> TokenStream {
     }
 }
 
-/// The checks of one field, or `None` when its type alone guarantees it.
-fn field_check(
-    f: &FieldDef,
-    field: &syn::Ident,
-    key: &proc_macro2::Literal,
-    used: &mut Used,
-) -> Option<TokenStream> {
-    let path = quote!(path.child(#key));
-    if f.optional {
-        let check = value_check(&f.ty, &Val::Ref(quote!(value)), &path, used)?;
-        Some(quote! {
-            if let ::core::option::Option::Some(value) = &self.#field {
-                #check
-            }
-        })
-    } else {
-        value_check(&f.ty, &Val::Place(quote!(self.#field)), &path, used)
-    }
-}
-
-/// A value to check: a place of type `T` (`self.level`) or a reference `&T` (`item`).
-/// Kept apart so the output never says `*&self.level` or `&*item`.
-enum Val {
-    Place(TokenStream),
-    Ref(TokenStream),
-}
-
-impl Val {
-    /// The value, for `Copy` numbers.
-    fn copied(&self) -> TokenStream {
-        match self {
-            Val::Place(place) => place.clone(),
-            Val::Ref(reference) => quote!(*#reference),
-        }
-    }
-
-    /// A reference to the value.
-    fn by_ref(&self) -> TokenStream {
-        match self {
-            Val::Place(place) => quote!(&#place),
-            Val::Ref(reference) => reference.clone(),
-        }
-    }
-
-    /// The value as the receiver of a method call (auto-referenced).
-    fn receiver(&self) -> TokenStream {
-        match self {
-            Val::Place(t) | Val::Ref(t) => t.clone(),
-        }
-    }
-}
-
-/// Checks of a value; `path` is an expression of type `FieldPath`.
-fn value_check(
+/// The visit of one field: a line calling `Fields` with its spec. Number limits go into
+/// `limits`, referred to by index.
+fn field_visit(
     ty: &TypeRef,
-    value: &Val,
-    path: &TokenStream,
-    used: &mut Used,
-) -> Option<TokenStream> {
+    value: &TokenStream,
+    key: &proc_macro2::Literal,
+    limits: &mut Vec<LimitsEntry>,
+    rt: &TokenStream,
+) -> TokenStream {
+    let mut limit = |bounds: &Bounds| {
+        limits.push(limits_entry(bounds, rt));
+        proc_macro2::Literal::usize_unsuffixed(limits.len() - 1)
+    };
     match ty {
-        TypeRef::Int(bounds) if !bounds.is_empty() => {
-            let spec = number_spec(bounds, used);
-            let check = used.call("check_int");
-            let value = value.copied();
-            Some(quote! {
-                #check(&#spec, i64::from(#value), &#path, errors);
-            })
+        TypeRef::Int(b) if !b.is_empty() => {
+            let i = limit(b);
+            quote! { f.int(#key, #value, &L[#i]); }
         }
-        TypeRef::Float(bounds) | TypeRef::Double(bounds) if !bounds.is_empty() => {
-            let spec = number_spec(bounds, used);
-            let check = if matches!(ty, TypeRef::Float(_)) {
-                used.call("check_float")
-            } else {
-                used.call("check_double")
-            };
-            let value = value.copied();
-            Some(quote! {
-                #check(&#spec, #value, &#path, errors);
-            })
+        TypeRef::Float(b) if !b.is_empty() => {
+            let i = limit(b);
+            quote! { f.float(#key, #value, &L[#i]); }
         }
-        // Without bounds a number still has to be finite; dates not before 1970; structs
-        // check their own fields.
-        TypeRef::Float(_) | TypeRef::Double(_) | TypeRef::Date | TypeRef::Struct(_) => {
-            let tsl_value = used.call("TslValue");
-            let value = value.by_ref();
-            Some(quote! {
-                #tsl_value::check(#value, &#path, errors);
-            })
+        TypeRef::Double(b) if !b.is_empty() => {
+            let i = limit(b);
+            quote! { f.double(#key, #value, &L[#i]); }
         }
         TypeRef::Text {
             length: Some(length),
         } => {
-            let check = used.call("check_text");
-            let spec = used.call("text_spec");
             // `388`, not `388u32`: the parameter's type says what it is.
             let length = proc_macro2::Literal::u32_unsuffixed(*length);
-            let value = value.by_ref();
-            Some(quote! {
-                #check(&#spec(#length), #value, &#path, errors);
-            })
+            quote! { f.text(#key, #value, #length); }
         }
         TypeRef::Array { item, size } => {
-            let item_check = value_check(
-                item,
-                &Val::Ref(quote!(item)),
-                &quote!(array_path.index(i)),
-                used,
-            );
-            let check_len = used.call("check_len");
             let size = proc_macro2::Literal::u32_unsuffixed(*size);
-            let receiver = value.receiver();
-            let each = item_check.map(|check| {
-                quote! {
-                    for (i, item) in #receiver.iter().enumerate() {
-                        #check
-                    }
+            match &**item {
+                TypeRef::Int(b) if !b.is_empty() => {
+                    let i = limit(b);
+                    quote! { f.ints(#key, #value, #size, &L[#i]); }
                 }
-            });
-            Some(quote! {
-                {
-                    let array_path = #path;
-                    #check_len(#receiver.len(), #size, &array_path, errors);
-                    #each
+                TypeRef::Float(b) if !b.is_empty() => {
+                    let i = limit(b);
+                    quote! { f.floats(#key, #value, #size, &L[#i]); }
                 }
-            })
+                TypeRef::Double(b) if !b.is_empty() => {
+                    let i = limit(b);
+                    quote! { f.doubles(#key, #value, #size, &L[#i]); }
+                }
+                TypeRef::Text {
+                    length: Some(length),
+                } => {
+                    let length = proc_macro2::Literal::u32_unsuffixed(*length);
+                    quote! { f.texts(#key, #value, #size, #length); }
+                }
+                // The size, and whatever the items check of themselves.
+                _ => quote! { f.values(#key, #value, #size); },
+            }
         }
-        TypeRef::Int(_)
-        | TypeRef::Text { length: None }
-        | TypeRef::Bool
-        | TypeRef::Enum(_)
-        | TypeRef::AnyEnumKey => None,
+        // Types that check themselves (a float is finite, a date not before 1970, a struct
+        // its fields) or have nothing to check (bool, enum, unbounded int, text).
+        _ => quote! { f.value(#key, #value); },
     }
 }
 
-fn number_spec(bounds: &Bounds, used: &mut Used) -> TokenStream {
-    let number_spec = used.call("number_spec");
-    // `""` stands for "no bound" (see `tsl_runtime::value::number_spec`).
-    let text = |b: &Option<String>| b.as_deref().unwrap_or("").to_string();
-    let (min, max, step) = (text(&bounds.min), text(&bounds.max), text(&bounds.step));
-    quote!(#number_spec(#min, #max, #step))
+/// A field's limits: `lim("-180", "180", "0.000001")` when the runtime's compile-time
+/// reader reads every text to the same value as the model's reader did, otherwise each
+/// bound written out whole. A text that does not read at all is no bound (the model's
+/// validation has reported it).
+fn limits_entry(bounds: &Bounds, rt: &TokenStream) -> LimitsEntry {
+    let parsed = |text: &Option<String>| {
+        text.as_deref()
+            .and_then(|t| Bound::parse(t).ok())
+            .map(|b| (b.text().trim().to_string(), b))
+    };
+    let (min, max, step) = (
+        parsed(&bounds.min),
+        parsed(&bounds.max),
+        parsed(&bounds.step),
+    );
+    let short = [&min, &max, &step].iter().all(|b| match b {
+        None => true,
+        Some((text, bound)) => {
+            !text.is_empty() && tsl_runtime::value::reads_as(text, bound.value(), bound.exact())
+        }
+    });
+    if short {
+        let text =
+            |b: &Option<(String, Bound)>| b.as_ref().map_or(String::new(), |(t, _)| t.clone());
+        let (min, max, step) = (text(&min), text(&max), text(&step));
+        return LimitsEntry {
+            tokens: quote!(lim(#min, #max, #step)),
+            short: true,
+        };
+    }
+    let whole = |b: &Option<(String, Bound)>| match b {
+        None => quote!(::core::option::Option::None),
+        Some((text, bound)) => {
+            let value = proc_macro2::Literal::f64_unsuffixed(bound.value());
+            match bound.exact() {
+                Some(exact) => {
+                    let mantissa = proc_macro2::Literal::i128_unsuffixed(exact.mantissa());
+                    let scale = proc_macro2::Literal::u32_unsuffixed(exact.scale());
+                    quote!(::core::option::Option::Some(#rt::value::StaticBound::new(#text, #value, #mantissa, #scale)))
+                }
+                None => {
+                    quote!(::core::option::Option::Some(#rt::value::StaticBound::inexact(#text, #value)))
+                }
+            }
+        }
+    };
+    let (min, max, step) = (whole(&min), whole(&max), whole(&step));
+    LimitsEntry {
+        tokens: quote!(#rt::value::Limits { min: #min, max: #max, step: #step }),
+        short: false,
+    }
 }
 
 fn enum_def(def: &EnumDef, cx: &Context) -> TokenStream {
@@ -372,19 +317,9 @@ fn enum_def(def: &EnumDef, cx: &Context) -> TokenStream {
         let label = crate::names::doc_text(&v.label);
         doc_attrs(&[format!("`{}`: {}", v.key, label)])
     });
-    let allowed = def
-        .variants
-        .iter()
-        .take(10)
-        .map(|v| format!("{} ({})", v.key, v.label))
-        .collect::<Vec<_>>()
-        .join(", ")
-        + &if def.variants.len() > 10 {
-            format!(", … ({} in all)", def.variants.len())
-        } else {
-            String::new()
-        };
-
+    let count = proc_macro2::Literal::usize_unsuffixed(def.variants.len());
+    // One table (`TslEnum::MEMBERS`) holds each member's key and label; the methods and
+    // the wire form read it, so a member costs three lines, not one per method.
     quote! {
         #doc
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, #(#derives,)*)]
@@ -393,51 +328,32 @@ fn enum_def(def: &EnumDef, cx: &Context) -> TokenStream {
             #( #variant_docs #variants, )*
         }
 
+        impl #rt::value::Generated for #name {
+            const MEMBERS: &'static [(Self, i64, &'static str)] = Self::MEMBERS;
+        }
+
         impl #name {
+            /// Every member with its key on the wire and its label, in the model's order.
+            pub const MEMBERS: &'static [(Self, i64, &'static str)] = &[
+                #( (Self::#variants, #keys, #labels), )*
+            ];
+
             /// Every member, in the model's order.
-            pub const ALL: &'static [Self] = &[#(Self::#variants),*];
+            pub const ALL: [Self; #count] = #rt::value::all(Self::MEMBERS);
 
             /// The key sent on the wire.
             pub const fn key(self) -> i64 {
-                match self {
-                    #( Self::#variants => #keys, )*
-                }
+                Self::MEMBERS[self as usize].1
             }
 
             /// The member with this key.
             pub const fn from_key(key: i64) -> ::core::option::Option<Self> {
-                match key {
-                    #( #keys => ::core::option::Option::Some(Self::#variants), )*
-                    _ => ::core::option::Option::None,
-                }
+                #rt::value::member(Self::MEMBERS, key)
             }
 
             /// The label the model gives the member.
             pub const fn label(self) -> &'static str {
-                match self {
-                    #( Self::#variants => #labels, )*
-                }
-            }
-        }
-
-        impl #rt::value::TslValue for #name {
-            fn check(&self, _: &#rt::value::FieldPath, _: &mut ::std::vec::Vec<#rt::value::ValueError>) {}
-
-            fn to_wire(&self) -> #rt::value::Wire {
-                #rt::value::Wire::Enum(self.key())
-            }
-
-            fn from_json(
-                value: &#rt::serde_json::Value,
-                path: &#rt::value::FieldPath,
-                errors: &mut ::std::vec::Vec<#rt::value::ValueError>,
-            ) -> ::core::option::Option<Self> {
-                let key = #rt::value::enum_key(value, path, errors)?;
-                let member = Self::from_key(key);
-                if member.is_none() {
-                    errors.push(#rt::value::not_in_enum(key, #allowed, path));
-                }
-                member
+                Self::MEMBERS[self as usize].2
             }
         }
     }

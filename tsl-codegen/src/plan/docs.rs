@@ -20,6 +20,23 @@ pub fn name_and_desc(name: Option<&str>, identifier: &str, desc: Option<&str>) -
     lines
 }
 
+/// A field's docs: its name line with what values it takes after a colon (`Level
+/// (`level`): int from `0` to `10`.`), then its description. One summary line rather
+/// than a paragraph each, as a field's docs are read in lists.
+pub fn with_type(mut lines: Vec<String>, data_type: &DataType) -> Vec<String> {
+    let type_line = type_line(data_type);
+    let mut chars = type_line.chars();
+    let lowered = match chars.next() {
+        Some(first) => first.to_ascii_lowercase().to_string() + chars.as_str(),
+        None => String::new(),
+    };
+    match lines.first_mut() {
+        Some(first) => *first = format!("{first}: {lowered}"),
+        None => lines.push(type_line),
+    }
+    lines
+}
+
 /// One line saying what values a type takes: `int from 0 to 100, step 1, in % (百分比)`.
 pub fn type_line(data_type: &DataType) -> String {
     match data_type {

@@ -245,9 +245,7 @@ impl<'m> Planner<'m> {
             &param.identifier,
             param.desc.as_deref(),
         );
-        let mut docs = type_docs.clone();
-        docs.push(String::new());
-        docs.push(docs::type_line(&param.data_type));
+        let docs = docs::with_type(type_docs.clone(), &param.data_type);
         PendingField {
             naming: param.identifier.clone(),
             wire: param.identifier.clone(),
@@ -351,13 +349,14 @@ impl<'m> Planner<'m> {
         for module in &model.modules {
             let prefix = module_prefix(module);
             for property in module.properties.iter().filter(|p| p.access.is_writable()) {
-                let mut docs = docs::name_and_desc(
-                    property.name.as_deref(),
-                    &property.wire_identifier,
-                    property.desc.as_deref(),
+                let docs = docs::with_type(
+                    docs::name_and_desc(
+                        property.name.as_deref(),
+                        &property.wire_identifier,
+                        property.desc.as_deref(),
+                    ),
+                    &property.data_type,
                 );
-                docs.push(String::new());
-                docs.push(docs::type_line(&property.data_type));
                 let type_docs = docs::name_and_desc(
                     property.name.as_deref(),
                     &property.identifier,
@@ -601,12 +600,12 @@ fn service_name(name: Option<&str>, identifier: &str) -> String {
 fn summary(model: &Model) -> Vec<String> {
     let mut lines = Vec::new();
     if let Some(pk) = &model.product_key {
-        lines.push(format!("Product `{}`.", crate::names::doc_text(pk)));
+        lines.push(format!("Product {}.", crate::names::code_span(pk)));
     }
     for module in &model.modules {
         let which = match &module.id {
             None => "default module".to_string(),
-            Some(id) => format!("module `{}`", crate::names::doc_text(id)),
+            Some(id) => format!("module {}", crate::names::code_span(id)),
         };
         lines.push(format!(
             "- {which}: {} properties, {} services, {} events.",

@@ -6,6 +6,7 @@
 //! → positions.
 
 mod cursor;
+pub(crate) mod duplicates;
 mod lookalike;
 mod specs;
 mod thing_model_json;
@@ -203,6 +204,26 @@ fn document(
         }
     };
     let mut ctx = Ctx::new(origin);
+    // serde_json keeps the last of a repeated key: refuse the model rather than read it
+    // with a value silently dropped, naming both places.
+    for dup in duplicates::duplicate_keys(text) {
+        let first = position::location_at(text, dup.first);
+        let pointer = format!(
+            "{}/{}",
+            dup.object,
+            dup.key.replace('~', "~0").replace('/', "~1")
+        );
+        let mut d = Diagnostic::error(
+            origin,
+            &pointer,
+            Problem::DuplicateKey {
+                key: dup.key,
+                first,
+            },
+        );
+        d.location = Some(position::location_at(text, dup.second));
+        ctx.diags.push(d);
+    }
     let root = Node::root(&value);
     let (module, product_key) = match read(&mut ctx, &root, envelope) {
         Some(Read::Embedded(module, product_key, inner)) => {
@@ -405,12 +426,31 @@ fn is_thing_model_json(root: &Node) -> bool {
     })
 }
 
-/// Placeholders standing in for a product key in published samples and blanked exports.
-fn real_product_key(key: Option<String>) -> Option<String> {
-    key.filter(|k| {
-        let k = k.trim();
-        !k.is_empty() && !k.contains(['<', '>', '*', ' ', '$', '{'])
-    })
+/// The product key, or `None` for the placeholders that stand in for one in published
+/// samples and blanked exports (``, `<productKey>`, `${productKey}`, `{pk}`, `a1B2****`). Any
+/// other key must be one the platform could have issued (letters, digits, `_`, `-`): a key
+/// with a space or a quote inside is an error here, not silently "no product key".
+fn real_product_key(ctx: &mut Ctx, key: Option<String>, pointer: &str) -> Option<String> {
+    let key = key?;
+    let trimmed = key.trim();
+    let placeholder = trimmed.is_empty()
+        || (trimmed.starts_with('<') && trimmed.ends_with('>'))
+        || (trimmed.starts_with("${") && trimmed.ends_with('}'))
+        || (trimmed.starts_with('{') && trimmed.ends_with('}'))
+        || trimmed.chars().all(|c| c == 'x' || c == 'X')
+        // Masked in published samples: `a114xeJ****`.
+        || trimmed.contains('*');
+    if placeholder {
+        return None;
+    }
+    if !trimmed
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        ctx.error(pointer, Problem::InvalidProductKey { key: key.clone() });
+        return None;
+    }
+    Some(trimmed.to_string())
 }
 
 fn assemble(ctx: &mut Ctx, skeleton: Skeleton, envelope: Envelope) -> Read {
@@ -429,6 +469,12 @@ fn assemble(ctx: &mut Ctx, skeleton: Skeleton, envelope: Envelope) -> Read {
     if let Some(id) = &module_id {
         validate::module_id(ctx, id, "/functionBlockId");
     }
+    let product_key_at = if format == Format::ThingModelJson {
+        "/productKey"
+    } else {
+        "/profile/productKey"
+    };
+    let product_key = real_product_key(ctx, product_key, product_key_at);
     validate::lists(ctx, &properties, &events, &services);
     let prefix = |id: &str| match &module_id {
         Some(m) => format!("{m}:{id}"),
@@ -467,7 +513,7 @@ fn assemble(ctx: &mut Ctx, skeleton: Skeleton, envelope: Envelope) -> Read {
         id: module_id,
         name: module_name,
     };
-    Read::Module(module, real_product_key(product_key))
+    Read::Module(module, product_key)
 }
 
 #[cfg(test)]

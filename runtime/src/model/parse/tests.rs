@@ -436,3 +436,67 @@ fn warnings_alone_do_not_fail_a_model() {
     };
     assert!(spec.min.is_none() && spec.max.is_none());
 }
+
+#[test]
+fn a_repeated_key_is_an_error_naming_both_places() {
+    let text = "{\n  \"schema\": \"https://iotx-tsl.oss-ap-southeast-1.aliyuncs.com/schema.json\",\n  \"profile\": {\"productKey\": \"a1Test\"},\n  \"properties\": [{\"identifier\": \"level\", \"name\": \"Level\", \"accessMode\": \"rw\", \"required\": false,\n    \"dataType\": {\"type\": \"int\", \"specs\": {\"min\": \"0\", \"max\": \"10\",\n      \"max\": \"100\"}}}],\n  \"events\": [], \"services\": []\n}";
+    let e = err(text);
+    let errors: Vec<_> = e.errors().collect();
+    assert_eq!(errors.len(), 1, "{e}");
+    let d = errors[0];
+    assert_eq!(d.pointer, "/properties/0/dataType/specs/max");
+    let second = d.location.expect("located");
+    assert_eq!((second.line, second.column), (6, 7));
+    match &d.problem {
+        Problem::DuplicateKey { key, first } => {
+            assert_eq!(key, "max");
+            assert_eq!((first.line, first.column), (5, 55));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        e.to_string()
+            .contains("t.json:6:7: error: key `max` appears twice in one object (first at 5:55)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn product_keys_are_real_placeholders_or_refused() {
+    let with_key = |key: &str| {
+        json!({
+            "schema": "https://iotx-tsl.oss-ap-southeast-1.aliyuncs.com/schema.json",
+            "profile": {"productKey": key},
+            "properties": [], "events": [], "services": [],
+        })
+        .to_string()
+    };
+    assert_eq!(
+        ok(&with_key("a1Test")).model.product_key.as_deref(),
+        Some("a1Test")
+    );
+    for placeholder in [
+        "",
+        "<productKey>",
+        "${productKey}",
+        "***",
+        "{pk}",
+        "a114xeJ****",
+    ] {
+        assert_eq!(
+            ok(&with_key(placeholder)).model.product_key,
+            None,
+            "{placeholder}"
+        );
+    }
+    for bad in ["a1 Lamp", "a1\"Lamp", "a1'Lamp"] {
+        let (pointer, problem) = only_error(&with_key(bad));
+        assert_eq!(pointer, "/profile/productKey");
+        assert_eq!(
+            problem,
+            Problem::InvalidProductKey {
+                key: bad.to_string()
+            }
+        );
+    }
+}

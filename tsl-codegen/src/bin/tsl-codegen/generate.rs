@@ -22,7 +22,7 @@ pub struct Args {
     /// Wrap the items in `pub mod NAME { ... }`.
     #[arg(long, value_name = "NAME")]
     module_name: Option<String>,
-    /// Add a derive to every generated type (repeatable), e.g. `serde::Serialize`.
+    /// Add a derive to every generated type (repeatable), e.g. `PartialOrd`.
     #[arg(long = "derive", value_name = "PATH")]
     derives: Vec<String>,
     /// The path the code names the runtime by.

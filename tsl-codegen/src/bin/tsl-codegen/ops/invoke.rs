@@ -174,8 +174,9 @@ fn find_service<'m>(model: &'m Model, identifier: &str) -> Result<&'m Service, F
 
 /// `--args` read as JSON and encoded against the service's inputs.
 fn encode(service: &Service, text: &str) -> Result<String, Failure> {
-    let value: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| Failure::usage(format!("--args is not JSON: {e}")))?;
+    // Strict: a key given twice is refused naming it, not silently the last one.
+    let value: serde_json::Value =
+        tsl_runtime::value::parse_json(text).map_err(|e| Failure::usage(format!("--args {e}")))?;
     encode_args(&service.inputs, &value).map_err(|errors| {
         Failure::usage(format!(
             "--args do not fit service `{}` of the model; nothing was sent:\n{}",

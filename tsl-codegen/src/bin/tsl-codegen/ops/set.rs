@@ -126,8 +126,9 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
 /// `--props` read as JSON, each key a writable property of the model, encoded as `Items`.
 /// Every problem is reported, not only the first.
 fn encode_props(model: &Model, text: &str) -> Result<String, Failure> {
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| Failure::usage(format!("--props is not JSON: {e}")))?;
+    // Strict: a key given twice is refused naming it, not silently the last one.
+    let value: Value =
+        tsl_runtime::value::parse_json(text).map_err(|e| Failure::usage(format!("--props {e}")))?;
     let Value::Object(map) = &value else {
         return Err(Failure::usage(
             "--props must be a JSON object of property identifier → value",

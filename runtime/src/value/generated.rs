@@ -1,0 +1,708 @@
+//! What generated code calls, and nothing else does: field checks against specs the
+//! generator has already read, a struct's field reader, and enum tables.
+//!
+//! Specs are constants: `lim("-180", "180", "0.000001")` is a `const fn`, evaluated when the
+//! generated crate compiles (the generator puts every call in a `const`), so no bound text
+//! is parsed while a program runs, and a text that does not parse is a compile error, never
+//! a silently missing bound. The generator only writes this short form for texts it has
+//! checked read the same here as in [`crate::model::Bound::parse`]; any other bound is
+//! written out whole with [`StaticBound::new`].
+
+use std::fmt;
+
+use rust_decimal::Decimal;
+use serde_json::{Map, Value};
+
+use super::check::BoundLike;
+use super::error::{field_names, FieldPath, ValueError};
+use super::typed::{object, TslValue};
+use super::wire::Wire;
+
+/// A bound or step of a number, read by the generator: the text as the model wrote it
+/// (trimmed), its nearest `f64`, and its exact decimal value when it has one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StaticBound {
+    text: &'static str,
+    value: f64,
+    exact: Option<Decimal>,
+}
+
+impl StaticBound {
+    /// A bound whose exact value is `mantissa × 10^-scale`.
+    ///
+    /// # Panics
+    /// When the mantissa needs more than 96 bits or the scale is over 28 (at compile time,
+    /// in a `const`).
+    pub const fn new(text: &'static str, value: f64, mantissa: i128, scale: u32) -> StaticBound {
+        StaticBound {
+            text,
+            value,
+            exact: Some(decimal(mantissa, scale)),
+        }
+    }
+
+    /// A bound with no exact decimal form (more than 28 significant digits).
+    pub const fn inexact(text: &'static str, value: f64) -> StaticBound {
+        StaticBound {
+            text,
+            value,
+            exact: None,
+        }
+    }
+
+    /// Reads decimal notation (`-180`, `0.000001`, `1E1`) at compile time, for texts whose
+    /// value is exact in `f64` arithmetic: at most 15 significant digits and a power of
+    /// ten within ±22. `None` for `""` (no bound).
+    ///
+    /// # Panics
+    /// On anything else (at compile time, in a `const`): the generator writes such bounds
+    /// with [`StaticBound::new`] instead.
+    pub const fn parse(text: &'static str) -> Option<StaticBound> {
+        match read_decimal(text) {
+            Read::Empty => None,
+            Read::Number { value, exact } => Some(StaticBound {
+                text,
+                value,
+                exact: Some(exact),
+            }),
+            Read::NotShort => panic!("not a short decimal bound: write it with StaticBound::new"),
+        }
+    }
+
+    /// The text as the model wrote it.
+    pub fn text(&self) -> &'static str {
+        self.text
+    }
+
+    /// The nearest `f64`.
+    pub fn value(&self) -> f64 {
+        self.value
+    }
+
+    /// The exact decimal value, when it has one.
+    pub fn exact(&self) -> Option<Decimal> {
+        self.exact
+    }
+}
+
+impl fmt::Display for StaticBound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.text)
+    }
+}
+
+impl BoundLike for StaticBound {
+    fn value(&self) -> f64 {
+        self.value
+    }
+
+    fn exact(&self) -> Option<Decimal> {
+        self.exact
+    }
+}
+
+/// The `min`, `max` and `step` of a number field, each optional.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// The smallest value allowed.
+    pub min: Option<StaticBound>,
+    /// The largest value allowed.
+    pub max: Option<StaticBound>,
+    /// Values are `min + k × step` (`k × step` without a min).
+    pub step: Option<StaticBound>,
+}
+
+/// Limits from short bound texts, `""` for none: `const L: Limits = lim("0", "100", "1");`.
+/// See [`StaticBound::parse`].
+pub const fn lim(min: &'static str, max: &'static str, step: &'static str) -> Limits {
+    Limits {
+        min: StaticBound::parse(min),
+        max: StaticBound::parse(max),
+        step: StaticBound::parse(step),
+    }
+}
+
+/// Whether the generator may write `text` in the short form: [`StaticBound::parse`] reads
+/// it, to the same value and exact decimal as `expected`.
+pub fn reads_as(text: &str, value: f64, exact: Option<Decimal>) -> bool {
+    match read_decimal(text) {
+        Read::Number { value: v, exact: e } => v == value && Some(e) == exact,
+        Read::Empty | Read::NotShort => false,
+    }
+}
+
+enum Read {
+    Empty,
+    Number { value: f64, exact: Decimal },
+    NotShort,
+}
+
+/// `[+-]digits[.digits][(e|E)[+-]digits]`, in a `const fn`: integer arithmetic for the
+/// exact value, one rounding step for the `f64` (exact operands, so correctly rounded).
+const fn read_decimal(text: &str) -> Read {
+    let b = text.as_bytes();
+    if b.is_empty() {
+        return Read::Empty;
+    }
+    let mut i = 0;
+    let negative = b[0] == b'-';
+    if b[0] == b'-' || b[0] == b'+' {
+        i += 1;
+    }
+    let mut mantissa: i128 = 0;
+    let mut digits = 0u32;
+    let mut significant = 0u32;
+    let mut fraction = 0i32;
+    let mut seen_point = false;
+    while i < b.len() && (b[i].is_ascii_digit() || (b[i] == b'.' && !seen_point)) {
+        if b[i] == b'.' {
+            seen_point = true;
+        } else {
+            digits += 1;
+            if mantissa > 0 || b[i] != b'0' {
+                significant += 1;
+            }
+            if significant > 15 {
+                return Read::NotShort;
+            }
+            mantissa = mantissa * 10 + (b[i] - b'0') as i128;
+            if seen_point {
+                fraction += 1;
+            }
+        }
+        i += 1;
+    }
+    if digits == 0 {
+        return Read::NotShort;
+    }
+    let mut exponent = 0i32;
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        let mut exp_negative = false;
+        if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
+            exp_negative = b[i] == b'-';
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            if exponent > 1000 {
+                return Read::NotShort;
+            }
+            exponent = exponent * 10 + (b[i] - b'0') as i32;
+            i += 1;
+        }
+        if i == start {
+            return Read::NotShort;
+        }
+        if exp_negative {
+            exponent = -exponent;
+        }
+    }
+    if i != b.len() {
+        return Read::NotShort;
+    }
+    // value = mantissa × 10^(exponent - fraction)
+    let power = exponent - fraction;
+    if power < -22 || power > 22 {
+        return Read::NotShort;
+    }
+    let mut ten_power = 1.0f64;
+    let mut k = 0;
+    while k < power.unsigned_abs() {
+        ten_power *= 10.0;
+        k += 1;
+    }
+    let magnitude = if power >= 0 {
+        mantissa as f64 * ten_power
+    } else {
+        mantissa as f64 / ten_power
+    };
+    let value = if negative { -magnitude } else { magnitude };
+    // The exact decimal: scale = -power when negative, else the mantissa scaled up.
+    let (exact_mantissa, scale) = if power >= 0 {
+        let mut m = mantissa;
+        let mut k = 0;
+        while k < power {
+            m *= 10;
+            k += 1;
+        }
+        (m, 0)
+    } else {
+        (mantissa, power.unsigned_abs())
+    };
+    if scale > 28 || exact_mantissa >= 1i128 << 96 {
+        return Read::NotShort;
+    }
+    let signed = if negative {
+        -exact_mantissa
+    } else {
+        exact_mantissa
+    };
+    Read::Number {
+        value,
+        exact: decimal(signed, scale),
+    }
+}
+
+/// `mantissa × 10^-scale` as a `Decimal`, in a `const fn`.
+const fn decimal(mantissa: i128, scale: u32) -> Decimal {
+    let negative = mantissa < 0;
+    let m = mantissa.unsigned_abs();
+    assert!(m < 1u128 << 96 && scale <= 28, "outside a decimal's range");
+    Decimal::from_parts(
+        m as u32,
+        (m >> 32) as u32,
+        (m >> 64) as u32,
+        negative,
+        scale,
+    )
+}
+
+/// A field's value as a visit takes it: the value of a required field, or that of an
+/// optional one when present.
+pub trait Present<'v, T: 'v> {
+    /// The value, when there is one.
+    fn present(self) -> Option<&'v T>;
+}
+
+impl<'v, T> Present<'v, T> for &'v T {
+    fn present(self) -> Option<&'v T> {
+        Some(self)
+    }
+}
+
+/// An optional field, as `field.as_ref()` (not `&Option<T>`, which would leave the
+/// item type of a generic check ambiguous).
+impl<'v, T> Present<'v, T> for Option<&'v T> {
+    fn present(self) -> Option<&'v T> {
+        self
+    }
+}
+
+/// A struct's fields, visited by its generated `fields`: each field with its wire key and
+/// spec. The same visit checks the fields against their specs (`to_args`, `read_checked`)
+/// or writes them to the wire (`to_wire`), so the generated code names each field once.
+pub struct Fields<'a> {
+    mode: Mode<'a>,
+}
+
+enum Mode<'a> {
+    Check {
+        path: &'a FieldPath,
+        errors: &'a mut Vec<ValueError>,
+    },
+    Wire(Vec<(String, Wire)>),
+}
+
+impl<'a> Fields<'a> {
+    /// A visit checking the fields of the struct at `path`.
+    pub fn checking(path: &'a FieldPath, errors: &'a mut Vec<ValueError>) -> Fields<'a> {
+        Fields {
+            mode: Mode::Check { path, errors },
+        }
+    }
+
+    /// A visit writing the fields that have a value, in order, as a [`Wire::Object`].
+    pub fn writing() -> Fields<'static> {
+        Fields {
+            mode: Mode::Wire(Vec::new()),
+        }
+    }
+
+    /// The object written (empty after a checking visit).
+    pub fn into_wire(self) -> Wire {
+        match self.mode {
+            Mode::Wire(fields) => Wire::Object(fields),
+            Mode::Check { .. } => Wire::Object(Vec::new()),
+        }
+    }
+
+    /// One field: written as it is, or checked with `check` (at the field's path).
+    fn visit<'v, T: TslValue + 'v>(
+        &mut self,
+        key: &str,
+        value: impl Present<'v, T>,
+        check: impl FnOnce(&T, &FieldPath, &mut Vec<ValueError>),
+    ) {
+        let Some(value) = value.present() else { return };
+        match &mut self.mode {
+            Mode::Check { path, errors } => check(value, &path.child(key), errors),
+            Mode::Wire(fields) => fields.push((key.to_string(), value.to_wire())),
+        }
+    }
+
+    /// A field whose type checks itself: a struct, a date, a float without bounds, and
+    /// types with nothing to check (bool, enum, int without bounds, text without length).
+    pub fn value<'v, T: TslValue + 'v>(&mut self, key: &str, value: impl Present<'v, T>) {
+        self.visit(key, value, |v, path, errors| v.check(path, errors));
+    }
+
+    /// An `int` field.
+    pub fn int<'v>(&mut self, key: &str, value: impl Present<'v, i32>, limits: &Limits) {
+        self.visit(key, value, |v, path, errors| {
+            super::check::check_int_in(limits, i64::from(*v), path, errors);
+        });
+    }
+
+    /// A `float` field.
+    pub fn float<'v>(&mut self, key: &str, value: impl Present<'v, f32>, limits: &Limits) {
+        self.visit(key, value, |v, path, errors| {
+            super::check::check_float_in(limits, *v, path, errors);
+        });
+    }
+
+    /// A `double` field.
+    pub fn double<'v>(&mut self, key: &str, value: impl Present<'v, f64>, limits: &Limits) {
+        self.visit(key, value, |v, path, errors| {
+            super::check::check_double_in(limits, *v, path, errors);
+        });
+    }
+
+    /// A `text` field of at most `length` (see [`super::check_text`] for how it counts).
+    pub fn text<'v>(&mut self, key: &str, value: impl Present<'v, String>, length: u32) {
+        self.visit(key, value, |v, path, errors| {
+            super::check::check_text_len(length, v, path, errors);
+        });
+    }
+
+    /// An `array` of `int` of at most `size` items.
+    pub fn ints<'v>(&mut self, key: &str, v: impl Present<'v, Vec<i32>>, size: u32, l: &Limits) {
+        self.each(key, v, size, |item, path, errors| {
+            super::check::check_int_in(l, i64::from(*item), path, errors);
+        });
+    }
+
+    /// An `array` of `float`.
+    pub fn floats<'v>(&mut self, key: &str, v: impl Present<'v, Vec<f32>>, size: u32, l: &Limits) {
+        self.each(key, v, size, |item, path, errors| {
+            super::check::check_float_in(l, *item, path, errors);
+        });
+    }
+
+    /// An `array` of `double`.
+    pub fn doubles<'v>(&mut self, key: &str, v: impl Present<'v, Vec<f64>>, size: u32, l: &Limits) {
+        self.each(key, v, size, |item, path, errors| {
+            super::check::check_double_in(l, *item, path, errors);
+        });
+    }
+
+    /// An `array` of `text` of at most `length` each.
+    pub fn texts<'v>(
+        &mut self,
+        key: &str,
+        v: impl Present<'v, Vec<String>>,
+        size: u32,
+        length: u32,
+    ) {
+        self.each(key, v, size, |item, path, errors| {
+            super::check::check_text_len(length, item, path, errors);
+        });
+    }
+
+    /// An `array` of items that check themselves.
+    pub fn values<'v, T: TslValue + 'v>(
+        &mut self,
+        key: &str,
+        v: impl Present<'v, Vec<T>>,
+        size: u32,
+    ) {
+        self.each(key, v, size, |item, path, errors| item.check(path, errors));
+    }
+
+    fn each<'v, T: TslValue + 'v>(
+        &mut self,
+        key: &str,
+        value: impl Present<'v, Vec<T>>,
+        size: u32,
+        mut check: impl FnMut(&T, &FieldPath, &mut Vec<ValueError>),
+    ) {
+        self.visit(key, value, |items, path, errors| {
+            super::typed::check_len(items.len(), size, path, errors);
+            for (i, item) in items.iter().enumerate() {
+                check(item, &path.index(i), errors);
+            }
+        });
+    }
+}
+
+/// Reads a struct's fields from a JSON object, every problem at once: a missing required
+/// field, a field of the wrong type, a field the struct does not have.
+pub struct Reader<'a> {
+    object: &'a Map<String, Value>,
+    path: &'a FieldPath,
+    errors: &'a mut Vec<ValueError>,
+    known: Vec<&'static str>,
+    /// Where the struct's problems start: unknown fields are reported first, as a reader
+    /// of the whole object would meet them.
+    start: usize,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader of `value`, or `None` (with the problem pushed) when it is not an object.
+    pub fn new(
+        value: &'a Value,
+        path: &'a FieldPath,
+        errors: &'a mut Vec<ValueError>,
+    ) -> Option<Reader<'a>> {
+        let object = object(value, path, errors)?;
+        let start = errors.len();
+        Some(Reader {
+            object,
+            path,
+            errors,
+            known: Vec::new(),
+            start,
+        })
+    }
+
+    /// The field `key`; a problem when absent or `null`.
+    pub fn required<T: TslValue>(&mut self, key: &'static str) -> Option<T> {
+        self.known.push(key);
+        super::typed::required(self.object, key, self.path, self.errors)
+    }
+
+    /// The field `key` when present and not `null`.
+    pub fn optional<T: TslValue>(&mut self, key: &'static str) -> Option<T> {
+        self.known.push(key);
+        super::typed::optional(self.object, key, self.path, self.errors)
+    }
+
+    /// Reports the fields of the object no read asked for.
+    pub fn finish(self) {
+        let unknown: Vec<ValueError> = self
+            .object
+            .keys()
+            .filter(|k| !self.known.contains(&k.as_str()))
+            .map(|k| ValueError::UnknownField {
+                path: self.path.clone(),
+                field: k.clone(),
+                known: field_names(self.known.iter().copied()),
+            })
+            .collect();
+        let at = self.start.min(self.errors.len());
+        self.errors.splice(at..at, unknown);
+    }
+}
+
+/// What a generated struct or enum implements; [`TslValue`] comes with it. A struct
+/// visits its fields ([`Fields`]) and reads itself ([`Reader`]); an enum lists its members
+/// with their keys and labels, the `n`-th being the variant of discriminant `n`.
+pub trait Generated: Clone + 'static {
+    /// An enum's members, `(member, key, label)` in the model's order; empty for a struct.
+    const MEMBERS: &'static [(Self, i64, &'static str)] = &[];
+
+    /// Visits a struct's fields in order (an enum has none).
+    fn fields(&self, _: &mut Fields<'_>) {}
+
+    /// Reads a struct's fields (an enum is not read this way).
+    fn read(_: &mut Reader<'_>) -> Option<Self> {
+        None
+    }
+}
+
+/// The members of `members`, in order: a generated enum's `ALL`.
+pub const fn all<T: Copy, const N: usize>(members: &[(T, i64, &'static str)]) -> [T; N] {
+    assert!(members.len() == N && N > 0, "one member per variant");
+    let mut out = [members[0].0; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = members[i].0;
+        i += 1;
+    }
+    out
+}
+
+/// The member of `members` with `key`.
+pub const fn member<T: Copy>(members: &[(T, i64, &'static str)], key: i64) -> Option<T> {
+    let mut i = 0;
+    while i < members.len() {
+        if members[i].1 == key {
+            return Some(members[i].0);
+        }
+        i += 1;
+    }
+    None
+}
+
+impl<G: Generated> TslValue for G {
+    fn check(&self, path: &FieldPath, errors: &mut Vec<ValueError>) {
+        G::fields(self, &mut Fields::checking(path, errors));
+    }
+
+    fn to_wire(&self) -> Wire {
+        if G::MEMBERS.is_empty() {
+            let mut fields = Fields::writing();
+            G::fields(self, &mut fields);
+            return fields.into_wire();
+        }
+        let key = G::MEMBERS
+            .iter()
+            .find(|(m, ..)| same_variant(m, self))
+            .map_or(0, |(_, key, _)| *key);
+        Wire::Enum(key)
+    }
+
+    fn from_json(value: &Value, path: &FieldPath, errors: &mut Vec<ValueError>) -> Option<G> {
+        if G::MEMBERS.is_empty() {
+            let mut reader = Reader::new(value, path, errors)?;
+            let read = G::read(&mut reader);
+            reader.finish();
+            return read;
+        }
+        let key = super::typed::enum_key(value, path, errors)?;
+        let found = G::MEMBERS.iter().find(|(_, k, _)| *k == key);
+        if found.is_none() {
+            // As the model's enum checks list them: the first ten, then the count.
+            let mut allowed = G::MEMBERS
+                .iter()
+                .take(10)
+                .map(|(_, key, label)| format!("{key} ({label})"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            if G::MEMBERS.len() > 10 {
+                allowed.push_str(&format!(", … ({} in all)", G::MEMBERS.len()));
+            }
+            errors.push(super::typed::not_in_enum(key, &allowed, path));
+        }
+        found.map(|(member, ..)| member.clone())
+    }
+}
+
+/// Whether two values of a fieldless enum are the same variant.
+fn same_variant<E>(a: &E, b: &E) -> bool {
+    std::mem::discriminant(a) == std::mem::discriminant(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::Bound;
+    use crate::value::{from_json, to_args};
+
+    #[test]
+    fn short_bounds_read_as_the_model_reader_reads_them() {
+        for text in [
+            "0", "-180", "180", "0.000001", "0.1", "1E1", "-4.5e-3", "100210", "0.10",
+        ] {
+            let model = Bound::parse(text).unwrap();
+            let short = StaticBound::parse(text).unwrap();
+            assert_eq!(short.value(), model.value(), "{text}");
+            assert_eq!(short.exact(), model.exact(), "{text}");
+            assert!(reads_as(text, model.value(), model.exact()), "{text}");
+        }
+        assert_eq!(StaticBound::parse(""), None);
+        // Too many digits for the compile-time reader: the generator writes these whole.
+        for text in ["0.1234567890123456789", "1e300", "x", "1.", "--1"] {
+            assert!(matches!(
+                read_decimal(text),
+                Read::NotShort | Read::Number { .. }
+            ));
+        }
+        assert!(matches!(
+            read_decimal("0.1234567890123456789"),
+            Read::NotShort
+        ));
+        assert!(matches!(read_decimal("1e300"), Read::NotShort));
+        assert!(matches!(read_decimal("x"), Read::NotShort));
+    }
+
+    #[test]
+    fn limits_are_constants() {
+        const L: Limits = lim("0", "100", "0.5");
+        assert_eq!(L.max.map(|b| b.value()), Some(100.0));
+        assert_eq!(L.step.map(|b| b.to_string()), Some("0.5".to_string()));
+        let whole = StaticBound::new(
+            "1.7976931348623157E3",
+            1797.6931348623157,
+            17976931348623157,
+            13,
+        );
+        assert_eq!(
+            whole.exact(),
+            Bound::parse("1.7976931348623157E3").unwrap().exact()
+        );
+    }
+
+    /// A struct as the generator writes one.
+    #[derive(Debug, Clone, PartialEq)]
+    struct Reading {
+        level: i32,
+        note: Option<String>,
+        mode: Mode,
+    }
+
+    impl Generated for Reading {
+        fn fields(&self, f: &mut Fields<'_>) {
+            const L: [Limits; 1] = [lim("0", "10", "2")];
+            f.int("Level", &self.level, &L[0]);
+            f.text("Note", self.note.as_ref(), 3);
+            f.value("Mode", &self.mode);
+        }
+
+        fn read(r: &mut Reader<'_>) -> Option<Self> {
+            let fields = (r.required("Level"), r.optional("Note"), r.required("Mode"));
+            Some(Self {
+                level: fields.0?,
+                note: fields.1,
+                mode: fields.2?,
+            })
+        }
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Mode {
+        Off,
+        On,
+    }
+
+    impl Generated for Mode {
+        const MEMBERS: &'static [(Self, i64, &'static str)] =
+            &[(Mode::Off, 0, "off"), (Mode::On, 5, "on")];
+    }
+
+    #[test]
+    fn one_visit_checks_and_writes_the_fields() {
+        let ok = Reading {
+            level: 4,
+            note: None,
+            mode: Mode::On,
+        };
+        assert_eq!(to_args(&ok).unwrap(), r#"{"Level":4,"Mode":5}"#);
+        let bad = Reading {
+            level: 5,
+            note: Some("long".into()),
+            mode: Mode::Off,
+        };
+        let errors = to_args(&bad).unwrap_err().to_string();
+        assert!(
+            errors.contains("`Level`: 5 is not a multiple of the step 2"),
+            "{errors}"
+        );
+        assert!(errors.contains("`Note`"), "{errors}");
+        const ALL: [Mode; 2] = all(Mode::MEMBERS);
+        assert_eq!(ALL, [Mode::Off, Mode::On]);
+        assert_eq!(member(Mode::MEMBERS, 5), Some(Mode::On));
+    }
+
+    #[test]
+    fn reading_reports_every_problem_unknown_fields_first() {
+        assert_eq!(
+            from_json::<Reading>(&json!({"Level": 2, "Mode": "5", "Note": "ab"})),
+            Ok(Reading {
+                level: 2,
+                note: Some("ab".into()),
+                mode: Mode::On
+            })
+        );
+        let err = from_json::<Reading>(&json!({"Level": "x", "Mode": 7, "Extra": 1})).unwrap_err();
+        let messages: Vec<String> = err.0.iter().map(ToString::to_string).collect();
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        assert!(
+            messages[0].contains("unknown field `Extra`"),
+            "{messages:?}"
+        );
+        assert!(messages[2].contains("5 (on)"), "{messages:?}");
+    }
+}
