@@ -82,7 +82,9 @@ pub struct Reply<T> {
 }
 
 /// Reads a sync call's typed output: the Alink reply in `Data.Result`, its code (anything
-/// but 200 is [`Error::Device`]) and its `data` against the model.
+/// but 200 is [`Error::Device`]) and its `data` against the model. Called by generated code
+/// (also as `tsl_runtime::__private::sync_output`).
+#[doc(hidden)]
 pub fn sync_output<T: TslValue>(invoked: Invoked) -> Result<Reply<T>, Error> {
     let reply = invoked.alink_reply()?;
     let raw = invoked.result.unwrap_or_default();
