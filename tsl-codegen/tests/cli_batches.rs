@@ -298,20 +298,7 @@ fn a_bom_is_dropped_and_impossible_names_are_refused_on_their_own_lines() {
     )
     .unwrap();
     let file = file.display().to_string();
-    let out = run(
-        &emulator,
-        &[
-            "invoke",
-            "--model",
-            LAMP,
-            "--service",
-            "UploadSchedule",
-            "--args",
-            SCHEDULE,
-            "--devices-file",
-            &file,
-        ],
-    );
+    let out = run(&emulator, &invoke(&["--devices-file", &file]));
     assert_exit(&out, 1);
     let lines = lines(&out);
     assert_eq!(lines.len(), 7, "a line per name given");
@@ -564,21 +551,17 @@ fn failures_after_the_emulator_acted_are_unknown_and_never_retried() {
     use tsl_runtime::emulator::Fault;
     let names = names(3);
     let emulator = emulator(names.iter().map(String::as_str));
-    let args = [
-        "invoke",
-        "--model",
-        LAMP,
-        "--service",
-        "UploadSchedule",
-        "--args",
-        SCHEDULE,
+    let args = invoke(&[
         "--device",
         "lamp-0000",
         "--device",
         "lamp-0001",
         "--device",
         "lamp-0002",
-    ];
+        // A short timeout, so that the stall ends the call quickly.
+        "--timeout",
+        "1.5",
+    ]);
     let faults = [
         ("reset", Fault::after(Fault::Reset)),
         ("close", Fault::after(Fault::Close)),
@@ -604,14 +587,7 @@ fn failures_after_the_emulator_acted_are_unknown_and_never_retried() {
     for (name, fault) in faults {
         emulator.clear_requests();
         emulator.inject_fault("InvokeThingsService", fault, 1);
-        // A short timeout, so that the stall ends the call quickly.
-        let out = run_with_env(
-            &emulator.endpoint(),
-            SECRET,
-            &[],
-            &[&args[..], &["--timeout", "1.5"]].concat(),
-            None,
-        );
+        let out = run(&emulator, &args);
         assert_exit(&out, 1);
         let lines = lines(&out);
         assert_eq!(lines.len(), 3, "{name}");
