@@ -46,6 +46,27 @@ impl WorkMode {
         Self::MEMBERS[self as usize].2
     }
 }
+/// Writes the key as sent on the wire (`2`), which `FromStr` reads back; the
+/// label is `label()`.
+impl ::core::fmt::Display for WorkMode {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Display::fmt(&self.key(), f)
+    }
+}
+/// Reads a key's digits (`"2"`), or a label that exactly one member has.
+impl ::core::str::FromStr for WorkMode {
+    type Err = ::tsl_runtime::value::UnknownMember;
+    fn from_str(text: &str) -> ::core::result::Result<Self, Self::Err> {
+        ::tsl_runtime::value::member_by_text("WorkMode", Self::MEMBERS, text)
+    }
+}
+/// The member with this key; the error names the key and the allowed ones.
+impl ::core::convert::TryFrom<i64> for WorkMode {
+    type Error = ::tsl_runtime::value::UnknownMember;
+    fn try_from(key: i64) -> ::core::result::Result<Self, Self::Error> {
+        ::tsl_runtime::value::member_by_key("WorkMode", Self::MEMBERS, key)
+    }
+}
 /// `Location`
 #[derive(Debug, Clone, PartialEq)]
 pub struct Location {
@@ -142,6 +163,27 @@ impl SensorSensitivity {
     /// The label the model gives the member.
     pub const fn label(self) -> &'static str {
         Self::MEMBERS[self as usize].2
+    }
+}
+/// Writes the key as sent on the wire (`2`), which `FromStr` reads back; the
+/// label is `label()`.
+impl ::core::fmt::Display for SensorSensitivity {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Display::fmt(&self.key(), f)
+    }
+}
+/// Reads a key's digits (`"2"`), or a label that exactly one member has.
+impl ::core::str::FromStr for SensorSensitivity {
+    type Err = ::tsl_runtime::value::UnknownMember;
+    fn from_str(text: &str) -> ::core::result::Result<Self, Self::Err> {
+        ::tsl_runtime::value::member_by_text("SensorSensitivity", Self::MEMBERS, text)
+    }
+}
+/// The member with this key; the error names the key and the allowed ones.
+impl ::core::convert::TryFrom<i64> for SensorSensitivity {
+    type Error = ::tsl_runtime::value::UnknownMember;
+    fn try_from(key: i64) -> ::core::result::Result<Self, Self::Error> {
+        ::tsl_runtime::value::member_by_key("SensorSensitivity", Self::MEMBERS, key)
     }
 }
 /// Arguments of `Blink`.
@@ -419,6 +461,27 @@ impl LampFailureErrorCode {
     /// The label the model gives the member.
     pub const fn label(self) -> &'static str {
         Self::MEMBERS[self as usize].2
+    }
+}
+/// Writes the key as sent on the wire (`2`), which `FromStr` reads back; the
+/// label is `label()`.
+impl ::core::fmt::Display for LampFailureErrorCode {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Display::fmt(&self.key(), f)
+    }
+}
+/// Reads a key's digits (`"2"`), or a label that exactly one member has.
+impl ::core::str::FromStr for LampFailureErrorCode {
+    type Err = ::tsl_runtime::value::UnknownMember;
+    fn from_str(text: &str) -> ::core::result::Result<Self, Self::Err> {
+        ::tsl_runtime::value::member_by_text("LampFailureErrorCode", Self::MEMBERS, text)
+    }
+}
+/// The member with this key; the error names the key and the allowed ones.
+impl ::core::convert::TryFrom<i64> for LampFailureErrorCode {
+    type Error = ::tsl_runtime::value::UnknownMember;
+    fn try_from(key: i64) -> ::core::result::Result<Self, Self::Error> {
+        ::tsl_runtime::value::member_by_key("LampFailureErrorCode", Self::MEMBERS, key)
     }
 }
 /// What the event `LampFailure` (Lamp failure) carries (error).

@@ -38,6 +38,27 @@ impl OptionMode {
         Self::MEMBERS[self as usize].2
     }
 }
+/// Writes the key as sent on the wire (`2`), which `FromStr` reads back; the
+/// label is `label()`.
+impl ::core::fmt::Display for OptionMode {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Display::fmt(&self.key(), f)
+    }
+}
+/// Reads a key's digits (`"2"`), or a label that exactly one member has.
+impl ::core::str::FromStr for OptionMode {
+    type Err = ::tsl_runtime::value::UnknownMember;
+    fn from_str(text: &str) -> ::core::result::Result<Self, Self::Err> {
+        ::tsl_runtime::value::member_by_text("OptionMode", Self::MEMBERS, text)
+    }
+}
+/// The member with this key; the error names the key and the allowed ones.
+impl ::core::convert::TryFrom<i64> for OptionMode {
+    type Error = ::tsl_runtime::value::UnknownMember;
+    fn try_from(key: i64) -> ::core::result::Result<Self, Self::Error> {
+        ::tsl_runtime::value::member_by_key("OptionMode", Self::MEMBERS, key)
+    }
+}
 /// Option struct (`Option`)
 ///
 /// A struct named like a prelude type.
@@ -134,6 +155,27 @@ impl ResultType {
         Self::MEMBERS[self as usize].2
     }
 }
+/// Writes the key as sent on the wire (`2`), which `FromStr` reads back; the
+/// label is `label()`.
+impl ::core::fmt::Display for ResultType {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Display::fmt(&self.key(), f)
+    }
+}
+/// Reads a key's digits (`"2"`), or a label that exactly one member has.
+impl ::core::str::FromStr for ResultType {
+    type Err = ::tsl_runtime::value::UnknownMember;
+    fn from_str(text: &str) -> ::core::result::Result<Self, Self::Err> {
+        ::tsl_runtime::value::member_by_text("ResultType", Self::MEMBERS, text)
+    }
+}
+/// The member with this key; the error names the key and the allowed ones.
+impl ::core::convert::TryFrom<i64> for ResultType {
+    type Error = ::tsl_runtime::value::UnknownMember;
+    fn try_from(key: i64) -> ::core::result::Result<Self, Self::Error> {
+        ::tsl_runtime::value::member_by_key("ResultType", Self::MEMBERS, key)
+    }
+}
 /// Points (`points`)
 #[derive(Debug, Clone, PartialEq)]
 pub struct PointsItem {
@@ -187,6 +229,27 @@ impl Status {
     /// The label the model gives the member.
     pub const fn label(self) -> &'static str {
         Self::MEMBERS[self as usize].2
+    }
+}
+/// Writes the key as sent on the wire (`2`), which `FromStr` reads back; the
+/// label is `label()`.
+impl ::core::fmt::Display for Status {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Display::fmt(&self.key(), f)
+    }
+}
+/// Reads a key's digits (`"2"`), or a label that exactly one member has.
+impl ::core::str::FromStr for Status {
+    type Err = ::tsl_runtime::value::UnknownMember;
+    fn from_str(text: &str) -> ::core::result::Result<Self, Self::Err> {
+        ::tsl_runtime::value::member_by_text("Status", Self::MEMBERS, text)
+    }
+}
+/// The member with this key; the error names the key and the allowed ones.
+impl ::core::convert::TryFrom<i64> for Status {
+    type Error = ::tsl_runtime::value::UnknownMember;
+    fn try_from(key: i64) -> ::core::result::Result<Self, Self::Error> {
+        ::tsl_runtime::value::member_by_key("Status", Self::MEMBERS, key)
     }
 }
 /// Arguments of `type` (Type service).

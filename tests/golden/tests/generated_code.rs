@@ -595,3 +595,33 @@ fn the_dispatcher_turns_alink_requests_into_typed_calls_and_back() {
             .work_mode(lamp::WorkMode::LightSensor)]
     );
 }
+
+/// Generated enums print their key, read it back or a unique label, and convert from a
+/// key with an error naming the allowed ones.
+#[test]
+fn enums_display_parse_and_convert_from_keys() {
+    use torture::{OptionMode, ResultType};
+
+    assert_eq!(lamp::WorkMode::Maintenance.to_string(), "-1");
+    assert_eq!("-1".parse(), Ok(lamp::WorkMode::Maintenance));
+    assert_eq!(" light sensor ".parse(), Ok(lamp::WorkMode::LightSensor));
+    for mode in lamp::WorkMode::ALL {
+        assert_eq!(mode.to_string().parse(), Ok(mode));
+        assert_eq!(lamp::WorkMode::try_from(mode.key()), Ok(mode));
+    }
+    assert_eq!("手动".parse(), Ok(OptionMode::V1));
+    // Labels differing in case are different labels.
+    assert_eq!("On".parse(), Ok(ResultType::On));
+    assert_eq!("on".parse(), Ok(ResultType::On2));
+
+    let err = lamp::WorkMode::try_from(7).unwrap_err();
+    assert_eq!(err.enum_name(), "WorkMode");
+    assert_eq!(err.given(), "7");
+    let text = err.to_string();
+    assert!(
+        text.starts_with("7 is not a member of WorkMode: allowed -1 (maintenance), 0 (manual)"),
+        "{text}"
+    );
+    let err = "dimmed".parse::<lamp::WorkMode>().unwrap_err();
+    assert_eq!(err.given(), "\"dimmed\"");
+}

@@ -303,6 +303,7 @@ fn limits_entry(bounds: &Bounds, rt: &TokenStream) -> LimitsEntry {
 fn enum_def(def: &EnumDef, cx: &Context) -> TokenStream {
     let rt = &cx.rt;
     let name = ident(&def.name);
+    let name_text = def.name.trim_start_matches("r#");
     let doc = doc_attrs(&def.docs);
     let derives = &cx.derives;
     let attributes = &cx.attributes;
@@ -354,6 +355,32 @@ fn enum_def(def: &EnumDef, cx: &Context) -> TokenStream {
             /// The label the model gives the member.
             pub const fn label(self) -> &'static str {
                 Self::MEMBERS[self as usize].2
+            }
+        }
+
+        /// Writes the key as sent on the wire (`2`), which `FromStr` reads back; the
+        /// label is `label()`.
+        impl ::core::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                ::core::fmt::Display::fmt(&self.key(), f)
+            }
+        }
+
+        /// Reads a key's digits (`"2"`), or a label that exactly one member has.
+        impl ::core::str::FromStr for #name {
+            type Err = #rt::value::UnknownMember;
+
+            fn from_str(text: &str) -> ::core::result::Result<Self, Self::Err> {
+                #rt::value::member_by_text(#name_text, Self::MEMBERS, text)
+            }
+        }
+
+        /// The member with this key; the error names the key and the allowed ones.
+        impl ::core::convert::TryFrom<i64> for #name {
+            type Error = #rt::value::UnknownMember;
+
+            fn try_from(key: i64) -> ::core::result::Result<Self, Self::Error> {
+                #rt::value::member_by_key(#name_text, Self::MEMBERS, key)
             }
         }
     }
