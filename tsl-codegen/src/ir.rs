@@ -55,6 +55,9 @@ pub struct StructDef {
     pub docs: Vec<String>,
     /// Fields, in the model's order.
     pub fields: Vec<FieldDef>,
+    /// The wire identifier of the service or event whose inputs, outputs or payload the
+    /// struct holds (`Blink`, `battery:Check`), emitted as its `IDENTIFIER` constant.
+    pub identifier: Option<String>,
 }
 
 /// A field of a generated struct.

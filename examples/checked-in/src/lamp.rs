@@ -157,6 +157,10 @@ impl ::tsl_runtime::value::Generated for BlinkInput {
         })
     }
 }
+impl BlinkInput {
+    /// `Blink`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "Blink";
+}
 /// What `Blink` answers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BlinkOutput {
@@ -173,6 +177,10 @@ impl ::tsl_runtime::value::Generated for BlinkOutput {
         let fields = (r.required("Blinked"),);
         ::core::option::Option::Some(Self { blinked: fields.0? })
     }
+}
+impl BlinkOutput {
+    /// `Blink`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "Blink";
 }
 /// What `Diagnose` (Self test) answers.
 #[derive(Debug, Clone, PartialEq)]
@@ -205,6 +213,10 @@ impl ::tsl_runtime::value::Generated for DiagnoseOutput {
         })
     }
 }
+impl DiagnoseOutput {
+    /// `Diagnose`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "Diagnose";
+}
 /// Arguments of `UploadSchedule` (Upload schedule).
 #[derive(Debug, Clone, PartialEq)]
 pub struct UploadScheduleInput {
@@ -225,6 +237,10 @@ impl ::tsl_runtime::value::Generated for UploadScheduleInput {
             valid_from: fields.1?,
         })
     }
+}
+impl UploadScheduleInput {
+    /// `UploadSchedule`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "UploadSchedule";
 }
 /// What the event `post` carries (info).
 ///
@@ -305,6 +321,10 @@ impl ::tsl_runtime::value::Generated for PostEvent {
         })
     }
 }
+impl PostEvent {
+    /// `post`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "post";
+}
 /// Error code (`ErrorCode`)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LampFailureErrorCode {
@@ -384,6 +404,10 @@ impl ::tsl_runtime::value::Generated for LampFailureEvent {
         })
     }
 }
+impl LampFailureEvent {
+    /// `LampFailure`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "LampFailure";
+}
 /// What the event `DuskDetected` (Dusk detected) carries (info).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DuskDetectedEvent {
@@ -400,6 +424,10 @@ impl ::tsl_runtime::value::Generated for DuskDetectedEvent {
         let fields = (r.required("Lux"),);
         ::core::option::Option::Some(Self { lux: fields.0? })
     }
+}
+impl DuskDetectedEvent {
+    /// `DuskDetected`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "DuskDetected";
 }
 /// Properties to set: each `Some` field is sent, each `None` left as it is.
 ///
@@ -454,6 +482,16 @@ impl ::tsl_runtime::value::Generated for PropertySet {
     }
 }
 impl PropertySet {
+    /// The identifier of `LightSwitch` on the wire.
+    pub const LIGHT_SWITCH: &str = "LightSwitch";
+    /// The identifier of `Brightness` on the wire.
+    pub const BRIGHTNESS: &str = "Brightness";
+    /// The identifier of `ColorTemperature` on the wire.
+    pub const COLOR_TEMPERATURE: &str = "ColorTemperature";
+    /// The identifier of `WorkMode` on the wire.
+    pub const WORK_MODE: &str = "WorkMode";
+    /// The identifier of `Schedule` on the wire.
+    pub const SCHEDULE: &str = "Schedule";
     /// Sets `LightSwitch`.
     #[must_use]
     pub fn light_switch(mut self, value: bool) -> Self {

@@ -23,6 +23,10 @@ impl ::tsl_runtime::value::Generated for PumpStartInput {
         ::core::option::Option::Some(Self { speed: fields.0? })
     }
 }
+impl PumpStartInput {
+    /// `pump:Start`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "pump:Start";
+}
 /// What `Start` answers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PumpStartOutput {
@@ -37,6 +41,10 @@ impl ::tsl_runtime::value::Generated for PumpStartOutput {
         let fields = (r.required("Started"),);
         ::core::option::Option::Some(Self { started: fields.0? })
     }
+}
+impl PumpStartOutput {
+    /// `pump:Start`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "pump:Start";
 }
 /// What the event `pump:post` (post) carries (info).
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +63,10 @@ impl ::tsl_runtime::value::Generated for PumpPostEvent {
         ::core::option::Option::Some(Self { speed: fields.0? })
     }
 }
+impl PumpPostEvent {
+    /// `pump:post`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "pump:post";
+}
 /// What the event `pump:Dry` (Running dry) carries (alert).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PumpDryEvent {
@@ -71,6 +83,10 @@ impl ::tsl_runtime::value::Generated for PumpDryEvent {
         let fields = (r.required("Seconds"),);
         ::core::option::Option::Some(Self { seconds: fields.0? })
     }
+}
+impl PumpDryEvent {
+    /// `pump:Dry`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "pump:Dry";
 }
 /// Properties to set: each `Some` field is sent, each `None` left as it is.
 ///
@@ -92,6 +108,8 @@ impl ::tsl_runtime::value::Generated for PropertySet {
     }
 }
 impl PropertySet {
+    /// The identifier of `pump:Speed` on the wire.
+    pub const PUMP_SPEED: &str = "pump:Speed";
     /// Sets `pump:Speed`.
     #[must_use]
     pub fn pump_speed(mut self, value: i32) -> Self {

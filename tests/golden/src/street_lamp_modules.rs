@@ -212,6 +212,10 @@ impl ::tsl_runtime::value::Generated for BlinkInput {
         })
     }
 }
+impl BlinkInput {
+    /// `Blink`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "Blink";
+}
 /// What `Blink` answers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BlinkOutput {
@@ -228,6 +232,10 @@ impl ::tsl_runtime::value::Generated for BlinkOutput {
         let fields = (r.required("Blinked"),);
         ::core::option::Option::Some(Self { blinked: fields.0? })
     }
+}
+impl BlinkOutput {
+    /// `Blink`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "Blink";
 }
 /// What `Diagnose` (Self test) answers.
 #[derive(Debug, Clone, PartialEq)]
@@ -260,6 +268,10 @@ impl ::tsl_runtime::value::Generated for DiagnoseOutput {
         })
     }
 }
+impl DiagnoseOutput {
+    /// `Diagnose`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "Diagnose";
+}
 /// Arguments of `UploadSchedule` (Upload schedule).
 #[derive(Debug, Clone, PartialEq)]
 pub struct UploadScheduleInput {
@@ -281,6 +293,10 @@ impl ::tsl_runtime::value::Generated for UploadScheduleInput {
         })
     }
 }
+impl UploadScheduleInput {
+    /// `UploadSchedule`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "UploadSchedule";
+}
 /// Arguments of `Calibrate`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatteryCalibrateInput {
@@ -297,6 +313,10 @@ impl ::tsl_runtime::value::Generated for BatteryCalibrateInput {
         let fields = (r.required("FullCapacity"),);
         ::core::option::Option::Some(Self { full_capacity: fields.0? })
     }
+}
+impl BatteryCalibrateInput {
+    /// `battery:Calibrate`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "battery:Calibrate";
 }
 /// What `Calibrate` answers.
 #[derive(Debug, Clone, PartialEq)]
@@ -315,6 +335,10 @@ impl ::tsl_runtime::value::Generated for BatteryCalibrateOutput {
         ::core::option::Option::Some(Self { charge: fields.0? })
     }
 }
+impl BatteryCalibrateOutput {
+    /// `battery:Calibrate`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "battery:Calibrate";
+}
 /// Arguments of `Calibrate`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SensorCalibrateInput {
@@ -332,6 +356,10 @@ impl ::tsl_runtime::value::Generated for SensorCalibrateInput {
         ::core::option::Option::Some(Self { reference: fields.0? })
     }
 }
+impl SensorCalibrateInput {
+    /// `sensor:Calibrate`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "sensor:Calibrate";
+}
 /// What `Calibrate` answers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SensorCalibrateOutput {
@@ -348,6 +376,10 @@ impl ::tsl_runtime::value::Generated for SensorCalibrateOutput {
         let fields = (r.required("Offset"),);
         ::core::option::Option::Some(Self { offset: fields.0? })
     }
+}
+impl SensorCalibrateOutput {
+    /// `sensor:Calibrate`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "sensor:Calibrate";
 }
 /// What the event `post` carries (info).
 ///
@@ -428,6 +460,10 @@ impl ::tsl_runtime::value::Generated for PostEvent {
         })
     }
 }
+impl PostEvent {
+    /// `post`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "post";
+}
 /// Error code (`ErrorCode`)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LampFailureErrorCode {
@@ -507,6 +543,10 @@ impl ::tsl_runtime::value::Generated for LampFailureEvent {
         })
     }
 }
+impl LampFailureEvent {
+    /// `LampFailure`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "LampFailure";
+}
 /// What the event `DuskDetected` (Dusk detected) carries (info).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DuskDetectedEvent {
@@ -523,6 +563,10 @@ impl ::tsl_runtime::value::Generated for DuskDetectedEvent {
         let fields = (r.required("Lux"),);
         ::core::option::Option::Some(Self { lux: fields.0? })
     }
+}
+impl DuskDetectedEvent {
+    /// `DuskDetected`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "DuskDetected";
 }
 /// What the event `battery:post` (post) carries (info).
 #[derive(Debug, Clone, PartialEq)]
@@ -550,6 +594,10 @@ impl ::tsl_runtime::value::Generated for BatteryPostEvent {
         })
     }
 }
+impl BatteryPostEvent {
+    /// `battery:post`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "battery:post";
+}
 /// What the event `battery:LowBattery` (Low battery) carries (alert).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatteryLowBatteryEvent {
@@ -567,6 +615,10 @@ impl ::tsl_runtime::value::Generated for BatteryLowBatteryEvent {
         ::core::option::Option::Some(Self { charge: fields.0? })
     }
 }
+impl BatteryLowBatteryEvent {
+    /// `battery:LowBattery`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "battery:LowBattery";
+}
 /// What the event `sensor:Dirty` (Lens dirty) carries (alert).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SensorDirtyEvent {
@@ -583,6 +635,10 @@ impl ::tsl_runtime::value::Generated for SensorDirtyEvent {
         let fields = (r.required("Transmission"),);
         ::core::option::Option::Some(Self { transmission: fields.0? })
     }
+}
+impl SensorDirtyEvent {
+    /// `sensor:Dirty`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "sensor:Dirty";
 }
 /// Properties to set: each `Some` field is sent, each `None` left as it is.
 ///
@@ -653,6 +709,22 @@ impl ::tsl_runtime::value::Generated for PropertySet {
     }
 }
 impl PropertySet {
+    /// The identifier of `LightSwitch` on the wire.
+    pub const LIGHT_SWITCH: &str = "LightSwitch";
+    /// The identifier of `Brightness` on the wire.
+    pub const BRIGHTNESS: &str = "Brightness";
+    /// The identifier of `ColorTemperature` on the wire.
+    pub const COLOR_TEMPERATURE: &str = "ColorTemperature";
+    /// The identifier of `WorkMode` on the wire.
+    pub const WORK_MODE: &str = "WorkMode";
+    /// The identifier of `Schedule` on the wire.
+    pub const SCHEDULE: &str = "Schedule";
+    /// The identifier of `battery:ChargeLimit` on the wire.
+    pub const BATTERY_CHARGE_LIMIT: &str = "battery:ChargeLimit";
+    /// The identifier of `sensor:Sensitivity` on the wire.
+    pub const SENSOR_SENSITIVITY: &str = "sensor:Sensitivity";
+    /// The identifier of `sensor:Enabled` on the wire.
+    pub const SENSOR_ENABLED: &str = "sensor:Enabled";
     /// Sets `LightSwitch`.
     #[must_use]
     pub fn light_switch(mut self, value: bool) -> Self {

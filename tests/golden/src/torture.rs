@@ -279,6 +279,10 @@ impl ::tsl_runtime::value::Generated for TypeInput {
         })
     }
 }
+impl TypeInput {
+    /// `type`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "type";
+}
 /// What `type` (Type service) answers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TypeOutput {
@@ -300,6 +304,10 @@ impl ::tsl_runtime::value::Generated for TypeOutput {
         })
     }
 }
+impl TypeOutput {
+    /// `type`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "type";
+}
 /// Arguments of `set_properties` (Set properties (a service)).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SetPropertiesInput {
@@ -314,6 +322,10 @@ impl ::tsl_runtime::value::Generated for SetPropertiesInput {
         let fields = (r.required("all"),);
         ::core::option::Option::Some(Self { all: fields.0? })
     }
+}
+impl SetPropertiesInput {
+    /// `set_properties`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "set_properties";
 }
 /// Arguments of `Device`.
 #[derive(Debug, Clone, PartialEq)]
@@ -330,6 +342,10 @@ impl ::tsl_runtime::value::Generated for DeviceInput {
         ::core::option::Option::Some(Self { device: fields.0? })
     }
 }
+impl DeviceInput {
+    /// `Device`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "Device";
+}
 /// What `Device` answers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeviceOutput {
@@ -344,6 +360,10 @@ impl ::tsl_runtime::value::Generated for DeviceOutput {
         let fields = (r.required("device"),);
         ::core::option::Option::Some(Self { device: fields.0? })
     }
+}
+impl DeviceOutput {
+    /// `Device`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "Device";
 }
 /// Arguments of `doThing` (Do thing).
 #[derive(Debug, Clone, PartialEq)]
@@ -360,6 +380,10 @@ impl ::tsl_runtime::value::Generated for DoThingInput {
         ::core::option::Option::Some(Self { a: fields.0? })
     }
 }
+impl DoThingInput {
+    /// `doThing`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "doThing";
+}
 /// What `doThing` (Do thing) answers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DoThingOutput {
@@ -375,6 +399,10 @@ impl ::tsl_runtime::value::Generated for DoThingOutput {
         ::core::option::Option::Some(Self { a: fields.0? })
     }
 }
+impl DoThingOutput {
+    /// `doThing`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "doThing";
+}
 /// Arguments of `do_thing`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DoThingInput2 {
@@ -389,6 +417,10 @@ impl ::tsl_runtime::value::Generated for DoThingInput2 {
         let fields = (r.required("a"),);
         ::core::option::Option::Some(Self { a: fields.0? })
     }
+}
+impl DoThingInput2 {
+    /// `do_thing`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "do_thing";
 }
 /// Arguments of `1up` (一).
 #[derive(Debug, Clone, PartialEq)]
@@ -410,6 +442,10 @@ impl ::tsl_runtime::value::Generated for T1upInput {
             _3rd: fields.1?,
         })
     }
+}
+impl T1upInput {
+    /// `1up`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "1up";
 }
 /// What the event `post` carries (info).
 #[derive(Debug, Clone, PartialEq)]
@@ -519,6 +555,10 @@ impl ::tsl_runtime::value::Generated for PostEvent {
         })
     }
 }
+impl PostEvent {
+    /// `post`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "post";
+}
 /// What the event `error` (Error) carries (error).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ErrorEvent {
@@ -540,6 +580,10 @@ impl ::tsl_runtime::value::Generated for ErrorEvent {
         })
     }
 }
+impl ErrorEvent {
+    /// `error`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "error";
+}
 /// What the event `Future` carries (alert).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FutureEvent {}
@@ -547,6 +591,10 @@ impl ::tsl_runtime::value::Generated for FutureEvent {
     fn read(_: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
         ::core::option::Option::Some(Self {})
     }
+}
+impl FutureEvent {
+    /// `Future`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "Future";
 }
 /// Properties to set: each `Some` field is sent, each `None` left as it is.
 ///
@@ -652,6 +700,36 @@ impl ::tsl_runtime::value::Generated for PropertySet {
     }
 }
 impl PropertySet {
+    /// The identifier of `type` on the wire.
+    pub const TYPE: &str = "type";
+    /// The identifier of `tempC` on the wire.
+    pub const TEMP_C_2: &str = "tempC";
+    /// The identifier of `temp_c` on the wire.
+    pub const TEMP_C: &str = "temp_c";
+    /// The identifier of `1st` on the wire.
+    pub const _1ST: &str = "1st";
+    /// The identifier of `default` on the wire.
+    pub const DEFAULT_2: &str = "default";
+    /// The identifier of `clone` on the wire.
+    pub const CLONE_2: &str = "clone";
+    /// The identifier of `Option` on the wire.
+    pub const OPTION: &str = "Option";
+    /// The identifier of `Result` on the wire.
+    pub const RESULT: &str = "Result";
+    /// The identifier of `self` on the wire.
+    pub const SELF_: &str = "self";
+    /// The identifier of `crate` on the wire.
+    pub const CRATE_: &str = "crate";
+    /// The identifier of `ints` on the wire.
+    pub const INTS: &str = "ints";
+    /// The identifier of `floats` on the wire.
+    pub const FLOATS: &str = "floats";
+    /// The identifier of `doubles` on the wire.
+    pub const DOUBLES: &str = "doubles";
+    /// The identifier of `texts` on the wire.
+    pub const TEXTS: &str = "texts";
+    /// The identifier of `points` on the wire.
+    pub const POINTS: &str = "points";
     /// Sets `type`.
     #[must_use]
     pub fn r#type(mut self, value: i32) -> Self {

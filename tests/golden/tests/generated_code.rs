@@ -625,3 +625,29 @@ fn enums_display_parse_and_convert_from_keys() {
     let err = "dimmed".parse::<lamp::WorkMode>().unwrap_err();
     assert_eq!(err.given(), "\"dimmed\"");
 }
+
+/// Service, event and property identifiers are constants holding exactly what goes on the
+/// wire, module prefix included.
+#[test]
+fn identifier_constants_hold_the_wire_identifiers() {
+    let cloud = StandIn::answering(sync_answer(r#"{"id":"1","code":200,"data":{"Started":1}}"#));
+    let pump = pump_module::Device::named(&cloud, "pump-7");
+    run(pump.pump_start(&pump_module::PumpStartInput { speed: 1500 })).unwrap();
+    run(pump.set_properties(&pump_module::PropertySet::default().pump_speed(20))).unwrap();
+    let calls = cloud.calls();
+    let Call::Invoke { identifier, .. } = &calls[0] else {
+        panic!("{calls:?}")
+    };
+    assert_eq!(identifier, pump_module::PumpStartInput::IDENTIFIER);
+    let Call::Set { items, .. } = &calls[1] else {
+        panic!("{calls:?}")
+    };
+    let key = pump_module::PropertySet::PUMP_SPEED;
+    assert_eq!(key, "pump:Speed");
+    assert!(items.contains(&format!("\"{key}\"")), "{items}");
+
+    assert_eq!(lamp::BlinkInput::IDENTIFIER, "Blink");
+    assert_eq!(lamp::BlinkOutput::IDENTIFIER, "Blink");
+    assert_eq!(lamp::LampFailureEvent::IDENTIFIER, "LampFailure");
+    assert_eq!(lamp::PropertySet::WORK_MODE, "WorkMode");
+}

@@ -32,8 +32,17 @@ pub fn property_set(def: &StructDef, cx: &Context) -> TokenStream {
             }
         }
     });
+    // One constant per property, named as its field in capitals: field names are planned
+    // unique and in ASCII snake case, so the capitals are unique too.
+    let constants = def.fields.iter().map(|f| {
+        let constant = ident(&f.name.trim_start_matches("r#").to_uppercase());
+        let wire = &f.wire;
+        let doc = doc_attrs(&[format!("The identifier of `{}` on the wire.", f.wire)]);
+        quote! { #doc pub const #constant: &str = #wire; }
+    });
     tokens.extend(quote! {
         impl #name {
+            #(#constants)*
             #(#setters)*
         }
     });
@@ -96,6 +105,18 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
         }
     });
 
+    let identifier = def.identifier.as_ref().map(|wire| {
+        let doc = doc_attrs(&[format!(
+            "`{wire}`: the service's or event's identifier on the wire."
+        )]);
+        quote! {
+            impl #name {
+                #doc
+                pub const IDENTIFIER: &str = #wire;
+            }
+        }
+    });
+
     // Every field is read before any is given up on, so one call reports every problem.
     let reads = def.fields.iter().zip(&keys).map(|(f, key)| {
         if f.optional {
@@ -144,6 +165,8 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
             #fields_fn
             #read
         }
+
+        #identifier
     }
 }
 

@@ -79,6 +79,8 @@ struct Slot {
     candidate: String,
     docs: Vec<String>,
     body: SlotBody,
+    /// The wire identifier of the service or event whose parameters the struct holds.
+    identifier: Option<String>,
 }
 
 enum SlotBody {
@@ -151,6 +153,7 @@ impl<'m> Planner<'m> {
                     &format!("{owner}Input"),
                     vec![format!("Arguments of {about}.")],
                     &service.inputs,
+                    &service.wire_identifier,
                 )
             });
             let output = (!service.outputs.is_empty()).then(|| {
@@ -160,6 +163,7 @@ impl<'m> Planner<'m> {
                     &format!("{owner}Output"),
                     vec![format!("What {about} answers.")],
                     &service.outputs,
+                    &service.wire_identifier,
                 )
             });
             let sync = service.call_type == CallType::Sync;
@@ -213,6 +217,7 @@ impl<'m> Planner<'m> {
                 &format!("{owner}Event"),
                 docs,
                 &event.outputs,
+                &event.wire_identifier,
             );
         }
     }
@@ -224,12 +229,15 @@ impl<'m> Planner<'m> {
         candidate: &str,
         docs: Vec<String>,
         params: &'m [Param],
+        identifier: &str,
     ) -> usize {
         let fields = params
             .iter()
             .map(|param| self.field(module.id.as_deref(), owner, param, false))
             .collect();
-        self.push(candidate.to_string(), docs, SlotBody::Struct(fields))
+        let slot = self.push(candidate.to_string(), docs, SlotBody::Struct(fields));
+        self.slots[slot].identifier = Some(identifier.to_string());
+        slot
     }
 
     fn field(
@@ -340,6 +348,7 @@ impl<'m> Planner<'m> {
             candidate,
             docs,
             body,
+            identifier: None,
         });
         self.slots.len() - 1
     }
@@ -415,6 +424,7 @@ impl<'m> Planner<'m> {
                     name: name.clone(),
                     docs: slot.docs.clone(),
                     fields: name_fields(fields, &[], policy, &type_names, &mut collisions),
+                    identifier: slot.identifier.clone(),
                 })),
                 SlotBody::Enum(members) => {
                     let mut variants = Namespace::new(&[], policy);
@@ -487,6 +497,7 @@ impl<'m> Planner<'m> {
                     "Only writable properties are here.".to_string(),
                 ],
                 fields: name_fields(&fields, &reserved, policy, &type_names, &mut collisions),
+                identifier: None,
             }
         });
 
