@@ -58,6 +58,9 @@ pub struct StructDef {
     /// The wire identifier of the service or event whose inputs, outputs or payload the
     /// struct holds (`Blink`, `battery:Check`), emitted as its `IDENTIFIER` constant.
     pub identifier: Option<String>,
+    /// Whether no `f32` or `f64` is inside, through structs and arrays: then `Eq` and
+    /// `Hash` are derived.
+    pub eq: bool,
 }
 
 /// A field of a generated struct.

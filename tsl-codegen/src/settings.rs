@@ -69,8 +69,10 @@ impl Settings {
 
     /// Adds a derive to every generated struct and enum, as a path: `"PartialOrd"`,
     /// `"Eq"`. Every field type must implement it too (`i32`, `f32`, `f64`, `bool`,
-    /// `String`, `Vec`, `Option`, `tsl_runtime::value::Date` and the generated types), so
-    /// `Eq` and `Hash` fail on any struct with a float. Not `serde::Serialize`: derived serde
+    /// `String`, `Vec`, `Option`, `tsl_runtime::value::Date` and the generated types).
+    /// `Eq` and `Hash` need not be asked for: every enum and every struct without a float
+    /// inside (through structs and arrays) derives them, and asking derives them on every
+    /// type, which fails on a struct with a float. Not `serde::Serialize`: derived serde
     /// writes Rust field and variant names and dates as numbers, not the wire form
     /// (`TslValue::to_wire` is the wire form).
     pub fn derive(mut self, path: impl Into<String>) -> Settings {

@@ -102,7 +102,7 @@ impl ::tsl_runtime::value::Generated for Location {
 /// Switching schedule (`Schedule`)
 ///
 /// Up to eight switching times a day
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ScheduleItem {
     /// Minute of the day (`At`): int from `0` to `1439`, step `1`, in min (minute).
     pub at: i32,
@@ -162,7 +162,7 @@ impl BlinkInput {
     pub const IDENTIFIER: &str = "Blink";
 }
 /// What `Blink` answers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct BlinkOutput {
     /// Times blinked (`Blinked`): int from `0` to `20`, step `1`.
     pub blinked: i32,
@@ -218,7 +218,7 @@ impl DiagnoseOutput {
     pub const IDENTIFIER: &str = "Diagnose";
 }
 /// Arguments of `UploadSchedule` (Upload schedule).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct UploadScheduleInput {
     /// `Schedule`: array of at most 8 structs.
     pub schedule: ::std::vec::Vec<ScheduleItem>,
@@ -384,7 +384,7 @@ impl ::core::convert::TryFrom<i64> for LampFailureErrorCode {
 /// What the event `LampFailure` (Lamp failure) carries (error).
 ///
 /// The lamp or its driver failed
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LampFailureEvent {
     /// Error code (`ErrorCode`): enum, sent as its integer key.
     pub error_code: LampFailureErrorCode,
@@ -432,7 +432,7 @@ impl DuskDetectedEvent {
 /// Properties to set: each `Some` field is sent, each `None` left as it is.
 ///
 /// Only writable properties are here.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct PropertySet {
     /// 主灯开关 (`LightSwitch`): bool, sent as 0 = off or 1 = on.
     ///

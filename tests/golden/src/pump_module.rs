@@ -7,7 +7,7 @@
 /// The product key of the model.
 pub const PRODUCT_KEY: &str = "a1Torture1";
 /// Arguments of `Start`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PumpStartInput {
     /// Pump speed (`Speed`): int from `0` to `3000`, step `10`, in rpm.
     pub speed: i32,
@@ -28,7 +28,7 @@ impl PumpStartInput {
     pub const IDENTIFIER: &str = "pump:Start";
 }
 /// What `Start` answers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PumpStartOutput {
     /// `Started`: bool, sent as 0 = no or 1 = yes.
     pub started: bool,
@@ -47,7 +47,7 @@ impl PumpStartOutput {
     pub const IDENTIFIER: &str = "pump:Start";
 }
 /// What the event `pump:post` (post) carries (info).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PumpPostEvent {
     /// Pump speed (`Speed`): int from `0` to `3000`, step `10`, in rpm.
     pub speed: i32,
@@ -68,7 +68,7 @@ impl PumpPostEvent {
     pub const IDENTIFIER: &str = "pump:post";
 }
 /// What the event `pump:Dry` (Running dry) carries (alert).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PumpDryEvent {
     /// `Seconds`: int from `0` to `3600`.
     pub seconds: i32,
@@ -91,7 +91,7 @@ impl PumpDryEvent {
 /// Properties to set: each `Some` field is sent, each `None` left as it is.
 ///
 /// Only writable properties are here.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct PropertySet {
     /// Pump speed (`pump:Speed`): int from `0` to `3000`, step `10`, in rpm.
     pub pump_speed: ::core::option::Option<i32>,

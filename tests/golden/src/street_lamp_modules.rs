@@ -104,7 +104,7 @@ impl ::tsl_runtime::value::Generated for Location {
 /// Switching schedule (`Schedule`)
 ///
 /// Up to eight switching times a day
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ScheduleItem {
     /// Minute of the day (`At`): int from `0` to `1439`, step `1`, in min (minute).
     pub at: i32,
@@ -217,7 +217,7 @@ impl BlinkInput {
     pub const IDENTIFIER: &str = "Blink";
 }
 /// What `Blink` answers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct BlinkOutput {
     /// Times blinked (`Blinked`): int from `0` to `20`, step `1`.
     pub blinked: i32,
@@ -273,7 +273,7 @@ impl DiagnoseOutput {
     pub const IDENTIFIER: &str = "Diagnose";
 }
 /// Arguments of `UploadSchedule` (Upload schedule).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct UploadScheduleInput {
     /// `Schedule`: array of at most 8 structs.
     pub schedule: ::std::vec::Vec<ScheduleItem>,
@@ -319,7 +319,7 @@ impl BatteryCalibrateInput {
     pub const IDENTIFIER: &str = "battery:Calibrate";
 }
 /// What `Calibrate` answers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct BatteryCalibrateOutput {
     /// `Charge`: int from `0` to `100`, step `1`, in % (percent).
     pub charge: i32,
@@ -523,7 +523,7 @@ impl ::core::convert::TryFrom<i64> for LampFailureErrorCode {
 /// What the event `LampFailure` (Lamp failure) carries (error).
 ///
 /// The lamp or its driver failed
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LampFailureEvent {
     /// Error code (`ErrorCode`): enum, sent as its integer key.
     pub error_code: LampFailureErrorCode,
@@ -569,7 +569,7 @@ impl DuskDetectedEvent {
     pub const IDENTIFIER: &str = "DuskDetected";
 }
 /// What the event `battery:post` (post) carries (info).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct BatteryPostEvent {
     /// State of charge (`Charge`): int from `0` to `100`, step `1`, in % (percent).
     pub charge: i32,
@@ -599,7 +599,7 @@ impl BatteryPostEvent {
     pub const IDENTIFIER: &str = "battery:post";
 }
 /// What the event `battery:LowBattery` (Low battery) carries (alert).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct BatteryLowBatteryEvent {
     /// `Charge`: int from `0` to `100`, step `1`, in % (percent).
     pub charge: i32,
@@ -620,7 +620,7 @@ impl BatteryLowBatteryEvent {
     pub const IDENTIFIER: &str = "battery:LowBattery";
 }
 /// What the event `sensor:Dirty` (Lens dirty) carries (alert).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SensorDirtyEvent {
     /// `Transmission`: int from `0` to `100`, step `1`, in %.
     pub transmission: i32,
@@ -643,7 +643,7 @@ impl SensorDirtyEvent {
 /// Properties to set: each `Some` field is sent, each `None` left as it is.
 ///
 /// Only writable properties are here.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct PropertySet {
     /// 主灯开关 (`LightSwitch`): bool, sent as 0 = off or 1 = on.
     ///

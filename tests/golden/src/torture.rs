@@ -284,7 +284,7 @@ impl TypeInput {
     pub const IDENTIFIER: &str = "type";
 }
 /// What `type` (Type service) answers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TypeOutput {
     /// Self (`self`): text of at most 16 characters.
     pub self_: ::std::string::String,
@@ -309,7 +309,7 @@ impl TypeOutput {
     pub const IDENTIFIER: &str = "type";
 }
 /// Arguments of `set_properties` (Set properties (a service)).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SetPropertiesInput {
     /// All (`all`): bool, sent as 0 = 关 or 1 = 开.
     pub all: bool,
@@ -328,7 +328,7 @@ impl SetPropertiesInput {
     pub const IDENTIFIER: &str = "set_properties";
 }
 /// Arguments of `Device`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DeviceInput {
     /// Device (`device`): text of at most 16 characters.
     pub device: ::std::string::String,
@@ -347,7 +347,7 @@ impl DeviceInput {
     pub const IDENTIFIER: &str = "Device";
 }
 /// What `Device` answers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DeviceOutput {
     /// Device (`device`): text of at most 16 characters.
     pub device: ::std::string::String,
@@ -366,7 +366,7 @@ impl DeviceOutput {
     pub const IDENTIFIER: &str = "Device";
 }
 /// Arguments of `doThing` (Do thing).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DoThingInput {
     /// A (`a`): int.
     pub a: i32,
@@ -385,7 +385,7 @@ impl DoThingInput {
     pub const IDENTIFIER: &str = "doThing";
 }
 /// What `doThing` (Do thing) answers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DoThingOutput {
     /// A (`a`): int.
     pub a: i32,
@@ -404,7 +404,7 @@ impl DoThingOutput {
     pub const IDENTIFIER: &str = "doThing";
 }
 /// Arguments of `do_thing`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DoThingInput2 {
     /// A (`a`): int.
     pub a: i32,
@@ -423,7 +423,7 @@ impl DoThingInput2 {
     pub const IDENTIFIER: &str = "do_thing";
 }
 /// Arguments of `1up` (一).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct T1upInput {
     /// 二 (`2nd`): int.
     pub _2nd: i32,
@@ -560,7 +560,7 @@ impl PostEvent {
     pub const IDENTIFIER: &str = "post";
 }
 /// What the event `error` (Error) carries (error).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ErrorEvent {
     /// Code (`code`): int.
     pub code: i32,
@@ -585,7 +585,7 @@ impl ErrorEvent {
     pub const IDENTIFIER: &str = "error";
 }
 /// What the event `Future` carries (alert).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FutureEvent {}
 impl ::tsl_runtime::value::Generated for FutureEvent {
     fn read(_: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {

@@ -651,3 +651,25 @@ fn identifier_constants_hold_the_wire_identifiers() {
     assert_eq!(lamp::LampFailureEvent::IDENTIFIER, "LampFailure");
     assert_eq!(lamp::PropertySet::WORK_MODE, "WorkMode");
 }
+
+/// Types without floats are `Eq` and `Hash`: they can key a map or fill a set.
+#[test]
+fn float_free_types_are_eq_and_hash() {
+    use std::collections::HashSet;
+
+    let item = lamp::ScheduleItem {
+        at: 60,
+        brightness: 20,
+        enabled: true,
+    };
+    let mut set = HashSet::new();
+    set.insert(item.clone());
+    set.insert(item.clone());
+    assert_eq!(set.len(), 1);
+    let modes: HashSet<lamp::WorkMode> = lamp::WorkMode::ALL.into_iter().collect();
+    assert_eq!(modes.len(), lamp::WorkMode::ALL.len());
+    let sets: HashSet<lamp::PropertySet> = [lamp::PropertySet::default().brightness(5)]
+        .into_iter()
+        .collect();
+    assert_eq!(sets.len(), 1);
+}

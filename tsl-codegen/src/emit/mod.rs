@@ -28,6 +28,21 @@ pub struct Context {
     pub parts: Parts,
 }
 
+impl Context {
+    /// `Eq, Hash, ` for a type that can have them, leaving out any the settings already
+    /// derive (deriving one twice does not compile).
+    pub(crate) fn eq_hash(&self) -> TokenStream {
+        let given = |name: &str| {
+            self.derives
+                .iter()
+                .any(|path| path.segments.last().is_some_and(|s| s.ident == name))
+        };
+        let eq = (!given("Eq")).then(|| quote!(Eq,));
+        let hash = (!given("Hash")).then(|| quote!(Hash,));
+        quote!(#eq #hash)
+    }
+}
+
 /// All items of `plan`, wrapped in the settings' module if any.
 pub fn emit(plan: &Plan, cx: &Context) -> TokenStream {
     let items = items(plan, cx, Slice::All);
@@ -112,4 +127,42 @@ pub(crate) fn doc_attrs(lines: &[String]) -> TokenStream {
         }
     });
     quote! { #( #[doc = #lines] )* }
+}
+
+#[cfg(test)]
+mod tests {
+    use tsl_runtime::model::Model;
+
+    use crate::{Generator, Settings};
+
+    const MODEL: &str = r#"{"schema":"s","profile":{"productKey":"a1Test"},"events":[],"services":[],
+      "properties":[
+        {"identifier":"mode","name":"m","accessMode":"rw","required":false,
+         "dataType":{"type":"enum","specs":{"0":"off","1":"on"}}}]}"#;
+
+    /// A user's own `Eq` or `Hash` derive replaces the generated one instead of
+    /// repeating it (which would not compile).
+    #[test]
+    fn eq_and_hash_are_derived_once() {
+        let model = Model::parse(MODEL, "m.json").unwrap().model;
+        for settings in [
+            Settings::new(),
+            Settings::new().derive("Eq").derive("::core::hash::Hash"),
+        ] {
+            let code = Generator::new(&settings)
+                .generate_file(&model, &[])
+                .unwrap();
+            assert_eq!(code.matches("#[derive(").count(), 2, "{code}");
+            for line in code.lines().filter(|l| l.starts_with("#[derive(")) {
+                let names: Vec<&str> = line["#[derive(".len()..line.len() - 2]
+                    .split(',')
+                    .map(|d| d.trim().rsplit("::").next().unwrap_or_default())
+                    .collect();
+                for wanted in ["Eq", "Hash"] {
+                    let count = names.iter().filter(|n| **n == wanted).count();
+                    assert_eq!(count, 1, "{line}");
+                }
+            }
+        }
+    }
 }

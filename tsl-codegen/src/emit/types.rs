@@ -56,6 +56,7 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
     let derives = &cx.derives;
     let attributes = &cx.attributes;
     let default = default.then(|| quote!(Default,));
+    let eq = def.eq.then(|| cx.eq_hash());
     // Each field's name and wire key, made once: they appear in every method.
     let names: Vec<syn::Ident> = def.fields.iter().map(|f| ident(&f.name)).collect();
     let keys: Vec<proc_macro2::Literal> = def
@@ -155,7 +156,7 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
 
     quote! {
         #doc
-        #[derive(Debug, Clone, PartialEq, #default #(#derives,)*)]
+        #[derive(Debug, Clone, PartialEq, #eq #default #(#derives,)*)]
         #( #[#attributes] )*
         pub struct #name {
             #(#fields)*
@@ -342,11 +343,12 @@ fn enum_def(def: &EnumDef, cx: &Context) -> TokenStream {
         doc_attrs(&[format!("`{}`: {}", v.key, label)])
     });
     let count = proc_macro2::Literal::usize_unsuffixed(def.variants.len());
+    let eq = cx.eq_hash();
     // One table (`TslEnum::MEMBERS`) holds each member's key and label; the methods and
     // the wire form read it, so a member costs three lines, not one per method.
     quote! {
         #doc
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, #(#derives,)*)]
+        #[derive(Debug, Clone, Copy, PartialEq, #eq #(#derives,)*)]
         #( #[#attributes] )*
         pub enum #name {
             #( #variant_docs #variants, )*
