@@ -673,3 +673,17 @@ fn float_free_types_are_eq_and_hash() {
         .collect();
     assert_eq!(sets.len(), 1);
 }
+
+/// `Settings::type_attribute` puts derives on the types it names, by Rust name or by the
+/// service's identifier (the golden `street_lamp_attributes`).
+#[test]
+fn type_attributes_reach_the_types_they_name() {
+    use tsl_golden::street_lamp_attributes as attrs;
+
+    let mut modes = attrs::WorkMode::ALL;
+    modes.sort_by(|a, b| b.cmp(a));
+    assert_eq!(modes.first(), Some(&attrs::WorkMode::LightSensor));
+    assert_eq!(attrs::ScheduleItem::default().at, 0);
+    // `Blink` picks both of the service's structs.
+    let _ = (attrs::BlinkInput::default(), attrs::BlinkOutput::default());
+}

@@ -55,6 +55,7 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
     let doc = doc_attrs(&def.docs);
     let derives = &cx.derives;
     let attributes = &cx.attributes;
+    let type_attrs = cx.type_attrs(&def.name, def.identifier.as_deref());
     let default = default.then(|| quote!(Default,));
     let eq = def.eq.then(|| cx.eq_hash());
     // Each field's name and wire key, made once: they appear in every method.
@@ -158,6 +159,7 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
         #doc
         #[derive(Debug, Clone, PartialEq, #eq #default #(#derives,)*)]
         #( #[#attributes] )*
+        #type_attrs
         pub struct #name {
             #(#fields)*
         }
@@ -328,6 +330,7 @@ fn enum_def(def: &EnumDef, cx: &Context) -> TokenStream {
     let rt = &cx.rt;
     let name = ident(&def.name);
     let name_text = def.name.trim_start_matches("r#");
+    let type_attrs = cx.type_attrs(&def.name, None);
     let doc = doc_attrs(&def.docs);
     let derives = &cx.derives;
     let attributes = &cx.attributes;
@@ -350,6 +353,7 @@ fn enum_def(def: &EnumDef, cx: &Context) -> TokenStream {
         #doc
         #[derive(Debug, Clone, Copy, PartialEq, #eq #(#derives,)*)]
         #( #[#attributes] )*
+        #type_attrs
         pub enum #name {
             #( #variant_docs #variants, )*
         }
