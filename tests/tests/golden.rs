@@ -11,13 +11,17 @@ use tsl_codegen::model::Model;
 use tsl_codegen::{Generator, Settings};
 use tsl_tests::{repo_file, workspace_root};
 
-/// Each golden and the models it is generated from, as paths from the workspace root (the
-/// models appear in the `@generated` header, as the CLI writes them when run from the root).
-/// The street lamp's golden is the checked-in example's stub: one file, compiled by both.
-const GOLDENS: &[(&str, &[&str])] = &[
+/// Each golden, the models it is generated from, as paths from the workspace root (the
+/// models appear in the `@generated` header, as the CLI writes them when run from the root),
+/// and the settings. The street lamp's golden is the checked-in example's stub: one file,
+/// compiled by both.
+type Golden = (&'static str, &'static [&'static str], fn() -> Settings);
+
+const GOLDENS: &[Golden] = &[
     (
         "examples/checked-in/src/lamp.rs",
         &["examples/models/street-lamp.json"],
+        Settings::new,
     ),
     (
         "tests/golden/src/street_lamp_modules.rs",
@@ -26,27 +30,43 @@ const GOLDENS: &[(&str, &[&str])] = &[
             "examples/models/street-lamp-battery.json",
             "examples/models/street-lamp-sensor-query-thing-model.json",
         ],
+        Settings::new,
     ),
     (
         "tests/golden/src/torture.rs",
         &["tests/golden/models/torture.json"],
+        Settings::new,
     ),
     (
         "tests/golden/src/pump_module.rs",
         &["tests/golden/models/pump-module.json"],
+        Settings::new,
+    ),
+    (
+        "tests/golden/src/street_lamp_attributes.rs",
+        &["examples/models/street-lamp.json"],
+        attributes,
     ),
 ];
+
+/// Non-default settings: attributes on types picked by Rust name and by service identifier.
+fn attributes() -> Settings {
+    Settings::new()
+        .type_attribute("WorkMode", "derive(PartialOrd, Ord)")
+        .type_attribute("ScheduleItem", "derive(Default)")
+        .type_attribute("Blink", "derive(Default)")
+}
 
 #[test]
 fn goldens_are_what_the_generator_writes() {
     let bless = std::env::var_os("TSL_BLESS").is_some_and(|v| v != "0");
     let mut stale = Vec::new();
-    for (golden, models) in GOLDENS {
+    for (golden, models, settings) in GOLDENS {
         let paths: Vec<_> = models.iter().map(|m| repo_file(m)).collect();
         let model = Model::load_all(&paths)
             .unwrap_or_else(|e| panic!("{golden}: models do not load:\n{e}"))
             .model;
-        let code = Generator::new(&Settings::new())
+        let code = Generator::new(&settings())
             .generate_file(&model, models)
             .unwrap_or_else(|e| panic!("{golden}: {e}"));
         let path = workspace_root().join(golden);

@@ -104,6 +104,17 @@ impl Builder {
         self
     }
 
+    /// [`Settings::type_attribute`]: an extra outer attribute on the types `name` picks
+    /// (a Rust type name, or a service's or event's identifier).
+    pub fn type_attribute(
+        mut self,
+        name: impl Into<String>,
+        attribute: impl Into<String>,
+    ) -> Builder {
+        self.settings = self.settings.type_attribute(name, attribute);
+        self
+    }
+
     /// [`Settings::runtime_path`]: the path generated code names the runtime by.
     pub fn runtime_path(mut self, path: impl Into<String>) -> Builder {
         self.settings = self.settings.runtime_path(path);

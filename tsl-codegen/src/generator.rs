@@ -15,7 +15,7 @@ use crate::settings::Settings;
 /// Why code could not be generated.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GenerateError {
-    /// A setting is not valid Rust where it goes.
+    /// A setting is not valid Rust where it goes, or a type attribute picks no type.
     #[error("setting {setting} = {value:?} is not valid: {reason}")]
     Setting {
         /// Which setting.
@@ -115,6 +115,15 @@ impl Generator {
     /// The items of `slice`, formatted.
     fn format(&self, plan: &Plan, slice: Slice) -> Result<String, GenerateError> {
         let cx = self.context()?;
+        if let Some(name) = cx.unpicked_type_attribute(plan) {
+            return Err(GenerateError::Setting {
+                setting: "type_attribute",
+                value: name.to_string(),
+                reason: "no generated type has this Rust name, and no service or event this \
+                         identifier"
+                    .to_string(),
+            });
+        }
         let tokens = match slice {
             Slice::All => emit::emit(plan, &cx),
             _ => emit::items(plan, &cx, slice),
@@ -137,6 +146,16 @@ impl Generator {
             .iter()
             .map(|a| parse_setting::<syn::Meta>("attribute", a))
             .collect::<Result<_, _>>()?;
+        let type_attributes = s
+            .type_attributes
+            .iter()
+            .map(|(name, a)| {
+                Ok((
+                    name.clone(),
+                    parse_setting::<syn::Meta>("type_attribute", a)?,
+                ))
+            })
+            .collect::<Result<_, GenerateError>>()?;
         let module = s
             .module_name
             .as_deref()
@@ -149,6 +168,7 @@ impl Generator {
             rt: quote!(#rt),
             derives,
             attributes,
+            type_attributes,
             module,
             parts: s.parts(),
         })

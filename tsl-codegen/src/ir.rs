@@ -55,6 +55,12 @@ pub struct StructDef {
     pub docs: Vec<String>,
     /// Fields, in the model's order.
     pub fields: Vec<FieldDef>,
+    /// The wire identifier of the service or event whose inputs, outputs or payload the
+    /// struct holds (`Blink`, `battery:Check`), emitted as its `IDENTIFIER` constant.
+    pub identifier: Option<String>,
+    /// Whether no `f32` or `f64` is inside, through structs and arrays: then `Eq` and
+    /// `Hash` are derived.
+    pub eq: bool,
 }
 
 /// A field of a generated struct.

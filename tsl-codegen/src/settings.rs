@@ -41,6 +41,7 @@ impl Default for Parts {
 pub struct Settings {
     pub(crate) derives: Vec<String>,
     pub(crate) attributes: Vec<String>,
+    pub(crate) type_attributes: Vec<(String, String)>,
     pub(crate) module_name: Option<String>,
     pub(crate) runtime_path: String,
     pub(crate) parts: Parts,
@@ -52,6 +53,7 @@ impl Default for Settings {
         Settings {
             derives: Vec::new(),
             attributes: Vec::new(),
+            type_attributes: Vec::new(),
             module_name: None,
             runtime_path: "::tsl_runtime".to_string(),
             parts: Parts::default(),
@@ -69,8 +71,10 @@ impl Settings {
 
     /// Adds a derive to every generated struct and enum, as a path: `"PartialOrd"`,
     /// `"Eq"`. Every field type must implement it too (`i32`, `f32`, `f64`, `bool`,
-    /// `String`, `Vec`, `Option`, `tsl_runtime::value::Date` and the generated types), so
-    /// `Eq` and `Hash` fail on any struct with a float. Not `serde::Serialize`: derived serde
+    /// `String`, `Vec`, `Option`, `tsl_runtime::value::Date` and the generated types).
+    /// `Eq` and `Hash` need not be asked for: every enum and every struct without a float
+    /// inside (through structs and arrays) derives them, and asking derives them on every
+    /// type, which fails on a struct with a float. Not `serde::Serialize`: derived serde
     /// writes Rust field and variant names and dates as numbers, not the wire form
     /// (`TslValue::to_wire` is the wire form).
     pub fn derive(mut self, path: impl Into<String>) -> Settings {
@@ -82,6 +86,30 @@ impl Settings {
     /// `"serde(rename_all = \"camelCase\")"`, `"non_exhaustive"`.
     pub fn attribute(mut self, attribute: impl Into<String>) -> Settings {
         self.attributes.push(attribute.into());
+        self
+    }
+
+    /// Adds an outer attribute, without `#[...]`, to the generated types `name` picks
+    /// (as prost-build's `type_attribute`): the one whose Rust name is `name`
+    /// (`"ScheduleItem"`, `"WorkMode"`, `"PropertySet"`), or the structs of the service or
+    /// event whose wire identifier is `name` (`"Blink"` picks `BlinkInput` and
+    /// `BlinkOutput`, `"battery:LowBattery"` the event's payload). A name that picks no type
+    /// is an error when generating, so a typo or a renamed model does not pass unseen.
+    ///
+    /// ```
+    /// use tsl_codegen::Settings;
+    ///
+    /// let settings = Settings::new()
+    ///     .type_attribute("WorkMode", "derive(PartialOrd, Ord)")
+    ///     .type_attribute("Blink", "non_exhaustive");
+    /// # let _ = settings;
+    /// ```
+    pub fn type_attribute(
+        mut self,
+        name: impl Into<String>,
+        attribute: impl Into<String>,
+    ) -> Settings {
+        self.type_attributes.push((name.into(), attribute.into()));
         self
     }
 

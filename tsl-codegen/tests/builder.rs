@@ -155,3 +155,29 @@ fn settings_the_generator_refuses_are_errors_not_panics() {
     let err = Builder::new().quiet(true).generate_to("x.rs").unwrap_err();
     assert!(matches!(err, BuildError::NoModel), "{err:?}");
 }
+
+#[test]
+fn type_attributes_reach_the_generated_file_or_name_what_they_missed() {
+    let out = scratch("type-attribute");
+    let generated = lamp()
+        .type_attribute("Blink", "derive(Default)")
+        .out_dir(&out)
+        .generate_to_out_dir()
+        .unwrap();
+    let code = fs::read_to_string(&generated.path).unwrap();
+    for name in ["BlinkInput", "BlinkOutput"] {
+        assert!(
+            code.contains(&format!("#[derive(Default)]\npub struct {name} ")),
+            "{name}"
+        );
+    }
+    assert_eq!(code.matches("#[derive(Default)]").count(), 2);
+
+    let err = lamp()
+        .type_attribute("Blinky", "derive(Default)")
+        .out_dir(scratch("type-attribute-missed"))
+        .generate_to_out_dir()
+        .unwrap_err();
+    assert!(err.to_string().contains("Blinky"), "{err}");
+    let _ = fs::remove_dir_all(&out);
+}

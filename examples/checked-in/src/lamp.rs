@@ -44,6 +44,27 @@ impl WorkMode {
         Self::MEMBERS[self as usize].2
     }
 }
+/// Writes the key as sent on the wire (`2`), which `FromStr` reads back; the
+/// label is `label()`.
+impl ::core::fmt::Display for WorkMode {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Display::fmt(&self.key(), f)
+    }
+}
+/// Reads a key's digits (`"2"`), or a label that exactly one member has.
+impl ::core::str::FromStr for WorkMode {
+    type Err = ::tsl_runtime::value::UnknownMember;
+    fn from_str(text: &str) -> ::core::result::Result<Self, Self::Err> {
+        ::tsl_runtime::value::member_by_text("WorkMode", Self::MEMBERS, text)
+    }
+}
+/// The member with this key; the error names the key and the allowed ones.
+impl ::core::convert::TryFrom<i64> for WorkMode {
+    type Error = ::tsl_runtime::value::UnknownMember;
+    fn try_from(key: i64) -> ::core::result::Result<Self, Self::Error> {
+        ::tsl_runtime::value::member_by_key("WorkMode", Self::MEMBERS, key)
+    }
+}
 /// `Location`
 #[derive(Debug, Clone, PartialEq)]
 pub struct Location {
@@ -81,7 +102,7 @@ impl ::tsl_runtime::value::Generated for Location {
 /// Switching schedule (`Schedule`)
 ///
 /// Up to eight switching times a day
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ScheduleItem {
     /// Minute of the day (`At`): int from `0` to `1439`, step `1`, in min (minute).
     pub at: i32,
@@ -136,8 +157,12 @@ impl ::tsl_runtime::value::Generated for BlinkInput {
         })
     }
 }
+impl BlinkInput {
+    /// `Blink`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "Blink";
+}
 /// What `Blink` answers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct BlinkOutput {
     /// Times blinked (`Blinked`): int from `0` to `20`, step `1`.
     pub blinked: i32,
@@ -152,6 +177,10 @@ impl ::tsl_runtime::value::Generated for BlinkOutput {
         let fields = (r.required("Blinked"),);
         ::core::option::Option::Some(Self { blinked: fields.0? })
     }
+}
+impl BlinkOutput {
+    /// `Blink`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "Blink";
 }
 /// What `Diagnose` (Self test) answers.
 #[derive(Debug, Clone, PartialEq)]
@@ -184,8 +213,12 @@ impl ::tsl_runtime::value::Generated for DiagnoseOutput {
         })
     }
 }
+impl DiagnoseOutput {
+    /// `Diagnose`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "Diagnose";
+}
 /// Arguments of `UploadSchedule` (Upload schedule).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct UploadScheduleInput {
     /// `Schedule`: array of at most 8 structs.
     pub schedule: ::std::vec::Vec<ScheduleItem>,
@@ -204,6 +237,10 @@ impl ::tsl_runtime::value::Generated for UploadScheduleInput {
             valid_from: fields.1?,
         })
     }
+}
+impl UploadScheduleInput {
+    /// `UploadSchedule`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "UploadSchedule";
 }
 /// What the event `post` carries (info).
 ///
@@ -284,6 +321,10 @@ impl ::tsl_runtime::value::Generated for PostEvent {
         })
     }
 }
+impl PostEvent {
+    /// `post`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "post";
+}
 /// Error code (`ErrorCode`)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LampFailureErrorCode {
@@ -319,10 +360,31 @@ impl LampFailureErrorCode {
         Self::MEMBERS[self as usize].2
     }
 }
+/// Writes the key as sent on the wire (`2`), which `FromStr` reads back; the
+/// label is `label()`.
+impl ::core::fmt::Display for LampFailureErrorCode {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Display::fmt(&self.key(), f)
+    }
+}
+/// Reads a key's digits (`"2"`), or a label that exactly one member has.
+impl ::core::str::FromStr for LampFailureErrorCode {
+    type Err = ::tsl_runtime::value::UnknownMember;
+    fn from_str(text: &str) -> ::core::result::Result<Self, Self::Err> {
+        ::tsl_runtime::value::member_by_text("LampFailureErrorCode", Self::MEMBERS, text)
+    }
+}
+/// The member with this key; the error names the key and the allowed ones.
+impl ::core::convert::TryFrom<i64> for LampFailureErrorCode {
+    type Error = ::tsl_runtime::value::UnknownMember;
+    fn try_from(key: i64) -> ::core::result::Result<Self, Self::Error> {
+        ::tsl_runtime::value::member_by_key("LampFailureErrorCode", Self::MEMBERS, key)
+    }
+}
 /// What the event `LampFailure` (Lamp failure) carries (error).
 ///
 /// The lamp or its driver failed
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LampFailureEvent {
     /// Error code (`ErrorCode`): enum, sent as its integer key.
     pub error_code: LampFailureErrorCode,
@@ -342,6 +404,10 @@ impl ::tsl_runtime::value::Generated for LampFailureEvent {
         })
     }
 }
+impl LampFailureEvent {
+    /// `LampFailure`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "LampFailure";
+}
 /// What the event `DuskDetected` (Dusk detected) carries (info).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DuskDetectedEvent {
@@ -359,10 +425,14 @@ impl ::tsl_runtime::value::Generated for DuskDetectedEvent {
         ::core::option::Option::Some(Self { lux: fields.0? })
     }
 }
+impl DuskDetectedEvent {
+    /// `DuskDetected`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "DuskDetected";
+}
 /// Properties to set: each `Some` field is sent, each `None` left as it is.
 ///
 /// Only writable properties are here.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct PropertySet {
     /// 主灯开关 (`LightSwitch`): bool, sent as 0 = off or 1 = on.
     ///
@@ -412,6 +482,16 @@ impl ::tsl_runtime::value::Generated for PropertySet {
     }
 }
 impl PropertySet {
+    /// The identifier of `LightSwitch` on the wire.
+    pub const LIGHT_SWITCH: &str = "LightSwitch";
+    /// The identifier of `Brightness` on the wire.
+    pub const BRIGHTNESS: &str = "Brightness";
+    /// The identifier of `ColorTemperature` on the wire.
+    pub const COLOR_TEMPERATURE: &str = "ColorTemperature";
+    /// The identifier of `WorkMode` on the wire.
+    pub const WORK_MODE: &str = "WorkMode";
+    /// The identifier of `Schedule` on the wire.
+    pub const SCHEDULE: &str = "Schedule";
     /// Sets `LightSwitch`.
     #[must_use]
     pub fn light_switch(mut self, value: bool) -> Self {

@@ -39,6 +39,7 @@ mod generated;
 mod json;
 mod number;
 mod typed;
+mod unknown_member;
 mod wire;
 
 pub use check::{
@@ -62,4 +63,8 @@ pub use typed::{
     check_len, enum_key, no_unknown_fields, not_in_enum, object, object_of, optional, required,
     Field,
 };
+pub use unknown_member::UnknownMember;
+// Called by generated enums' `TryFrom<i64>` and `FromStr` only.
+#[doc(hidden)]
+pub use unknown_member::{member_by_key, member_by_text};
 pub use wire::{ObjectBuilder, Wire};

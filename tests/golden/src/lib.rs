@@ -18,6 +18,10 @@ pub mod street_lamp_modules;
 /// array, sentinel and E-notation bounds, hostile free text in docs.
 #[rustfmt::skip]
 pub mod torture;
+/// The street lamp again, with `Settings::type_attribute`: `WorkMode` ordered, `ScheduleItem`
+/// and the `Blink` service's input and output with `Default`.
+#[rustfmt::skip]
+pub mod street_lamp_attributes;
 /// `tests/golden/models/pump-module.json`: a custom module on its own, its services and
 /// properties on the wire as `pump:identifier`.
 #[rustfmt::skip]

@@ -7,7 +7,7 @@
 /// The product key of the model.
 pub const PRODUCT_KEY: &str = "a1Torture1";
 /// Arguments of `Start`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PumpStartInput {
     /// Pump speed (`Speed`): int from `0` to `3000`, step `10`, in rpm.
     pub speed: i32,
@@ -23,8 +23,12 @@ impl ::tsl_runtime::value::Generated for PumpStartInput {
         ::core::option::Option::Some(Self { speed: fields.0? })
     }
 }
+impl PumpStartInput {
+    /// `pump:Start`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "pump:Start";
+}
 /// What `Start` answers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PumpStartOutput {
     /// `Started`: bool, sent as 0 = no or 1 = yes.
     pub started: bool,
@@ -38,8 +42,12 @@ impl ::tsl_runtime::value::Generated for PumpStartOutput {
         ::core::option::Option::Some(Self { started: fields.0? })
     }
 }
+impl PumpStartOutput {
+    /// `pump:Start`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "pump:Start";
+}
 /// What the event `pump:post` (post) carries (info).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PumpPostEvent {
     /// Pump speed (`Speed`): int from `0` to `3000`, step `10`, in rpm.
     pub speed: i32,
@@ -55,8 +63,12 @@ impl ::tsl_runtime::value::Generated for PumpPostEvent {
         ::core::option::Option::Some(Self { speed: fields.0? })
     }
 }
+impl PumpPostEvent {
+    /// `pump:post`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "pump:post";
+}
 /// What the event `pump:Dry` (Running dry) carries (alert).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PumpDryEvent {
     /// `Seconds`: int from `0` to `3600`.
     pub seconds: i32,
@@ -72,10 +84,14 @@ impl ::tsl_runtime::value::Generated for PumpDryEvent {
         ::core::option::Option::Some(Self { seconds: fields.0? })
     }
 }
+impl PumpDryEvent {
+    /// `pump:Dry`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "pump:Dry";
+}
 /// Properties to set: each `Some` field is sent, each `None` left as it is.
 ///
 /// Only writable properties are here.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct PropertySet {
     /// Pump speed (`pump:Speed`): int from `0` to `3000`, step `10`, in rpm.
     pub pump_speed: ::core::option::Option<i32>,
@@ -92,6 +108,8 @@ impl ::tsl_runtime::value::Generated for PropertySet {
     }
 }
 impl PropertySet {
+    /// The identifier of `pump:Speed` on the wire.
+    pub const PUMP_SPEED: &str = "pump:Speed";
     /// Sets `pump:Speed`.
     #[must_use]
     pub fn pump_speed(mut self, value: i32) -> Self {

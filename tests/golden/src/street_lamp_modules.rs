@@ -46,6 +46,27 @@ impl WorkMode {
         Self::MEMBERS[self as usize].2
     }
 }
+/// Writes the key as sent on the wire (`2`), which `FromStr` reads back; the
+/// label is `label()`.
+impl ::core::fmt::Display for WorkMode {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Display::fmt(&self.key(), f)
+    }
+}
+/// Reads a key's digits (`"2"`), or a label that exactly one member has.
+impl ::core::str::FromStr for WorkMode {
+    type Err = ::tsl_runtime::value::UnknownMember;
+    fn from_str(text: &str) -> ::core::result::Result<Self, Self::Err> {
+        ::tsl_runtime::value::member_by_text("WorkMode", Self::MEMBERS, text)
+    }
+}
+/// The member with this key; the error names the key and the allowed ones.
+impl ::core::convert::TryFrom<i64> for WorkMode {
+    type Error = ::tsl_runtime::value::UnknownMember;
+    fn try_from(key: i64) -> ::core::result::Result<Self, Self::Error> {
+        ::tsl_runtime::value::member_by_key("WorkMode", Self::MEMBERS, key)
+    }
+}
 /// `Location`
 #[derive(Debug, Clone, PartialEq)]
 pub struct Location {
@@ -83,7 +104,7 @@ impl ::tsl_runtime::value::Generated for Location {
 /// Switching schedule (`Schedule`)
 ///
 /// Up to eight switching times a day
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ScheduleItem {
     /// Minute of the day (`At`): int from `0` to `1439`, step `1`, in min (minute).
     pub at: i32,
@@ -144,6 +165,27 @@ impl SensorSensitivity {
         Self::MEMBERS[self as usize].2
     }
 }
+/// Writes the key as sent on the wire (`2`), which `FromStr` reads back; the
+/// label is `label()`.
+impl ::core::fmt::Display for SensorSensitivity {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Display::fmt(&self.key(), f)
+    }
+}
+/// Reads a key's digits (`"2"`), or a label that exactly one member has.
+impl ::core::str::FromStr for SensorSensitivity {
+    type Err = ::tsl_runtime::value::UnknownMember;
+    fn from_str(text: &str) -> ::core::result::Result<Self, Self::Err> {
+        ::tsl_runtime::value::member_by_text("SensorSensitivity", Self::MEMBERS, text)
+    }
+}
+/// The member with this key; the error names the key and the allowed ones.
+impl ::core::convert::TryFrom<i64> for SensorSensitivity {
+    type Error = ::tsl_runtime::value::UnknownMember;
+    fn try_from(key: i64) -> ::core::result::Result<Self, Self::Error> {
+        ::tsl_runtime::value::member_by_key("SensorSensitivity", Self::MEMBERS, key)
+    }
+}
 /// Arguments of `Blink`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BlinkInput {
@@ -170,8 +212,12 @@ impl ::tsl_runtime::value::Generated for BlinkInput {
         })
     }
 }
+impl BlinkInput {
+    /// `Blink`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "Blink";
+}
 /// What `Blink` answers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct BlinkOutput {
     /// Times blinked (`Blinked`): int from `0` to `20`, step `1`.
     pub blinked: i32,
@@ -186,6 +232,10 @@ impl ::tsl_runtime::value::Generated for BlinkOutput {
         let fields = (r.required("Blinked"),);
         ::core::option::Option::Some(Self { blinked: fields.0? })
     }
+}
+impl BlinkOutput {
+    /// `Blink`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "Blink";
 }
 /// What `Diagnose` (Self test) answers.
 #[derive(Debug, Clone, PartialEq)]
@@ -218,8 +268,12 @@ impl ::tsl_runtime::value::Generated for DiagnoseOutput {
         })
     }
 }
+impl DiagnoseOutput {
+    /// `Diagnose`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "Diagnose";
+}
 /// Arguments of `UploadSchedule` (Upload schedule).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct UploadScheduleInput {
     /// `Schedule`: array of at most 8 structs.
     pub schedule: ::std::vec::Vec<ScheduleItem>,
@@ -239,6 +293,10 @@ impl ::tsl_runtime::value::Generated for UploadScheduleInput {
         })
     }
 }
+impl UploadScheduleInput {
+    /// `UploadSchedule`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "UploadSchedule";
+}
 /// Arguments of `Calibrate`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatteryCalibrateInput {
@@ -256,8 +314,12 @@ impl ::tsl_runtime::value::Generated for BatteryCalibrateInput {
         ::core::option::Option::Some(Self { full_capacity: fields.0? })
     }
 }
+impl BatteryCalibrateInput {
+    /// `battery:Calibrate`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "battery:Calibrate";
+}
 /// What `Calibrate` answers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct BatteryCalibrateOutput {
     /// `Charge`: int from `0` to `100`, step `1`, in % (percent).
     pub charge: i32,
@@ -272,6 +334,10 @@ impl ::tsl_runtime::value::Generated for BatteryCalibrateOutput {
         let fields = (r.required("Charge"),);
         ::core::option::Option::Some(Self { charge: fields.0? })
     }
+}
+impl BatteryCalibrateOutput {
+    /// `battery:Calibrate`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "battery:Calibrate";
 }
 /// Arguments of `Calibrate`.
 #[derive(Debug, Clone, PartialEq)]
@@ -290,6 +356,10 @@ impl ::tsl_runtime::value::Generated for SensorCalibrateInput {
         ::core::option::Option::Some(Self { reference: fields.0? })
     }
 }
+impl SensorCalibrateInput {
+    /// `sensor:Calibrate`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "sensor:Calibrate";
+}
 /// What `Calibrate` answers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SensorCalibrateOutput {
@@ -306,6 +376,10 @@ impl ::tsl_runtime::value::Generated for SensorCalibrateOutput {
         let fields = (r.required("Offset"),);
         ::core::option::Option::Some(Self { offset: fields.0? })
     }
+}
+impl SensorCalibrateOutput {
+    /// `sensor:Calibrate`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "sensor:Calibrate";
 }
 /// What the event `post` carries (info).
 ///
@@ -386,6 +460,10 @@ impl ::tsl_runtime::value::Generated for PostEvent {
         })
     }
 }
+impl PostEvent {
+    /// `post`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "post";
+}
 /// Error code (`ErrorCode`)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LampFailureErrorCode {
@@ -421,10 +499,31 @@ impl LampFailureErrorCode {
         Self::MEMBERS[self as usize].2
     }
 }
+/// Writes the key as sent on the wire (`2`), which `FromStr` reads back; the
+/// label is `label()`.
+impl ::core::fmt::Display for LampFailureErrorCode {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Display::fmt(&self.key(), f)
+    }
+}
+/// Reads a key's digits (`"2"`), or a label that exactly one member has.
+impl ::core::str::FromStr for LampFailureErrorCode {
+    type Err = ::tsl_runtime::value::UnknownMember;
+    fn from_str(text: &str) -> ::core::result::Result<Self, Self::Err> {
+        ::tsl_runtime::value::member_by_text("LampFailureErrorCode", Self::MEMBERS, text)
+    }
+}
+/// The member with this key; the error names the key and the allowed ones.
+impl ::core::convert::TryFrom<i64> for LampFailureErrorCode {
+    type Error = ::tsl_runtime::value::UnknownMember;
+    fn try_from(key: i64) -> ::core::result::Result<Self, Self::Error> {
+        ::tsl_runtime::value::member_by_key("LampFailureErrorCode", Self::MEMBERS, key)
+    }
+}
 /// What the event `LampFailure` (Lamp failure) carries (error).
 ///
 /// The lamp or its driver failed
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LampFailureEvent {
     /// Error code (`ErrorCode`): enum, sent as its integer key.
     pub error_code: LampFailureErrorCode,
@@ -444,6 +543,10 @@ impl ::tsl_runtime::value::Generated for LampFailureEvent {
         })
     }
 }
+impl LampFailureEvent {
+    /// `LampFailure`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "LampFailure";
+}
 /// What the event `DuskDetected` (Dusk detected) carries (info).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DuskDetectedEvent {
@@ -461,8 +564,12 @@ impl ::tsl_runtime::value::Generated for DuskDetectedEvent {
         ::core::option::Option::Some(Self { lux: fields.0? })
     }
 }
+impl DuskDetectedEvent {
+    /// `DuskDetected`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "DuskDetected";
+}
 /// What the event `battery:post` (post) carries (info).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct BatteryPostEvent {
     /// State of charge (`Charge`): int from `0` to `100`, step `1`, in % (percent).
     pub charge: i32,
@@ -487,8 +594,12 @@ impl ::tsl_runtime::value::Generated for BatteryPostEvent {
         })
     }
 }
+impl BatteryPostEvent {
+    /// `battery:post`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "battery:post";
+}
 /// What the event `battery:LowBattery` (Low battery) carries (alert).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct BatteryLowBatteryEvent {
     /// `Charge`: int from `0` to `100`, step `1`, in % (percent).
     pub charge: i32,
@@ -504,8 +615,12 @@ impl ::tsl_runtime::value::Generated for BatteryLowBatteryEvent {
         ::core::option::Option::Some(Self { charge: fields.0? })
     }
 }
+impl BatteryLowBatteryEvent {
+    /// `battery:LowBattery`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "battery:LowBattery";
+}
 /// What the event `sensor:Dirty` (Lens dirty) carries (alert).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SensorDirtyEvent {
     /// `Transmission`: int from `0` to `100`, step `1`, in %.
     pub transmission: i32,
@@ -521,10 +636,14 @@ impl ::tsl_runtime::value::Generated for SensorDirtyEvent {
         ::core::option::Option::Some(Self { transmission: fields.0? })
     }
 }
+impl SensorDirtyEvent {
+    /// `sensor:Dirty`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "sensor:Dirty";
+}
 /// Properties to set: each `Some` field is sent, each `None` left as it is.
 ///
 /// Only writable properties are here.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct PropertySet {
     /// 主灯开关 (`LightSwitch`): bool, sent as 0 = off or 1 = on.
     ///
@@ -590,6 +709,22 @@ impl ::tsl_runtime::value::Generated for PropertySet {
     }
 }
 impl PropertySet {
+    /// The identifier of `LightSwitch` on the wire.
+    pub const LIGHT_SWITCH: &str = "LightSwitch";
+    /// The identifier of `Brightness` on the wire.
+    pub const BRIGHTNESS: &str = "Brightness";
+    /// The identifier of `ColorTemperature` on the wire.
+    pub const COLOR_TEMPERATURE: &str = "ColorTemperature";
+    /// The identifier of `WorkMode` on the wire.
+    pub const WORK_MODE: &str = "WorkMode";
+    /// The identifier of `Schedule` on the wire.
+    pub const SCHEDULE: &str = "Schedule";
+    /// The identifier of `battery:ChargeLimit` on the wire.
+    pub const BATTERY_CHARGE_LIMIT: &str = "battery:ChargeLimit";
+    /// The identifier of `sensor:Sensitivity` on the wire.
+    pub const SENSOR_SENSITIVITY: &str = "sensor:Sensitivity";
+    /// The identifier of `sensor:Enabled` on the wire.
+    pub const SENSOR_ENABLED: &str = "sensor:Enabled";
     /// Sets `LightSwitch`.
     #[must_use]
     pub fn light_switch(mut self, value: bool) -> Self {

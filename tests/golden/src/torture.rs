@@ -38,6 +38,27 @@ impl OptionMode {
         Self::MEMBERS[self as usize].2
     }
 }
+/// Writes the key as sent on the wire (`2`), which `FromStr` reads back; the
+/// label is `label()`.
+impl ::core::fmt::Display for OptionMode {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Display::fmt(&self.key(), f)
+    }
+}
+/// Reads a key's digits (`"2"`), or a label that exactly one member has.
+impl ::core::str::FromStr for OptionMode {
+    type Err = ::tsl_runtime::value::UnknownMember;
+    fn from_str(text: &str) -> ::core::result::Result<Self, Self::Err> {
+        ::tsl_runtime::value::member_by_text("OptionMode", Self::MEMBERS, text)
+    }
+}
+/// The member with this key; the error names the key and the allowed ones.
+impl ::core::convert::TryFrom<i64> for OptionMode {
+    type Error = ::tsl_runtime::value::UnknownMember;
+    fn try_from(key: i64) -> ::core::result::Result<Self, Self::Error> {
+        ::tsl_runtime::value::member_by_key("OptionMode", Self::MEMBERS, key)
+    }
+}
 /// Option struct (`Option`)
 ///
 /// A struct named like a prelude type.
@@ -134,6 +155,27 @@ impl ResultType {
         Self::MEMBERS[self as usize].2
     }
 }
+/// Writes the key as sent on the wire (`2`), which `FromStr` reads back; the
+/// label is `label()`.
+impl ::core::fmt::Display for ResultType {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Display::fmt(&self.key(), f)
+    }
+}
+/// Reads a key's digits (`"2"`), or a label that exactly one member has.
+impl ::core::str::FromStr for ResultType {
+    type Err = ::tsl_runtime::value::UnknownMember;
+    fn from_str(text: &str) -> ::core::result::Result<Self, Self::Err> {
+        ::tsl_runtime::value::member_by_text("ResultType", Self::MEMBERS, text)
+    }
+}
+/// The member with this key; the error names the key and the allowed ones.
+impl ::core::convert::TryFrom<i64> for ResultType {
+    type Error = ::tsl_runtime::value::UnknownMember;
+    fn try_from(key: i64) -> ::core::result::Result<Self, Self::Error> {
+        ::tsl_runtime::value::member_by_key("ResultType", Self::MEMBERS, key)
+    }
+}
 /// Points (`points`)
 #[derive(Debug, Clone, PartialEq)]
 pub struct PointsItem {
@@ -189,6 +231,27 @@ impl Status {
         Self::MEMBERS[self as usize].2
     }
 }
+/// Writes the key as sent on the wire (`2`), which `FromStr` reads back; the
+/// label is `label()`.
+impl ::core::fmt::Display for Status {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::core::fmt::Display::fmt(&self.key(), f)
+    }
+}
+/// Reads a key's digits (`"2"`), or a label that exactly one member has.
+impl ::core::str::FromStr for Status {
+    type Err = ::tsl_runtime::value::UnknownMember;
+    fn from_str(text: &str) -> ::core::result::Result<Self, Self::Err> {
+        ::tsl_runtime::value::member_by_text("Status", Self::MEMBERS, text)
+    }
+}
+/// The member with this key; the error names the key and the allowed ones.
+impl ::core::convert::TryFrom<i64> for Status {
+    type Error = ::tsl_runtime::value::UnknownMember;
+    fn try_from(key: i64) -> ::core::result::Result<Self, Self::Error> {
+        ::tsl_runtime::value::member_by_key("Status", Self::MEMBERS, key)
+    }
+}
 /// Arguments of `type` (Type service).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TypeInput {
@@ -216,8 +279,12 @@ impl ::tsl_runtime::value::Generated for TypeInput {
         })
     }
 }
+impl TypeInput {
+    /// `type`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "type";
+}
 /// What `type` (Type service) answers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TypeOutput {
     /// Self (`self`): text of at most 16 characters.
     pub self_: ::std::string::String,
@@ -237,8 +304,12 @@ impl ::tsl_runtime::value::Generated for TypeOutput {
         })
     }
 }
+impl TypeOutput {
+    /// `type`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "type";
+}
 /// Arguments of `set_properties` (Set properties (a service)).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SetPropertiesInput {
     /// All (`all`): bool, sent as 0 = 关 or 1 = 开.
     pub all: bool,
@@ -252,8 +323,12 @@ impl ::tsl_runtime::value::Generated for SetPropertiesInput {
         ::core::option::Option::Some(Self { all: fields.0? })
     }
 }
+impl SetPropertiesInput {
+    /// `set_properties`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "set_properties";
+}
 /// Arguments of `Device`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DeviceInput {
     /// Device (`device`): text of at most 16 characters.
     pub device: ::std::string::String,
@@ -267,8 +342,12 @@ impl ::tsl_runtime::value::Generated for DeviceInput {
         ::core::option::Option::Some(Self { device: fields.0? })
     }
 }
+impl DeviceInput {
+    /// `Device`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "Device";
+}
 /// What `Device` answers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DeviceOutput {
     /// Device (`device`): text of at most 16 characters.
     pub device: ::std::string::String,
@@ -282,8 +361,12 @@ impl ::tsl_runtime::value::Generated for DeviceOutput {
         ::core::option::Option::Some(Self { device: fields.0? })
     }
 }
+impl DeviceOutput {
+    /// `Device`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "Device";
+}
 /// Arguments of `doThing` (Do thing).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DoThingInput {
     /// A (`a`): int.
     pub a: i32,
@@ -297,8 +380,12 @@ impl ::tsl_runtime::value::Generated for DoThingInput {
         ::core::option::Option::Some(Self { a: fields.0? })
     }
 }
+impl DoThingInput {
+    /// `doThing`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "doThing";
+}
 /// What `doThing` (Do thing) answers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DoThingOutput {
     /// A (`a`): int.
     pub a: i32,
@@ -312,8 +399,12 @@ impl ::tsl_runtime::value::Generated for DoThingOutput {
         ::core::option::Option::Some(Self { a: fields.0? })
     }
 }
+impl DoThingOutput {
+    /// `doThing`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "doThing";
+}
 /// Arguments of `do_thing`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DoThingInput2 {
     /// A (`a`): int.
     pub a: i32,
@@ -327,8 +418,12 @@ impl ::tsl_runtime::value::Generated for DoThingInput2 {
         ::core::option::Option::Some(Self { a: fields.0? })
     }
 }
+impl DoThingInput2 {
+    /// `do_thing`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "do_thing";
+}
 /// Arguments of `1up` (一).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct T1upInput {
     /// 二 (`2nd`): int.
     pub _2nd: i32,
@@ -347,6 +442,10 @@ impl ::tsl_runtime::value::Generated for T1upInput {
             _3rd: fields.1?,
         })
     }
+}
+impl T1upInput {
+    /// `1up`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "1up";
 }
 /// What the event `post` carries (info).
 #[derive(Debug, Clone, PartialEq)]
@@ -456,8 +555,12 @@ impl ::tsl_runtime::value::Generated for PostEvent {
         })
     }
 }
+impl PostEvent {
+    /// `post`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "post";
+}
 /// What the event `error` (Error) carries (error).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ErrorEvent {
     /// Code (`code`): int.
     pub code: i32,
@@ -477,13 +580,21 @@ impl ::tsl_runtime::value::Generated for ErrorEvent {
         })
     }
 }
+impl ErrorEvent {
+    /// `error`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "error";
+}
 /// What the event `Future` carries (alert).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FutureEvent {}
 impl ::tsl_runtime::value::Generated for FutureEvent {
     fn read(_: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
         ::core::option::Option::Some(Self {})
     }
+}
+impl FutureEvent {
+    /// `Future`: the service's or event's identifier on the wire.
+    pub const IDENTIFIER: &str = "Future";
 }
 /// Properties to set: each `Some` field is sent, each `None` left as it is.
 ///
@@ -589,6 +700,36 @@ impl ::tsl_runtime::value::Generated for PropertySet {
     }
 }
 impl PropertySet {
+    /// The identifier of `type` on the wire.
+    pub const TYPE: &str = "type";
+    /// The identifier of `tempC` on the wire.
+    pub const TEMP_C_2: &str = "tempC";
+    /// The identifier of `temp_c` on the wire.
+    pub const TEMP_C: &str = "temp_c";
+    /// The identifier of `1st` on the wire.
+    pub const _1ST: &str = "1st";
+    /// The identifier of `default` on the wire.
+    pub const DEFAULT_2: &str = "default";
+    /// The identifier of `clone` on the wire.
+    pub const CLONE_2: &str = "clone";
+    /// The identifier of `Option` on the wire.
+    pub const OPTION: &str = "Option";
+    /// The identifier of `Result` on the wire.
+    pub const RESULT: &str = "Result";
+    /// The identifier of `self` on the wire.
+    pub const SELF_: &str = "self";
+    /// The identifier of `crate` on the wire.
+    pub const CRATE_: &str = "crate";
+    /// The identifier of `ints` on the wire.
+    pub const INTS: &str = "ints";
+    /// The identifier of `floats` on the wire.
+    pub const FLOATS: &str = "floats";
+    /// The identifier of `doubles` on the wire.
+    pub const DOUBLES: &str = "doubles";
+    /// The identifier of `texts` on the wire.
+    pub const TEXTS: &str = "texts";
+    /// The identifier of `points` on the wire.
+    pub const POINTS: &str = "points";
     /// Sets `type`.
     #[must_use]
     pub fn r#type(mut self, value: i32) -> Self {

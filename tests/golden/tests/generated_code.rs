@@ -595,3 +595,95 @@ fn the_dispatcher_turns_alink_requests_into_typed_calls_and_back() {
             .work_mode(lamp::WorkMode::LightSensor)]
     );
 }
+
+/// Generated enums print their key, read it back or a unique label, and convert from a
+/// key with an error naming the allowed ones.
+#[test]
+fn enums_display_parse_and_convert_from_keys() {
+    use torture::{OptionMode, ResultType};
+
+    assert_eq!(lamp::WorkMode::Maintenance.to_string(), "-1");
+    assert_eq!("-1".parse(), Ok(lamp::WorkMode::Maintenance));
+    assert_eq!(" light sensor ".parse(), Ok(lamp::WorkMode::LightSensor));
+    for mode in lamp::WorkMode::ALL {
+        assert_eq!(mode.to_string().parse(), Ok(mode));
+        assert_eq!(lamp::WorkMode::try_from(mode.key()), Ok(mode));
+    }
+    assert_eq!("手动".parse(), Ok(OptionMode::V1));
+    // Labels differing in case are different labels.
+    assert_eq!("On".parse(), Ok(ResultType::On));
+    assert_eq!("on".parse(), Ok(ResultType::On2));
+
+    let err = lamp::WorkMode::try_from(7).unwrap_err();
+    assert_eq!(err.enum_name(), "WorkMode");
+    assert_eq!(err.given(), "7");
+    let text = err.to_string();
+    assert!(
+        text.starts_with("7 is not a member of WorkMode: allowed -1 (maintenance), 0 (manual)"),
+        "{text}"
+    );
+    let err = "dimmed".parse::<lamp::WorkMode>().unwrap_err();
+    assert_eq!(err.given(), "\"dimmed\"");
+}
+
+/// Service, event and property identifiers are constants holding exactly what goes on the
+/// wire, module prefix included.
+#[test]
+fn identifier_constants_hold_the_wire_identifiers() {
+    let cloud = StandIn::answering(sync_answer(r#"{"id":"1","code":200,"data":{"Started":1}}"#));
+    let pump = pump_module::Device::named(&cloud, "pump-7");
+    run(pump.pump_start(&pump_module::PumpStartInput { speed: 1500 })).unwrap();
+    run(pump.set_properties(&pump_module::PropertySet::default().pump_speed(20))).unwrap();
+    let calls = cloud.calls();
+    let Call::Invoke { identifier, .. } = &calls[0] else {
+        panic!("{calls:?}")
+    };
+    assert_eq!(identifier, pump_module::PumpStartInput::IDENTIFIER);
+    let Call::Set { items, .. } = &calls[1] else {
+        panic!("{calls:?}")
+    };
+    let key = pump_module::PropertySet::PUMP_SPEED;
+    assert_eq!(key, "pump:Speed");
+    assert!(items.contains(&format!("\"{key}\"")), "{items}");
+
+    assert_eq!(lamp::BlinkInput::IDENTIFIER, "Blink");
+    assert_eq!(lamp::BlinkOutput::IDENTIFIER, "Blink");
+    assert_eq!(lamp::LampFailureEvent::IDENTIFIER, "LampFailure");
+    assert_eq!(lamp::PropertySet::WORK_MODE, "WorkMode");
+}
+
+/// Types without floats are `Eq` and `Hash`: they can key a map or fill a set.
+#[test]
+fn float_free_types_are_eq_and_hash() {
+    use std::collections::HashSet;
+
+    let item = lamp::ScheduleItem {
+        at: 60,
+        brightness: 20,
+        enabled: true,
+    };
+    let mut set = HashSet::new();
+    set.insert(item.clone());
+    set.insert(item.clone());
+    assert_eq!(set.len(), 1);
+    let modes: HashSet<lamp::WorkMode> = lamp::WorkMode::ALL.into_iter().collect();
+    assert_eq!(modes.len(), lamp::WorkMode::ALL.len());
+    let sets: HashSet<lamp::PropertySet> = [lamp::PropertySet::default().brightness(5)]
+        .into_iter()
+        .collect();
+    assert_eq!(sets.len(), 1);
+}
+
+/// `Settings::type_attribute` puts derives on the types it names, by Rust name or by the
+/// service's identifier (the golden `street_lamp_attributes`).
+#[test]
+fn type_attributes_reach_the_types_they_name() {
+    use tsl_golden::street_lamp_attributes as attrs;
+
+    let mut modes = attrs::WorkMode::ALL;
+    modes.sort_by(|a, b| b.cmp(a));
+    assert_eq!(modes.first(), Some(&attrs::WorkMode::LightSensor));
+    assert_eq!(attrs::ScheduleItem::default().at, 0);
+    // `Blink` picks both of the service's structs.
+    let _ = (attrs::BlinkInput::default(), attrs::BlinkOutput::default());
+}

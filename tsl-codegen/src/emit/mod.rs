@@ -11,7 +11,7 @@ mod types;
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 
-use crate::ir::Plan;
+use crate::ir::{Plan, TypeDef};
 use crate::settings::Parts;
 
 /// What emit needs besides the plan: settings already parsed into tokens.
@@ -22,10 +22,66 @@ pub struct Context {
     pub derives: Vec<syn::Path>,
     /// Extra outer attributes.
     pub attributes: Vec<syn::Meta>,
+    /// Extra outer attributes of the types a name picks (`Settings::type_attribute`).
+    pub type_attributes: Vec<(String, syn::Meta)>,
     /// The wrapping module, if any.
     pub module: Option<syn::Ident>,
     /// What to emit.
     pub parts: Parts,
+}
+
+impl Context {
+    /// `#[...]` for each type attribute that picks the type named `name` holding the
+    /// service or event `identifier`.
+    pub(crate) fn type_attrs(&self, name: &str, identifier: Option<&str>) -> TokenStream {
+        let picked = self
+            .type_attributes
+            .iter()
+            .filter(|(pick, _)| picks(pick, name, identifier))
+            .map(|(_, meta)| meta);
+        quote!( #( #[#picked] )* )
+    }
+
+    /// The first type attribute's name that picks no type of `plan`.
+    pub(crate) fn unpicked_type_attribute<'a>(&'a self, plan: &Plan) -> Option<&'a str> {
+        let set = plan.property_set.as_ref().map(|s| (s.name.as_str(), None));
+        let types: Vec<(&str, Option<&str>)> = plan
+            .types
+            .iter()
+            .map(|def| match def {
+                TypeDef::Struct(def) => (def.name.as_str(), def.identifier.as_deref()),
+                TypeDef::Enum(def) => (def.name.as_str(), None),
+            })
+            .chain(set)
+            .collect();
+        self.type_attributes
+            .iter()
+            .map(|(pick, _)| pick.as_str())
+            .find(|pick| {
+                !types
+                    .iter()
+                    .any(|(name, identifier)| picks(pick, name, *identifier))
+            })
+    }
+
+    /// `Eq, Hash, ` for a type that can have them, leaving out any the settings already
+    /// derive (deriving one twice does not compile).
+    pub(crate) fn eq_hash(&self) -> TokenStream {
+        let given = |name: &str| {
+            self.derives
+                .iter()
+                .any(|path| path.segments.last().is_some_and(|s| s.ident == name))
+        };
+        let eq = (!given("Eq")).then(|| quote!(Eq,));
+        let hash = (!given("Hash")).then(|| quote!(Hash,));
+        quote!(#eq #hash)
+    }
+}
+
+/// Whether a type attribute's name picks a type: its Rust name (a raw `r#` name without
+/// the prefix), or the service or event whose structs it holds.
+fn picks(pick: &str, name: &str, identifier: Option<&str>) -> bool {
+    name.trim_start_matches("r#") == pick || identifier == Some(pick)
 }
 
 /// All items of `plan`, wrapped in the settings' module if any.
@@ -112,4 +168,87 @@ pub(crate) fn doc_attrs(lines: &[String]) -> TokenStream {
         }
     });
     quote! { #( #[doc = #lines] )* }
+}
+
+#[cfg(test)]
+mod tests {
+    use tsl_runtime::model::Model;
+
+    use crate::{GenerateError, Generator, Settings};
+
+    const MODEL: &str = r#"{"schema":"s","profile":{"productKey":"a1Test"},"events":[],"services":[],
+      "properties":[
+        {"identifier":"mode","name":"m","accessMode":"rw","required":false,
+         "dataType":{"type":"enum","specs":{"0":"off","1":"on"}}}]}"#;
+
+    /// A user's own `Eq` or `Hash` derive replaces the generated one instead of
+    /// repeating it (which would not compile).
+    #[test]
+    fn eq_and_hash_are_derived_once() {
+        let model = Model::parse(MODEL, "m.json").unwrap().model;
+        for settings in [
+            Settings::new(),
+            Settings::new().derive("Eq").derive("::core::hash::Hash"),
+        ] {
+            let code = Generator::new(&settings)
+                .generate_file(&model, &[])
+                .unwrap();
+            assert_eq!(code.matches("#[derive(").count(), 2, "{code}");
+            for line in code.lines().filter(|l| l.starts_with("#[derive(")) {
+                let names: Vec<&str> = line["#[derive(".len()..line.len() - 2]
+                    .split(',')
+                    .map(|d| d.trim().rsplit("::").next().unwrap_or_default())
+                    .collect();
+                for wanted in ["Eq", "Hash"] {
+                    let count = names.iter().filter(|n| **n == wanted).count();
+                    assert_eq!(count, 1, "{line}");
+                }
+            }
+        }
+    }
+
+    /// A type attribute lands on the types its name picks, and only there; a name that
+    /// picks nothing is an error naming it.
+    #[test]
+    fn type_attributes_go_where_their_name_points() {
+        let model = Model::parse(MODEL, "m.json").unwrap().model;
+        let settings = Settings::new()
+            .type_attribute("Mode", "derive(PartialOrd)")
+            .type_attribute("PropertySet", "non_exhaustive");
+        let code = Generator::new(&settings)
+            .generate_file(&model, &[])
+            .unwrap();
+        assert_eq!(
+            code.matches("#[derive(PartialOrd)]\npub enum Mode").count(),
+            1,
+            "{code}"
+        );
+        assert_eq!(
+            code.matches("#[non_exhaustive]\npub struct PropertySet")
+                .count(),
+            1
+        );
+        assert_eq!(code.matches("#[derive(PartialOrd)]").count(), 1);
+
+        let err = Generator::new(&Settings::new().type_attribute("Mood", "non_exhaustive"))
+            .generate_file(&model, &[])
+            .unwrap_err();
+        assert!(
+            matches!(&err, GenerateError::Setting { setting: "type_attribute", value, .. } if value == "Mood"),
+            "{err}"
+        );
+        let err = Generator::new(&Settings::new().type_attribute("Mode", "not an attribute"))
+            .generate_file(&model, &[])
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                GenerateError::Setting {
+                    setting: "type_attribute",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
 }

@@ -32,8 +32,17 @@ pub fn property_set(def: &StructDef, cx: &Context) -> TokenStream {
             }
         }
     });
+    // One constant per property, named as its field in capitals: field names are planned
+    // unique and in ASCII snake case, so the capitals are unique too.
+    let constants = def.fields.iter().map(|f| {
+        let constant = ident(&f.name.trim_start_matches("r#").to_uppercase());
+        let wire = &f.wire;
+        let doc = doc_attrs(&[format!("The identifier of `{}` on the wire.", f.wire)]);
+        quote! { #doc pub const #constant: &str = #wire; }
+    });
     tokens.extend(quote! {
         impl #name {
+            #(#constants)*
             #(#setters)*
         }
     });
@@ -46,7 +55,9 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
     let doc = doc_attrs(&def.docs);
     let derives = &cx.derives;
     let attributes = &cx.attributes;
+    let type_attrs = cx.type_attrs(&def.name, def.identifier.as_deref());
     let default = default.then(|| quote!(Default,));
+    let eq = def.eq.then(|| cx.eq_hash());
     // Each field's name and wire key, made once: they appear in every method.
     let names: Vec<syn::Ident> = def.fields.iter().map(|f| ident(&f.name)).collect();
     let keys: Vec<proc_macro2::Literal> = def
@@ -96,6 +107,18 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
         }
     });
 
+    let identifier = def.identifier.as_ref().map(|wire| {
+        let doc = doc_attrs(&[format!(
+            "`{wire}`: the service's or event's identifier on the wire."
+        )]);
+        quote! {
+            impl #name {
+                #doc
+                pub const IDENTIFIER: &str = #wire;
+            }
+        }
+    });
+
     // Every field is read before any is given up on, so one call reports every problem.
     let reads = def.fields.iter().zip(&keys).map(|(f, key)| {
         if f.optional {
@@ -134,8 +157,9 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
 
     quote! {
         #doc
-        #[derive(Debug, Clone, PartialEq, #default #(#derives,)*)]
+        #[derive(Debug, Clone, PartialEq, #eq #default #(#derives,)*)]
         #( #[#attributes] )*
+        #type_attrs
         pub struct #name {
             #(#fields)*
         }
@@ -144,6 +168,8 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
             #fields_fn
             #read
         }
+
+        #identifier
     }
 }
 
@@ -303,6 +329,8 @@ fn limits_entry(bounds: &Bounds, rt: &TokenStream) -> LimitsEntry {
 fn enum_def(def: &EnumDef, cx: &Context) -> TokenStream {
     let rt = &cx.rt;
     let name = ident(&def.name);
+    let name_text = def.name.trim_start_matches("r#");
+    let type_attrs = cx.type_attrs(&def.name, None);
     let doc = doc_attrs(&def.docs);
     let derives = &cx.derives;
     let attributes = &cx.attributes;
@@ -318,12 +346,14 @@ fn enum_def(def: &EnumDef, cx: &Context) -> TokenStream {
         doc_attrs(&[format!("`{}`: {}", v.key, label)])
     });
     let count = proc_macro2::Literal::usize_unsuffixed(def.variants.len());
+    let eq = cx.eq_hash();
     // One table (`TslEnum::MEMBERS`) holds each member's key and label; the methods and
     // the wire form read it, so a member costs three lines, not one per method.
     quote! {
         #doc
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, #(#derives,)*)]
+        #[derive(Debug, Clone, Copy, PartialEq, #eq #(#derives,)*)]
         #( #[#attributes] )*
+        #type_attrs
         pub enum #name {
             #( #variant_docs #variants, )*
         }
@@ -354,6 +384,32 @@ fn enum_def(def: &EnumDef, cx: &Context) -> TokenStream {
             /// The label the model gives the member.
             pub const fn label(self) -> &'static str {
                 Self::MEMBERS[self as usize].2
+            }
+        }
+
+        /// Writes the key as sent on the wire (`2`), which `FromStr` reads back; the
+        /// label is `label()`.
+        impl ::core::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                ::core::fmt::Display::fmt(&self.key(), f)
+            }
+        }
+
+        /// Reads a key's digits (`"2"`), or a label that exactly one member has.
+        impl ::core::str::FromStr for #name {
+            type Err = #rt::value::UnknownMember;
+
+            fn from_str(text: &str) -> ::core::result::Result<Self, Self::Err> {
+                #rt::value::member_by_text(#name_text, Self::MEMBERS, text)
+            }
+        }
+
+        /// The member with this key; the error names the key and the allowed ones.
+        impl ::core::convert::TryFrom<i64> for #name {
+            type Error = #rt::value::UnknownMember;
+
+            fn try_from(key: i64) -> ::core::result::Result<Self, Self::Error> {
+                #rt::value::member_by_key(#name_text, Self::MEMBERS, key)
             }
         }
     }

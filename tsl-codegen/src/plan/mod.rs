@@ -11,7 +11,7 @@
 
 mod docs;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use tsl_runtime::model::{
     CallType, DataType, EnumSpec, Model, Module, NumberSpec, Param, MAX_ARRAY_SIZE,
@@ -79,6 +79,8 @@ struct Slot {
     candidate: String,
     docs: Vec<String>,
     body: SlotBody,
+    /// The wire identifier of the service or event whose parameters the struct holds.
+    identifier: Option<String>,
 }
 
 enum SlotBody {
@@ -151,6 +153,7 @@ impl<'m> Planner<'m> {
                     &format!("{owner}Input"),
                     vec![format!("Arguments of {about}.")],
                     &service.inputs,
+                    &service.wire_identifier,
                 )
             });
             let output = (!service.outputs.is_empty()).then(|| {
@@ -160,6 +163,7 @@ impl<'m> Planner<'m> {
                     &format!("{owner}Output"),
                     vec![format!("What {about} answers.")],
                     &service.outputs,
+                    &service.wire_identifier,
                 )
             });
             let sync = service.call_type == CallType::Sync;
@@ -213,6 +217,7 @@ impl<'m> Planner<'m> {
                 &format!("{owner}Event"),
                 docs,
                 &event.outputs,
+                &event.wire_identifier,
             );
         }
     }
@@ -224,12 +229,15 @@ impl<'m> Planner<'m> {
         candidate: &str,
         docs: Vec<String>,
         params: &'m [Param],
+        identifier: &str,
     ) -> usize {
         let fields = params
             .iter()
             .map(|param| self.field(module.id.as_deref(), owner, param, false))
             .collect();
-        self.push(candidate.to_string(), docs, SlotBody::Struct(fields))
+        let slot = self.push(candidate.to_string(), docs, SlotBody::Struct(fields));
+        self.slots[slot].identifier = Some(identifier.to_string());
+        slot
     }
 
     fn field(
@@ -340,6 +348,7 @@ impl<'m> Planner<'m> {
             candidate,
             docs,
             body,
+            identifier: None,
         });
         self.slots.len() - 1
     }
@@ -415,6 +424,8 @@ impl<'m> Planner<'m> {
                     name: name.clone(),
                     docs: slot.docs.clone(),
                     fields: name_fields(fields, &[], policy, &type_names, &mut collisions),
+                    identifier: slot.identifier.clone(),
+                    eq: false,
                 })),
                 SlotBody::Enum(members) => {
                     let mut variants = Namespace::new(&[], policy);
@@ -473,7 +484,7 @@ impl<'m> Planner<'m> {
             })
             .collect();
 
-        let property_set = property_set.map(|fields| {
+        let mut property_set = property_set.map(|fields| {
             // Setters share the fields' names, so names of trait methods are kept clear
             // (a property `default` must not shadow `Default::default`).
             let mut reserved: Vec<&str> = TRAIT_METHODS.to_vec();
@@ -487,8 +498,11 @@ impl<'m> Planner<'m> {
                     "Only writable properties are here.".to_string(),
                 ],
                 fields: name_fields(&fields, &reserved, policy, &type_names, &mut collisions),
+                identifier: None,
+                eq: false,
             }
         });
+        mark_eq(&mut defs, property_set.as_mut());
 
         if !collisions.is_empty() {
             return Err(collisions);
@@ -508,6 +522,44 @@ impl<'m> Planner<'m> {
                 set_properties: SET_PROPERTIES.to_string(),
             },
         })
+    }
+}
+
+/// Sets `eq` on every struct with no float inside, through structs and arrays. Structs
+/// are marked by rounds until none changes (TSL nests structs only a few levels deep), so
+/// the order of the definitions does not matter and nothing recurses.
+fn mark_eq(defs: &mut [TypeDef], property_set: Option<&mut StructDef>) {
+    fn floats(ty: &TypeRef, with_floats: &HashSet<String>) -> bool {
+        match ty {
+            TypeRef::Float(_) | TypeRef::Double(_) => true,
+            TypeRef::Struct(name) => with_floats.contains(name),
+            TypeRef::Array { item, .. } => floats(item, with_floats),
+            _ => false,
+        }
+    }
+    let mut with_floats = HashSet::new();
+    loop {
+        let before = with_floats.len();
+        for def in defs.iter() {
+            if let TypeDef::Struct(def) = def {
+                if !with_floats.contains(&def.name)
+                    && def.fields.iter().any(|f| floats(&f.ty, &with_floats))
+                {
+                    with_floats.insert(def.name.clone());
+                }
+            }
+        }
+        if with_floats.len() == before {
+            break;
+        }
+    }
+    for def in defs.iter_mut() {
+        if let TypeDef::Struct(def) = def {
+            def.eq = !with_floats.contains(&def.name);
+        }
+    }
+    if let Some(set) = property_set {
+        set.eq = !set.fields.iter().any(|f| floats(&f.ty, &with_floats));
     }
 }
 
@@ -651,6 +703,47 @@ mod tests {
                 TypeDef::Enum(e) => e.name.as_str(),
             })
             .collect()
+    }
+
+    #[test]
+    fn eq_is_planned_only_where_no_float_is_inside() {
+        let model = r#"{"schema":"s","profile":{"productKey":"a1Test"},"events":[],
+          "properties":[
+            {"identifier":"spots","name":"s","accessMode":"rw","required":false,"dataType":{"type":"array",
+             "specs":{"size":"4","item":{"type":"struct","specs":[
+               {"identifier":"x","name":"x","dataType":{"type":"double","specs":{}}}]}}}},
+            {"identifier":"slots","name":"s","accessMode":"r","required":false,"dataType":{"type":"array",
+             "specs":{"size":"4","item":{"type":"struct","specs":[
+               {"identifier":"at","name":"a","dataType":{"type":"int","specs":{}}}]}}}}],
+          "services":[
+            {"identifier":"Go","name":"Go","required":false,"callType":"async","method":"thing.service.Go",
+             "inputData":[{"identifier":"spots","name":"s","dataType":{"type":"array",
+               "specs":{"size":"4","item":{"type":"struct","specs":[
+                 {"identifier":"x","name":"x","dataType":{"type":"float","specs":{}}}]}}}}],
+             "outputData":[{"identifier":"when","name":"w","dataType":{"type":"date","specs":{}}}]}]}"#;
+        let model = Model::parse(model, "eq.json").unwrap().model;
+        let plan = plan(&model, &Settings::new()).unwrap();
+        let eq: Vec<(&str, bool)> = plan
+            .types
+            .iter()
+            .filter_map(|t| match t {
+                TypeDef::Struct(s) => Some((s.name.as_str(), s.eq)),
+                TypeDef::Enum(_) => None,
+            })
+            .collect();
+        assert_eq!(
+            eq,
+            [
+                ("SpotsItem", false),
+                ("SlotsItem", true),
+                ("GoSpotsItem", false),
+                ("GoInput", false),
+                ("GoOutput", true)
+            ],
+            "{eq:?}"
+        );
+        // Writable `spots` holds floats: the property set has no `Eq`.
+        assert!(!plan.property_set.unwrap().eq);
     }
 
     #[test]
