@@ -23,7 +23,7 @@
 //! | argument | meaning | default |
 //! | --- | --- | --- |
 //! | `path = "models/lamp.json"` | a model file, relative to the folder of the crate's `Cargo.toml`; repeat it for the modules of one product (a default module and its custom modules) | required |
-//! | `derive(PartialOrd)` | extra derives on every generated struct and enum; every field type must have them too, so not `Eq` or `Hash` on a model with floats, and not `serde::Serialize`, which would write Rust field names and dates as numbers rather than the wire form | none |
+//! | `derive(PartialOrd)` | extra derives on every generated struct and enum; every field type must have them too. `Eq` and `Hash` are already derived on every type without a float inside (and on every enum); `serde::Serialize` would write Rust field names and dates as numbers rather than the wire form | none |
 //! | `attribute(non_exhaustive)` | extra outer attributes on every generated struct and enum, written without `#[...]` | none |
 //! | `runtime = ::tsl_runtime` | the path generated code names the runtime by | `::tsl_runtime` |
 //! | `types = true` | emit the types (always on when `cloud` or `device` is) | `true` |
