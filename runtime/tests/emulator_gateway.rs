@@ -570,7 +570,20 @@ fn injected_faults_answer_the_next_requests_of_an_action() {
     .unwrap_err();
     assert_eq!(closed.kind(), ErrorKind::UnexpectedEof, "{closed}");
 
-    let outcomes: Vec<Outcome> = emulator.requests().into_iter().map(|r| r.outcome).collect();
+    // The emulator records a dropped request as it drops the connection, so the client can
+    // see the drop a moment before the record is there: wait for it, boundedly.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let outcomes = loop {
+        let outcomes: Vec<Outcome> = emulator.requests().into_iter().map(|r| r.outcome).collect();
+        let recorded = outcomes
+            .iter()
+            .filter(|o| matches!(o, Outcome::Dropped { .. }))
+            .count();
+        if recorded >= 2 || std::time::Instant::now() >= deadline {
+            break outcomes;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
     assert_eq!(
         &outcomes[outcomes.len() - 2..],
         [
