@@ -286,6 +286,51 @@ fn generate_takes_settings_from_flags() {
 
     let out = run(&[
         "generate",
+        "--type-attribute",
+        "WorkMode=derive(PartialOrd, Ord)",
+        "--type-attribute",
+        "Blink=non_exhaustive",
+        "examples/models/street-lamp.json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let code = text(&out.stdout);
+    let before = |item: &str| {
+        let at = code
+            .find(item)
+            .unwrap_or_else(|| panic!("{item} in the output"));
+        code[..at]
+            .rsplit("\n\n")
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        before("pub enum WorkMode").contains("#[derive(PartialOrd, Ord)]"),
+        "{}",
+        before("pub enum WorkMode")
+    );
+    assert!(before("pub struct BlinkInput").contains("#[non_exhaustive]"));
+    assert!(before("pub struct BlinkOutput").contains("#[non_exhaustive]"));
+    for (flag, says) in [
+        ("Nope=derive(Ord)", "type_attribute"),
+        ("WorkMode", "NAME=ATTRIBUTE"),
+    ] {
+        let out = run(&[
+            "generate",
+            "--type-attribute",
+            flag,
+            "examples/models/street-lamp.json",
+        ]);
+        assert_ne!(out.status.code(), Some(0), "{flag}");
+        assert!(
+            text(&out.stderr).contains(says),
+            "{flag}: {}",
+            text(&out.stderr)
+        );
+    }
+
+    let out = run(&[
+        "generate",
         "--module-name",
         "not a name",
         "examples/models/street-lamp.json",

@@ -25,6 +25,12 @@ pub struct Args {
     /// Add a derive to every generated type (repeatable), e.g. `PartialOrd`.
     #[arg(long = "derive", value_name = "PATH")]
     derives: Vec<String>,
+    /// Add an attribute to the types one name picks (repeatable): a generated Rust type
+    /// (`WorkMode`) or a service/event identifier (`Blink`: its input and output), e.g.
+    /// `--type-attribute 'WorkMode=derive(PartialOrd, Ord)'`. A name that picks no type is
+    /// an error.
+    #[arg(long = "type-attribute", value_name = "NAME=ATTRIBUTE", value_parser = parse_type_attribute)]
+    type_attributes: Vec<(String, String)>,
     /// The path the code names the runtime by.
     #[arg(long, value_name = "PATH", default_value = "::tsl_runtime")]
     runtime_path: String,
@@ -34,6 +40,18 @@ pub struct Args {
     /// Leave out the device side (`Handler`, `dispatch`, `Responder`).
     #[arg(long)]
     no_device: bool,
+}
+
+/// `NAME=ATTRIBUTE`, both non-empty (the attribute may hold `=` itself).
+fn parse_type_attribute(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, attribute)) if !name.trim().is_empty() && !attribute.trim().is_empty() => {
+            Ok((name.trim().to_string(), attribute.trim().to_string()))
+        }
+        _ => Err(format!(
+            "{text:?} is not NAME=ATTRIBUTE (e.g. 'WorkMode=derive(PartialOrd, Ord)')"
+        )),
+    }
 }
 
 pub fn run(args: &Args) -> ExitCode {
@@ -59,6 +77,9 @@ pub fn run(args: &Args) -> ExitCode {
     }
     for derive in &args.derives {
         settings = settings.derive(derive.clone());
+    }
+    for (name, attribute) in &args.type_attributes {
+        settings = settings.type_attribute(name.clone(), attribute.clone());
     }
     let sources: Vec<String> = args
         .models
