@@ -21,20 +21,9 @@ const STEP_TOLERANCE: f64 = 1e-9;
 
 /// Checks an `int`: within the signed 32-bit range, the bounds and the step.
 pub fn check_int(spec: &NumberSpec, value: i64, path: &FieldPath, errors: &mut Vec<ValueError>) {
-    if i32::try_from(value).is_err() {
-        errors.push(ValueError::IntOutOfRange {
-            path: path.clone(),
-            value: value.to_string(),
-        });
-        return;
+    if let Some(number) = Number::int(value, path, errors) {
+        number.check(spec, path, errors);
     }
-    // Every i32 is exact in both f64 and Decimal.
-    let number = Number {
-        value: value as f64,
-        text: value.to_string(),
-        exact: Some(Decimal::from(value)),
-    };
-    number.check(spec, path, errors);
 }
 
 /// Checks a `float`: finite, within the bounds and on the step. The value is judged by
@@ -94,25 +83,9 @@ pub fn check_int_in(
     path: &FieldPath,
     errors: &mut Vec<ValueError>,
 ) {
-    if i32::try_from(value).is_err() {
-        errors.push(ValueError::IntOutOfRange {
-            path: path.clone(),
-            value: value.to_string(),
-        });
-        return;
+    if let Some(number) = Number::int(value, path, errors) {
+        number.check_limits(limits, path, errors);
     }
-    let number = Number {
-        value: value as f64,
-        text: value.to_string(),
-        exact: Some(Decimal::from(value)),
-    };
-    number.check_in(
-        limits.min.as_ref(),
-        limits.max.as_ref(),
-        limits.step.as_ref(),
-        path,
-        errors,
-    );
 }
 
 /// [`check_float`] against a generated field's [`Limits`](super::Limits).
@@ -123,13 +96,7 @@ pub fn check_float_in(
     errors: &mut Vec<ValueError>,
 ) {
     match format_f32(value) {
-        Ok(text) => Number::new(f64::from(value), text).check_in(
-            limits.min.as_ref(),
-            limits.max.as_ref(),
-            limits.step.as_ref(),
-            path,
-            errors,
-        ),
+        Ok(text) => Number::new(f64::from(value), text).check_limits(limits, path, errors),
         Err(_) => errors.push(not_finite(path, value)),
     }
 }
@@ -142,13 +109,7 @@ pub fn check_double_in(
     errors: &mut Vec<ValueError>,
 ) {
     match format_f64(value) {
-        Ok(text) => Number::new(value, text).check_in(
-            limits.min.as_ref(),
-            limits.max.as_ref(),
-            limits.step.as_ref(),
-            path,
-            errors,
-        ),
+        Ok(text) => Number::new(value, text).check_limits(limits, path, errors),
         Err(_) => errors.push(not_finite(path, value)),
     }
 }
@@ -313,6 +274,33 @@ impl Number {
         // make an off-step value look on step.
         let exact = Decimal::from_str_exact(&text).ok();
         Number { value, text, exact }
+    }
+
+    /// An `int` within the signed 32-bit range (every one is exact in both `f64` and
+    /// `Decimal`); `None`, with the error noted, outside it.
+    fn int(value: i64, path: &FieldPath, errors: &mut Vec<ValueError>) -> Option<Number> {
+        if i32::try_from(value).is_err() {
+            errors.push(ValueError::IntOutOfRange {
+                path: path.clone(),
+                value: value.to_string(),
+            });
+            return None;
+        }
+        Some(Number {
+            value: value as f64,
+            text: value.to_string(),
+            exact: Some(Decimal::from(value)),
+        })
+    }
+
+    fn check_limits(&self, limits: &super::Limits, path: &FieldPath, errors: &mut Vec<ValueError>) {
+        self.check_in(
+            limits.min.as_ref(),
+            limits.max.as_ref(),
+            limits.step.as_ref(),
+            path,
+            errors,
+        );
     }
 
     fn check(&self, spec: &NumberSpec, path: &FieldPath, errors: &mut Vec<ValueError>) {
