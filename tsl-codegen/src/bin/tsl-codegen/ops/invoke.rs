@@ -196,7 +196,7 @@ fn one_device(
     let invoked = match result {
         Ok(invoked) => invoked,
         Err(error) => {
-            let outcome = output::refused(&error);
+            let outcome = Outcome::of_error(&error);
             if !matches!(outcome, Outcome::NotAttempted { .. }) {
                 line.print(outcome, &[])?;
             }

@@ -104,11 +104,6 @@ pub fn print_line(line: &str) -> Result<(), Failure> {
     }
 }
 
-/// The outcome of a single call that failed, in the batch report's words.
-pub fn refused(error: &Error) -> Outcome {
-    Outcome::of_error(error)
-}
-
 /// JSON text of a string.
 pub fn json_string(text: &str) -> String {
     serde_json::Value::from(text).to_string()
@@ -155,7 +150,7 @@ mod tests {
         let report = DeviceReport {
             product_key: "a1".into(),
             device_name: "d\"1".into(),
-            outcome: refused(&platform()),
+            outcome: Outcome::of_error(&platform()),
         };
         let line = device_line(&report, &[("raw", json_string("{\"code\":200}"))]).unwrap();
         assert_eq!(

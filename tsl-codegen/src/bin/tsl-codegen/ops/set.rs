@@ -102,7 +102,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
             }))
         }
         Ok((Err(error), _)) => {
-            let outcome = output::refused(&error);
+            let outcome = Outcome::of_error(&error);
             if !matches!(outcome, Outcome::NotAttempted { .. }) {
                 print(outcome, &[])?;
             }
