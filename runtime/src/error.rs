@@ -127,6 +127,23 @@ impl Error {
         }
     }
 
+    /// A short name of what happened, for logs and metrics: the platform's `Code` when it
+    /// answered with one, else the kind (`timeout`, `transport`, `bad_answer`, ...).
+    pub fn label(&self) -> &str {
+        match self {
+            Error::InvalidArgs(_) => "invalid_args",
+            Error::Refused(_) => "refused",
+            Error::Platform(e) => &e.code,
+            Error::Device { .. } => "device_error",
+            Error::BadAnswer { .. } => "bad_answer",
+            Error::Transport { .. } => "transport",
+            Error::Timeout(_) => "timeout",
+            #[cfg(feature = "sign")]
+            Error::Credentials(_) => "credentials",
+            Error::Config(_) => "config",
+        }
+    }
+
     /// The call's `RequestId`, when an answer carried one.
     pub fn request_id(&self) -> Option<&str> {
         match self {

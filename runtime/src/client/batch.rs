@@ -21,6 +21,7 @@ use std::sync::{Arc, OnceLock};
 
 use futures_util::stream::FuturesUnordered;
 use futures_util::StreamExt as _;
+use tracing::Instrument as _;
 
 use super::control::BatchControl;
 use super::name_set::NameSet;
@@ -262,7 +263,46 @@ impl Client {
     /// device's report to `sink` with its position in `devices` as soon as its call ends:
     /// in the order calls end, not the order given. Every device is reported exactly once,
     /// whatever `control` asks.
+    ///
+    /// Runs in a `tsl.batch` span (docs/observability.md) holding each call's `tsl.call`
+    /// span; it ends with an `info` event counting each status.
     pub async fn run_batch<I, S>(
+        &self,
+        call: &BatchCall,
+        devices: I,
+        control: &BatchControl,
+        sink: &mut S,
+    ) -> BatchTally
+    where
+        I: IntoIterator<Item = String>,
+        I::IntoIter: Send,
+        S: BatchSink + ?Sized,
+    {
+        let span = tracing::info_span!(
+            "tsl.batch",
+            action = call.action,
+            product_key = call.product_key.as_str()
+        );
+        let started = std::time::Instant::now();
+        let tally = self
+            .run_batch_calls(call, devices, control, sink)
+            .instrument(span.clone())
+            .await;
+        span.in_scope(|| {
+            tracing::info!(
+                accepted = tally.accepted,
+                refused = tally.refused,
+                unknown = tally.unknown,
+                not_attempted = tally.not_attempted,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "batch ended"
+            );
+        });
+        tally
+    }
+
+    /// The work of [`Client::run_batch`], inside its span.
+    async fn run_batch_calls<I, S>(
         &self,
         call: &BatchCall,
         devices: I,
@@ -327,6 +367,7 @@ impl Client {
                     }
                 }
                 () = control.wait_aborted() => {
+                    tracing::info!(in_flight = in_flight.len(), "batch aborted");
                     aborted = true;
                     break;
                 }
@@ -427,11 +468,17 @@ impl Client {
             },
             Sent::Done(Err(error)) => {
                 if let Some(reason) = stops_batch(&error) {
+                    tracing::warn!(error = error.label(), %reason, "batch stopped");
                     own.stop(reason);
                 }
                 Outcome::of_error(&error)
             }
         };
+        tracing::debug!(
+            devices = devices.len(),
+            status = outcome.status(),
+            "batch call ended"
+        );
         (id, outcome)
     }
 }

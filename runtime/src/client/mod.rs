@@ -75,7 +75,9 @@ use std::error::Error as _;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use tracing::Instrument as _;
 
 pub use answer::Answer;
 pub use batch::{BatchCall, BatchSink, BatchTally, Plan, Planned, MAX_NAMES};
@@ -348,20 +350,80 @@ impl Client {
     /// [`Client::call`], unless the batch's controls (the caller's, the batch's own) are
     /// stopped when an attempt is about to go out. `sent` is set while an attempt may have
     /// reached the platform, and cleared when a failure shows it did not.
+    ///
+    /// Runs in a `tsl.call` span (docs/observability.md): the action, the attempts, the time
+    /// spent waiting for a QPS slot, the answer's `RequestId` and the outcome.
     pub(crate) async fn call_unless(
         &self,
         action: &str,
         params: &[(&str, &str)],
         batch: Option<(&BatchControl, &BatchControl, &AtomicBool)>,
     ) -> Sent {
+        let span = tracing::debug_span!(
+            "tsl.call",
+            action,
+            attempts = tracing::field::Empty,
+            qps_wait_ms = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+            outcome = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let mut waited = Duration::ZERO;
+        let mut attempts = 0;
+        let sent = self
+            .call_attempts(action, params, batch, &mut waited, &mut attempts)
+            .instrument(span.clone())
+            .await;
+        span.record("attempts", attempts);
+        span.record("qps_wait_ms", waited.as_millis() as u64);
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        let _entered = span.enter();
+        match &sent {
+            Sent::Done(Ok(answer)) => {
+                span.record("request_id", answer.request_id.as_str());
+                span.record("outcome", "ok");
+                tracing::debug!(elapsed_ms, "answered");
+            }
+            Sent::Done(Err(error)) => {
+                if let Some(id) = error.request_id() {
+                    span.record("request_id", id);
+                }
+                span.record("outcome", error.label());
+                // The error's text: platform messages are scrubbed of any STS token
+                // (`Client::scrub`), and transport errors carry no URL.
+                tracing::debug!(elapsed_ms, %error, "failed");
+            }
+            Sent::Stopped(reason) => {
+                span.record("outcome", "stopped");
+                tracing::debug!(
+                    elapsed_ms,
+                    reason = reason.as_str(),
+                    "not sent: batch stopped"
+                );
+            }
+        }
+        sent
+    }
+
+    /// The attempts of [`Client::call_unless`], counting them and the QPS wait.
+    async fn call_attempts(
+        &self,
+        action: &str,
+        params: &[(&str, &str)],
+        batch: Option<(&BatchControl, &BatchControl, &AtomicBool)>,
+        waited: &mut Duration,
+        attempts: &mut u32,
+    ) -> Sent {
         let inner = &self.inner;
         let stopped =
             || batch.and_then(|(caller, own, _)| caller.stopped().or_else(|| own.stopped()));
         let mut attempt = 1;
         loop {
+            *attempts = attempt;
             if let Some(reason) = stopped() {
                 return Sent::Stopped(reason);
             }
+            let queued = Instant::now();
             let permit = match batch {
                 // A stop ends the wait for a slot: nothing has gone out.
                 Some((caller, own, _)) => tokio::select! {
@@ -371,6 +433,14 @@ impl Client {
                 },
                 None => inner.limiter.acquire(action).await,
             };
+            let queue_time = queued.elapsed();
+            *waited += queue_time;
+            if queue_time >= Duration::from_millis(1) {
+                tracing::trace!(
+                    waited_ms = queue_time.as_millis() as u64,
+                    "waited for a QPS slot"
+                );
+            }
             if let Some(reason) = stopped() {
                 return Sent::Stopped(reason);
             }
@@ -391,7 +461,15 @@ impl Client {
                             sent.store(false, Ordering::SeqCst);
                         }
                     }
-                    tokio::time::sleep(inner.retry.delay(attempt)).await;
+                    let delay = inner.retry.delay(attempt);
+                    tracing::info!(
+                        attempt,
+                        error = error.label(),
+                        request_id = error.request_id().unwrap_or(""),
+                        delay_ms = delay.as_millis() as u64,
+                        "retrying"
+                    );
+                    tokio::time::sleep(delay).await;
                     attempt += 1;
                 }
                 result => return Sent::Done(result),

@@ -232,6 +232,29 @@ async fn handle(
         None => reply,
     };
 
+    // One event per request (docs/observability.md); parameters are not recorded, as they
+    // hold the caller's signature.
+    match &reply {
+        Reply::Send { status, code, .. } => tracing::debug!(
+            target: "tsl_runtime::emulator",
+            seq,
+            action = action.as_deref().unwrap_or(""),
+            request_id = request_id.as_str(),
+            status = *status,
+            code = code.as_deref().unwrap_or(""),
+            acted,
+            fault = fault.is_some(),
+            "emulator answered"
+        ),
+        Reply::Drop { reset } => tracing::debug!(
+            target: "tsl_runtime::emulator",
+            seq,
+            action = action.as_deref().unwrap_or(""),
+            request_id = request_id.as_str(),
+            reset = *reset,
+            "emulator dropped the connection (fault)"
+        ),
+    }
     if shared.keep_history || shared.observer.is_some() {
         let outcome = match &reply {
             Reply::Send {

@@ -14,6 +14,7 @@ use fe2o3_amqp::types::messaging::{Body, Message as AmqpMessage};
 use fe2o3_amqp::types::primitives::{SimpleValue, Value};
 use fe2o3_amqp::{Connection, Receiver, Session};
 use tokio::net::TcpStream;
+use tracing::Instrument as _;
 
 use super::auth::{Identity, SaslPlain, SignMethod};
 use super::decode::Decoder;
@@ -203,6 +204,28 @@ impl Subscriber {
         E: std::fmt::Display,
     {
         self.check()?;
+        // docs/observability.md: the span names the endpoint, group and client; the SASL
+        // user name and password are never recorded.
+        let span = tracing::info_span!(
+            "tsl.subscribe",
+            endpoint = %self.endpoint,
+            consumer_group = self.identity.consumer_group.as_str(),
+            client_id = self.identity.client_id.as_str(),
+        );
+        self.receive(&mut handler, shutdown).instrument(span).await
+    }
+
+    /// The loop of [`Subscriber::run`], inside its span.
+    async fn receive<H, F, E>(
+        &self,
+        handler: &mut H,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<Summary, SubscribeError>
+    where
+        H: FnMut(Received) -> F,
+        F: Future<Output = Result<(), E>>,
+        E: std::fmt::Display,
+    {
         let mut summary = Summary::default();
         let mut shutdown = std::pin::pin!(shutdown);
         let mut failures = 0u32;
@@ -221,7 +244,10 @@ impl Subscriber {
             };
             let (mut connection, mut session, mut receiver) = match attempt {
                 Ok(parts) => parts,
-                Err(Failure::Fatal(err)) => return Err(err),
+                Err(Failure::Fatal(err)) => {
+                    tracing::error!(error = %err, "subscription refused");
+                    return Err(err);
+                }
                 Err(Failure::Retry(last)) => {
                     failures += 1;
                     if self.max_attempts.is_some_and(|max| failures >= max) {
@@ -233,6 +259,12 @@ impl Subscriber {
                     }
                     let wait = jitter(delay);
                     delay = (delay * 2).min(self.backoff.1);
+                    tracing::warn!(
+                        attempt = failures,
+                        error = last.as_str(),
+                        retry_in_ms = wait.as_millis() as u64,
+                        "cannot connect; retrying"
+                    );
                     tokio::select! {
                         biased;
                         () = &mut shutdown => return Ok(summary),
@@ -243,6 +275,7 @@ impl Subscriber {
             failures = 0;
             delay = self.backoff.0;
             summary.connections += 1;
+            tracing::info!(connection = summary.connections, "receiver link open");
             let stopped = loop {
                 let delivery = tokio::select! {
                     biased;
@@ -276,6 +309,12 @@ impl Subscriber {
                 };
                 let raw = raw_message(delivery.message());
                 let received = self.decoder.decode(&raw);
+                tracing::debug!(
+                    topic = received.topic.as_str(),
+                    message_id = received.message_id.as_str(),
+                    kind = received.message.kind().as_str(),
+                    "message received"
+                );
                 // The handler finishes even if shutdown comes meanwhile: what it finished is
                 // settled, so it is not handled twice.
                 let settled = match handler(received).await {
@@ -283,7 +322,8 @@ impl Subscriber {
                         summary.accepted += 1;
                         receiver.accept(&delivery).await
                     }
-                    Err(_) => {
+                    Err(error) => {
+                        tracing::info!(%error, "handler failed; message released for redelivery");
                         summary.released += 1;
                         receiver.release(&delivery).await
                     }
@@ -299,6 +339,7 @@ impl Subscriber {
                 let _ = connection.close().await;
                 return Ok(summary);
             }
+            tracing::warn!("connection lost; reconnecting");
             drop(receiver);
             let _ = session.end().await;
             let _ = connection.close().await;

@@ -73,9 +73,9 @@ pub struct Args {
     /// "code","fault"}.
     #[arg(long, value_name = "FILE")]
     log: Option<PathBuf>,
-    /// Do not print a line per request on stdout.
-    #[arg(short, long)]
-    quiet: bool,
+    /// No line per request on stdout: the global `-q/--quiet`, set by `main`.
+    #[arg(skip)]
+    pub quiet: bool,
     /// The port on 127.0.0.1 (0: any free port).
     #[arg(long, default_value_t = 0)]
     port: u16,

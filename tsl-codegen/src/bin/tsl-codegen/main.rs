@@ -4,12 +4,14 @@ mod diff;
 mod emulate;
 mod generate;
 mod listen;
+mod logging;
+mod manual;
 mod ops;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, Parser, Subcommand};
 
 /// See `mimalloc` in Cargo.toml: generation is allocation-bound.
 #[global_allocator]
@@ -22,6 +24,15 @@ use tsl_runtime::model::{Model, Parsed};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// More detail on stderr: -v each call and batch (info), -vv every span and event
+    /// (debug), -vvv trace. RUST_LOG, when set, is used instead (e.g.
+    /// `RUST_LOG=tsl_runtime=debug`).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    verbose: u8,
+    /// Less on stderr: no warnings, progress line or summary, only errors (`emulate`: no
+    /// line per request on stdout either).
+    #[arg(short, long, global = true)]
+    quiet: bool,
 }
 
 #[derive(Subcommand)]
@@ -36,9 +47,6 @@ enum Command {
         /// Model files (JSON).
         #[arg(required = true, value_name = "MODEL")]
         models: Vec<PathBuf>,
-        /// Print only errors, not warnings or the summary.
-        #[arg(short, long)]
-        quiet: bool,
     },
     /// Generate typed Rust from model files: to stdout, or to FILE (written only when its
     /// content changes). Several files are the modules of one product.
@@ -63,20 +71,49 @@ enum Command {
     /// Receive device messages from a consumer group of the AMQP subscription and print one
     /// JSON line per message, decoded and checked against the model.
     Listen(listen::Args),
+    /// Print a shell completion script: `tsl-codegen completions bash > ~/.local/share/
+    /// bash-completion/completions/tsl-codegen` (also zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) on stdout, or write one page per command to DIR:
+    /// `tsl-codegen man | man -l -`.
+    Man {
+        /// Write `tsl-codegen.1` and `tsl-codegen-COMMAND.1` to this directory.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    logging::init(cli.verbose, cli.quiet);
+    let quiet = cli.quiet;
     match cli.command {
-        Command::Check { models, quiet } => check(&models, quiet),
+        Command::Check { models } => check(&models, quiet),
         Command::Generate(args) => generate::run(&args),
-        Command::Invoke(args) => ops::invoke(&args),
-        Command::Set(args) => ops::set(&args),
-        Command::Publish(args) => ops::publish(&args),
+        Command::Invoke(mut args) => {
+            args.run.quiet = quiet;
+            ops::invoke(&args)
+        }
+        Command::Set(mut args) => {
+            args.run.quiet = quiet;
+            ops::set(&args)
+        }
+        Command::Publish(mut args) => {
+            args.run.quiet = quiet;
+            ops::publish(&args)
+        }
         Command::Fetch(args) => ops::fetch(&args),
         Command::Diff(args) => diff::run(&args),
-        Command::Emulate(args) => emulate::run(&args),
+        Command::Emulate(mut args) => {
+            args.quiet = quiet;
+            emulate::run(&args)
+        }
         Command::Listen(args) => listen::run(&args),
+        Command::Completions { shell } => manual::completions(Cli::command(), shell),
+        Command::Man { dir } => manual::man(Cli::command(), dir.as_deref()),
     }
 }
 

@@ -40,7 +40,7 @@ pub struct Args {
     #[arg(long, value_enum)]
     qos: Option<QosArg>,
     #[command(flatten)]
-    run: RunArgs,
+    pub run: RunArgs,
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, Failure> {

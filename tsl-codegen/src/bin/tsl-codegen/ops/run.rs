@@ -47,8 +47,8 @@ pub struct RunArgs {
     /// platform did not act on them).
     #[arg(long, requires = "journal")]
     pub retry_unknown: bool,
-    /// No progress line and no summary on stderr; errors are still printed.
-    #[arg(short, long)]
+    /// No progress line and no summary on stderr: the global `-q/--quiet`, set by `main`.
+    #[arg(skip)]
     pub quiet: bool,
     #[command(flatten)]
     pub connection: Connection,

@@ -34,7 +34,7 @@ pub struct Args {
     #[arg(long, value_name = "PK")]
     product_key: Option<String>,
     #[command(flatten)]
-    run: RunArgs,
+    pub run: RunArgs,
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, Failure> {
