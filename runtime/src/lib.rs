@@ -23,6 +23,36 @@
 //! With `default-features = false` the crate is what generated code needs and nothing
 //! more: no HTTP, TLS, async runtime or crypto crates (a device build's dependency line is
 //! in the README; `tests/lean_deps.rs` checks it).
+//!
+//! Generated code (from `tsl-codegen` or `#[tsl_model]`) is the usual way in; the model and
+//! its encoding also work on their own, for a model known only at run time:
+//!
+//! ```
+//! use tsl_runtime::model::Model;
+//! use tsl_runtime::value::encode_args;
+//!
+//! let model = Model::parse(
+//!     r#"{"profile": {"productKey": "a1DeskFan"}, "properties": [], "events": [],
+//!         "services": [{"identifier": "SetSpeed", "name": "Set speed", "callType": "async",
+//!           "method": "thing.service.SetSpeed", "outputData": [],
+//!           "inputData": [{"identifier": "Level", "name": "Level", "dataType":
+//!             {"type": "float", "specs": {"min": "0", "max": "10", "step": "0.5"}}}]}]}"#,
+//!     "fan.json",
+//! )?
+//! .model;
+//! let set_speed = model.service_by_wire_identifier("SetSpeed").expect("the model has it");
+//!
+//! // A float goes out with a decimal point, however the caller wrote it.
+//! let args = encode_args(&set_speed.inputs, &serde_json::json!({"Level": 3}))?;
+//! assert_eq!(args, r#"{"Level":3.0}"#);
+//!
+//! // Out of range: the error names the field, the value and the bound.
+//! let refused = encode_args(&set_speed.inputs, &serde_json::json!({"Level": 12}));
+//! let message = refused.unwrap_err().to_string();
+//! assert!(message.contains("Level") && message.contains("12") && message.contains("10"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 pub mod addressing;

@@ -7,6 +7,27 @@
 //! The pipeline reads top to bottom: [`model`] parses and validates, [`plan`] decides every
 //! Rust name and type ([`ir`]), `emit` writes tokens with `quote!`, and `format` prints a
 //! file with prettyplease. [`Generator`] runs it with [`Settings`].
+//!
+//! In a build script, [`Builder`] does it all (`Builder::new().model("models/fan.json")
+//! .generate_to("fan.rs")`, then `include!` the file); from code:
+//!
+//! ```
+//! use tsl_codegen::{Generator, Settings};
+//! use tsl_runtime::model::Model;
+//!
+//! let model = Model::parse(
+//!     r#"{"profile": {"productKey": "a1DeskFan"}, "events": [], "services": [],
+//!         "properties": [{"identifier": "Power", "name": "Power", "accessMode": "rw",
+//!           "dataType": {"type": "bool", "specs": {"0": "off", "1": "on"}}}]}"#,
+//!     "fan.json",
+//! )?
+//! .model;
+//! let code = Generator::new(&Settings::default()).generate_file(&model, &["fan.json"])?;
+//! assert!(code.contains("pub struct PropertySet"));
+//! assert!(code.contains("pub fn power(mut self, value: bool) -> Self"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 mod builder;

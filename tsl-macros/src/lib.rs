@@ -2,14 +2,22 @@
 //! as an attribute on a module. A thin front end over the `tsl-codegen` generator: it reads
 //! the model files, calls the generator and maps its diagnostics to spans in your code.
 //!
-//! ```ignore
+//! ```
 //! use tsl_macros::tsl_model;
 //!
-//! #[tsl_model(path = "models/street-lamp.json")]
+//! // A desk fan's model (tests/models/fan.json of this crate).
+//! #[tsl_model(path = "tests/models/fan.json")]
 //! #[allow(dead_code)] // a binary rarely calls every service
-//! mod lamp {}
+//! mod fan {}
 //!
-//! let args = tsl_runtime::value::to_args(&lamp::BlinkInput { times: 3, interval: 1.0 })?;
+//! // The service's arguments as the platform wants them: a double always with a point.
+//! let args = tsl_runtime::value::to_args(&fan::OscillateInput { angle: 45, period: 2.0 })?;
+//! assert_eq!(args, r#"{"Angle":45,"Period":2.0}"#);
+//!
+//! // Out of the model's range: refused before anything is sent, naming field and bound.
+//! let too_wide = tsl_runtime::value::to_args(&fan::OscillateInput { angle: 200, period: 2.0 });
+//! assert!(too_wide.unwrap_err().to_string().contains("Angle"));
+//! # Ok::<(), tsl_runtime::value::ValueErrors>(())
 //! ```
 //!
 //! The module is filled with the generated items (`PRODUCT_KEY`, the input, output and event
@@ -33,10 +41,11 @@
 //!
 //! All together:
 //!
-//! ```ignore
+//! ```
+//! # use tsl_macros::tsl_model;
 //! #[tsl_model(
-//!     path = "models/street-lamp.json",
-//!     path = "models/street-lamp-battery.json",
+//!     path = "tests/models/fan.json",
+//!     path = "tests/models/fan-filter.json", // the fan's `filter` module
 //!     derive(PartialOrd),
 //!     attribute(non_exhaustive),
 //!     runtime = ::tsl_runtime,
@@ -44,7 +53,8 @@
 //!     device = false,
 //!     collisions = "error",
 //! )]
-//! pub mod lamp {}
+//! pub mod fan {}
+//! # fn main() {}
 //! ```
 //!
 //! # Errors
