@@ -38,6 +38,11 @@ fn fleet() -> emulator::RunningEmulator {
     lamp_emulator().any_device().start().unwrap()
 }
 
+/// A sync `Blink` on `device` without arguments.
+fn blink(device: Device) -> InvokeThingService {
+    InvokeThingService::new(device, "Blink", "{}")
+}
+
 /// A device that answers every service with the identifier it was called with.
 struct Echo;
 
@@ -184,11 +189,7 @@ async fn client_invoke_thing_service_sync_result_and_big_message_id() {
     assert_eq!(seen.param("DeviceName"), Some("lamp-1"));
 
     let by_id = client
-        .invoke_thing_service(&InvokeThingService::new(
-            Device::iot_id("Q7uOhVRdZRRlDnTLv****"),
-            "Blink",
-            "{}",
-        ))
+        .invoke_thing_service(&blink(Device::iot_id("Q7uOhVRdZRRlDnTLv****")))
         .await
         .unwrap();
     let seen = &requests_of(&emulator, "InvokeThingService")[1];
@@ -209,11 +210,7 @@ async fn client_invoke_thing_service_sync_result_and_big_message_id() {
         1,
     );
     let big = client
-        .invoke_thing_service(&InvokeThingService::new(
-            Device::named(PK, "lamp-1"),
-            "Blink",
-            "{}",
-        ))
+        .invoke_thing_service(&blink(Device::named(PK, "lamp-1")))
         .await
         .unwrap();
     assert_eq!(big.message_id.as_deref(), Some(BIG_MESSAGE_ID));
@@ -279,11 +276,7 @@ async fn client_a_wrong_secret_is_refused_and_never_printed() {
         .unwrap();
     let client = client(&emulator).credentials(wrong).build().unwrap();
     let error = client
-        .invoke_thing_service(&InvokeThingService::new(
-            Device::named(PK, "d"),
-            "Blink",
-            "{}",
-        ))
+        .invoke_thing_service(&blink(Device::named(PK, "d")))
         .await
         .unwrap_err();
     let text = format!("{error} {error:?}");
@@ -401,11 +394,7 @@ async fn client_connection_reset_is_not_retried_for_device_calls() {
     let client = client(&emulator).build().unwrap();
     emulator.inject_fault_any(Fault::Reset, 1);
     let error = client
-        .invoke_thing_service(&InvokeThingService::new(
-            Device::named(PK, "lamp-1"),
-            "Blink",
-            "{}",
-        ))
+        .invoke_thing_service(&blink(Device::named(PK, "lamp-1")))
         .await
         .unwrap_err();
     match &error {
@@ -445,11 +434,7 @@ async fn client_slow_answer_times_out_and_is_not_retried() {
     emulator.inject_fault_any(Fault::Delay(Duration::from_secs(2)), 1);
     let start = Instant::now();
     let error = client
-        .invoke_thing_service(&InvokeThingService::new(
-            Device::named(PK, "lamp-1"),
-            "Blink",
-            "{}",
-        ))
+        .invoke_thing_service(&blink(Device::named(PK, "lamp-1")))
         .await
         .unwrap_err();
     assert!(
@@ -541,11 +526,7 @@ async fn client_connection_refused_before_sending_is_retried() {
         .unwrap();
     let start = Instant::now();
     let error = client
-        .invoke_thing_service(&InvokeThingService::new(
-            Device::named(PK, "d"),
-            "Blink",
-            "{}",
-        ))
+        .invoke_thing_service(&blink(Device::named(PK, "d")))
         .await
         .unwrap_err();
     assert!(
