@@ -1,17 +1,48 @@
 //! The small fleet program: one lamp called with a sync service and its typed reply, an
 //! argument refused before anything is sent, a new schedule uploaded to the whole fleet
 //! with a per-device report, and a property set on every lamp.
+//!
+//! It runs offline against `tsl_runtime::cloud::InProcess`, the runtime's in-process
+//! stand-in for the platform, whose lamps answer through the generated `Responder` around
+//! [`Lamp`], the typed `Handler` below.
 
 use std::error::Error;
 use std::process::ExitCode;
 
-use tsl_runtime::cloud::Cloud;
+use tsl_runtime::alink::DeviceError;
+use tsl_runtime::cloud::{Cloud, InProcess};
 use tsl_runtime::value::Date;
 
-use crate::in_process_cloud::InProcessCloud;
 use crate::lamp::{
-    BlinkInput, Device, Fleet, PropertySet, ScheduleItem, UploadScheduleInput, WorkMode,
+    self, BlinkInput, Device, Fleet, PropertySet, ScheduleItem, UploadScheduleInput, WorkMode,
 };
+
+/// What a simulated lamp does when called: the generated `Handler`.
+pub struct Lamp;
+
+impl lamp::Handler for Lamp {
+    async fn blink(&self, input: lamp::BlinkInput) -> Result<lamp::BlinkOutput, DeviceError> {
+        Ok(lamp::BlinkOutput {
+            blinked: input.times,
+        })
+    }
+
+    async fn diagnose(&self) -> Result<lamp::DiagnoseOutput, DeviceError> {
+        Ok(lamp::DiagnoseOutput {
+            healthy: true,
+            driver_temperature: 41.5,
+            faults: Vec::new(),
+        })
+    }
+
+    async fn upload_schedule(&self, _input: lamp::UploadScheduleInput) -> Result<(), DeviceError> {
+        Ok(())
+    }
+
+    async fn set_properties(&self, _properties: lamp::PropertySet) -> Result<(), DeviceError> {
+        Ok(())
+    }
+}
 
 /// Runs the program against an in-process stand-in for the platform and checks what it
 /// sent; exit 1 when anything went otherwise.
@@ -19,23 +50,23 @@ pub async fn main(way: &str) -> ExitCode {
     let names: Vec<String> = ["lamp-0001", "lamp-0002", "lamp-0003"]
         .map(String::from)
         .to_vec();
-    let cloud = InProcessCloud::with_lamps(&names);
+    let cloud = InProcess::new().devices(lamp::PRODUCT_KEY, names.clone(), lamp::Responder(Lamp));
     eprintln!("street-lamp code from {way}; calls go to an in-process stand-in for the platform");
     if let Err(e) = run(&cloud, &names).await {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
     }
-    let sent = cloud.sent();
-    for call in &sent {
+    let calls = cloud.calls();
+    for call in &calls {
         eprintln!(
             "sent {} to {} device(s): {}",
-            call.action,
-            call.devices.len(),
-            call.json
+            call.action(),
+            call.device_count(),
+            call.json()
         );
     }
     // The refused Blink never reached the platform.
-    let actions: Vec<&str> = sent.iter().map(|s| s.action).collect();
+    let actions: Vec<&str> = calls.iter().map(|c| c.action()).collect();
     let expected = [
         "InvokeThingService",
         "InvokeThingService",

@@ -4,6 +4,11 @@
 //!
 //! Generated device and fleet handles are generic over `C: Cloud`, so they hold no HTTP
 //! code of their own and work the same against the real platform, the emulator or a mock.
+//! [`InProcess`] is the runtime's own stand-in for tests and offline examples.
+
+pub mod in_process;
+
+pub use in_process::InProcess;
 
 use std::future::Future;
 use std::io;

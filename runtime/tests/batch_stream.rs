@@ -1,17 +1,23 @@
 //! Batches as a stream (`Client::run_batch`): a line per device as its call ends, honest
 //! outcomes for failures after the request arrived, and stop/abort from outside, against
-//! the checking test server on 127.0.0.1 (tests/support).
+//! the emulator on 127.0.0.1.
+#![cfg(all(feature = "emulator", feature = "client"))]
 
-mod support;
+mod emulator_support;
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use support::{client, lamps, Fault, Server};
+use emulator_support::clients::{client, lamps, names_sent, requests_of};
+use emulator_support::{lamp_emulator, LAMP as PK};
 use tsl_runtime::client::{BatchControl, BatchSink, InvokeThingsService};
 use tsl_runtime::cloud::{DeviceReport, Outcome};
+use tsl_runtime::emulator::{Fault, RunningEmulator};
 
-const PK: &str = "a1StreetLmp";
+/// The lamp product, the test key, and any device name.
+fn fleet() -> RunningEmulator {
+    lamp_emulator().any_device().start().unwrap()
+}
 
 /// Collects lines and notes where each call ended; stops `control` after `stop_after`
 /// calls, aborts it after `abort_after`.
@@ -62,15 +68,20 @@ impl Collect {
 fn invoke(names: usize) -> (InvokeThingsService, Vec<String>) {
     let names = lamps(names);
     (
-        InvokeThingsService::new(PK, Vec::new(), "UploadSchedule", "{}"),
+        InvokeThingsService::new(
+            PK,
+            Vec::new(),
+            "UploadSchedule",
+            r#"{"Schedule":[],"ValidFrom":"0"}"#,
+        ),
         names,
     )
 }
 
 #[tokio::test]
 async fn lines_arrive_as_each_call_ends() {
-    let server = Server::start().await;
-    let client = client(&server).build().unwrap();
+    let emulator = fleet();
+    let client = client(&emulator).build().unwrap();
     let (request, names) = invoke(250);
     let mut sink = Collect::default();
     let tally = client
@@ -85,34 +96,34 @@ async fn lines_arrive_as_each_call_ends() {
     assert_eq!(tally.accepted, 250);
     assert_eq!(sink.ends.len(), 3, "a flush point per call");
     assert_eq!(sink.ends.last(), Some(&250));
-    assert_eq!(server.seen_of("InvokeThingsService").len(), 3);
+    assert_eq!(requests_of(&emulator, "InvokeThingsService").len(), 3);
 }
 
 #[tokio::test]
 async fn failures_after_the_request_arrived_are_unknown_and_never_retried() {
-    let server = Server::start().await;
-    let client = client(&server)
+    let emulator = fleet();
+    let client = client(&emulator)
         .timeout(Duration::from_millis(300))
         .build()
         .unwrap();
     let faults = [
-        Fault::Status(
+        Fault::raw(
             500,
-            r#"{"RequestId":"R-500","Code":"InternalError","Message":"oops"}"#.into(),
+            r#"{"RequestId":"R-500","Code":"InternalError","Message":"oops"}"#,
         ),
-        Fault::Status(502, "<html>Bad Gateway</html>".into()),
+        Fault::raw(502, "<html>Bad Gateway</html>"),
         Fault::Reset,
-        Fault::Malformed,
-        Fault::Slow(Duration::from_secs(2)),
-        Fault::Status(200, "{}".into()),
-        Fault::Status(200, "[]".into()),
-        Fault::Status(200, r#"{"RequestId":"R1"}"#.into()),
-        Fault::Business("iot.system.SystemException", "A system exception occurred."),
+        Fault::MalformedJson,
+        Fault::Delay(Duration::from_secs(2)),
+        Fault::empty_object(),
+        Fault::empty_array(),
+        Fault::request_id_only(),
+        Fault::business("iot.system.SystemException", "A system exception occurred."),
     ];
     for fault in faults {
         let shown = format!("{fault:?}");
-        let before = server.seen_of("InvokeThingsService").len();
-        server.inject(Some("InvokeThingsService"), fault);
+        let before = requests_of(&emulator, "InvokeThingsService").len();
+        emulator.inject_fault("InvokeThingsService", fault, 1);
         let (request, names) = invoke(3);
         let mut sink = Collect::default();
         let tally = client
@@ -132,33 +143,36 @@ async fn failures_after_the_request_arrived_are_unknown_and_never_retried() {
                 other => panic!("{shown}: {other:?}"),
             }
         }
-        // The test server records a request when it answers; a slow one is never answered
+        // The emulator records a request when it answers; a delayed one is never answered
         // (the client hung up first), so only a retry could show up.
-        let slow = shown.starts_with("Slow");
+        let slow = shown.starts_with("Delay");
         tokio::time::sleep(Duration::from_millis(100)).await;
         assert_eq!(
-            server.seen_of("InvokeThingsService").len(),
+            requests_of(&emulator, "InvokeThingsService").len(),
             before + usize::from(!slow),
             "{shown}: the request arrived once and was not sent again"
         );
     }
 
     // Throttling is decided on arrival, before anything runs: retried, then accepted.
-    server.inject(Some("InvokeThingsService"), Fault::Throttle);
-    let before = server.seen_of("InvokeThingsService").len();
+    emulator.inject_fault("InvokeThingsService", Fault::Throttle, 1);
+    let before = requests_of(&emulator, "InvokeThingsService").len();
     let (request, names) = invoke(3);
     let report = client.collect_for_test(&request, names).await;
     assert!(
         report.iter().all(|l| l.outcome.status() == "accepted"),
         "{report:?}"
     );
-    assert_eq!(server.seen_of("InvokeThingsService").len(), before + 2);
+    assert_eq!(
+        requests_of(&emulator, "InvokeThingsService").len(),
+        before + 2
+    );
 }
 
 #[tokio::test]
 async fn a_stop_sends_nothing_more_and_reports_the_rest_not_attempted() {
-    let server = Server::start().await;
-    let client = client(&server)
+    let emulator = fleet();
+    let client = client(&emulator)
         .qps("InvokeThingsService", 2)
         .build()
         .unwrap();
@@ -174,15 +188,18 @@ async fn a_stop_sends_nothing_more_and_reports_the_rest_not_attempted() {
         .run_batch(&request.batch_call().unwrap(), names, &control, &mut sink)
         .await;
     sink.assert_each_once(1000);
-    let seen = server.seen_of("InvokeThingsService");
-    let sent: HashSet<String> = seen.iter().flat_map(|s| s.device_names()).collect();
+    let seen = requests_of(&emulator, "InvokeThingsService");
+    let sent: HashSet<String> = seen.iter().flat_map(names_sent).collect();
     let accepted: HashSet<String> = sink
         .lines
         .iter()
         .filter(|(_, l)| l.outcome.status() == "accepted")
         .map(|(_, l)| l.device_name.clone())
         .collect();
-    assert_eq!(accepted, sent, "accepted exactly what the server received");
+    assert_eq!(
+        accepted, sent,
+        "accepted exactly what the emulator received"
+    );
     assert!(tally.accepted >= 100 && tally.accepted < 1000, "{tally:?}");
     assert_eq!(tally.accepted + tally.not_attempted, 1000, "{tally:?}");
     for (_, line) in &sink.lines {
@@ -198,11 +215,12 @@ async fn a_stop_sends_nothing_more_and_reports_the_rest_not_attempted() {
 
 #[tokio::test]
 async fn an_abort_abandons_calls_in_flight_as_unknown() {
-    let server = Server::start().await;
-    let client = client(&server).build().unwrap();
-    server.inject(
-        Some("InvokeThingsService"),
-        Fault::Slow(Duration::from_secs(10)),
+    let emulator = fleet();
+    let client = client(&emulator).build().unwrap();
+    emulator.inject_fault(
+        "InvokeThingsService",
+        Fault::Delay(Duration::from_secs(10)),
+        1,
     );
     let (request, names) = invoke(150);
     let control = BatchControl::new();

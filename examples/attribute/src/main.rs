@@ -14,8 +14,6 @@ mod lamp {}
 
 #[path = "../../shared/fleet_program.rs"]
 mod fleet_program;
-#[path = "../../shared/in_process_cloud.rs"]
-mod in_process_cloud;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {

@@ -256,7 +256,8 @@ fn check_timestamp(shared: &Shared, text: &str, name: &str) -> Result<(), Refusa
             format!("Specified parameter {name} is not valid: `{text}` is not yyyy-MM-ddTHH:mm:ssZ (UTC)."),
         ));
     };
-    let skew = (OffsetDateTime::now_utc() - time).unsigned_abs();
+    let now = OffsetDateTime::now_utc() + shared.config.clock_ahead;
+    let skew = (now - time).unsigned_abs();
     if skew > shared.config.timestamp_skew {
         return Err(Refusal::gateway(
             400,

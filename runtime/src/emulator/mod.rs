@@ -188,6 +188,7 @@ pub struct Emulator {
     qps: HashMap<String, u32>,
     sync_timeout: Duration,
     timestamp_skew: Duration,
+    clock_ahead: Duration,
     devices: Vec<Device>,
     any_device: bool,
     keep_history: bool,
@@ -212,6 +213,7 @@ impl std::fmt::Debug for Emulator {
             .field("qps", &self.qps)
             .field("sync_timeout", &self.sync_timeout)
             .field("timestamp_skew", &self.timestamp_skew)
+            .field("clock_ahead", &self.clock_ahead)
             .field("devices", &self.devices)
             .field("any_device", &self.any_device)
             .field("keep_history", &self.keep_history)
@@ -240,6 +242,7 @@ impl Emulator {
                 .collect(),
             sync_timeout: DEFAULT_SYNC_TIMEOUT,
             timestamp_skew: DEFAULT_TIMESTAMP_SKEW,
+            clock_ahead: Duration::ZERO,
             devices: Vec::new(),
             any_device: false,
             keep_history: true,
@@ -366,6 +369,16 @@ impl Emulator {
     #[must_use]
     pub fn timestamp_skew(mut self, skew: Duration) -> Emulator {
         self.timestamp_skew = skew;
+        self
+    }
+
+    /// Runs the emulator's clock this far ahead of the machine's, as a gateway whose clock
+    /// differs from the client's: every request's `Timestamp` looks that much older, so past
+    /// the allowed skew ([`Emulator::timestamp_skew`]) requests are refused with
+    /// `InvalidTimeStamp.Expired`. For testing how a client with a drifting clock fails.
+    #[must_use]
+    pub fn clock_ahead(mut self, ahead: Duration) -> Emulator {
+        self.clock_ahead = ahead;
         self
     }
 
@@ -502,6 +515,7 @@ impl Emulator {
                 credentials: self.credentials,
                 iot_instance_id: self.iot_instance_id,
                 timestamp_skew: self.timestamp_skew,
+                clock_ahead: self.clock_ahead,
                 sync_timeout: self.sync_timeout,
                 any_device: self.any_device,
                 default_responders,

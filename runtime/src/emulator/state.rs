@@ -31,6 +31,8 @@ pub(crate) struct Config {
     pub credentials: HashMap<String, Credential>,
     pub iot_instance_id: Option<String>,
     pub timestamp_skew: Duration,
+    /// How far the emulator's clock runs ahead of the machine's (`Emulator::clock_ahead`).
+    pub clock_ahead: Duration,
     pub sync_timeout: Duration,
     /// Every name of a served product is a device (`Emulator::any_device`).
     pub any_device: bool,

@@ -229,3 +229,7 @@ impl Client {
         .expect("an answer")
     }
 }
+
+/// The runtime's client against the emulator.
+#[cfg(feature = "client")]
+pub mod clients;

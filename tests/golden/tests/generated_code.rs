@@ -1,9 +1,8 @@
 //! Behaviour of generated code (the goldens of this crate): checks before sending,
 //! the exact wire text, typed sync replies, device errors, fleets, module services, and
-//! the device-side dispatcher. A stand-in `Cloud` records every call and answers from a
-//! script; no network.
+//! the device-side dispatcher. The runtime's in-process `Cloud` (`tsl_runtime::cloud::InProcess`)
+//! records every call and answers from a script; no network.
 
-use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Mutex;
@@ -12,133 +11,21 @@ use std::task::{Context, Poll, Waker};
 use serde_json::json;
 use tsl_golden::{pump_module, street_lamp as lamp, torture};
 use tsl_runtime::alink::{self, DeviceError, Request, Responder as _};
-use tsl_runtime::cloud::{BatchReport, Cloud, Device, DeviceReport, Invoked, Outcome};
+use tsl_runtime::cloud::in_process::Call;
+use tsl_runtime::cloud::{Device, InProcess, Invoked};
 use tsl_runtime::value::{from_json, to_args, Date, ValueError};
 use tsl_runtime::{Error, PlatformError};
 
-/// One call the generated code made.
-#[derive(Debug, Clone, PartialEq)]
-enum Call {
-    Invoke {
-        device: Device,
-        identifier: String,
-        args: String,
-    },
-    InvokeMany {
-        product_key: String,
-        device_names: Vec<String>,
-        identifier: String,
-        args: String,
-    },
-    Set {
-        device: Device,
-        items: String,
-    },
-    SetMany {
-        product_key: String,
-        device_names: Vec<String>,
-        items: String,
-    },
+/// The runtime's in-process stand-in: every device accepted, answers from a script.
+fn stand_in() -> InProcess {
+    InProcess::new().any_device()
 }
 
-#[derive(Default)]
-struct StandIn {
-    calls: Mutex<Vec<Call>>,
-    answers: Mutex<VecDeque<Result<Invoked, Error>>>,
-}
-
-impl StandIn {
-    fn answering(answer: Result<Invoked, Error>) -> StandIn {
-        let stand_in = StandIn::default();
-        stand_in.answers.lock().unwrap().push_back(answer);
-        stand_in
-    }
-
-    fn calls(&self) -> Vec<Call> {
-        self.calls.lock().unwrap().clone()
-    }
-
-    fn accepted(product_key: &str, names: &[String]) -> BatchReport {
-        BatchReport {
-            devices: names
-                .iter()
-                .map(|n| DeviceReport {
-                    product_key: product_key.to_string(),
-                    device_name: n.clone(),
-                    outcome: Outcome::Accepted {
-                        request_id: "R-batch".into(),
-                    },
-                })
-                .collect(),
-        }
-    }
-}
-
-impl Cloud for StandIn {
-    async fn invoke_thing_service(
-        &self,
-        device: &Device,
-        identifier: &str,
-        args: &str,
-    ) -> Result<Invoked, Error> {
-        self.calls.lock().unwrap().push(Call::Invoke {
-            device: device.clone(),
-            identifier: identifier.to_string(),
-            args: args.to_string(),
-        });
-        self.answers.lock().unwrap().pop_front().unwrap_or_else(|| {
-            Ok(Invoked {
-                request_id: "R-async".into(),
-                message_id: Some("1894186889322557440".into()),
-                result: None,
-            })
-        })
-    }
-
-    async fn invoke_things_service(
-        &self,
-        product_key: &str,
-        device_names: &[String],
-        identifier: &str,
-        args: &str,
-    ) -> Result<BatchReport, Error> {
-        self.calls.lock().unwrap().push(Call::InvokeMany {
-            product_key: product_key.to_string(),
-            device_names: device_names.to_vec(),
-            identifier: identifier.to_string(),
-            args: args.to_string(),
-        });
-        Ok(StandIn::accepted(product_key, device_names))
-    }
-
-    async fn set_device_property(
-        &self,
-        device: &Device,
-        items: &str,
-    ) -> Result<tsl_runtime::cloud::Accepted, Error> {
-        self.calls.lock().unwrap().push(Call::Set {
-            device: device.clone(),
-            items: items.to_string(),
-        });
-        Ok(tsl_runtime::cloud::Accepted {
-            request_id: "R-set".into(),
-            message_id: None,
-        })
-    }
-
-    async fn set_devices_property(
-        &self,
-        product_key: &str,
-        device_names: &[String],
-        items: &str,
-    ) -> Result<BatchReport, Error> {
-        self.calls.lock().unwrap().push(Call::SetMany {
-            product_key: product_key.to_string(),
-            device_names: device_names.to_vec(),
-            items: items.to_string(),
-        });
-        Ok(StandIn::accepted(product_key, device_names))
-    }
+/// A stand-in whose next `InvokeThingService` gets `answer`.
+fn answering(answer: Result<Invoked, Error>) -> InProcess {
+    let cloud = stand_in();
+    cloud.answer_next(answer);
+    cloud
 }
 
 /// Runs a future that never waits on anything outside itself (the stand-in answers at
@@ -162,13 +49,13 @@ fn sync_answer(result: &str) -> Result<Invoked, Error> {
     })
 }
 
-fn lamp_at<'c>(cloud: &'c StandIn) -> lamp::Device<'c, StandIn> {
+fn lamp_at<'c>(cloud: &'c InProcess) -> lamp::Device<'c, InProcess> {
     lamp::Device::named(cloud, "lamp-001")
 }
 
 #[test]
 fn out_of_range_arguments_are_refused_before_anything_is_sent() {
-    let cloud = StandIn::default();
+    let cloud = stand_in();
     let input = lamp::BlinkInput {
         times: 21,
         interval: 0.25,
@@ -199,7 +86,7 @@ fn out_of_range_arguments_are_refused_before_anything_is_sent() {
 
 #[test]
 fn nested_values_name_their_path() {
-    let cloud = StandIn::default();
+    let cloud = stand_in();
     let input = lamp::UploadScheduleInput {
         schedule: vec![
             lamp::ScheduleItem {
@@ -248,7 +135,7 @@ fn nested_values_name_their_path() {
 
 #[test]
 fn values_go_on_the_wire_as_the_platform_requires() {
-    let cloud = StandIn::default();
+    let cloud = stand_in();
     let input = lamp::UploadScheduleInput {
         schedule: vec![lamp::ScheduleItem {
             at: 480,
@@ -257,17 +144,18 @@ fn values_go_on_the_wire_as_the_platform_requires() {
         }],
         valid_from: Date::from_millis(1_700_000_000_000),
     };
+    cloud.answer_next(Ok(Invoked {
+        request_id: "R-async".into(),
+        message_id: Some("1894186889322557440".into()),
+        result: None,
+    }));
     let accepted = run(lamp_at(&cloud).upload_schedule(&input)).unwrap();
     assert_eq!(accepted.message_id.as_deref(), Some("1894186889322557440"));
     let blink = lamp::BlinkInput {
         times: 3,
         interval: 1.0,
     };
-    cloud
-        .answers
-        .lock()
-        .unwrap()
-        .push_back(sync_answer(r#"{"id":"1","code":200,"data":{"Blinked":3}}"#));
+    cloud.answer_next(sync_answer(r#"{"id":"1","code":200,"data":{"Blinked":3}}"#));
     run(lamp_at(&cloud).blink(&blink)).unwrap();
     let set = lamp::PropertySet::default()
         .work_mode(lamp::WorkMode::Maintenance)
@@ -303,7 +191,7 @@ fn values_go_on_the_wire_as_the_platform_requires() {
 
 #[test]
 fn a_sync_reply_parses_into_the_typed_output() {
-    let cloud = StandIn::answering(sync_answer(
+    let cloud = answering(sync_answer(
         r#"{"id":"9","code":200,"data":{"Healthy":1,"DriverTemperature":41.5,"Faults":["fan"]},"message":"success"}"#,
     ));
     let reply = run(lamp_at(&cloud).diagnose()).unwrap();
@@ -333,7 +221,7 @@ fn a_sync_reply_parses_into_the_typed_output() {
 
 #[test]
 fn a_device_error_code_becomes_a_typed_error() {
-    let cloud = StandIn::answering(sync_answer(
+    let cloud = answering(sync_answer(
         r#"{"id":"9","code":100012,"message":"driver overheated","data":{}}"#,
     ));
     let err = run(lamp_at(&cloud).diagnose()).unwrap_err();
@@ -353,7 +241,7 @@ fn a_device_error_code_becomes_a_typed_error() {
 
 #[test]
 fn a_reply_that_breaks_the_model_is_an_error_with_the_text() {
-    let cloud = StandIn::answering(sync_answer(
+    let cloud = answering(sync_answer(
         r#"{"id":"9","code":200,"data":{"Healthy":2,"Faults":[],"Extra":1}}"#,
     ));
     let err = run(lamp_at(&cloud).diagnose()).unwrap_err();
@@ -371,7 +259,7 @@ fn a_reply_that_breaks_the_model_is_an_error_with_the_text() {
 
 #[test]
 fn platform_errors_pass_through_with_code_and_request_id() {
-    let cloud = StandIn::answering(Err(Error::Platform(PlatformError {
+    let cloud = answering(Err(Error::Platform(PlatformError {
         code: "iot.messagebroker.OFFLINE".into(),
         message: "device offline".into(),
         request_id: Some("R-77".into()),
@@ -384,7 +272,7 @@ fn platform_errors_pass_through_with_code_and_request_id() {
 
 #[test]
 fn a_fleet_sends_one_checked_call_for_many_devices() {
-    let cloud = StandIn::default();
+    let cloud = stand_in();
     let fleet = lamp::Fleet::named(&cloud);
     let names: Vec<String> = (1..=3).map(|i| format!("lamp-{i:03}")).collect();
     let report = run(fleet.upload_schedule(
@@ -424,7 +312,7 @@ fn a_fleet_sends_one_checked_call_for_many_devices() {
 
 #[test]
 fn module_services_and_properties_use_module_identifiers() {
-    let cloud = StandIn::answering(sync_answer(r#"{"id":"1","code":200,"data":{"Started":1}}"#));
+    let cloud = answering(sync_answer(r#"{"id":"1","code":200,"data":{"Started":1}}"#));
     let pump = pump_module::Device::named(&cloud, "pump-7");
     let reply = run(pump.pump_start(&pump_module::PumpStartInput { speed: 1500 })).unwrap();
     assert!(reply.output.started);
@@ -630,7 +518,7 @@ fn enums_display_parse_and_convert_from_keys() {
 /// wire, module prefix included.
 #[test]
 fn identifier_constants_hold_the_wire_identifiers() {
-    let cloud = StandIn::answering(sync_answer(r#"{"id":"1","code":200,"data":{"Started":1}}"#));
+    let cloud = answering(sync_answer(r#"{"id":"1","code":200,"data":{"Started":1}}"#));
     let pump = pump_module::Device::named(&cloud, "pump-7");
     run(pump.pump_start(&pump_module::PumpStartInput { speed: 1500 })).unwrap();
     run(pump.set_properties(&pump_module::PropertySet::default().pump_speed(20))).unwrap();
