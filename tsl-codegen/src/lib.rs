@@ -11,6 +11,7 @@
 
 mod builder;
 pub mod diff;
+pub mod doc;
 mod emit;
 mod format;
 mod generator;
