@@ -109,7 +109,7 @@ impl Generator {
         } else {
             self.format(&plan, Slice::All)?
         };
-        Ok(format::file(&body, model, sources))
+        Ok(format::file(&body, &plan, sources))
     }
 
     /// The items of `slice`, formatted.

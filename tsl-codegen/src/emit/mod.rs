@@ -123,8 +123,8 @@ pub fn items(plan: &Plan, cx: &Context, slice: Slice) -> TokenStream {
     };
     let mut items = TokenStream::new();
     if head {
-        if let Some(pk) = &plan.product_key {
-            let doc = doc_attrs(&["The product key of the model.".to_string()]);
+        if let (Some(pk), Some(docs)) = (&plan.product_key, &plan.product_docs) {
+            let doc = doc_attrs(&docs.constant);
             items.extend(quote! {
                 #doc
                 pub const PRODUCT_KEY: &str = #pk;
