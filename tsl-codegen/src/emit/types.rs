@@ -60,6 +60,7 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
     let type_attrs = cx.type_attrs(&def.name, def.identifier.as_deref());
     let default = default.then(|| quote!(Default,));
     let eq = def.eq.then(|| cx.eq_hash());
+    let serde = cx.serde_impls(&name);
     // Each field's name and wire key, made once: they appear in every method.
     let names: Vec<syn::Ident> = def.fields.iter().map(|f| ident(&f.name)).collect();
     let keys: Vec<proc_macro2::Literal> = def
@@ -170,6 +171,7 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
         }
 
         #identifier
+        #serde
     }
 }
 
@@ -343,6 +345,7 @@ fn enum_def(def: &EnumDef, cx: &Context) -> TokenStream {
     let labels: Vec<_> = def.variants.iter().map(|v| &v.label).collect();
     let variant_docs = def.variants.iter().map(|v| doc_attrs(&v.docs));
     let count = proc_macro2::Literal::usize_unsuffixed(def.variants.len());
+    let serde = cx.serde_impls(&name);
     let eq = cx.eq_hash();
     // One table (`TslEnum::MEMBERS`) holds each member's key and label; the methods and
     // the wire form read it, so a member costs three lines, not one per method.
@@ -354,6 +357,8 @@ fn enum_def(def: &EnumDef, cx: &Context) -> TokenStream {
         pub enum #name {
             #( #variant_docs #variants, )*
         }
+
+        #serde
 
         impl #rt::value::Generated for #name {
             const MEMBERS: &'static [(Self, i64, &'static str)] = Self::MEMBERS;
