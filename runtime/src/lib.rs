@@ -83,8 +83,12 @@ pub use serde_json;
 pub mod __private {
     pub use crate::alink::{answer, bad_parameters, unknown_service};
     pub use crate::cloud::sync_output;
+    // The generator's `serde` setting: generated impls name serde through the runtime, so
+    // a crate using them needs no serde dependency of its own to compile.
+    pub use crate::value::serde_form::{deserialize, serialize};
     pub use crate::value::{
         all, check_len, enum_key, lim, member, no_unknown_fields, not_in_enum, object, optional,
         reads_as, required, Fields, Generated, Limits, Present, Reader, StaticBound,
     };
+    pub use serde;
 }

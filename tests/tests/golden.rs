@@ -47,7 +47,17 @@ const GOLDENS: &[Golden] = &[
         &["examples/models/street-lamp.json"],
         attributes,
     ),
+    (
+        "tests/golden/src/street_lamp_serde.rs",
+        &["examples/models/street-lamp.json"],
+        serde,
+    ),
 ];
+
+/// Non-default settings: serde's traits in the wire form.
+fn serde() -> Settings {
+    Settings::new().serde(true)
+}
 
 /// Non-default settings: attributes on types picked by Rust name and by service identifier.
 fn attributes() -> Settings {

@@ -115,6 +115,13 @@ impl Builder {
         self
     }
 
+    /// `Serialize`/`Deserialize` in the wire form on every generated type; see
+    /// [`Settings::serde`].
+    pub fn serde(mut self, on: bool) -> Builder {
+        self.settings = self.settings.serde(on);
+        self
+    }
+
     /// [`Settings::runtime_path`]: the path generated code names the runtime by.
     pub fn runtime_path(mut self, path: impl Into<String>) -> Builder {
         self.settings = self.settings.runtime_path(path);

@@ -69,6 +69,7 @@ impl Generator {
     pub fn generate_tokens(&self, model: &Model) -> Result<TokenStream, GenerateError> {
         let cx = self.context()?;
         let plan = plan::plan(model, &self.settings).map_err(GenerateError::Collisions)?;
+        every_type_attribute_picks(&plan, &cx)?;
         Ok(emit::emit(&plan, &cx))
     }
 
@@ -109,21 +110,13 @@ impl Generator {
         } else {
             self.format(&plan, Slice::All)?
         };
-        Ok(format::file(&body, model, sources))
+        Ok(format::file(&body, &plan, sources))
     }
 
     /// The items of `slice`, formatted.
     fn format(&self, plan: &Plan, slice: Slice) -> Result<String, GenerateError> {
         let cx = self.context()?;
-        if let Some(name) = cx.unpicked_type_attribute(plan) {
-            return Err(GenerateError::Setting {
-                setting: "type_attribute",
-                value: name.to_string(),
-                reason: "no generated type has this Rust name, and no service or event this \
-                         identifier"
-                    .to_string(),
-            });
-        }
+        every_type_attribute_picks(plan, &cx)?;
         let tokens = match slice {
             Slice::All => emit::emit(plan, &cx),
             _ => emit::items(plan, &cx, slice),
@@ -171,7 +164,23 @@ impl Generator {
             type_attributes,
             module,
             parts: s.parts(),
+            serde: s.serde,
         })
+    }
+}
+
+/// A type attribute whose name picks no type is an error, so a typo or a renamed model does
+/// not pass unseen.
+fn every_type_attribute_picks(plan: &Plan, cx: &Context) -> Result<(), GenerateError> {
+    match cx.unpicked_type_attribute(plan) {
+        Some(name) => Err(GenerateError::Setting {
+            setting: "type_attribute",
+            value: name.to_string(),
+            reason: "no generated type has this Rust name, and no service or event this \
+                     identifier"
+                .to_string(),
+        }),
+        None => Ok(()),
     }
 }
 

@@ -1,14 +1,21 @@
-//! The plan of the generated code: every Rust name and type decided, every doc line
-//! written, still independent of token syntax. [`crate::plan`] builds it from a `Model`,
-//! [`crate::emit`] turns it into tokens.
+//! The plan of the generated code: every Rust name and type decided, every doc line that
+//! depends on the model written (and the file header's lines), still independent of token
+//! syntax. [`crate::plan`] builds it from a `Model`; emit turns it into tokens and format
+//! prints it, and neither sees the model. (Emit's templates keep only the fixed doc text of
+//! fixed items, the same for every model.)
 
 /// Everything one output holds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     /// The product key, when the model names a real one.
     pub product_key: Option<String>,
+    /// Doc lines of the items about the product; `Some` exactly when `product_key` is.
+    pub product_docs: Option<ProductDocs>,
     /// Lines of the doc comment of the generated items as a whole (which model, modules).
     pub summary: Vec<String>,
+    /// Lines of the file's plain `//` header after the line naming the generator and the
+    /// sources: the product and each module's counts, as plain text (no Markdown).
+    pub header: Vec<String>,
     /// Structs and enums, in a deterministic order (properties, services, events).
     pub types: Vec<TypeDef>,
     /// The writable properties, all optional: `SetDeviceProperty` items and a device's
@@ -20,7 +27,20 @@ pub struct Plan {
     pub api: ApiNames,
 }
 
-/// Names of the fixed items of the generated API. Fixed unless a model type takes one.
+/// Doc lines of the items a product key adds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductDocs {
+    /// The `PRODUCT_KEY` constant.
+    pub constant: Vec<String>,
+    /// `Device::named`.
+    pub device_named: Vec<String>,
+    /// `Fleet::named`.
+    pub fleet_named: Vec<String>,
+}
+
+/// Names of the fixed items of the generated API, decided by the plan: the plan reserves
+/// them before naming the model's types and methods (a model type `Device` becomes
+/// `Device2`), and emit names the items by them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiNames {
     /// The cloud-side handle of one device.
@@ -35,6 +55,19 @@ pub struct ApiNames {
     pub property_set: String,
     /// The method setting properties, on handles and the handler.
     pub set_properties: String,
+}
+
+impl ApiNames {
+    /// The type names among them, which no model type may take.
+    pub fn types(&self) -> [&str; 5] {
+        [
+            &self.device,
+            &self.fleet,
+            &self.handler,
+            &self.responder,
+            &self.property_set,
+        ]
+    }
 }
 
 /// A struct or an enum.
@@ -58,6 +91,8 @@ pub struct StructDef {
     /// The wire identifier of the service or event whose inputs, outputs or payload the
     /// struct holds (`Blink`, `battery:Check`), emitted as its `IDENTIFIER` constant.
     pub identifier: Option<String>,
+    /// Doc lines of the `IDENTIFIER` constant; empty without an identifier.
+    pub identifier_docs: Vec<String>,
     /// Whether no `f32` or `f64` is inside, through structs and arrays: then `Eq` and
     /// `Hash` are derived.
     pub eq: bool,
@@ -76,6 +111,19 @@ pub struct FieldDef {
     pub ty: TypeRef,
     /// Whether the field is `Option<_>` (property sets).
     pub optional: bool,
+    /// What the property set adds for the field; `None` in other structs.
+    pub setter: Option<SetterDef>,
+}
+
+/// A property set field's setter and its wire-identifier constant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetterDef {
+    /// Doc lines of the setter (named as the field).
+    pub docs: Vec<String>,
+    /// The constant's name (the field's in capitals).
+    pub constant: String,
+    /// Doc lines of the constant.
+    pub constant_docs: Vec<String>,
 }
 
 /// The Rust type of a value, with what must be checked at run time.
@@ -147,8 +195,10 @@ pub struct VariantDef {
     pub name: String,
     /// The key on the wire.
     pub key: i64,
-    /// The label, for docs.
+    /// The label, as the model gives it (the `label()` text).
     pub label: String,
+    /// Doc lines.
+    pub docs: Vec<String>,
 }
 
 /// A service the cloud can call.
@@ -158,8 +208,12 @@ pub struct ServiceDef {
     pub method: String,
     /// `Identifier` on the wire (`Blink`, `battery:Check`).
     pub wire: String,
-    /// Doc lines.
+    /// Doc lines of the handler's method.
     pub docs: Vec<String>,
+    /// Doc lines of `Device`'s method (what it returns).
+    pub device_docs: Vec<String>,
+    /// Doc lines of `Fleet`'s method (async services).
+    pub fleet_docs: Vec<String>,
     /// Whether the API waits for the device's reply.
     pub sync: bool,
     /// The input struct; `None` for a service without inputs.

@@ -32,6 +32,7 @@
 
 mod builder;
 pub mod diff;
+pub mod doc;
 mod emit;
 mod format;
 mod generator;

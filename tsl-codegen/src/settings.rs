@@ -46,6 +46,7 @@ pub struct Settings {
     pub(crate) runtime_path: String,
     pub(crate) parts: Parts,
     pub(crate) collisions: CollisionPolicy,
+    pub(crate) serde: bool,
 }
 
 impl Default for Settings {
@@ -58,6 +59,7 @@ impl Default for Settings {
             runtime_path: "::tsl_runtime".to_string(),
             parts: Parts::default(),
             collisions: CollisionPolicy::Resolve,
+            serde: false,
         }
     }
 }
@@ -75,8 +77,8 @@ impl Settings {
     /// `Eq` and `Hash` need not be asked for: every enum and every struct without a float
     /// inside (through structs and arrays) derives them, and asking derives them on every
     /// type, which fails on a struct with a float. Not `serde::Serialize`: derived serde
-    /// writes Rust field and variant names and dates as numbers, not the wire form
-    /// (`TslValue::to_wire` is the wire form).
+    /// writes Rust field and variant names and dates as numbers, not the wire form; use
+    /// [`Settings::serde`].
     pub fn derive(mut self, path: impl Into<String>) -> Settings {
         self.derives.push(path.into());
         self
@@ -152,6 +154,25 @@ impl Settings {
     /// resolve with a numbered suffix (the default) or fail naming both.
     pub fn collisions(mut self, policy: CollisionPolicy) -> Settings {
         self.collisions = policy;
+        self
+    }
+
+    /// Whether every generated type implements `serde::Serialize` and `serde::Deserialize`
+    /// in the wire form: wire keys, floats with a decimal point, bools as `0`/`1`, enum
+    /// keys, dates as strings of milliseconds. The impls go through the same encoding as a
+    /// call (`TslValue::to_wire`, `from_json` and `check`), so a value the model refuses is
+    /// a serde error naming the field, the value and the bound. Off by default. The impls
+    /// name serde through the runtime (`tsl_runtime::__private::serde`), so the crate needs
+    /// no serde dependency to compile them.
+    ///
+    /// ```
+    /// use tsl_codegen::Settings;
+    ///
+    /// let settings = Settings::new().serde(true);
+    /// # let _ = settings;
+    /// ```
+    pub fn serde(mut self, on: bool) -> Settings {
+        self.serde = on;
         self
     }
 

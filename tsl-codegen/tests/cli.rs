@@ -181,6 +181,20 @@ fn generate_prints_the_golden_to_stdout() {
     );
 }
 
+/// `--serde` writes what `Settings::serde` writes: the golden whose round trips
+/// `tests/golden/tests/serde_wire.rs` checks.
+#[test]
+fn generate_serde_prints_the_serde_golden() {
+    let out = run(&["generate", "--serde", "examples/models/street-lamp.json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let golden =
+        std::fs::read_to_string(root().join("tests/golden/src/street_lamp_serde.rs")).unwrap();
+    assert!(
+        text(&out.stdout) == golden,
+        "stdout differs from tests/golden/src/street_lamp_serde.rs"
+    );
+}
+
 #[test]
 fn generate_writes_only_when_the_content_changes() {
     let dir = scratch("generate-writes");

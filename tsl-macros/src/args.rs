@@ -14,7 +14,8 @@ use crate::errors::Errors;
 
 /// The argument names, as listed in messages.
 const KNOWN: &str =
-    "`path`, `derive`, `attribute`, `runtime`, `types`, `cloud`, `device`, `collisions`";
+    "`path`, `derive`, `attribute`, `type_attribute`, `runtime`, `types`, `cloud`, `device`, \
+     `serde`, `collisions`";
 
 /// The arguments, checked: the model files and the generator's settings.
 pub struct Args {
@@ -24,6 +25,31 @@ pub struct Args {
     pub settings: Settings,
     /// Where each setting that the generator parses again was written, for its errors.
     pub spans: Vec<(&'static str, Span)>,
+    /// Where each `type_attribute` name was written: the generator refuses a name that
+    /// picks no type, and the error goes to that name.
+    pub type_attribute_names: Vec<(String, Span)>,
+}
+
+/// One `"Name" = attribute` of `type_attribute(...)`.
+struct TypeAttribute {
+    name: LitStr,
+    meta: syn::Meta,
+}
+
+impl Parse for TypeAttribute {
+    fn parse(input: ParseStream) -> syn::Result<TypeAttribute> {
+        let name: LitStr = input.parse()?;
+        if name.value().trim().is_empty() {
+            return Err(syn::Error::new(
+                name.span(),
+                "the type's name is empty; give a Rust type name or a service or event \
+                 identifier",
+            ));
+        }
+        input.parse::<Token![=]>()?;
+        let meta = input.parse()?;
+        Ok(TypeAttribute { name, meta })
+    }
 }
 
 /// One argument before it is checked.
@@ -128,10 +154,14 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Option<Args> {
     let mut paths = Vec::new();
     let mut settings = Settings::new();
     let mut spans = Vec::new();
+    let mut type_attribute_names = Vec::new();
     let mut seen: Vec<(String, Span)> = Vec::new();
     for arg in &raw {
         let key = arg.key.to_string();
-        let single = !matches!(key.as_str(), "path" | "derive" | "attribute");
+        let single = !matches!(
+            key.as_str(),
+            "path" | "derive" | "attribute" | "type_attribute"
+        );
         if single {
             if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
                 let mut e = syn::Error::new(arg.span(), format!("`{key}` is given twice"));
@@ -164,20 +194,33 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Option<Args> {
                     settings = std::mem::take(&mut settings).attribute(tokens_text(&meta));
                 }
             }),
+            "type_attribute" => arg
+                .list_values::<TypeAttribute>("`\"Name\" = attribute` pairs")
+                .map(|pairs| {
+                    spans.push(("type_attribute", arg.span()));
+                    for TypeAttribute { name, meta } in pairs {
+                        type_attribute_names.push((name.value(), name.span()));
+                        settings = std::mem::take(&mut settings)
+                            .type_attribute(name.value(), tokens_text(&meta));
+                    }
+                }),
             "runtime" => arg
                 .eq_value::<syn::Path>("a path such as `::tsl_runtime`")
                 .map(|p| {
                     spans.push(("runtime_path", arg.span()));
                     settings = std::mem::take(&mut settings).runtime_path(tokens_text(&p));
                 }),
-            "types" | "cloud" | "device" => arg.eq_value::<LitBool>("`true` or `false`").map(|b| {
-                let s = std::mem::take(&mut settings);
-                settings = match key.as_str() {
-                    "types" => s.types(b.value),
-                    "cloud" => s.cloud(b.value),
-                    _ => s.device(b.value),
-                };
-            }),
+            "types" | "cloud" | "device" | "serde" => {
+                arg.eq_value::<LitBool>("`true` or `false`").map(|b| {
+                    let s = std::mem::take(&mut settings);
+                    settings = match key.as_str() {
+                        "types" => s.types(b.value),
+                        "cloud" => s.cloud(b.value),
+                        "serde" => s.serde(b.value),
+                        _ => s.device(b.value),
+                    };
+                })
+            }
             "collisions" => arg
                 .eq_value::<LitStr>("\"resolve\" or \"error\"")
                 .and_then(|lit| {
@@ -217,6 +260,7 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Option<Args> {
         paths,
         settings,
         spans,
+        type_attribute_names,
     })
 }
 

@@ -212,6 +212,16 @@ fn literal_of(paths: &[LitStr], diagnostic: &Diagnostic) -> Span {
 
 fn generate_error(args: &Args, error: &GenerateError) -> syn::Error {
     let span = match error {
+        // A type attribute's name that picks no type: at that name.
+        GenerateError::Setting {
+            setting: "type_attribute",
+            value,
+            ..
+        } if args.type_attribute_names.iter().any(|(n, _)| n == value) => args
+            .type_attribute_names
+            .iter()
+            .find(|(name, _)| name == value)
+            .map(|(_, span)| *span),
         GenerateError::Setting { setting, .. } => args
             .spans
             .iter()

@@ -31,8 +31,10 @@
 //! | argument | meaning | default |
 //! | --- | --- | --- |
 //! | `path = "models/lamp.json"` | a model file, relative to the folder of the crate's `Cargo.toml`; repeat it for the modules of one product (a default module and its custom modules) | required |
-//! | `derive(PartialOrd)` | extra derives on every generated struct and enum; every field type must have them too. `Eq` and `Hash` are already derived on every type without a float inside (and on every enum); `serde::Serialize` would write Rust field names and dates as numbers rather than the wire form | none |
+//! | `derive(PartialOrd)` | extra derives on every generated struct and enum; every field type must have them too. `Eq` and `Hash` are already derived on every type without a float inside (and on every enum); for serde use `serde = true`, as a derived `serde::Serialize` would write Rust field names and dates as numbers rather than the wire form | none |
 //! | `attribute(non_exhaustive)` | extra outer attributes on every generated struct and enum, written without `#[...]` | none |
+//! | `type_attribute("WorkMode" = derive(PartialOrd, Ord), "Blink" = non_exhaustive)` | outer attributes, written without `#[...]`, on the types a name picks: a generated Rust type name, or a service or event identifier (its input, output or payload structs); a name that picks no type is an error at that name | none |
+//! | `serde = true` | `serde::Serialize` and `serde::Deserialize` on every generated type in the wire form (wire keys, bools as `0`/`1`, enum keys, dates as strings of milliseconds), through the runtime's encoding and checked against the model; no serde dependency needed to compile | `false` |
 //! | `runtime = ::tsl_runtime` | the path generated code names the runtime by | `::tsl_runtime` |
 //! | `types = true` | emit the types (always on when `cloud` or `device` is) | `true` |
 //! | `cloud = true` | emit the cloud side: `Device` and `Fleet` | `true` |
@@ -48,6 +50,8 @@
 //!     path = "tests/models/fan-filter.json", // the fan's `filter` module
 //!     derive(PartialOrd),
 //!     attribute(non_exhaustive),
+//!     type_attribute("WorkMode" = derive(Ord)),
+//!     serde = true,
 //!     runtime = ::tsl_runtime,
 //!     cloud = true,
 //!     device = false,

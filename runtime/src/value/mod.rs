@@ -38,6 +38,8 @@ mod error;
 mod generated;
 mod json;
 mod number;
+// `Serialize for Wire` and the helpers of the generator's `serde` setting.
+pub(crate) mod serde_form;
 mod typed;
 mod unknown_member;
 mod wire;

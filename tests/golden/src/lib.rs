@@ -22,6 +22,10 @@ pub mod torture;
 /// and the `Blink` service's input and output with `Default`.
 #[rustfmt::skip]
 pub mod street_lamp_attributes;
+/// The street lamp again, with `Settings::serde`: `Serialize` and `Deserialize` in the wire
+/// form on every type.
+#[rustfmt::skip]
+pub mod street_lamp_serde;
 /// `tests/golden/models/pump-module.json`: a custom module on its own, its services and
 /// properties on the wire as `pump:identifier`.
 #[rustfmt::skip]

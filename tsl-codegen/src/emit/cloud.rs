@@ -14,11 +14,8 @@ pub fn handles(plan: &Plan, cx: &Context) -> TokenStream {
     let set_properties = ident(&plan.api.set_properties);
     let property_set = ident(&plan.api.property_set);
 
-    let named = plan.product_key.as_ref().map(|pk| {
-        let doc = doc_attrs(&[format!(
-            "The device `device_name` of product {}, reached through `cloud`.",
-            crate::names::code_span(pk)
-        )]);
+    let named = plan.product_docs.as_ref().map(|docs| {
+        let doc = doc_attrs(&docs.device_named);
         quote! {
             #doc
             pub fn named(cloud: &'c C, device_name: impl ::core::convert::Into<::std::string::String>) -> Self {
@@ -26,11 +23,8 @@ pub fn handles(plan: &Plan, cx: &Context) -> TokenStream {
             }
         }
     });
-    let fleet_named = plan.product_key.as_ref().map(|pk| {
-        let doc = doc_attrs(&[format!(
-            "The devices of product {}, reached through `cloud`.",
-            crate::names::code_span(pk)
-        )]);
+    let fleet_named = plan.product_docs.as_ref().map(|docs| {
+        let doc = doc_attrs(&docs.fleet_named);
         quote! {
             #doc
             pub fn named(cloud: &'c C) -> Self {
@@ -170,12 +164,7 @@ fn device_method(service: &ServiceDef, cx: &Context) -> TokenStream {
     let method = ident(&service.method);
     let wire = &service.wire;
     let (param, make_args, args) = args(service, cx);
-    let mut docs = service.docs.clone();
-    docs.push(String::new());
     let (returns, finish) = if service.sync {
-        docs.push(
-            "Returns the device's typed reply; a device error code is `Error::Device`.".to_string(),
-        );
         let output = match &service.output {
             Some(output) => {
                 let output = ident(output);
@@ -188,13 +177,12 @@ fn device_method(service: &ServiceDef, cx: &Context) -> TokenStream {
             quote!(#rt::cloud::sync_output(invoked)),
         )
     } else {
-        docs.push("Returns once the platform accepted the call, with its message id.".to_string());
         (
             quote!(#rt::cloud::Accepted),
             quote!(::core::result::Result::Ok(invoked.into())),
         )
     };
-    let doc = doc_attrs(&docs);
+    let doc = doc_attrs(&service.device_docs);
     quote! {
         #doc
         pub async fn #method(&self, #param) -> ::core::result::Result<#returns, #rt::Error> {
@@ -213,13 +201,7 @@ fn fleet_method(service: &ServiceDef, cx: &Context) -> TokenStream {
     let method = ident(&service.method);
     let wire = &service.wire;
     let (param, make_args, args) = args(service, cx);
-    let mut docs = service.docs.clone();
-    docs.push(String::new());
-    docs.push(
-        "Calls it on every device in `device_names`; the report accounts for every device."
-            .to_string(),
-    );
-    let doc = doc_attrs(&docs);
+    let doc = doc_attrs(&service.fleet_docs);
     quote! {
         #doc
         pub async fn #method(

@@ -28,6 +28,8 @@ pub struct Context {
     pub module: Option<syn::Ident>,
     /// What to emit.
     pub parts: Parts,
+    /// Whether types implement serde's traits in the wire form.
+    pub serde: bool,
 }
 
 impl Context {
@@ -62,6 +64,34 @@ impl Context {
                     .iter()
                     .any(|(name, identifier)| picks(pick, name, *identifier))
             })
+    }
+
+    /// `Serialize` and `Deserialize` for the type `name` in the wire form, when asked for:
+    /// both call the runtime, which goes through `TslValue` (`docs/checks.md`).
+    pub(crate) fn serde_impls(&self, name: &syn::Ident) -> Option<TokenStream> {
+        let rt = &self.rt;
+        self.serde.then(|| {
+            quote! {
+                /// The wire form (`TslValue::to_wire`), after checking against the model.
+                impl #rt::__private::serde::Serialize for #name {
+                    fn serialize<S: #rt::__private::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::core::result::Result<S::Ok, S::Error> {
+                        #rt::__private::serialize(self, serializer)
+                    }
+                }
+
+                /// From the wire form (`TslValue::from_json`), checked against the model.
+                impl<'de> #rt::__private::serde::Deserialize<'de> for #name {
+                    fn deserialize<D: #rt::__private::serde::Deserializer<'de>>(
+                        deserializer: D,
+                    ) -> ::core::result::Result<Self, D::Error> {
+                        #rt::__private::deserialize(deserializer)
+                    }
+                }
+            }
+        })
     }
 
     /// `Eq, Hash, ` for a type that can have them, leaving out any the settings already
@@ -123,8 +153,8 @@ pub fn items(plan: &Plan, cx: &Context, slice: Slice) -> TokenStream {
     };
     let mut items = TokenStream::new();
     if head {
-        if let Some(pk) = &plan.product_key {
-            let doc = doc_attrs(&["The product key of the model.".to_string()]);
+        if let (Some(pk), Some(docs)) = (&plan.product_key, &plan.product_docs) {
+            let doc = doc_attrs(&docs.constant);
             items.extend(quote! {
                 #doc
                 pub const PRODUCT_KEY: &str = #pk;

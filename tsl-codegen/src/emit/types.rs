@@ -19,10 +19,20 @@ pub fn type_def(def: &TypeDef, cx: &Context) -> TokenStream {
 pub fn property_set(def: &StructDef, cx: &Context) -> TokenStream {
     let mut tokens = struct_def(def, cx, true);
     let name = ident(&def.name);
-    let setters = def.fields.iter().map(|f| {
+    let setters = def
+        .fields
+        .iter()
+        .filter_map(|f| Some((f, f.setter.as_ref()?)));
+    let constants = setters.clone().map(|(f, setter)| {
+        let constant = ident(&setter.constant);
+        let wire = &f.wire;
+        let doc = doc_attrs(&setter.constant_docs);
+        quote! { #doc pub const #constant: &str = #wire; }
+    });
+    let setters = setters.map(|(f, setter)| {
         let field = ident(&f.name);
         let ty = rust_type(&f.ty, cx);
-        let doc = doc_attrs(&[format!("Sets `{}`.", f.wire)]);
+        let doc = doc_attrs(&setter.docs);
         quote! {
             #doc
             #[must_use]
@@ -31,14 +41,6 @@ pub fn property_set(def: &StructDef, cx: &Context) -> TokenStream {
                 self
             }
         }
-    });
-    // One constant per property, named as its field in capitals: field names are planned
-    // unique and in ASCII snake case, so the capitals are unique too.
-    let constants = def.fields.iter().map(|f| {
-        let constant = ident(&f.name.trim_start_matches("r#").to_uppercase());
-        let wire = &f.wire;
-        let doc = doc_attrs(&[format!("The identifier of `{}` on the wire.", f.wire)]);
-        quote! { #doc pub const #constant: &str = #wire; }
     });
     tokens.extend(quote! {
         impl #name {
@@ -58,6 +60,7 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
     let type_attrs = cx.type_attrs(&def.name, def.identifier.as_deref());
     let default = default.then(|| quote!(Default,));
     let eq = def.eq.then(|| cx.eq_hash());
+    let serde = cx.serde_impls(&name);
     // Each field's name and wire key, made once: they appear in every method.
     let names: Vec<syn::Ident> = def.fields.iter().map(|f| ident(&f.name)).collect();
     let keys: Vec<proc_macro2::Literal> = def
@@ -108,9 +111,7 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
     });
 
     let identifier = def.identifier.as_ref().map(|wire| {
-        let doc = doc_attrs(&[format!(
-            "`{wire}`: the service's or event's identifier on the wire."
-        )]);
+        let doc = doc_attrs(&def.identifier_docs);
         quote! {
             impl #name {
                 #doc
@@ -170,6 +171,7 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
         }
 
         #identifier
+        #serde
     }
 }
 
@@ -341,11 +343,9 @@ fn enum_def(def: &EnumDef, cx: &Context) -> TokenStream {
         .map(|v| proc_macro2::Literal::i64_unsuffixed(v.key))
         .collect();
     let labels: Vec<_> = def.variants.iter().map(|v| &v.label).collect();
-    let variant_docs = def.variants.iter().map(|v| {
-        let label = crate::names::doc_text(&v.label);
-        doc_attrs(&[format!("`{}`: {}", v.key, label)])
-    });
+    let variant_docs = def.variants.iter().map(|v| doc_attrs(&v.docs));
     let count = proc_macro2::Literal::usize_unsuffixed(def.variants.len());
+    let serde = cx.serde_impls(&name);
     let eq = cx.eq_hash();
     // One table (`TslEnum::MEMBERS`) holds each member's key and label; the methods and
     // the wire form read it, so a member costs three lines, not one per method.
@@ -357,6 +357,8 @@ fn enum_def(def: &EnumDef, cx: &Context) -> TokenStream {
         pub enum #name {
             #( #variant_docs #variants, )*
         }
+
+        #serde
 
         impl #rt::value::Generated for #name {
             const MEMBERS: &'static [(Self, i64, &'static str)] = Self::MEMBERS;

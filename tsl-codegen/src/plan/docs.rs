@@ -1,9 +1,68 @@
-//! Doc lines from a model's `name`, `desc`, units and ranges. Free text goes through
-//! [`doc_text`] so nothing the model says can break rustdoc or the build.
+//! Doc lines from a model's `name`, `desc`, units and ranges, the lines of the items the
+//! plan adds around them (setters, constants, handle methods), and the file header. Free
+//! text goes through [`doc_text`] so nothing the model says can break rustdoc or the build.
 
-use tsl_runtime::model::{Bound, DataType, NumberSpec};
+use tsl_runtime::model::{Bound, DataType, Model, NumberSpec};
 
-use crate::names::doc_text;
+use crate::doc::{code_span, comment_text, doc_text};
+use crate::ir::ProductDocs;
+
+/// The doc lines of the items a product key adds.
+pub fn product(product_key: &str) -> ProductDocs {
+    let product = code_span(product_key);
+    ProductDocs {
+        constant: vec!["The product key of the model.".to_string()],
+        device_named: vec![format!(
+            "The device `device_name` of product {product}, reached through `cloud`."
+        )],
+        fleet_named: vec![format!(
+            "The devices of product {product}, reached through `cloud`."
+        )],
+    }
+}
+
+/// A service's method on `Device`: its docs, then what it returns.
+pub fn device_call(mut docs: Vec<String>, sync: bool) -> Vec<String> {
+    docs.push(String::new());
+    docs.push(if sync {
+        "Returns the device's typed reply; a device error code is `Error::Device`.".to_string()
+    } else {
+        "Returns once the platform accepted the call, with its message id.".to_string()
+    });
+    docs
+}
+
+/// A service's method on `Fleet`: its docs, then what the call does.
+pub fn fleet_call(mut docs: Vec<String>) -> Vec<String> {
+    docs.push(String::new());
+    docs.push(
+        "Calls it on every device in `device_names`; the report accounts for every device."
+            .to_string(),
+    );
+    docs
+}
+
+/// A property set's setter for the property `wire`.
+pub fn setter(wire: &str) -> Vec<String> {
+    vec![format!("Sets `{wire}`.")]
+}
+
+/// The constant holding the property `wire`'s identifier.
+pub fn wire_constant(wire: &str) -> Vec<String> {
+    vec![format!("The identifier of `{wire}` on the wire.")]
+}
+
+/// The `IDENTIFIER` constant of a service's or event's struct.
+pub fn identifier(wire: &str) -> Vec<String> {
+    vec![format!(
+        "`{wire}`: the service's or event's identifier on the wire."
+    )]
+}
+
+/// An enum member: its key and label.
+pub fn variant(key: i64, label: &str) -> Vec<String> {
+    vec![format!("`{key}`: {}", doc_text(label))]
+}
 
 /// `name` and `desc` as doc lines: the name as a heading line, then the description.
 pub fn name_and_desc(name: Option<&str>, identifier: &str, desc: Option<&str>) -> Vec<String> {
@@ -113,6 +172,51 @@ fn number_line(kind: &str, spec: &NumberSpec) -> String {
 /// code span needs escaping.
 fn show(bound: &Bound) -> String {
     format!("`{}`", bound.text().trim())
+}
+
+/// The doc lines of the generated items as a whole: the product, each module's counts.
+pub fn summary(model: &Model) -> Vec<String> {
+    let product = model.product_key.as_deref();
+    let mut lines: Vec<String> = product
+        .map(|pk| format!("Product {}.", code_span(pk)))
+        .into_iter()
+        .collect();
+    lines.extend(modules(model, |id| match id {
+        None => "- default module".to_string(),
+        Some(id) => format!("- module {}", code_span(id)),
+    }));
+    lines
+}
+
+/// The plain `//` header's lines after the generator's: the same facts as [`summary`],
+/// without Markdown (a comment is not rustdoc), after an empty line when a product is named.
+pub fn header(model: &Model) -> Vec<String> {
+    let product = model.product_key.as_deref();
+    let mut lines: Vec<String> = product
+        .map(|pk| vec![String::new(), format!("Product `{}`.", comment_text(pk))])
+        .unwrap_or_default();
+    lines.extend(modules(model, |id| match id {
+        None => "Default module".to_string(),
+        Some(id) => format!("Module `{}`", comment_text(id)),
+    }));
+    lines
+}
+
+/// A line per module: `which` names it, then its counts.
+fn modules(model: &Model, which: impl Fn(Option<&str>) -> String) -> Vec<String> {
+    model
+        .modules
+        .iter()
+        .map(|module| {
+            format!(
+                "{}: {} properties, {} services, {} events.",
+                which(module.id.as_deref()),
+                module.properties.len(),
+                module.services.len(),
+                module.events.len()
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -18,32 +18,26 @@ use tsl_runtime::model::{
 };
 
 use crate::ir::{
-    ApiNames, Bounds, EnumDef, FieldDef, Plan, ServiceDef, StructDef, TypeDef, TypeRef, VariantDef,
+    ApiNames, Bounds, EnumDef, FieldDef, Plan, ServiceDef, SetterDef, StructDef, TypeDef, TypeRef,
+    VariantDef,
 };
 use crate::names::{Kind, NameCollision, Namespace, TRAIT_METHODS};
 use crate::settings::Settings;
 
-/// Names of the fixed API items; a model type with one of these names is renamed.
-const API_TYPES: ApiTypeNames = ApiTypeNames {
-    device: "Device",
-    fleet: "Fleet",
-    handler: "Handler",
-    responder: "Responder",
-    property_set: "PropertySet",
-};
-
 /// Methods of the generated handles and handler besides one per service.
 const HANDLE_METHODS: &[&str] = &["new", "named", "device", "cloud", "product_key"];
 
-/// The method that sets properties.
-const SET_PROPERTIES: &str = "set_properties";
-
-struct ApiTypeNames {
-    device: &'static str,
-    fleet: &'static str,
-    handler: &'static str,
-    responder: &'static str,
-    property_set: &'static str,
+/// The names of the fixed API items. They are the same for every model: a model type or
+/// service that wants one is renamed instead.
+fn api_names() -> ApiNames {
+    ApiNames {
+        device: "Device".to_string(),
+        fleet: "Fleet".to_string(),
+        handler: "Handler".to_string(),
+        responder: "Responder".to_string(),
+        property_set: "PropertySet".to_string(),
+        set_properties: "set_properties".to_string(),
+    }
 }
 
 /// Plans the output for `model`. Fails only when the settings ask for name collisions
@@ -398,15 +392,9 @@ impl<'m> Planner<'m> {
     ) -> Result<Plan, Vec<NameCollision>> {
         let policy = settings.collisions;
         let mut collisions = Vec::new();
+        let api = api_names();
 
-        let reserved = [
-            API_TYPES.device,
-            API_TYPES.fleet,
-            API_TYPES.handler,
-            API_TYPES.responder,
-            API_TYPES.property_set,
-        ];
-        let mut types = Namespace::new(&reserved, policy);
+        let mut types = Namespace::new(&api.types(), policy);
         let items: Vec<(&str, Kind)> = self
             .slots
             .iter()
@@ -424,6 +412,11 @@ impl<'m> Planner<'m> {
                     name: name.clone(),
                     docs: slot.docs.clone(),
                     fields: name_fields(fields, &[], policy, &type_names, &mut collisions),
+                    identifier_docs: slot
+                        .identifier
+                        .as_deref()
+                        .map(docs::identifier)
+                        .unwrap_or_default(),
                     identifier: slot.identifier.clone(),
                     eq: false,
                 })),
@@ -450,6 +443,7 @@ impl<'m> Planner<'m> {
                                 name,
                                 key: *key,
                                 label: label.clone(),
+                                docs: docs::variant(*key, label),
                             })
                             .collect(),
                     }));
@@ -459,7 +453,7 @@ impl<'m> Planner<'m> {
 
         let mut method_reserved: Vec<&str> = TRAIT_METHODS.to_vec();
         method_reserved.extend_from_slice(HANDLE_METHODS);
-        method_reserved.push(SET_PROPERTIES);
+        method_reserved.push(api.set_properties.as_str());
         let mut methods = Namespace::new(&method_reserved, policy);
         let items: Vec<(&str, Kind)> = services
             .iter()
@@ -477,6 +471,8 @@ impl<'m> Planner<'m> {
             .map(|(s, method)| ServiceDef {
                 method,
                 wire: s.wire,
+                device_docs: docs::device_call(s.docs.clone(), s.sync),
+                fleet_docs: docs::fleet_call(s.docs.clone()),
                 docs: s.docs,
                 sync: s.sync,
                 input: s.input.map(|i| type_names[i].clone()),
@@ -489,16 +485,27 @@ impl<'m> Planner<'m> {
             // (a property `default` must not shadow `Default::default`).
             let mut reserved: Vec<&str> = TRAIT_METHODS.to_vec();
             reserved.push("new");
+            let mut fields = name_fields(&fields, &reserved, policy, &type_names, &mut collisions);
+            for field in &mut fields {
+                // Field names are planned unique and in ASCII snake case, so their capitals
+                // are unique too.
+                field.setter = Some(SetterDef {
+                    docs: docs::setter(&field.wire),
+                    constant: field.name.trim_start_matches("r#").to_uppercase(),
+                    constant_docs: docs::wire_constant(&field.wire),
+                });
+            }
             StructDef {
-                name: API_TYPES.property_set.to_string(),
+                name: api.property_set.clone(),
                 docs: vec![
                     "Properties to set: each `Some` field is sent, each `None` left as it is."
                         .to_string(),
                     String::new(),
                     "Only writable properties are here.".to_string(),
                 ],
-                fields: name_fields(&fields, &reserved, policy, &type_names, &mut collisions),
+                fields,
                 identifier: None,
+                identifier_docs: Vec::new(),
                 eq: false,
             }
         });
@@ -509,18 +516,13 @@ impl<'m> Planner<'m> {
         }
         Ok(Plan {
             product_key: model.product_key.clone(),
-            summary: summary(model),
+            product_docs: model.product_key.as_deref().map(docs::product),
+            summary: docs::summary(model),
+            header: docs::header(model),
             types: defs,
             property_set,
             services,
-            api: ApiNames {
-                device: API_TYPES.device.to_string(),
-                fleet: API_TYPES.fleet.to_string(),
-                handler: API_TYPES.handler.to_string(),
-                responder: API_TYPES.responder.to_string(),
-                property_set: API_TYPES.property_set.to_string(),
-                set_properties: SET_PROPERTIES.to_string(),
-            },
+            api,
         })
     }
 }
@@ -588,6 +590,7 @@ fn name_fields(
             docs: f.docs.clone(),
             ty: resolve(&f.ty, type_names),
             optional: f.optional,
+            setter: None,
         })
         .collect()
 }
@@ -647,26 +650,6 @@ fn service_name(name: Option<&str>, identifier: &str) -> String {
         Some(name) if name != identifier => format!("`{identifier}` ({name})"),
         _ => format!("`{identifier}`"),
     }
-}
-
-fn summary(model: &Model) -> Vec<String> {
-    let mut lines = Vec::new();
-    if let Some(pk) = &model.product_key {
-        lines.push(format!("Product {}.", crate::names::code_span(pk)));
-    }
-    for module in &model.modules {
-        let which = match &module.id {
-            None => "default module".to_string(),
-            Some(id) => format!("module {}", crate::names::code_span(id)),
-        };
-        lines.push(format!(
-            "- {which}: {} properties, {} services, {} events.",
-            module.properties.len(),
-            module.services.len(),
-            module.events.len()
-        ));
-    }
-    lines
 }
 
 #[cfg(test)]
@@ -765,6 +748,26 @@ mod tests {
             })
             .unwrap();
         assert_eq!(input.fields[0].ty, TypeRef::Enum("Mode".into()));
+    }
+
+    /// The API's names are the plan's: a model type that wants one is renamed, and the
+    /// handles keep theirs.
+    #[test]
+    fn api_names_are_reserved_before_model_types() {
+        let model = r#"{"schema":"s","profile":{"productKey":"a1Test"},"events":[],"services":[],
+          "properties":[
+            {"identifier":"device","name":"d","accessMode":"rw","required":false,"dataType":{"type":"struct",
+             "specs":[{"identifier":"at","name":"a","dataType":{"type":"int","specs":{}}}]}}]}"#;
+        let model = Model::parse(model, "api.json").unwrap().model;
+        let plan = plan(&model, &Settings::new()).unwrap();
+        assert_eq!(type_names(&plan), ["Device2"]);
+        assert_eq!(plan.api.device, "Device");
+        assert!(plan.api.types().contains(&"PropertySet"));
+        let set = plan.property_set.unwrap();
+        assert_eq!(set.name, plan.api.property_set);
+        let setter = set.fields[0].setter.as_ref().unwrap();
+        assert_eq!(setter.constant, "DEVICE");
+        assert_eq!(setter.docs, ["Sets `device`."]);
     }
 
     #[test]

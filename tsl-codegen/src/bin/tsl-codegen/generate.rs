@@ -34,6 +34,10 @@ pub struct Args {
     /// The path the code names the runtime by.
     #[arg(long, value_name = "PATH", default_value = "::tsl_runtime")]
     runtime_path: String,
+    /// Implement serde's `Serialize`/`Deserialize` on every generated type in the wire form
+    /// (wire keys, bools as 0/1, enum keys, dates as strings), checked against the model.
+    #[arg(long)]
+    serde: bool,
     /// Leave out the cloud side (`Device`, `Fleet`).
     #[arg(long)]
     no_cloud: bool,
@@ -71,7 +75,8 @@ pub fn run(args: &Args) -> ExitCode {
     let mut settings = Settings::new()
         .runtime_path(args.runtime_path.clone())
         .cloud(!args.no_cloud)
-        .device(!args.no_device);
+        .device(!args.no_device)
+        .serde(args.serde);
     if let Some(name) = &args.module_name {
         settings = settings.module_name(name.clone());
     }

@@ -9,6 +9,8 @@ use tsl_macros::tsl_model;
     device = true,
     device = false,
     runtime = "tsl_runtime",
+    type_attribute(Speed = derive(Ord)),
+    serde = 1,
 )]
 mod fan {}
 

@@ -11,6 +11,8 @@ mod rt {
     path = "tests/models/fan-filter.json",
     derive(PartialOrd),
     attribute(must_use),
+    type_attribute("Oscillate" = derive(Default), "Speed" = derive(Ord)),
+    serde = true,
     runtime = crate::rt,
     device = false,
     collisions = "error",
@@ -34,6 +36,14 @@ fn main() {
     let reset = fan::FilterResetInput { hours: 0 };
     assert_eq!(rt::value::to_args(&reset).unwrap(), r#"{"Hours":0}"#);
     assert!(fan::gentle() < fan::OscillateInput { angle: 45, period: 10.0 });
+    // `type_attribute`: the service's structs and the enum got theirs.
+    let _ = (fan::OscillateInput::default(), fan::OscillateOutput::default());
+    assert!(fan::Speed::ALL.windows(2).all(|w| w[0].cmp(&w[1]).is_lt()));
+    // `serde = true`: the wire form through serde, with no serde dependency of our own.
+    let text = rt::serde_json::to_string(&fan::gentle()).unwrap();
+    assert_eq!(text, rt::value::to_args(&fan::gentle()).unwrap());
+    let back: fan::OscillateInput = rt::serde_json::from_str(&text).unwrap();
+    assert_eq!(back, fan::gentle());
     let set = collide::PropertySet::default().temp_c(21.5).temp_c_2(22.0);
     assert_eq!(rt::value::to_args(&set).unwrap(), r#"{"tempC":22.0,"temp_c":21.5}"#);
 }
