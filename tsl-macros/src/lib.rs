@@ -50,7 +50,7 @@
 //!     path = "tests/models/fan-filter.json", // the fan's `filter` module
 //!     derive(PartialOrd),
 //!     attribute(non_exhaustive),
-//!     type_attribute("WorkMode" = derive(Ord)),
+//!     type_attribute("Speed" = derive(Ord)), // one type picked by its Rust name
 //!     serde = true,
 //!     runtime = ::tsl_runtime,
 //!     cloud = true,
