@@ -242,7 +242,11 @@ async fn an_abort_abandons_calls_in_flight_as_unknown() {
     // The two calls (100 and 50 devices) go out side by side; whichever reached the
     // emulator first is the slow one. It had gone out: unknown. The other was answered at
     // once (accepted), or had not gone out (not attempted); nothing else.
-    let (slow, other) = if tally.unknown == 100 { (100, 50) } else { (50, 100) };
+    let (slow, other) = if tally.unknown == 100 {
+        (100, 50)
+    } else {
+        (50, 100)
+    };
     assert_eq!(tally.unknown, slow, "{tally:?}");
     assert_eq!(tally.accepted + tally.not_attempted, other, "{tally:?}");
     assert_eq!(sink.count("refused"), 0);
