@@ -143,10 +143,9 @@ impl Plain {
                     }
                     return Ok(answer);
                 }
-                Err(Failure::NotSent(again, error)) if reused => {
+                Err(Failure::NotSent(again, _)) if reused => {
                     // The idle connection was gone; nothing was written on it.
-                    let _ = error;
-                    request = again;
+                    request = *again;
                 }
                 Err(Failure::NotSent(_, error)) => {
                     return Err(Error::Transport {
@@ -195,7 +194,7 @@ impl Plain {
 
 /// How a request failed: before anything was written (the request comes back), or after.
 enum Failure {
-    NotSent(Request<Body>, hyper::Error),
+    NotSent(Box<Request<Body>>, hyper::Error),
     Sent(hyper::Error),
 }
 
@@ -203,13 +202,13 @@ enum Failure {
 async fn send(conn: &mut Conn, request: Request<Body>) -> Result<(u16, Bytes), Failure> {
     let Conn { sender, connection } = conn;
     if let Err(error) = drive(connection, sender.ready()).await {
-        return Err(Failure::NotSent(request, error));
+        return Err(Failure::NotSent(Box::new(request), error));
     }
     let response = match drive(connection, sender.try_send_request(request)).await {
         Ok(response) => response,
         Err(mut error) => {
             return Err(match error.take_message() {
-                Some(request) => Failure::NotSent(request, error.into_error()),
+                Some(request) => Failure::NotSent(Box::new(request), error.into_error()),
                 None => Failure::Sent(error.into_error()),
             })
         }

@@ -24,14 +24,8 @@ const UNRESERVED_KEPT: &AsciiSet = &NON_ALPHANUMERIC
 /// The algorithm name of ACS3 signatures.
 pub(crate) const ACS3: &str = "ACS3-HMAC-SHA256";
 
-/// RFC 3986 encoding as Alibaba specifies it (space `%20`, `*` `%2A`, `~` kept).
-pub(crate) fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    encode_into(&mut out, text);
-    out
-}
-
-/// [`encode`], appended to `out` (one buffer for a whole canonical query: issue 17).
+/// RFC 3986 encoding as Alibaba specifies it (space `%20`, `*` `%2A`, `~` kept), appended
+/// to `out` (one buffer for a whole canonical query: issue 17).
 fn encode_into(out: &mut String, text: &str) {
     for piece in utf8_percent_encode(text, UNRESERVED_KEPT) {
         out.push_str(piece);
@@ -270,7 +264,9 @@ mod tests {
 
     #[test]
     fn encoding_keeps_only_unreserved() {
-        assert_eq!(encode("a b*c~d/é+"), "a%20b%2Ac~d%2F%C3%A9%2B");
+        let mut encoded = String::new();
+        encode_into(&mut encoded, "a b*c~d/é+");
+        assert_eq!(encoded, "a%20b%2Ac~d%2F%C3%A9%2B");
     }
 
     #[test]
