@@ -72,7 +72,6 @@ mod ops;
 mod plain;
 mod retry;
 
-use std::error::Error as _;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -496,9 +495,9 @@ fn transport_error(error: reqwest::Error, timeout: Duration) -> Error {
     }
 }
 
-/// The error and its causes, `: `-joined (reqwest's own message alone says only "error
-/// sending request").
-fn describe(error: &reqwest::Error) -> String {
+/// The error and its causes, `: `-joined (reqwest's and hyper's own messages alone say only
+/// "error sending request" or "connection error").
+pub(crate) fn describe(error: &dyn std::error::Error) -> String {
     let mut message = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -9,7 +9,6 @@
 //! polls the connection itself while its request is out, and the request line is the
 //! signed query as built.
 
-use std::error::Error as _;
 use std::future::Future;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -22,6 +21,7 @@ use hyper::{Request, Uri};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
+use super::describe;
 use crate::error::Error;
 
 /// Idle connections kept for reuse; more are closed once their call ends.
@@ -243,21 +243,6 @@ async fn drive<F: Future>(
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// The error and its causes, `: `-joined.
-fn describe(error: &hyper::Error) -> String {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !message.contains(&text) {
-            message.push_str(": ");
-            message.push_str(&text);
-        }
-        source = cause.source();
-    }
-    message
 }
 
 #[cfg(test)]
