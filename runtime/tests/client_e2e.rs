@@ -38,6 +38,16 @@ fn fleet() -> emulator::RunningEmulator {
     lamp_emulator().any_device().start().unwrap()
 }
 
+/// The lamp product, any device name, and the test key as an STS key with its token.
+fn sts_fleet() -> emulator::RunningEmulator {
+    Emulator::new()
+        .model(lamp_model())
+        .sts_credentials(KEY_ID, SECRET, "CAIS-sts-token-value")
+        .any_device()
+        .start()
+        .unwrap()
+}
+
 /// A sync `Blink` on `device` without arguments.
 fn blink(device: Device) -> InvokeThingService {
     InvokeThingService::new(device, "Blink", "{}")
@@ -219,12 +229,7 @@ async fn client_invoke_thing_service_sync_result_and_big_message_id() {
 
 #[tokio::test]
 async fn client_signs_acs3_and_sts_tokens_and_hides_them() {
-    let emulator = Emulator::new()
-        .model(lamp_model())
-        .sts_credentials(KEY_ID, SECRET, "CAIS-sts-token-value")
-        .any_device()
-        .start()
-        .unwrap();
+    let emulator = sts_fleet();
     for version in [SignatureVersion::V1, SignatureVersion::Acs3] {
         let client = client(&emulator)
             .signature(version)
@@ -264,12 +269,7 @@ async fn client_signs_acs3_and_sts_tokens_and_hides_them() {
 
 #[tokio::test]
 async fn client_a_wrong_secret_is_refused_and_never_printed() {
-    let emulator = Emulator::new()
-        .model(lamp_model())
-        .sts_credentials(KEY_ID, SECRET, "CAIS-sts-token-value")
-        .any_device()
-        .start()
-        .unwrap();
+    let emulator = sts_fleet();
     let wrong = tsl_runtime::sign::Credentials::new(KEY_ID, "wrong-Secret-123")
         .unwrap()
         .with_security_token("CAIS-sts-token-value")

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::limiter::{Limiter, DEFAULT_QPS};
+use super::plain::Plain;
 use super::retry::RetryPolicy;
 use super::{Client, Inner};
 use crate::error::Error;
@@ -293,9 +294,17 @@ impl ClientBuilder {
             .user_agent(concat!("tsl-rs/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| config(format!("the HTTP client cannot start: {e}")))?;
+        let plain = match url.scheme() {
+            "http" => Some(
+                Plain::new(&host_header, url.path(), self.connect_timeout)
+                    .map_err(|problem| config(format!("endpoint {shown:?}: {problem}")))?,
+            ),
+            _ => None,
+        };
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
+                plain,
                 credentials,
                 source,
                 endpoint: url.to_string(),

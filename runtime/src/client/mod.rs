@@ -69,9 +69,9 @@ mod control;
 mod limiter;
 mod name_set;
 mod ops;
+mod plain;
 mod retry;
 
-use std::error::Error as _;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -109,6 +109,8 @@ pub struct Client {
 
 struct Inner {
     http: reqwest::Client,
+    /// The transport of an `http://` endpoint (reqwest carries `https://` ones).
+    plain: Option<plain::Plain>,
     credentials: Credentials,
     source: CredentialSource,
     endpoint: String,
@@ -486,26 +488,37 @@ impl Client {
             inner.timeout
         };
         let signed = self.sign(action, params)?;
-        let mut url = inner.endpoint_url.clone();
-        url.set_query(signed.url.split_once('?').map(|(_, query)| query));
-        let mut request = inner
-            .http
-            .post(url)
-            .timeout(timeout)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .body(signed.body);
-        for (name, value) in &signed.headers {
-            request = request.header(name.as_str(), value.as_str());
-        }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| transport_error(e, timeout))?;
-        let status = response.status().as_u16();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| transport_error(e, timeout))?;
+        let query = signed.url.split_once('?').map(|(_, query)| query);
+        let (status, body) = match &inner.plain {
+            Some(plain) => {
+                plain
+                    .post(query, &signed.headers, signed.body, timeout)
+                    .await?
+            }
+            None => {
+                let mut url = inner.endpoint_url.clone();
+                url.set_query(query);
+                let mut request = inner
+                    .http
+                    .post(url)
+                    .timeout(timeout)
+                    .header(reqwest::header::ACCEPT, "application/json")
+                    .body(signed.body);
+                for (name, value) in &signed.headers {
+                    request = request.header(name.as_str(), value.as_str());
+                }
+                let response = request
+                    .send()
+                    .await
+                    .map_err(|e| transport_error(e, timeout))?;
+                let status = response.status().as_u16();
+                let body = response
+                    .bytes()
+                    .await
+                    .map_err(|e| transport_error(e, timeout))?;
+                (status, body)
+            }
+        };
         let text = String::from_utf8(body.into())
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         answer::read(status, text).map_err(|e| self.scrub(e))
@@ -560,9 +573,9 @@ fn transport_error(error: reqwest::Error, timeout: Duration) -> Error {
     }
 }
 
-/// The error and its causes, `: `-joined (reqwest's own message alone says only "error
-/// sending request").
-fn describe(error: &reqwest::Error) -> String {
+/// The error and its causes, `: `-joined (reqwest's and hyper's own messages alone say only
+/// "error sending request" or "connection error").
+pub(crate) fn describe(error: &dyn std::error::Error) -> String {
     let mut message = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

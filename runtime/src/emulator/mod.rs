@@ -27,7 +27,8 @@
 //!
 //! For tests, the [`RunningEmulator`] records every request ([`RecordedRequest`]: whether
 //! the emulator acted on it and which devices it reached) and every message a device
-//! received ([`DeviceMessage`]), takes devices offline or makes them slow, and injects
+//! received ([`DeviceMessage`]), takes devices offline or makes them slow, runs its clock
+//! ahead of the client's ([`Emulator::clock_ahead`]), and injects
 //! [`Fault`]s into the next requests of an action: instead of acting (a reset, a 5xx, a
 //! malformed answer, ...) or, with [`Fault::After`], once the devices got the call. For long
 //! runs, [`Emulator::keep_history`]`(false)` keeps nothing per request,

@@ -24,9 +24,12 @@ const UNRESERVED_KEPT: &AsciiSet = &NON_ALPHANUMERIC
 /// The algorithm name of ACS3 signatures.
 pub(crate) const ACS3: &str = "ACS3-HMAC-SHA256";
 
-/// RFC 3986 encoding as Alibaba specifies it (space `%20`, `*` `%2A`, `~` kept).
-pub(crate) fn encode(text: &str) -> String {
-    utf8_percent_encode(text, UNRESERVED_KEPT).to_string()
+/// RFC 3986 encoding as Alibaba specifies it (space `%20`, `*` `%2A`, `~` kept), appended
+/// to `out` (one buffer for a whole canonical query: issue 17).
+fn encode_into(out: &mut String, text: &str) {
+    for piece in utf8_percent_encode(text, UNRESERVED_KEPT) {
+        out.push_str(piece);
+    }
 }
 
 /// Why a query or form body could not be read.
@@ -41,17 +44,22 @@ pub(crate) struct NotUtf8 {
 /// why the signature doc asks for `+` to be sent as `%2B`), `%XY` decoded. Empty pieces
 /// (`a=1&&b=2`) are skipped; a piece without `=` is a name with an empty value.
 pub(crate) fn decode_form(raw: &str) -> Result<Vec<(String, String)>, NotUtf8> {
-    let mut pairs = Vec::new();
+    let mut pairs = Vec::with_capacity(raw.bytes().filter(|&b| b == b'&').count() + 1);
     for piece in raw.split('&').filter(|piece| !piece.is_empty()) {
         let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
         let decode = |text: &str| {
-            let spaced = text.replace('+', " ");
-            percent_decode_str(&spaced)
-                .decode_utf8()
-                .map(|cow| cow.into_owned())
-                .map_err(|_| NotUtf8 {
-                    piece: piece.to_string(),
-                })
+            let decoded = if text.contains('+') {
+                percent_decode_str(&text.replace('+', " "))
+                    .decode_utf8()
+                    .map(|cow| cow.into_owned())
+            } else {
+                percent_decode_str(text)
+                    .decode_utf8()
+                    .map(|cow| cow.into_owned())
+            };
+            decoded.map_err(|_| NotUtf8 {
+                piece: piece.to_string(),
+            })
         };
         pairs.push((decode(name)?, decode(value)?));
     }
@@ -63,11 +71,17 @@ pub(crate) fn decode_form(raw: &str) -> Result<Vec<(String, String)>, NotUtf8> {
 pub(crate) fn canonical_query<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> String {
     let mut sorted: Vec<(&str, &str)> = pairs.collect();
     sorted.sort_unstable();
-    sorted
-        .iter()
-        .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
-        .collect::<Vec<_>>()
-        .join("&")
+    let length: usize = sorted.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
+    let mut canonical = String::with_capacity(length + length / 4);
+    for (index, (name, value)) in sorted.iter().enumerate() {
+        if index > 0 {
+            canonical.push('&');
+        }
+        encode_into(&mut canonical, name);
+        canonical.push('=');
+        encode_into(&mut canonical, value);
+    }
+    canonical
 }
 
 /// The V1 string to sign over every parameter but `Signature`.
@@ -78,7 +92,11 @@ pub(crate) fn v1_string_to_sign(method: &str, params: &[(String, String)]) -> St
             .filter(|(name, _)| name != "Signature")
             .map(|(name, value)| (name.as_str(), value.as_str())),
     );
-    format!("{method}&%2F&{}", encode(&canonical))
+    let mut string_to_sign = String::with_capacity(method.len() + 5 + canonical.len() * 5 / 4);
+    string_to_sign.push_str(method);
+    string_to_sign.push_str("&%2F&");
+    encode_into(&mut string_to_sign, &canonical);
+    string_to_sign
 }
 
 /// Base64(HMAC-SHA1(secret + `&`, string to sign)).
@@ -246,7 +264,9 @@ mod tests {
 
     #[test]
     fn encoding_keeps_only_unreserved() {
-        assert_eq!(encode("a b*c~d/é+"), "a%20b%2Ac~d%2F%C3%A9%2B");
+        let mut encoded = String::new();
+        encode_into(&mut encoded, "a b*c~d/é+");
+        assert_eq!(encoded, "a%20b%2Ac~d%2F%C3%A9%2B");
     }
 
     #[test]
