@@ -66,10 +66,13 @@ mod answer;
 mod batch;
 mod builder;
 mod control;
+mod history;
 mod limiter;
 mod name_set;
 mod ops;
 mod retry;
+mod state;
+mod state_decode;
 
 use std::error::Error as _;
 use std::fmt;
@@ -83,6 +86,7 @@ pub use builder::{
     redact_userinfo, ClientBuilder, SignatureVersion, DEFAULT_MAX_QUERY, PLATFORM_SYNC_WAIT,
 };
 pub use control::BatchControl;
+pub use history::{HistoryQuery, HistoryRecord, HistorySource};
 pub use limiter::DEFAULT_QPS;
 pub use name_set::NameSet;
 pub use ops::{
@@ -90,6 +94,13 @@ pub use ops::{
     SetDeviceProperty, SetDevicesProperty, ThingModelJson, ThingModelTsl, MAX_MESSAGE_BYTES,
 };
 pub use retry::RetryPolicy;
+pub use state::{
+    is_version_conflict, DesiredList, DesiredProperty, DesiredVersions, PropertyStatus,
+    PropertyStatusList, SetDeviceDesiredProperty, DESIRED_VERSION_CONFLICT,
+};
+pub use state_decode::{
+    record_json, value_json, DecodedRecord, DecodedValue, StateDecoder, StateProblem,
+};
 
 use crate::error::Error;
 use crate::sign::{
