@@ -55,6 +55,7 @@ pub mod __private {
     pub use crate::cloud::sync_output;
     pub use crate::value::{
         all, check_len, enum_key, lim, member, no_unknown_fields, not_in_enum, object, optional,
-        reads_as, required, Fields, Generated, Limits, Present, Reader, StaticBound,
+        reads_as, required, timed, Fields, Generated, Limits, Present, Reader, Rejected,
+        StaticBound, Timed,
     };
 }

@@ -18,6 +18,25 @@ pub struct Plan {
     pub services: Vec<ServiceDef>,
     /// Names of the generated API items, decided against the model's names.
     pub api: ApiNames,
+    /// Every property (module ones too), each optional with its time: what a property
+    /// report or a device's property status decodes into.
+    pub properties: StructDef,
+    /// Every event, with its variant in the message enum.
+    pub events: Vec<EventDef>,
+    /// The variant of each service's successful reply in the message enum, in the order
+    /// of `services`.
+    pub reply_variants: Vec<String>,
+}
+
+/// An event as the message enum receives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventDef {
+    /// The variant's name.
+    pub variant: String,
+    /// The event's identifier on the wire (`Alarm`, `battery:Low`).
+    pub wire: String,
+    /// Its payload struct.
+    pub payload: String,
 }
 
 /// Names of the fixed items of the generated API. Fixed unless a model type takes one.
@@ -33,6 +52,10 @@ pub struct ApiNames {
     pub responder: String,
     /// The property set struct.
     pub property_set: String,
+    /// The struct of every property with its time.
+    pub properties: String,
+    /// The enum of the messages devices send.
+    pub message: String,
     /// The method setting properties, on handles and the handler.
     pub set_properties: String,
 }

@@ -523,6 +523,211 @@ impl PropertySet {
         self
     }
 }
+/// Every property of the model, each with the time it was measured: what a property
+/// report decodes into. `None` for a property the report did not carry.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Properties {
+    /// 主灯开关 (`LightSwitch`): bool, sent as 0 = off or 1 = on.
+    ///
+    /// Main light on or off
+    pub light_switch: ::core::option::Option<::tsl_runtime::value::Timed<bool>>,
+    /// `Brightness`: int from `0` to `100`, step `1`, in % (percent).
+    ///
+    /// Dimming level in percent
+    pub brightness: ::core::option::Option<::tsl_runtime::value::Timed<i32>>,
+    /// Colour temperature (`ColorTemperature`): int from `2700` to `6500`, step `100`, in K (kelvin).
+    pub color_temperature: ::core::option::Option<::tsl_runtime::value::Timed<i32>>,
+    /// Supply voltage (`Voltage`): float from `0` to `400`, step `0.1`, in V (volt).
+    pub voltage: ::core::option::Option<::tsl_runtime::value::Timed<f32>>,
+    /// Energy used (`PowerConsumption`): double from `0` to `1000000`, step `0.001`, in kW·h (kilowatt hour).
+    ///
+    /// Since installation
+    pub power_consumption: ::core::option::Option<::tsl_runtime::value::Timed<f64>>,
+    /// Work mode (`WorkMode`): enum, sent as its integer key.
+    pub work_mode: ::core::option::Option<::tsl_runtime::value::Timed<WorkMode>>,
+    /// Firmware version (`Firmware`): text of at most 64 characters.
+    pub firmware: ::core::option::Option<
+        ::tsl_runtime::value::Timed<::std::string::String>,
+    >,
+    /// Last maintenance (`LastMaintenance`): date: UTC epoch milliseconds, sent as a string.
+    pub last_maintenance: ::core::option::Option<
+        ::tsl_runtime::value::Timed<::tsl_runtime::value::Date>,
+    >,
+    /// `Location`: struct of 3 members.
+    pub location: ::core::option::Option<::tsl_runtime::value::Timed<Location>>,
+    /// Switching schedule (`Schedule`): array of at most 8 structs.
+    ///
+    /// Up to eight switching times a day
+    pub schedule: ::core::option::Option<
+        ::tsl_runtime::value::Timed<::std::vec::Vec<ScheduleItem>>,
+    >,
+    /// Ambient light, last hour (`LuxHistory`): array of at most 60 floats.
+    pub lux_history: ::core::option::Option<
+        ::tsl_runtime::value::Timed<::std::vec::Vec<f32>>,
+    >,
+}
+impl Properties {
+    /// Reads reported properties, each `(identifier on the wire, value as sent,
+    /// time)`, checking every value against the model. Returns what fits and,
+    /// never dropped, every property that does not: a value that fails the model
+    /// and an identifier the model does not have, each with the JSON as sent.
+    pub fn decode<'a>(
+        items: impl ::core::iter::IntoIterator<
+            Item = (
+                &'a str,
+                &'a ::tsl_runtime::serde_json::Value,
+                ::core::option::Option<i64>,
+            ),
+        >,
+    ) -> (Self, ::std::vec::Vec<::tsl_runtime::value::Rejected>) {
+        use ::tsl_runtime::value::lim;
+        const L: [::tsl_runtime::value::Limits; 5] = [
+            lim("0", "100", "1"),
+            lim("2700", "6500", "100"),
+            lim("0", "400", "0.1"),
+            lim("0", "1000000", "0.001"),
+            lim("0", "100000", "0.1"),
+        ];
+        let mut properties = Self::default();
+        let mut rejected = ::std::vec::Vec::new();
+        for (identifier, raw, time) in items {
+            match identifier {
+                "LightSwitch" => {
+                    properties.light_switch = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.value("LightSwitch", v);
+                        },
+                    );
+                }
+                "Brightness" => {
+                    properties.brightness = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.int("Brightness", v, &L[0]);
+                        },
+                    );
+                }
+                "ColorTemperature" => {
+                    properties.color_temperature = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.int("ColorTemperature", v, &L[1]);
+                        },
+                    );
+                }
+                "Voltage" => {
+                    properties.voltage = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.float("Voltage", v, &L[2]);
+                        },
+                    );
+                }
+                "PowerConsumption" => {
+                    properties.power_consumption = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.double("PowerConsumption", v, &L[3]);
+                        },
+                    );
+                }
+                "WorkMode" => {
+                    properties.work_mode = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.value("WorkMode", v);
+                        },
+                    );
+                }
+                "Firmware" => {
+                    properties.firmware = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.text("Firmware", v, 64);
+                        },
+                    );
+                }
+                "LastMaintenance" => {
+                    properties.last_maintenance = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.value("LastMaintenance", v);
+                        },
+                    );
+                }
+                "Location" => {
+                    properties.location = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.value("Location", v);
+                        },
+                    );
+                }
+                "Schedule" => {
+                    properties.schedule = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.values("Schedule", v, 8);
+                        },
+                    );
+                }
+                "LuxHistory" => {
+                    properties.lux_history = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.floats("LuxHistory", v, 60, &L[4]);
+                        },
+                    );
+                }
+                _ => {
+                    rejected
+                        .push(
+                            ::tsl_runtime::value::Rejected::unknown(
+                                identifier,
+                                raw,
+                                time,
+                            ),
+                        )
+                }
+            }
+        }
+        (properties, rejected)
+    }
+}
 /// One device of this product, seen from the cloud: a method per service. Each call
 /// checks its arguments against the model before anything is sent.
 pub struct Device<'c, C> {

@@ -117,6 +117,72 @@ impl PropertySet {
         self
     }
 }
+/// Every property of the model, each with the time it was measured: what a property
+/// report decodes into. `None` for a property the report did not carry.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Properties {
+    /// Pump speed (`pump:Speed`): int from `0` to `3000`, step `10`, in rpm.
+    pub pump_speed: ::core::option::Option<::tsl_runtime::value::Timed<i32>>,
+    /// Running (`pump:Running`): bool, sent as 0 = stopped or 1 = running.
+    pub pump_running: ::core::option::Option<::tsl_runtime::value::Timed<bool>>,
+}
+impl Properties {
+    /// Reads reported properties, each `(identifier on the wire, value as sent,
+    /// time)`, checking every value against the model. Returns what fits and,
+    /// never dropped, every property that does not: a value that fails the model
+    /// and an identifier the model does not have, each with the JSON as sent.
+    pub fn decode<'a>(
+        items: impl ::core::iter::IntoIterator<
+            Item = (
+                &'a str,
+                &'a ::tsl_runtime::serde_json::Value,
+                ::core::option::Option<i64>,
+            ),
+        >,
+    ) -> (Self, ::std::vec::Vec<::tsl_runtime::value::Rejected>) {
+        use ::tsl_runtime::value::lim;
+        const L: [::tsl_runtime::value::Limits; 1] = [lim("0", "3000", "10")];
+        let mut properties = Self::default();
+        let mut rejected = ::std::vec::Vec::new();
+        for (identifier, raw, time) in items {
+            match identifier {
+                "pump:Speed" => {
+                    properties.pump_speed = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.int("pump:Speed", v, &L[0]);
+                        },
+                    );
+                }
+                "pump:Running" => {
+                    properties.pump_running = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.value("pump:Running", v);
+                        },
+                    );
+                }
+                _ => {
+                    rejected
+                        .push(
+                            ::tsl_runtime::value::Rejected::unknown(
+                                identifier,
+                                raw,
+                                time,
+                            ),
+                        )
+                }
+            }
+        }
+        (properties, rejected)
+    }
+}
 /// One device of this product, seen from the cloud: a method per service. Each call
 /// checks its arguments against the model before anything is sent.
 pub struct Device<'c, C> {

@@ -6,6 +6,7 @@
 
 mod cloud;
 mod device;
+mod messages;
 mod types;
 
 use proc_macro2::{Span, TokenStream};
@@ -139,6 +140,7 @@ pub fn items(plan: &Plan, cx: &Context, slice: Slice) -> TokenStream {
             if let Some(set) = &plan.property_set {
                 items.extend(types::property_set(set, cx));
             }
+            items.extend(messages::properties(plan, cx));
         }
     }
     if tail && cx.parts.cloud {
@@ -193,7 +195,8 @@ mod tests {
             let code = Generator::new(&settings)
                 .generate_file(&model, &[])
                 .unwrap();
-            assert_eq!(code.matches("#[derive(").count(), 2, "{code}");
+            // The enum, the property set and `Properties`.
+            assert_eq!(code.matches("#[derive(").count(), 3, "{code}");
             for line in code.lines().filter(|l| l.starts_with("#[derive(")) {
                 let names: Vec<&str> = line["#[derive(".len()..line.len() - 2]
                     .split(',')

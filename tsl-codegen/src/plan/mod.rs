@@ -10,6 +10,7 @@
 //!    references to names.
 
 mod docs;
+mod messages;
 
 use std::collections::{HashMap, HashSet};
 
@@ -30,6 +31,8 @@ const API_TYPES: ApiTypeNames = ApiTypeNames {
     handler: "Handler",
     responder: "Responder",
     property_set: "PropertySet",
+    properties: "Properties",
+    message: "Message",
 };
 
 /// Methods of the generated handles and handler besides one per service.
@@ -44,6 +47,8 @@ struct ApiTypeNames {
     handler: &'static str,
     responder: &'static str,
     property_set: &'static str,
+    properties: &'static str,
+    message: &'static str,
 }
 
 /// Plans the output for `model`. Fails only when the settings ask for name collisions
@@ -61,7 +66,11 @@ pub fn plan(model: &Model, settings: &Settings) -> Result<Plan, Vec<NameCollisio
         planner.events(module);
     }
     let property_set = planner.property_set(model);
-    planner.finish(model, settings, services, property_set)
+    let properties = planner.all_properties(model);
+    let events = std::mem::take(&mut planner.events);
+    let mut plan = planner.finish(model, settings, services, property_set)?;
+    messages::finish(&mut plan, properties, events, settings)?;
+    Ok(plan)
 }
 
 #[derive(Default)]
@@ -70,6 +79,8 @@ struct Planner<'m> {
     /// (module, identifier) → (type, slot) in the order met, so a type met twice is
     /// emitted once. Indexed: a linear search made planning quadratic in big models.
     memo: HashMap<MemoKey<'m>, Vec<(&'m DataType, usize)>>,
+    /// Every event with its payload struct's slot, for the message enum.
+    events: Vec<messages::PendingEvent>,
 }
 
 /// A module (`None` for the default one) and a TSL identifier.
@@ -211,7 +222,7 @@ impl<'m> Planner<'m> {
                     docs.extend(text.lines().map(str::to_string));
                 }
             }
-            self.params_struct(
+            let slot = self.params_struct(
                 module,
                 &owner,
                 &format!("{owner}Event"),
@@ -219,6 +230,11 @@ impl<'m> Planner<'m> {
                 &event.outputs,
                 &event.wire_identifier,
             );
+            self.events.push(messages::PendingEvent {
+                naming: format!("{prefix}{}", event.identifier),
+                wire: event.wire_identifier.clone(),
+                slot,
+            });
         }
     }
 
@@ -405,6 +421,8 @@ impl<'m> Planner<'m> {
             API_TYPES.handler,
             API_TYPES.responder,
             API_TYPES.property_set,
+            API_TYPES.properties,
+            API_TYPES.message,
         ];
         let mut types = Namespace::new(&reserved, policy);
         let items: Vec<(&str, Kind)> = self
@@ -519,8 +537,20 @@ impl<'m> Planner<'m> {
                 handler: API_TYPES.handler.to_string(),
                 responder: API_TYPES.responder.to_string(),
                 property_set: API_TYPES.property_set.to_string(),
+                properties: API_TYPES.properties.to_string(),
+                message: API_TYPES.message.to_string(),
                 set_properties: SET_PROPERTIES.to_string(),
             },
+            // Filled in by `messages::finish`.
+            properties: StructDef {
+                name: API_TYPES.properties.to_string(),
+                docs: Vec::new(),
+                fields: Vec::new(),
+                identifier: None,
+                eq: false,
+            },
+            events: Vec::new(),
+            reply_variants: Vec::new(),
         })
     }
 }
