@@ -14,6 +14,7 @@ use super::answer::Answer;
 use super::ops::{check_device, check_object, device_params};
 use super::Client;
 use crate::cloud::Device;
+use crate::device_state::{value_from_text, Reported};
 use crate::error::Error;
 use crate::limits::MAX_DESIRED_PER_CALL;
 
@@ -245,6 +246,64 @@ impl Client {
         }
         let answer = self.call("ClearDeviceDesiredProperty", &params).await?;
         versions(answer)
+    }
+}
+
+impl crate::device_state::DeviceState for Client {
+    async fn reported(
+        &self,
+        device: &Device,
+        function_block_id: Option<&str>,
+    ) -> Result<Vec<Reported>, Error> {
+        let status = self
+            .query_device_property_status(device, function_block_id)
+            .await?;
+        Ok(status
+            .properties
+            .into_iter()
+            .filter_map(|p| {
+                let text = p.value?;
+                Some(Reported {
+                    value: value_from_text(p.data_type.as_deref(), &text),
+                    identifier: p.identifier,
+                    time: p.time,
+                })
+            })
+            .collect())
+    }
+
+    async fn desired(
+        &self,
+        device: &Device,
+        identifiers: &[String],
+    ) -> Result<Vec<crate::device_state::Desired>, Error> {
+        let list = self
+            .query_device_desired_property(device, identifiers, None)
+            .await?;
+        Ok(list
+            .properties
+            .into_iter()
+            .map(|p| crate::device_state::Desired {
+                value: p
+                    .value
+                    .map(|text| value_from_text(p.data_type.as_deref(), &text)),
+                identifier: p.identifier,
+                version: p.version,
+                time: p.time,
+            })
+            .collect())
+    }
+
+    async fn set_desired(
+        &self,
+        device: &Device,
+        items: &str,
+        versions: &BTreeMap<String, i64>,
+    ) -> Result<BTreeMap<String, i64>, Error> {
+        let versions = serde_json::to_string(versions)
+            .map_err(|e| Error::Refused(format!("Versions cannot be written: {e}")))?;
+        let request = SetDeviceDesiredProperty::new(device.clone(), items, versions);
+        Ok(self.set_device_desired_property(&request).await?.versions)
     }
 }
 

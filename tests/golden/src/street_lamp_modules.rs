@@ -1256,6 +1256,88 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
         self.cloud.set_devices_property(&self.product_key, device_names, &items).await
     }
 }
+impl<'c, C: ::tsl_runtime::device_state::DeviceState> Device<'c, C> {
+    /// The latest reported value of every property (`QueryDevicePropertyStatus`,
+    /// one call per module), with the time it was reported. Values that do not
+    /// fit the model are returned beside it, never dropped.
+    pub async fn properties(
+        &self,
+    ) -> ::core::result::Result<
+        (Properties, ::std::vec::Vec<::tsl_runtime::value::Rejected>),
+        ::tsl_runtime::Error,
+    > {
+        const MODULES: [::core::option::Option<&str>; 3] = [
+            ::core::option::Option::None,
+            ::core::option::Option::Some("battery"),
+            ::core::option::Option::Some("sensor"),
+        ];
+        let mut reported = ::std::vec::Vec::new();
+        for module in MODULES {
+            reported.extend(self.cloud.reported(&self.device, module).await?);
+        }
+        ::core::result::Result::Ok(
+            Properties::decode(::tsl_runtime::device_state::items(&reported)),
+        )
+    }
+    /// The desired values of the writable properties and their versions
+    /// (`QueryDeviceDesiredProperty`, 10 a call): the values set, read into
+    /// the properties struct with the time they were set, every value that does
+    /// not fit the model kept, and each property's version to pass to
+    /// `set_desired`.
+    pub async fn desired(
+        &self,
+    ) -> ::core::result::Result<
+        (
+            Properties,
+            ::std::vec::Vec<::tsl_runtime::value::Rejected>,
+            ::std::collections::BTreeMap<::std::string::String, i64>,
+        ),
+        ::tsl_runtime::Error,
+    > {
+        const WRITABLE: [&str; 8] = [
+            "LightSwitch",
+            "Brightness",
+            "ColorTemperature",
+            "WorkMode",
+            "Schedule",
+            "battery:ChargeLimit",
+            "sensor:Sensitivity",
+            "sensor:Enabled",
+        ];
+        let mut desired = ::std::vec::Vec::new();
+        for chunk in WRITABLE.chunks(10) {
+            let identifiers: ::std::vec::Vec<::std::string::String> = chunk
+                .iter()
+                .map(|id| (*id).to_string())
+                .collect();
+            desired.extend(self.cloud.desired(&self.device, &identifiers).await?);
+        }
+        let versions = desired
+            .iter()
+            .map(|d| (d.identifier.clone(), d.version))
+            .collect();
+        let (properties, rejected) = Properties::decode(
+            ::tsl_runtime::device_state::desired_items(&desired),
+        );
+        ::core::result::Result::Ok((properties, rejected, versions))
+    }
+    /// Sets the desired values of the `Some` properties of `properties`
+    /// (`SetDeviceDesiredProperty`, at most 10), checked against the model, each
+    /// against the version in `versions` (absent: no check); the device gets them
+    /// when it is online. Returns each property's new version. A stale version is
+    /// `Error::Platform` for which `is_version_conflict()` is true.
+    pub async fn set_desired(
+        &self,
+        properties: &PropertySet,
+        versions: &::std::collections::BTreeMap<::std::string::String, i64>,
+    ) -> ::core::result::Result<
+        ::std::collections::BTreeMap<::std::string::String, i64>,
+        ::tsl_runtime::Error,
+    > {
+        let items = ::tsl_runtime::value::to_args(properties)?;
+        self.cloud.set_desired(&self.device, &items, versions).await
+    }
+}
 /// What a device of this product does when the cloud calls it: a method per
 /// service. Arguments arrive checked against the model; outputs are checked before
 /// they are sent. Implement it with `async fn`.

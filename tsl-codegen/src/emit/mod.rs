@@ -7,6 +7,7 @@
 mod cloud;
 mod device;
 mod messages;
+mod state;
 mod types;
 
 use proc_macro2::{Span, TokenStream};
@@ -145,6 +146,7 @@ pub fn items(plan: &Plan, cx: &Context, slice: Slice) -> TokenStream {
     }
     if tail && cx.parts.cloud {
         items.extend(cloud::handles(plan, cx));
+        items.extend(state::device_state(plan, cx));
     }
     if tail && cx.parts.device {
         items.extend(device::handler(plan, cx));
