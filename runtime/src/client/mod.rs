@@ -18,7 +18,13 @@
 //!   every device given: accepted (with the call's `RequestId`), refused (code and message),
 //!   or not attempted (a duplicate, an empty name, or a batch stopped by an error that every
 //!   call would get, such as `SignatureDoesNotMatch`).
-//! - [`Client`] implements [`Cloud`](crate::cloud::Cloud), which generated code calls.
+//! - A device's state (`docs/state.md`): [`Client::query_device_property_status`], the
+//!   desired side with versions ([`Client::set_device_desired_property`],
+//!   [`Client::query_device_desired_property`], [`Client::clear_device_desired_property`];
+//!   a stale version is [`is_version_conflict`]), and history as a paging stream
+//!   ([`Client::history`]); [`StateDecoder`] reads the values (sent as text) against the model.
+//! - [`Client`] implements [`Cloud`](crate::cloud::Cloud) and
+//!   [`DeviceState`](crate::device_state::DeviceState), which generated code calls.
 //!
 //! Every attempt is signed when it is sent, with a fresh `SignatureNonce` and `Timestamp`.
 //! Limits are checked before anything is sent ([`Error::Refused`]): a `BatchPub` message

@@ -33,8 +33,9 @@ pub enum StateProblem {
         /// What the JSON parser said.
         error: String,
     },
-    /// The value breaks the model (type, range, length, enum, ...).
-    #[error("`{identifier}`: {errors}")]
+    /// The value breaks the model (type, range, length, enum, ...). Each error's path
+    /// starts with the identifier, so the message names it once.
+    #[error("{errors}")]
     Value {
         /// The wire identifier.
         identifier: String,
