@@ -115,6 +115,12 @@ struct StatusItem {
 /// # Errors
 /// The body is not the documented shape.
 pub fn reported_from_answer(body: &[u8]) -> Result<Vec<Reported>, serde_json::Error> {
+    // serde reads a struct from a JSON array too; an answer is an object.
+    if body.trim_ascii_start().first() == Some(&b'[') {
+        return Err(<serde_json::Error as serde::de::Error>::custom(
+            "the answer is an array, not an object",
+        ));
+    }
     let answer: StatusAnswer = serde_json::from_slice(body)?;
     let items = answer
         .data
@@ -188,6 +194,7 @@ mod tests {
         assert_eq!(reported[1].value, json!("1.0"));
         assert_eq!(items(&reported).count(), 2);
         assert!(reported_from_answer(b"[]").is_err());
+        assert!(reported_from_answer(b"not json").is_err());
         let empty = reported_from_answer(br#"{"Data":{}}"#).unwrap();
         assert!(empty.is_empty());
     }
