@@ -6,6 +6,11 @@ use std::time::Duration;
 use crate::alink::DeviceError;
 use crate::value::ValueErrors;
 
+/// The `Code` of a `SetDeviceDesiredProperty` refused because a `Versions` entry is not the
+/// property's current desired version. UNVERIFIED: the API page says such a request is
+/// refused but names no code (`docs/state.md`); the emulator answers with this one.
+pub const DESIRED_VERSION_CONFLICT: &str = "iot.device.DesiredPropertyVersionConflict";
+
 /// The platform refused a request: a gateway error (HTTP 4xx with `Code`/`Message`) or a
 /// business error (`Success: false` with `Code`/`ErrorMessage`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -37,6 +42,12 @@ impl PlatformError {
             self.code.as_str(),
             "Throttling.User" | "Throttling" | "iot.messagebroker.RateLimit"
         )
+    }
+
+    /// Whether this is the platform refusing a desired value whose `Versions` is stale
+    /// ([`DESIRED_VERSION_CONFLICT`]): the property was set since its version was read.
+    pub fn is_version_conflict(&self) -> bool {
+        self.code == DESIRED_VERSION_CONFLICT
     }
 
     /// Whether the failure happened after the request may have reached the device.

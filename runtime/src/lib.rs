@@ -8,6 +8,8 @@
 //! - [`alink`]: the device-side request and reply envelopes.
 //! - [`cloud`]: what generated device and fleet handles call ([`cloud::Cloud`]), what a call
 //!   returns, and the per-device report of a batch.
+//! - [`device_state`]: a device's reported and desired properties as generated handles
+//!   read them ([`device_state::DeviceState`]).
 //! - [`error`]: errors of calls, keeping the platform's `Code`, message and `RequestId`.
 //! - [`limits`]: the platform's documented limits (100 names a call, 256 KB messages, the
 //!   8 s sync wait, each action's QPS), defined once.
@@ -60,6 +62,7 @@ pub mod alink;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod cloud;
+pub mod device_state;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod error;
@@ -88,7 +91,8 @@ pub mod __private {
     pub use crate::value::serde_form::{deserialize, serialize};
     pub use crate::value::{
         all, check_len, enum_key, lim, member, no_unknown_fields, not_in_enum, object, optional,
-        reads_as, required, Fields, Generated, Limits, Present, Reader, StaticBound,
+        reads_as, required, timed, Fields, Generated, Limits, Present, Reader, Rejected,
+        StaticBound, Timed,
     };
     pub use serde;
 }

@@ -23,8 +23,9 @@ pub const SYNC_WAIT: Duration = Duration::from_secs(8);
 pub const QPS_WINDOW: Duration = Duration::from_secs(1);
 
 /// The documented calls per second of each action, per Alibaba Cloud account (shared by
-/// its RAM users). An action not listed has no documented limit.
-pub const QPS: [(&str, u32); 9] = [
+/// its RAM users). An action not listed has no documented limit. The device-state actions
+/// (current, desired and history) are from each action's API page (`docs/state.md`).
+pub const QPS: [(&str, u32); 18] = [
     ("InvokeThingService", 500),
     ("InvokeThingsService", 10),
     ("BatchPub", 50),
@@ -34,7 +35,30 @@ pub const QPS: [(&str, u32); 9] = [
     ("QueryThingModelPublished", 10),
     ("GetThingModelTsl", 20),
     ("GetThingModelTslPublished", 20),
+    ("QueryDevicePropertyStatus", 200),
+    ("QueryDeviceOriginalPropertyStatus", 50),
+    ("QueryDevicePropertyData", 50),
+    ("QueryDevicePropertiesData", 10),
+    ("QueryDeviceEventData", 50),
+    ("QueryDeviceServiceData", 50),
+    ("SetDeviceDesiredProperty", 50),
+    ("QueryDeviceDesiredProperty", 50),
+    ("ClearDeviceDesiredProperty", 50),
 ];
+
+/// The most records one page of a history query returns (`PageSize` of
+/// QueryDevicePropertyData, QueryDeviceEventData, QueryDeviceServiceData): 1 to 50
+/// (`docs/state.md`).
+pub const MAX_HISTORY_PAGE: u32 = 50;
+
+/// How far back history can be read on an instance without a storage setting of its own:
+/// 30 days from the day a record was made (`docs/state.md`). Enterprise instances with a
+/// storage setting may keep more, so the client's check can be lifted.
+pub const HISTORY_RETENTION: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+
+/// The most properties one SetDeviceDesiredProperty, QueryDeviceDesiredProperty or
+/// ClearDeviceDesiredProperty names (`docs/state.md`).
+pub const MAX_DESIRED_PER_CALL: usize = 10;
 
 /// The documented QPS of `action`, when [`QPS`] lists it.
 pub fn qps(action: &str) -> Option<u32> {

@@ -25,6 +25,25 @@ pub struct Plan {
     pub services: Vec<ServiceDef>,
     /// Names of the generated API items, decided against the model's names.
     pub api: ApiNames,
+    /// Every property (module ones too), each optional with its time: what a property
+    /// report or a device's property status decodes into.
+    pub properties: StructDef,
+    /// Every event, with its variant in the message enum.
+    pub events: Vec<EventDef>,
+    /// The variant of each service's successful reply in the message enum, in the order
+    /// of `services`.
+    pub reply_variants: Vec<String>,
+}
+
+/// An event as the message enum receives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventDef {
+    /// The variant's name.
+    pub variant: String,
+    /// The event's identifier on the wire (`Alarm`, `battery:Low`).
+    pub wire: String,
+    /// Its payload struct.
+    pub payload: String,
 }
 
 /// Doc lines of the items a product key adds.
@@ -53,19 +72,25 @@ pub struct ApiNames {
     pub responder: String,
     /// The property set struct.
     pub property_set: String,
+    /// The struct of every property with its time.
+    pub properties: String,
+    /// The enum of the messages devices send.
+    pub message: String,
     /// The method setting properties, on handles and the handler.
     pub set_properties: String,
 }
 
 impl ApiNames {
     /// The type names among them, which no model type may take.
-    pub fn types(&self) -> [&str; 5] {
+    pub fn types(&self) -> [&str; 7] {
         [
             &self.device,
             &self.fleet,
             &self.handler,
             &self.responder,
             &self.property_set,
+            &self.properties,
+            &self.message,
         ]
     }
 }

@@ -18,7 +18,13 @@
 //!   every device given: accepted (with the call's `RequestId`), refused (code and message),
 //!   or not attempted (a duplicate, an empty name, or a batch stopped by an error that every
 //!   call would get, such as `SignatureDoesNotMatch`).
-//! - [`Client`] implements [`Cloud`](crate::cloud::Cloud), which generated code calls.
+//! - A device's state (`docs/state.md`): [`Client::query_device_property_status`], the
+//!   desired side with versions ([`Client::set_device_desired_property`],
+//!   [`Client::query_device_desired_property`], [`Client::clear_device_desired_property`];
+//!   a stale version is [`is_version_conflict`]), and history as a paging stream
+//!   ([`Client::history`]); [`StateDecoder`] reads the values (sent as text) against the model.
+//! - [`Client`] implements [`Cloud`](crate::cloud::Cloud) and
+//!   [`DeviceState`](crate::device_state::DeviceState), which generated code calls.
 //!
 //! Every attempt is signed when it is sent, with a fresh `SignatureNonce` and `Timestamp`.
 //! Limits are checked before anything is sent ([`Error::Refused`]): a `BatchPub` message
@@ -66,11 +72,14 @@ mod answer;
 mod batch;
 mod builder;
 mod control;
+mod history;
 mod limiter;
 mod name_set;
 mod ops;
 mod plain;
 mod retry;
+mod state;
+mod state_decode;
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -85,6 +94,7 @@ pub use builder::{
     redact_userinfo, ClientBuilder, SignatureVersion, DEFAULT_MAX_QUERY, PLATFORM_SYNC_WAIT,
 };
 pub use control::BatchControl;
+pub use history::{HistoryQuery, HistoryRecord, HistorySource};
 pub use limiter::DEFAULT_QPS;
 pub use name_set::NameSet;
 pub use ops::{
@@ -92,6 +102,13 @@ pub use ops::{
     SetDeviceProperty, SetDevicesProperty, ThingModelJson, ThingModelTsl, MAX_MESSAGE_BYTES,
 };
 pub use retry::RetryPolicy;
+pub use state::{
+    is_version_conflict, DesiredList, DesiredProperty, DesiredVersions, PropertyStatus,
+    PropertyStatusList, SetDeviceDesiredProperty, DESIRED_VERSION_CONFLICT,
+};
+pub use state_decode::{
+    record_json, value_json, DecodedRecord, DecodedValue, StateDecoder, StateProblem,
+};
 
 use crate::error::Error;
 use crate::sign::{

@@ -267,7 +267,7 @@ pub struct ThingModelTsl {
 }
 
 /// The device's parameters: `IotId`, or `ProductKey` and `DeviceName`.
-fn device_params<'a>(device: &'a Device, params: &mut Vec<(&'static str, &'a str)>) {
+pub(crate) fn device_params<'a>(device: &'a Device, params: &mut Vec<(&'static str, &'a str)>) {
     match device {
         Device::IotId(id) => params.push(("IotId", id)),
         Device::Name {
@@ -280,7 +280,7 @@ fn device_params<'a>(device: &'a Device, params: &mut Vec<(&'static str, &'a str
     }
 }
 
-fn check_device(device: &Device) -> Result<(), Error> {
+pub(crate) fn check_device(device: &Device) -> Result<(), Error> {
     match device {
         Device::IotId(id) if id.is_empty() => Err(Error::Refused("the IotId is empty".into())),
         Device::Name {

@@ -17,7 +17,14 @@ use crate::alink::{Request, Responder};
 use crate::model::{CallType, Envelope, Format, Model, Module, Source};
 
 /// The actions the emulator serves.
-pub(crate) const ACTIONS: [&str; 7] = [
+pub(crate) const ACTIONS: [&str; 14] = [
+    "QueryDevicePropertyStatus",
+    "QueryDevicePropertyData",
+    "QueryDeviceEventData",
+    "QueryDeviceServiceData",
+    "SetDeviceDesiredProperty",
+    "QueryDeviceDesiredProperty",
+    "ClearDeviceDesiredProperty",
     "InvokeThingService",
     "InvokeThingsService",
     "BatchPub",
@@ -137,6 +144,11 @@ pub(crate) async fn run(
         "SetDevicesProperty" => set_devices_property(shared, params, reached),
         "QueryThingModel" => query_thing_model(shared, params),
         "GetThingModelTsl" => get_thing_model_tsl(shared, params),
+        // The device-state actions (twin.rs).
+        other if super::twin::STATE_ACTIONS.contains(&other) => {
+            super::twin::run(shared, other, params.pairs())
+                .unwrap_or_else(|| Err(Refusal::invalid(other)))
+        }
         other => Err(Refusal::gateway(
             404,
             "InvalidAction.NotFound",
@@ -323,18 +335,35 @@ async fn invoke_thing_service(
         &message_id,
         MessageKind::Service {
             identifier: identifier.to_string(),
-            args,
+            args: args.clone(),
             sync,
         },
         reached,
     );
     if !sync {
+        // Kept for QueryDeviceServiceData (twin.rs): an async call's output comes later.
+        lock(&shared.twin).service_called(
+            &target.product_key,
+            &target.device_name,
+            identifier,
+            &args,
+            None,
+        );
         deliver_later(shared, &target, request);
         return Ok(Success::data(json!({ "MessageId": message_id })));
     }
     let timeout = shared.config.sync_timeout;
     let answered =
         delivery::answer_within(target.responder.clone(), target.slow, request, timeout).await;
+    if let Answered::Reply(reply) = &answered {
+        lock(&shared.twin).service_called(
+            &target.product_key,
+            &target.device_name,
+            identifier,
+            &args,
+            Some(&reply.data),
+        );
+    }
     match answered {
         Answered::Reply(reply) => Ok(Success::data(json!({
             "Result": reply.to_json(),

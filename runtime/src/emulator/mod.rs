@@ -99,6 +99,8 @@ mod signature;
 mod state;
 mod strict;
 mod throttle;
+mod twin;
+mod twin_store;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

@@ -224,6 +224,8 @@ pub(crate) struct Shared {
     pub faults: Mutex<Faults>,
     pub requests: Mutex<Vec<RecordedRequest>>,
     pub messages: Mutex<Vec<DeviceMessage>>,
+    /// Device state: reported properties, desired values, events, service calls.
+    pub twin: Mutex<super::twin_store::Twin>,
     seq: AtomicU64,
     message_ids: AtomicU64,
     request_ids: RequestIds,
@@ -249,6 +251,7 @@ impl Shared {
             faults: Mutex::new(Faults::default()),
             requests: Mutex::new(Vec::new()),
             messages: Mutex::new(Vec::new()),
+            twin: Mutex::new(super::twin_store::Twin::default()),
             seq: AtomicU64::new(0),
             message_ids: AtomicU64::new(FIRST_MESSAGE_ID),
             request_ids: RequestIds::new(),

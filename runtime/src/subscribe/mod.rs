@@ -24,6 +24,8 @@ mod replies;
 mod tls;
 mod typed;
 
+/// Moved to [`crate::value::Timed`] (the lean build has it); named here too.
+pub use crate::value::Timed;
 pub use auth::{Identity, SaslPlain, SignMethod};
 pub use consumer::{Subscriber, Summary, CONNECT_TIMEOUT, IDLE_TIMEOUT_RANGE, SOURCE_ADDRESS};
 pub use decode::Decoder;
@@ -34,4 +36,3 @@ pub use message::{
     RawMessage, Received, Reply, Status,
 };
 pub use replies::{PendingReply, Replies, ReplyOutcome, EARLY_REPLIES_KEPT};
-pub use typed::Timed;

@@ -7,16 +7,7 @@
 use serde_json::Value;
 
 use super::message::{EventPost, PropertyPost, Reply};
-use crate::value::{read_checked, FieldPath, TslValue, ValueError, ValueErrors, Wire};
-
-/// A reported property value with the time the device measured it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Timed<T> {
-    /// The value.
-    pub value: T,
-    /// Epoch ms, when the device sent one.
-    pub time: Option<i64>,
-}
+use crate::value::{read_checked, FieldPath, Timed, TslValue, ValueError, ValueErrors, Wire};
 
 /// `Wire` → JSON → `T`, checked against `T`'s model.
 fn read<T: TslValue>(wire: &Wire) -> Result<T, ValueErrors> {

@@ -40,6 +40,7 @@ mod json;
 mod number;
 // `Serialize for Wire` and the helpers of the generator's `serde` setting.
 pub(crate) mod serde_form;
+mod timed;
 mod typed;
 mod unknown_member;
 mod wire;
@@ -57,6 +58,10 @@ pub use generated::{
 };
 pub use json::{parse_json, JsonError};
 pub use number::{format_f32, format_f64, NotFinite};
+pub use timed::{Rejected, Timed};
+// Called by generated `Properties::decode` only.
+#[doc(hidden)]
+pub use timed::timed;
 pub use typed::{from_json, read_checked, to_args, Date, TslValue};
 // Only generated code calls these: hidden here, and public as `tsl_runtime::__private::*`,
 // the path the generator is to emit (lib.rs).

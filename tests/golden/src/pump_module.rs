@@ -117,6 +117,72 @@ impl PropertySet {
         self
     }
 }
+/// Every property of the model, each with the time it was measured: what a property
+/// report decodes into. `None` for a property the report did not carry.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Properties {
+    /// Pump speed (`pump:Speed`): int from `0` to `3000`, step `10`, in rpm.
+    pub pump_speed: ::core::option::Option<::tsl_runtime::value::Timed<i32>>,
+    /// Running (`pump:Running`): bool, sent as 0 = stopped or 1 = running.
+    pub pump_running: ::core::option::Option<::tsl_runtime::value::Timed<bool>>,
+}
+impl Properties {
+    /// Reads reported properties, each `(identifier on the wire, value as sent,
+    /// time)`, checking every value against the model. Returns what fits and,
+    /// never dropped, every property that does not: a value that fails the model
+    /// and an identifier the model does not have, each with the JSON as sent.
+    pub fn decode<'a>(
+        items: impl ::core::iter::IntoIterator<
+            Item = (
+                &'a str,
+                &'a ::tsl_runtime::serde_json::Value,
+                ::core::option::Option<i64>,
+            ),
+        >,
+    ) -> (Self, ::std::vec::Vec<::tsl_runtime::value::Rejected>) {
+        use ::tsl_runtime::value::lim;
+        const L: [::tsl_runtime::value::Limits; 1] = [lim("0", "3000", "10")];
+        let mut properties = Self::default();
+        let mut rejected = ::std::vec::Vec::new();
+        for (identifier, raw, time) in items {
+            match identifier {
+                "pump:Speed" => {
+                    properties.pump_speed = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.int("pump:Speed", v, &L[0]);
+                        },
+                    );
+                }
+                "pump:Running" => {
+                    properties.pump_running = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.value("pump:Running", v);
+                        },
+                    );
+                }
+                _ => {
+                    rejected
+                        .push(
+                            ::tsl_runtime::value::Rejected::unknown(
+                                identifier,
+                                raw,
+                                time,
+                            ),
+                        )
+                }
+            }
+        }
+        (properties, rejected)
+    }
+}
 /// One device of this product, seen from the cloud: a method per service. Each call
 /// checks its arguments against the model before anything is sent.
 pub struct Device<'c, C> {
@@ -248,6 +314,77 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     > {
         let items = ::tsl_runtime::value::to_args(properties)?;
         self.cloud.set_devices_property(&self.product_key, device_names, &items).await
+    }
+}
+impl<'c, C: ::tsl_runtime::device_state::DeviceState> Device<'c, C> {
+    /// The latest reported value of every property (`QueryDevicePropertyStatus`,
+    /// one call per module), with the time it was reported. Values that do not
+    /// fit the model are returned beside it, never dropped.
+    pub async fn properties(
+        &self,
+    ) -> ::core::result::Result<
+        (Properties, ::std::vec::Vec<::tsl_runtime::value::Rejected>),
+        ::tsl_runtime::Error,
+    > {
+        const MODULES: [::core::option::Option<&str>; 1] = [
+            ::core::option::Option::Some("pump"),
+        ];
+        let mut reported = ::std::vec::Vec::new();
+        for module in MODULES {
+            reported.extend(self.cloud.reported(&self.device, module).await?);
+        }
+        ::core::result::Result::Ok(
+            Properties::decode(::tsl_runtime::device_state::items(&reported)),
+        )
+    }
+    /// The desired values of the writable properties and their versions
+    /// (`QueryDeviceDesiredProperty`, 10 a call): the values set, read into
+    /// the properties struct with the time they were set, every value that does
+    /// not fit the model kept, and each property's version to pass to
+    /// `set_desired`.
+    pub async fn desired(
+        &self,
+    ) -> ::core::result::Result<
+        (
+            Properties,
+            ::std::vec::Vec<::tsl_runtime::value::Rejected>,
+            ::std::collections::BTreeMap<::std::string::String, i64>,
+        ),
+        ::tsl_runtime::Error,
+    > {
+        const WRITABLE: [&str; 1] = ["pump:Speed"];
+        let mut desired = ::std::vec::Vec::new();
+        for chunk in WRITABLE.chunks(10) {
+            let identifiers: ::std::vec::Vec<::std::string::String> = chunk
+                .iter()
+                .map(|id| (*id).to_string())
+                .collect();
+            desired.extend(self.cloud.desired(&self.device, &identifiers).await?);
+        }
+        let versions = desired
+            .iter()
+            .map(|d| (d.identifier.clone(), d.version))
+            .collect();
+        let (properties, rejected) = Properties::decode(
+            ::tsl_runtime::device_state::desired_items(&desired),
+        );
+        ::core::result::Result::Ok((properties, rejected, versions))
+    }
+    /// Sets the desired values of the `Some` properties of `properties`
+    /// (`SetDeviceDesiredProperty`, at most 10), checked against the model, each
+    /// against the version in `versions` (absent: no check); the device gets them
+    /// when it is online. Returns each property's new version. A stale version is
+    /// `Error::Platform` for which `is_version_conflict()` is true.
+    pub async fn set_desired(
+        &self,
+        properties: &PropertySet,
+        versions: &::std::collections::BTreeMap<::std::string::String, i64>,
+    ) -> ::core::result::Result<
+        ::std::collections::BTreeMap<::std::string::String, i64>,
+        ::tsl_runtime::Error,
+    > {
+        let items = ::tsl_runtime::value::to_args(properties)?;
+        self.cloud.set_desired(&self.device, &items, versions).await
     }
 }
 /// What a device of this product does when the cloud calls it: a method per

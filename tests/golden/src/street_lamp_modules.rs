@@ -774,6 +774,281 @@ impl PropertySet {
         self
     }
 }
+/// Every property of the model, each with the time it was measured: what a property
+/// report decodes into. `None` for a property the report did not carry.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Properties {
+    /// 主灯开关 (`LightSwitch`): bool, sent as 0 = off or 1 = on.
+    ///
+    /// Main light on or off
+    pub light_switch: ::core::option::Option<::tsl_runtime::value::Timed<bool>>,
+    /// `Brightness`: int from `0` to `100`, step `1`, in % (percent).
+    ///
+    /// Dimming level in percent
+    pub brightness: ::core::option::Option<::tsl_runtime::value::Timed<i32>>,
+    /// Colour temperature (`ColorTemperature`): int from `2700` to `6500`, step `100`, in K (kelvin).
+    pub color_temperature: ::core::option::Option<::tsl_runtime::value::Timed<i32>>,
+    /// Supply voltage (`Voltage`): float from `0` to `400`, step `0.1`, in V (volt).
+    pub voltage: ::core::option::Option<::tsl_runtime::value::Timed<f32>>,
+    /// Energy used (`PowerConsumption`): double from `0` to `1000000`, step `0.001`, in kW·h (kilowatt hour).
+    ///
+    /// Since installation
+    pub power_consumption: ::core::option::Option<::tsl_runtime::value::Timed<f64>>,
+    /// Work mode (`WorkMode`): enum, sent as its integer key.
+    pub work_mode: ::core::option::Option<::tsl_runtime::value::Timed<WorkMode>>,
+    /// Firmware version (`Firmware`): text of at most 64 characters.
+    pub firmware: ::core::option::Option<
+        ::tsl_runtime::value::Timed<::std::string::String>,
+    >,
+    /// Last maintenance (`LastMaintenance`): date: UTC epoch milliseconds, sent as a string.
+    pub last_maintenance: ::core::option::Option<
+        ::tsl_runtime::value::Timed<::tsl_runtime::value::Date>,
+    >,
+    /// `Location`: struct of 3 members.
+    pub location: ::core::option::Option<::tsl_runtime::value::Timed<Location>>,
+    /// Switching schedule (`Schedule`): array of at most 8 structs.
+    ///
+    /// Up to eight switching times a day
+    pub schedule: ::core::option::Option<
+        ::tsl_runtime::value::Timed<::std::vec::Vec<ScheduleItem>>,
+    >,
+    /// Ambient light, last hour (`LuxHistory`): array of at most 60 floats.
+    pub lux_history: ::core::option::Option<
+        ::tsl_runtime::value::Timed<::std::vec::Vec<f32>>,
+    >,
+    /// State of charge (`battery:Charge`): int from `0` to `100`, step `1`, in % (percent).
+    pub battery_charge: ::core::option::Option<::tsl_runtime::value::Timed<i32>>,
+    /// Charge limit (`battery:ChargeLimit`): int from `50` to `100`, step `5`, in % (percent).
+    pub battery_charge_limit: ::core::option::Option<::tsl_runtime::value::Timed<i32>>,
+    /// Ambient light (`sensor:Lux`): float from `0` to `100000`, step `0.1`, in Lux.
+    pub sensor_lux: ::core::option::Option<::tsl_runtime::value::Timed<f32>>,
+    /// Sensitivity (`sensor:Sensitivity`): enum, sent as its integer key.
+    pub sensor_sensitivity: ::core::option::Option<
+        ::tsl_runtime::value::Timed<SensorSensitivity>,
+    >,
+    /// Enabled (`sensor:Enabled`): bool, sent as 0 = off or 1 = on.
+    pub sensor_enabled: ::core::option::Option<::tsl_runtime::value::Timed<bool>>,
+}
+impl Properties {
+    /// Reads reported properties, each `(identifier on the wire, value as sent,
+    /// time)`, checking every value against the model. Returns what fits and,
+    /// never dropped, every property that does not: a value that fails the model
+    /// and an identifier the model does not have, each with the JSON as sent.
+    pub fn decode<'a>(
+        items: impl ::core::iter::IntoIterator<
+            Item = (
+                &'a str,
+                &'a ::tsl_runtime::serde_json::Value,
+                ::core::option::Option<i64>,
+            ),
+        >,
+    ) -> (Self, ::std::vec::Vec<::tsl_runtime::value::Rejected>) {
+        use ::tsl_runtime::value::lim;
+        const L: [::tsl_runtime::value::Limits; 8] = [
+            lim("0", "100", "1"),
+            lim("2700", "6500", "100"),
+            lim("0", "400", "0.1"),
+            lim("0", "1000000", "0.001"),
+            lim("0", "100000", "0.1"),
+            lim("0", "100", "1"),
+            lim("50", "100", "5"),
+            lim("0", "100000", "0.1"),
+        ];
+        let mut properties = Self::default();
+        let mut rejected = ::std::vec::Vec::new();
+        for (identifier, raw, time) in items {
+            match identifier {
+                "LightSwitch" => {
+                    properties.light_switch = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.value("LightSwitch", v);
+                        },
+                    );
+                }
+                "Brightness" => {
+                    properties.brightness = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.int("Brightness", v, &L[0]);
+                        },
+                    );
+                }
+                "ColorTemperature" => {
+                    properties.color_temperature = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.int("ColorTemperature", v, &L[1]);
+                        },
+                    );
+                }
+                "Voltage" => {
+                    properties.voltage = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.float("Voltage", v, &L[2]);
+                        },
+                    );
+                }
+                "PowerConsumption" => {
+                    properties.power_consumption = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.double("PowerConsumption", v, &L[3]);
+                        },
+                    );
+                }
+                "WorkMode" => {
+                    properties.work_mode = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.value("WorkMode", v);
+                        },
+                    );
+                }
+                "Firmware" => {
+                    properties.firmware = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.text("Firmware", v, 64);
+                        },
+                    );
+                }
+                "LastMaintenance" => {
+                    properties.last_maintenance = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.value("LastMaintenance", v);
+                        },
+                    );
+                }
+                "Location" => {
+                    properties.location = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.value("Location", v);
+                        },
+                    );
+                }
+                "Schedule" => {
+                    properties.schedule = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.values("Schedule", v, 8);
+                        },
+                    );
+                }
+                "LuxHistory" => {
+                    properties.lux_history = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.floats("LuxHistory", v, 60, &L[4]);
+                        },
+                    );
+                }
+                "battery:Charge" => {
+                    properties.battery_charge = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.int("battery:Charge", v, &L[5]);
+                        },
+                    );
+                }
+                "battery:ChargeLimit" => {
+                    properties.battery_charge_limit = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.int("battery:ChargeLimit", v, &L[6]);
+                        },
+                    );
+                }
+                "sensor:Lux" => {
+                    properties.sensor_lux = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.float("sensor:Lux", v, &L[7]);
+                        },
+                    );
+                }
+                "sensor:Sensitivity" => {
+                    properties.sensor_sensitivity = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.value("sensor:Sensitivity", v);
+                        },
+                    );
+                }
+                "sensor:Enabled" => {
+                    properties.sensor_enabled = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.value("sensor:Enabled", v);
+                        },
+                    );
+                }
+                _ => {
+                    rejected
+                        .push(
+                            ::tsl_runtime::value::Rejected::unknown(
+                                identifier,
+                                raw,
+                                time,
+                            ),
+                        )
+                }
+            }
+        }
+        (properties, rejected)
+    }
+}
 /// One device of this product, seen from the cloud: a method per service. Each call
 /// checks its arguments against the model before anything is sent.
 pub struct Device<'c, C> {
@@ -979,6 +1254,88 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     > {
         let items = ::tsl_runtime::value::to_args(properties)?;
         self.cloud.set_devices_property(&self.product_key, device_names, &items).await
+    }
+}
+impl<'c, C: ::tsl_runtime::device_state::DeviceState> Device<'c, C> {
+    /// The latest reported value of every property (`QueryDevicePropertyStatus`,
+    /// one call per module), with the time it was reported. Values that do not
+    /// fit the model are returned beside it, never dropped.
+    pub async fn properties(
+        &self,
+    ) -> ::core::result::Result<
+        (Properties, ::std::vec::Vec<::tsl_runtime::value::Rejected>),
+        ::tsl_runtime::Error,
+    > {
+        const MODULES: [::core::option::Option<&str>; 3] = [
+            ::core::option::Option::None,
+            ::core::option::Option::Some("battery"),
+            ::core::option::Option::Some("sensor"),
+        ];
+        let mut reported = ::std::vec::Vec::new();
+        for module in MODULES {
+            reported.extend(self.cloud.reported(&self.device, module).await?);
+        }
+        ::core::result::Result::Ok(
+            Properties::decode(::tsl_runtime::device_state::items(&reported)),
+        )
+    }
+    /// The desired values of the writable properties and their versions
+    /// (`QueryDeviceDesiredProperty`, 10 a call): the values set, read into
+    /// the properties struct with the time they were set, every value that does
+    /// not fit the model kept, and each property's version to pass to
+    /// `set_desired`.
+    pub async fn desired(
+        &self,
+    ) -> ::core::result::Result<
+        (
+            Properties,
+            ::std::vec::Vec<::tsl_runtime::value::Rejected>,
+            ::std::collections::BTreeMap<::std::string::String, i64>,
+        ),
+        ::tsl_runtime::Error,
+    > {
+        const WRITABLE: [&str; 8] = [
+            "LightSwitch",
+            "Brightness",
+            "ColorTemperature",
+            "WorkMode",
+            "Schedule",
+            "battery:ChargeLimit",
+            "sensor:Sensitivity",
+            "sensor:Enabled",
+        ];
+        let mut desired = ::std::vec::Vec::new();
+        for chunk in WRITABLE.chunks(10) {
+            let identifiers: ::std::vec::Vec<::std::string::String> = chunk
+                .iter()
+                .map(|id| (*id).to_string())
+                .collect();
+            desired.extend(self.cloud.desired(&self.device, &identifiers).await?);
+        }
+        let versions = desired
+            .iter()
+            .map(|d| (d.identifier.clone(), d.version))
+            .collect();
+        let (properties, rejected) = Properties::decode(
+            ::tsl_runtime::device_state::desired_items(&desired),
+        );
+        ::core::result::Result::Ok((properties, rejected, versions))
+    }
+    /// Sets the desired values of the `Some` properties of `properties`
+    /// (`SetDeviceDesiredProperty`, at most 10), checked against the model, each
+    /// against the version in `versions` (absent: no check); the device gets them
+    /// when it is online. Returns each property's new version. A stale version is
+    /// `Error::Platform` for which `is_version_conflict()` is true.
+    pub async fn set_desired(
+        &self,
+        properties: &PropertySet,
+        versions: &::std::collections::BTreeMap<::std::string::String, i64>,
+    ) -> ::core::result::Result<
+        ::std::collections::BTreeMap<::std::string::String, i64>,
+        ::tsl_runtime::Error,
+    > {
+        let items = ::tsl_runtime::value::to_args(properties)?;
+        self.cloud.set_desired(&self.device, &items, versions).await
     }
 }
 /// What a device of this product does when the cloud calls it: a method per

@@ -821,6 +821,289 @@ impl PropertySet {
         self
     }
 }
+/// Every property of the model, each with the time it was measured: what a property
+/// report decodes into. `None` for a property the report did not carry.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Properties {
+    /// 类型 (keyword) (`type`): int from `-10` to `10`, step `2`.
+    pub r#type: ::core::option::Option<::tsl_runtime::value::Timed<i32>>,
+    /// Temp C (`tempC`): float from `-40` to `85.5`, step `0.5`, in °C (摄氏度).
+    pub temp_c_3: ::core::option::Option<::tsl_runtime::value::Timed<f32>>,
+    /// Temp C again (`TempC`): double.
+    pub temp_c_2: ::core::option::Option<::tsl_runtime::value::Timed<f64>>,
+    /// temp c (`temp_c`): int from `1E3` to `2E3`, step `10`.
+    pub temp_c: ::core::option::Option<::tsl_runtime::value::Timed<i32>>,
+    /// First (`1st`): bool, sent as 0 = 关 or 1 = 开.
+    pub _1st: ::core::option::Option<::tsl_runtime::value::Timed<bool>>,
+    /// Default (`default`): int.
+    pub default_2: ::core::option::Option<::tsl_runtime::value::Timed<i32>>,
+    /// Clone (`clone`): text of at most 16 characters.
+    pub clone_2: ::core::option::Option<
+        ::tsl_runtime::value::Timed<::std::string::String>,
+    >,
+    /// Option struct (`Option`): struct of 6 members.
+    ///
+    /// A struct named like a prelude type.
+    /// \*/ \`\`\` \<b\>bold\</b\> \[link\]  reversed
+    pub option: ::core::option::Option<::tsl_runtime::value::Timed<OptionType>>,
+    /// Result enum (`Result`): enum, sent as its integer key.
+    pub result: ::core::option::Option<::tsl_runtime::value::Timed<ResultType>>,
+    /// Self (`self`): date: UTC epoch milliseconds, sent as a string.
+    pub self_: ::core::option::Option<
+        ::tsl_runtime::value::Timed<::tsl_runtime::value::Date>,
+    >,
+    /// Crate (`crate`): double of at most `100.25`, step `0.25`, in m/s.
+    pub crate_: ::core::option::Option<::tsl_runtime::value::Timed<f64>>,
+    /// Ints (`ints`): array of at most 4 ints.
+    pub ints: ::core::option::Option<::tsl_runtime::value::Timed<::std::vec::Vec<i32>>>,
+    /// Floats (`floats`): array of at most 3 floats.
+    pub floats: ::core::option::Option<
+        ::tsl_runtime::value::Timed<::std::vec::Vec<f32>>,
+    >,
+    /// Doubles (`doubles`): array of at most 512 doubles.
+    pub doubles: ::core::option::Option<
+        ::tsl_runtime::value::Timed<::std::vec::Vec<f64>>,
+    >,
+    /// Texts (`texts`): array of at most 2 texts.
+    pub texts: ::core::option::Option<
+        ::tsl_runtime::value::Timed<::std::vec::Vec<::std::string::String>>,
+    >,
+    /// Points (`points`): array of at most 8 structs.
+    pub points: ::core::option::Option<
+        ::tsl_runtime::value::Timed<::std::vec::Vec<PointsItem>>,
+    >,
+    /// 状态 (`status`): enum, sent as its integer key.
+    pub status: ::core::option::Option<::tsl_runtime::value::Timed<Status>>,
+}
+impl Properties {
+    /// Reads reported properties, each `(identifier on the wire, value as sent,
+    /// time)`, checking every value against the model. Returns what fits and,
+    /// never dropped, every property that does not: a value that fails the model
+    /// and an identifier the model does not have, each with the JSON as sent.
+    pub fn decode<'a>(
+        items: impl ::core::iter::IntoIterator<
+            Item = (
+                &'a str,
+                &'a ::tsl_runtime::serde_json::Value,
+                ::core::option::Option<i64>,
+            ),
+        >,
+    ) -> (Self, ::std::vec::Vec<::tsl_runtime::value::Rejected>) {
+        use ::tsl_runtime::value::lim;
+        const L: [::tsl_runtime::value::Limits; 6] = [
+            lim("-10", "10", "2"),
+            lim("-40", "85.5", "0.5"),
+            lim("1E3", "2E3", "10"),
+            lim("", "100.25", "0.25"),
+            lim("0", "10", ""),
+            lim("-1", "1", "0.001"),
+        ];
+        let mut properties = Self::default();
+        let mut rejected = ::std::vec::Vec::new();
+        for (identifier, raw, time) in items {
+            match identifier {
+                "type" => {
+                    properties.r#type = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.int("type", v, &L[0]);
+                        },
+                    );
+                }
+                "tempC" => {
+                    properties.temp_c_3 = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.float("tempC", v, &L[1]);
+                        },
+                    );
+                }
+                "TempC" => {
+                    properties.temp_c_2 = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.value("TempC", v);
+                        },
+                    );
+                }
+                "temp_c" => {
+                    properties.temp_c = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.int("temp_c", v, &L[2]);
+                        },
+                    );
+                }
+                "1st" => {
+                    properties._1st = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.value("1st", v);
+                        },
+                    );
+                }
+                "default" => {
+                    properties.default_2 = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.value("default", v);
+                        },
+                    );
+                }
+                "clone" => {
+                    properties.clone_2 = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.text("clone", v, 16);
+                        },
+                    );
+                }
+                "Option" => {
+                    properties.option = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.value("Option", v);
+                        },
+                    );
+                }
+                "Result" => {
+                    properties.result = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.value("Result", v);
+                        },
+                    );
+                }
+                "self" => {
+                    properties.self_ = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.value("self", v);
+                        },
+                    );
+                }
+                "crate" => {
+                    properties.crate_ = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.double("crate", v, &L[3]);
+                        },
+                    );
+                }
+                "ints" => {
+                    properties.ints = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.ints("ints", v, 4, &L[4]);
+                        },
+                    );
+                }
+                "floats" => {
+                    properties.floats = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.values("floats", v, 3);
+                        },
+                    );
+                }
+                "doubles" => {
+                    properties.doubles = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.doubles("doubles", v, 512, &L[5]);
+                        },
+                    );
+                }
+                "texts" => {
+                    properties.texts = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.texts("texts", v, 2, 4);
+                        },
+                    );
+                }
+                "points" => {
+                    properties.points = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.values("points", v, 8);
+                        },
+                    );
+                }
+                "status" => {
+                    properties.status = ::tsl_runtime::__private::timed(
+                        identifier,
+                        raw,
+                        time,
+                        &mut rejected,
+                        |v, f| {
+                            f.value("status", v);
+                        },
+                    );
+                }
+                _ => {
+                    rejected
+                        .push(
+                            ::tsl_runtime::value::Rejected::unknown(
+                                identifier,
+                                raw,
+                                time,
+                            ),
+                        )
+                }
+            }
+        }
+        (properties, rejected)
+    }
+}
 /// One device of this product, seen from the cloud: a method per service. Each call
 /// checks its arguments against the model before anything is sent.
 pub struct Device<'c, C> {
@@ -1087,6 +1370,93 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     > {
         let items = ::tsl_runtime::value::to_args(properties)?;
         self.cloud.set_devices_property(&self.product_key, device_names, &items).await
+    }
+}
+impl<'c, C: ::tsl_runtime::device_state::DeviceState> Device<'c, C> {
+    /// The latest reported value of every property (`QueryDevicePropertyStatus`,
+    /// one call per module), with the time it was reported. Values that do not
+    /// fit the model are returned beside it, never dropped.
+    pub async fn properties(
+        &self,
+    ) -> ::core::result::Result<
+        (Properties, ::std::vec::Vec<::tsl_runtime::value::Rejected>),
+        ::tsl_runtime::Error,
+    > {
+        const MODULES: [::core::option::Option<&str>; 1] = [
+            ::core::option::Option::None,
+        ];
+        let mut reported = ::std::vec::Vec::new();
+        for module in MODULES {
+            reported.extend(self.cloud.reported(&self.device, module).await?);
+        }
+        ::core::result::Result::Ok(
+            Properties::decode(::tsl_runtime::device_state::items(&reported)),
+        )
+    }
+    /// The desired values of the writable properties and their versions
+    /// (`QueryDeviceDesiredProperty`, 10 a call): the values set, read into
+    /// the properties struct with the time they were set, every value that does
+    /// not fit the model kept, and each property's version to pass to
+    /// `set_desired`.
+    pub async fn desired(
+        &self,
+    ) -> ::core::result::Result<
+        (
+            Properties,
+            ::std::vec::Vec<::tsl_runtime::value::Rejected>,
+            ::std::collections::BTreeMap<::std::string::String, i64>,
+        ),
+        ::tsl_runtime::Error,
+    > {
+        const WRITABLE: [&str; 15] = [
+            "type",
+            "tempC",
+            "temp_c",
+            "1st",
+            "default",
+            "clone",
+            "Option",
+            "Result",
+            "self",
+            "crate",
+            "ints",
+            "floats",
+            "doubles",
+            "texts",
+            "points",
+        ];
+        let mut desired = ::std::vec::Vec::new();
+        for chunk in WRITABLE.chunks(10) {
+            let identifiers: ::std::vec::Vec<::std::string::String> = chunk
+                .iter()
+                .map(|id| (*id).to_string())
+                .collect();
+            desired.extend(self.cloud.desired(&self.device, &identifiers).await?);
+        }
+        let versions = desired
+            .iter()
+            .map(|d| (d.identifier.clone(), d.version))
+            .collect();
+        let (properties, rejected) = Properties::decode(
+            ::tsl_runtime::device_state::desired_items(&desired),
+        );
+        ::core::result::Result::Ok((properties, rejected, versions))
+    }
+    /// Sets the desired values of the `Some` properties of `properties`
+    /// (`SetDeviceDesiredProperty`, at most 10), checked against the model, each
+    /// against the version in `versions` (absent: no check); the device gets them
+    /// when it is online. Returns each property's new version. A stale version is
+    /// `Error::Platform` for which `is_version_conflict()` is true.
+    pub async fn set_desired(
+        &self,
+        properties: &PropertySet,
+        versions: &::std::collections::BTreeMap<::std::string::String, i64>,
+    ) -> ::core::result::Result<
+        ::std::collections::BTreeMap<::std::string::String, i64>,
+        ::tsl_runtime::Error,
+    > {
+        let items = ::tsl_runtime::value::to_args(properties)?;
+        self.cloud.set_desired(&self.device, &items, versions).await
     }
 }
 /// What a device of this product does when the cloud calls it: a method per

@@ -6,6 +6,8 @@
 
 mod cloud;
 mod device;
+mod messages;
+mod state;
 mod types;
 
 use proc_macro2::{Span, TokenStream};
@@ -169,10 +171,12 @@ pub fn items(plan: &Plan, cx: &Context, slice: Slice) -> TokenStream {
             if let Some(set) = &plan.property_set {
                 items.extend(types::property_set(set, cx));
             }
+            items.extend(messages::properties(plan, cx));
         }
     }
     if tail && cx.parts.cloud {
         items.extend(cloud::handles(plan, cx));
+        items.extend(state::device_state(plan, cx));
     }
     if tail && cx.parts.device {
         items.extend(device::handler(plan, cx));
@@ -223,7 +227,8 @@ mod tests {
             let code = Generator::new(&settings)
                 .generate_file(&model, &[])
                 .unwrap();
-            assert_eq!(code.matches("#[derive(").count(), 2, "{code}");
+            // The enum, the property set and `Properties`.
+            assert_eq!(code.matches("#[derive(").count(), 3, "{code}");
             for line in code.lines().filter(|l| l.starts_with("#[derive(")) {
                 let names: Vec<&str> = line["#[derive(".len()..line.len() - 2]
                     .split(',')

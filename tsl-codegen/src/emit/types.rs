@@ -176,10 +176,10 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
 }
 
 /// One entry of a struct's limits table.
-struct LimitsEntry {
-    tokens: TokenStream,
+pub(crate) struct LimitsEntry {
+    pub(crate) tokens: TokenStream,
     /// Written with `lim(..)`, which needs importing.
-    short: bool,
+    pub(crate) short: bool,
 }
 
 fn field_type(f: &FieldDef, cx: &Context) -> TokenStream {
@@ -213,7 +213,7 @@ pub(crate) fn rust_type(ty: &TypeRef, cx: &Context) -> TokenStream {
 
 /// The visit of one field: a line calling `Fields` with its spec. Number limits go into
 /// `limits`, referred to by index.
-fn field_visit(
+pub(crate) fn field_visit(
     ty: &TypeRef,
     value: &TokenStream,
     key: &proc_macro2::Literal,

@@ -10,6 +10,7 @@
 //!    references to names.
 
 mod docs;
+mod messages;
 
 use std::collections::{HashMap, HashSet};
 
@@ -36,6 +37,8 @@ fn api_names() -> ApiNames {
         handler: "Handler".to_string(),
         responder: "Responder".to_string(),
         property_set: "PropertySet".to_string(),
+        properties: "Properties".to_string(),
+        message: "Message".to_string(),
         set_properties: "set_properties".to_string(),
     }
 }
@@ -55,7 +58,11 @@ pub fn plan(model: &Model, settings: &Settings) -> Result<Plan, Vec<NameCollisio
         planner.events(module);
     }
     let property_set = planner.property_set(model);
-    planner.finish(model, settings, services, property_set)
+    let properties = planner.all_properties(model);
+    let events = std::mem::take(&mut planner.events);
+    let mut plan = planner.finish(model, settings, services, property_set)?;
+    messages::finish(&mut plan, properties, events, settings)?;
+    Ok(plan)
 }
 
 #[derive(Default)]
@@ -64,6 +71,8 @@ struct Planner<'m> {
     /// (module, identifier) → (type, slot) in the order met, so a type met twice is
     /// emitted once. Indexed: a linear search made planning quadratic in big models.
     memo: HashMap<MemoKey<'m>, Vec<(&'m DataType, usize)>>,
+    /// Every event with its payload struct's slot, for the message enum.
+    events: Vec<messages::PendingEvent>,
 }
 
 /// A module (`None` for the default one) and a TSL identifier.
@@ -205,7 +214,7 @@ impl<'m> Planner<'m> {
                     docs.extend(text.lines().map(str::to_string));
                 }
             }
-            self.params_struct(
+            let slot = self.params_struct(
                 module,
                 &owner,
                 &format!("{owner}Event"),
@@ -213,6 +222,11 @@ impl<'m> Planner<'m> {
                 &event.outputs,
                 &event.wire_identifier,
             );
+            self.events.push(messages::PendingEvent {
+                naming: format!("{prefix}{}", event.identifier),
+                wire: event.wire_identifier.clone(),
+                slot,
+            });
         }
     }
 
@@ -522,7 +536,18 @@ impl<'m> Planner<'m> {
             types: defs,
             property_set,
             services,
+            // `properties` is filled in by `messages::finish`.
+            properties: StructDef {
+                name: api.properties.clone(),
+                docs: Vec::new(),
+                fields: Vec::new(),
+                identifier: None,
+                identifier_docs: Vec::new(),
+                eq: false,
+            },
             api,
+            events: Vec::new(),
+            reply_variants: Vec::new(),
         })
     }
 }

@@ -187,6 +187,13 @@ impl RunningEmulator {
         };
         let message = property_post(product_key, device_name, Some(&iot_id), items);
         let message_id = message.message_id.clone();
+        // Kept as the device's state too, for QueryDevicePropertyStatus and history (twin.rs).
+        lock(&self.shared.twin).properties_reported(
+            product_key,
+            device_name,
+            items,
+            message.generate_time,
+        );
         server.broker.publish(message);
         Ok(message_id)
     }
@@ -222,8 +229,13 @@ impl RunningEmulator {
             .map(|e| format!("{:?}", e.kind).to_lowercase())
             .unwrap_or_else(|| "info".into());
         body.insert("type".into(), json!(kind));
-        body.insert("time".into(), json!(now_ms()));
+        let time = now_ms();
+        body.insert("time".into(), json!(time));
         body.insert("value".into(), value.clone());
+        if self.iot_id(product_key, device_name).is_some() {
+            // Kept for QueryDeviceEventData too (twin.rs).
+            lock(&self.shared.twin).event_posted(product_key, device_name, identifier, value, time);
+        }
         self.device_message(
             product_key,
             device_name,

@@ -95,7 +95,9 @@ pub struct Args {
     /// Read device messages to publish on the subscription from stdin, one JSON object a
     /// line: `{"device":"lamp-1","properties":{"Brightness":40}}`,
     /// `{"device":"lamp-1","event":"LampFailure","value":{..}}`,
-    /// `{"device":"lamp-1","status":"offline"}`, or `{"topic":"..","body":..}` as is.
+    /// `{"device":"lamp-1","status":"offline"}`, or `{"topic":"..","body":..}` as is. A
+    /// properties or event line with `"time":EPOCH_MS` is recorded as the device's state at
+    /// that time (for `get` and `history`) instead of being published.
     #[arg(long)]
     post_stdin: bool,
     /// Every online device reports all its properties (valid default values) on the
@@ -560,6 +562,28 @@ fn post(
             device.to_string(),
         ),
     };
+    // With a `time` (epoch ms), the line is the device's state at that time (what the
+    // state queries and history serve) and is not published on the subscription.
+    if let Some(time) = value.get("time").and_then(Value::as_i64) {
+        let kept = if let Some(items) = value.get("properties") {
+            running.report_properties(&pk, &name, items, time)
+        } else if let Some(event) = value.get("event").and_then(Value::as_str) {
+            let empty = Value::Object(Default::default());
+            running.report_event(
+                &pk,
+                &name,
+                event,
+                value.get("value").unwrap_or(&empty),
+                time,
+            )
+        } else {
+            return Err(format!(
+                "a line with \"time\" records properties or an event: {line}"
+            ));
+        };
+        kept.map_err(|e| e.to_string())?;
+        return Ok(format!("recorded state of {pk}/{name} at {time}"));
+    }
     let (what, id) = if let Some(items) = value.get("properties") {
         ("properties", running.post_properties(&pk, &name, items))
     } else if let Some(event) = value.get("event").and_then(Value::as_str) {

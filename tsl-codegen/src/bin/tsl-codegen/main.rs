@@ -68,6 +68,14 @@ enum Command {
     /// Run the local IoT Platform emulator on 127.0.0.1 with these models and simulated
     /// devices, until Ctrl-C: the RPC API with its signatures, limits and error shapes.
     Emulate(emulate::Args),
+    /// A device's latest reported properties (QueryDevicePropertyStatus), one JSON line per
+    /// property, read against the model.
+    Get(ops::GetArgs),
+    /// A device's desired properties: set (with versions), get, clear.
+    Desired(ops::DesiredArgs),
+    /// A device's property values, events or service calls in a time window, paged, as
+    /// JSON lines or CSV read against the model.
+    History(ops::HistoryArgs),
     /// Receive device messages from a consumer group of the AMQP subscription and print one
     /// JSON line per message, decoded and checked against the model.
     Listen(listen::Args),
@@ -112,6 +120,9 @@ fn main() -> ExitCode {
             emulate::run(&args)
         }
         Command::Listen(args) => listen::run(&args),
+        Command::Get(args) => ops::get(&args),
+        Command::Desired(args) => ops::desired(&args),
+        Command::History(args) => ops::history(&args),
         Command::Completions { shell } => manual::completions(Cli::command(), shell),
         Command::Man { dir } => manual::man(Cli::command(), dir.as_deref()),
     }

@@ -18,6 +18,7 @@ mod publish;
 mod run;
 mod set;
 mod signals;
+mod state;
 
 use std::process::ExitCode;
 
@@ -26,6 +27,7 @@ pub use fetch::Args as FetchArgs;
 pub use invoke::Args as InvokeArgs;
 pub use publish::Args as PublishArgs;
 pub use set::Args as SetArgs;
+pub use state::{desired, get, history, DesiredArgs, GetArgs, HistoryArgs};
 
 /// What every operations command's `--help` ends with: exit codes and credentials.
 macro_rules! exit_codes {

@@ -67,7 +67,16 @@ pub fn describe(failure: &Failure) -> String {
 
 /// Actions of the CLI that only read.
 fn reads_only(action: &str) -> bool {
-    matches!(action, "GetThingModelTsl" | "QueryThingModel")
+    matches!(
+        action,
+        "GetThingModelTsl"
+            | "QueryThingModel"
+            | "QueryDevicePropertyStatus"
+            | "QueryDeviceDesiredProperty"
+            | "QueryDevicePropertyData"
+            | "QueryDeviceEventData"
+            | "QueryDeviceServiceData"
+    )
 }
 
 /// A write to stdout failed: a closed pipe ends quietly, anything else is an error.

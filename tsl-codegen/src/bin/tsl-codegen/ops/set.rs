@@ -125,7 +125,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
 
 /// `--props` read as JSON, each key a writable property of the model, encoded as `Items`.
 /// Every problem is reported, not only the first.
-fn encode_props(model: &Model, text: &str) -> Result<String, Failure> {
+pub(crate) fn encode_props(model: &Model, text: &str) -> Result<String, Failure> {
     // Strict: a key given twice is refused naming it, not silently the last one.
     let value: Value =
         tsl_runtime::value::parse_json(text).map_err(|e| Failure::usage(format!("--props {e}")))?;

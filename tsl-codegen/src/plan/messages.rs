@@ -1,0 +1,163 @@
+//! The plan of what devices send, as the cloud receives it: the `Properties` struct (every
+//! property with its time) and the message enum's variants (one per event, one per
+//! service's successful reply). Planned after the rest, from the same type slots, so the
+//! payloads are the structs the device side uses.
+
+use std::collections::HashSet;
+
+use tsl_runtime::model::Model;
+
+use super::{docs, module_prefix, name_fields, PendingField, Planner};
+use crate::ir::{EventDef, Plan, StructDef, TypeDef, TypeRef};
+use crate::names::{Kind, NameCollision, Namespace, TRAIT_METHODS};
+use crate::settings::Settings;
+
+/// Variants of the message enum that are not an event's or a service's.
+pub(crate) const FIXED_VARIANTS: &[&str] = &[
+    "PropertyPost",
+    "PropertySetReply",
+    "ServiceError",
+    "Status",
+    "Other",
+    "Invalid",
+];
+
+/// An event before its variant is named.
+pub(super) struct PendingEvent {
+    /// What the variant name is made from (`{module}_{identifier}`).
+    pub naming: String,
+    /// The identifier on the wire.
+    pub wire: String,
+    /// The payload struct's slot.
+    pub slot: usize,
+}
+
+impl<'m> Planner<'m> {
+    /// Every property of every module, optional, named as the property set names them.
+    pub(super) fn all_properties(&mut self, model: &'m Model) -> Vec<PendingField> {
+        let mut fields = Vec::new();
+        for module in &model.modules {
+            let prefix = module_prefix(module);
+            for property in &module.properties {
+                let docs = docs::with_type(
+                    docs::name_and_desc(
+                        property.name.as_deref(),
+                        &property.wire_identifier,
+                        property.desc.as_deref(),
+                    ),
+                    &property.data_type,
+                );
+                let type_docs = docs::name_and_desc(
+                    property.name.as_deref(),
+                    &property.identifier,
+                    property.desc.as_deref(),
+                );
+                fields.push(PendingField {
+                    naming: format!("{prefix}{}", property.identifier),
+                    wire: property.wire_identifier.clone(),
+                    docs,
+                    // Met already by `properties` with the same owner: the same slot.
+                    ty: self.type_of(
+                        module.id.as_deref(),
+                        &prefix,
+                        &property.identifier,
+                        &property.data_type,
+                        &type_docs,
+                    ),
+                    optional: true,
+                });
+            }
+        }
+        fields
+    }
+}
+
+/// Names the `Properties` fields and the message enum's variants.
+pub(super) fn finish(
+    plan: &mut Plan,
+    properties: Vec<PendingField>,
+    events: Vec<PendingEvent>,
+    settings: &Settings,
+) -> Result<(), Vec<NameCollision>> {
+    let policy = settings.collisions;
+    let mut collisions = Vec::new();
+    // Slots were emitted in order: the n-th type is the n-th slot.
+    let type_names: Vec<String> = plan
+        .types
+        .iter()
+        .map(|def| match def {
+            TypeDef::Struct(def) => def.name.clone(),
+            TypeDef::Enum(def) => def.name.clone(),
+        })
+        .collect();
+
+    let mut reserved: Vec<&str> = TRAIT_METHODS.to_vec();
+    reserved.extend_from_slice(&["new", "decode"]);
+    let fields = name_fields(&properties, &reserved, policy, &type_names, &mut collisions);
+    let without_eq = structs_with_floats(&plan.types);
+    let eq = fields.iter().all(|f| !floats(&f.ty, &without_eq));
+    plan.properties = StructDef {
+        name: plan.api.properties.clone(),
+        docs: vec![
+            "Every property of the model, each with the time it was measured: what a property"
+                .to_string(),
+            "report decodes into. `None` for a property the report did not carry.".to_string(),
+        ],
+        fields,
+        identifier: None,
+        identifier_docs: Vec::new(),
+        eq,
+    };
+
+    let mut variants = Namespace::new(FIXED_VARIANTS, policy);
+    let reply_namings: Vec<String> = plan
+        .services
+        .iter()
+        .map(|s| format!("{}_reply", s.method.trim_start_matches("r#")))
+        .collect();
+    let items: Vec<(&str, Kind)> = events
+        .iter()
+        .map(|e| (e.naming.as_str(), Kind::Type))
+        .chain(reply_namings.iter().map(|n| (n.as_str(), Kind::Type)))
+        .collect();
+    let names = variants.plan(&items).unwrap_or_else(|errors| {
+        collisions.extend(errors);
+        (0..items.len()).map(|i| format!("Variant{i}")).collect()
+    });
+    let (event_names, reply_names) = names.split_at(events.len());
+    plan.events = events
+        .iter()
+        .zip(event_names)
+        .map(|(e, variant)| EventDef {
+            variant: variant.clone(),
+            wire: e.wire.clone(),
+            payload: type_names[e.slot].clone(),
+        })
+        .collect();
+    plan.reply_variants = reply_names.to_vec();
+    if collisions.is_empty() {
+        Ok(())
+    } else {
+        Err(collisions)
+    }
+}
+
+/// The structs with a float inside (planned without `eq`).
+fn structs_with_floats(defs: &[TypeDef]) -> HashSet<&str> {
+    defs.iter()
+        .filter_map(|def| match def {
+            TypeDef::Struct(def) if !def.eq => Some(def.name.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether a float is inside `ty`, through structs and arrays.
+fn floats(ty: &TypeRef, with_floats: &HashSet<&str>) -> bool {
+    match ty {
+        TypeRef::Float(_) | TypeRef::Double(_) => true,
+        TypeRef::Struct(name) => with_floats.contains(name.as_str()),
+        TypeRef::Array { item, .. } => floats(item, with_floats),
+        _ => false,
+    }
+}
