@@ -9,6 +9,8 @@
 //! - [`cloud`]: what generated device and fleet handles call ([`cloud::Cloud`]), what a call
 //!   returns, and the per-device report of a batch.
 //! - [`error`]: errors of calls, keeping the platform's `Code`, message and `RequestId`.
+//! - [`received`]: what devices send on the platform's AMQP subscription, read by topic
+//!   without a model (the types generated `Message::decode` builds on).
 //! - [`limits`]: the platform's documented limits (100 names a call, 256 KB messages, the
 //!   8 s sync wait, each action's QPS), defined once.
 //! - `sign` (feature `sign`, on with `client` and `emulator`): the RPC request signature
@@ -36,6 +38,7 @@ pub mod error;
 mod float;
 pub mod limits;
 pub mod model;
+pub mod received;
 #[cfg(feature = "sign")]
 pub mod sign;
 #[cfg(feature = "subscribe")]

@@ -12,6 +12,8 @@
 mod docs;
 mod messages;
 
+pub(crate) use messages::FIXED_VARIANTS;
+
 use std::collections::{HashMap, HashSet};
 
 use tsl_runtime::model::{
