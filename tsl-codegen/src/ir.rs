@@ -26,6 +26,11 @@ pub struct Plan {
     /// The variant of each service's successful reply in the message enum, in the order
     /// of `services`.
     pub reply_variants: Vec<String>,
+    /// The `Device` method calling a service and returning a handle on its reply, in the
+    /// order of `services`; `None` for a sync service (its reply is the call's answer).
+    pub reply_methods: Vec<Option<String>>,
+    /// The `Device` method setting properties and returning a handle on the reply.
+    pub set_reply_method: String,
 }
 
 /// An event as the message enum receives it.

@@ -9,6 +9,7 @@
 
 pub(crate) mod message;
 pub(crate) mod parse;
+mod pending;
 
 pub use message::{
     CheckFailed, EventPost, Invalid, Kind, Message, Other, Problem, PropertyItem, PropertyPost,
@@ -17,3 +18,4 @@ pub use message::{
 pub use parse::{
     parse, parse_for, parse_received, Envelope, Parsed, PostedEvent, PostedProperties, ReplyBody,
 };
+pub use pending::{typed, AwaitReply, CallOutcome, PendingOutput, ReplyOutcome};

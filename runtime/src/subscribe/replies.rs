@@ -15,30 +15,11 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use super::message::{Kind, Message, Problem, Received, Reply};
+use crate::received::AwaitReply;
+pub use crate::received::ReplyOutcome;
 
 /// How many early replies (arrived before their `expect`) are kept; the oldest go first.
 pub const EARLY_REPLIES_KEPT: usize = 4096;
-
-/// How a call ended on the subscription.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ReplyOutcome {
-    /// The device replied with code 200; for a service, `reply.output` is its checked output.
-    Replied(Reply),
-    /// The device replied with an error code.
-    ReplyError(Reply),
-    /// A reply arrived but failed the model; every problem and the raw body.
-    Invalid {
-        /// What is wrong.
-        problems: Vec<Problem>,
-        /// The reply's body as received.
-        raw: String,
-    },
-    /// No reply within the timeout.
-    NoReply {
-        /// How long it waited.
-        waited: Duration,
-    },
-}
 
 enum Arrived {
     Reply(Reply),
@@ -149,6 +130,25 @@ impl Replies {
                     },
                 )
             }
+            // A subscriber without the product's model hands replies over untyped.
+            Message::Other(other) if received.topic.ends_with("/thing/downlink/reply/message") => {
+                let serde_json::Value::Object(mut map) = other.body.clone() else {
+                    return false;
+                };
+                let Ok(body) = crate::received::parse::reply_body(&mut map) else {
+                    return false;
+                };
+                let reply = Reply {
+                    request_id: body.request_id,
+                    code: body.code,
+                    message: body.message,
+                    reply_topic: body.reply_topic,
+                    service: body.service,
+                    output: None,
+                    data: body.data,
+                };
+                (reply.request_id.clone(), Arrived::Reply(reply))
+            }
             _ => return false,
         };
         let mut state = self.lock();
@@ -188,6 +188,17 @@ impl Replies {
             outcomes.push((id, call.wait_until(deadline, timeout).await));
         }
         outcomes
+    }
+}
+
+/// Generated `Device` methods (`diagnose_with_reply`, `set_properties_with_reply`) wait
+/// through this.
+impl AwaitReply for Replies {
+    type Wait = std::pin::Pin<Box<dyn std::future::Future<Output = ReplyOutcome> + Send>>;
+
+    fn reply_to(&self, message_id: String, timeout: Duration) -> Self::Wait {
+        let pending = self.expect(message_id);
+        Box::pin(pending.wait(timeout))
     }
 }
 

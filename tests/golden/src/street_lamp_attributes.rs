@@ -1283,6 +1283,50 @@ impl Message {
         }
     }
 }
+impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
+    /// Calls `UploadSchedule` as `upload_schedule` does; once the platform accepted the call, returns a
+    /// handle that resolves to the device's reply with its output typed, as it arrives
+    /// on the subscription that feeds `replies` (matched by the call's MessageId), or to
+    /// `NoReply` after `timeout`.
+    pub async fn upload_schedule_with_reply<R: ::tsl_runtime::received::AwaitReply>(
+        &self,
+        input: &UploadScheduleInput,
+        replies: &R,
+        timeout: ::core::time::Duration,
+    ) -> ::core::result::Result<
+        ::tsl_runtime::received::PendingOutput<(), R::Wait>,
+        ::tsl_runtime::Error,
+    > {
+        let accepted = self.upload_schedule(input).await?;
+        ::tsl_runtime::received::PendingOutput::of(
+            accepted,
+            ::core::option::Option::Some("UploadSchedule"),
+            replies,
+            timeout,
+        )
+    }
+    /// Sets properties as `set_properties` does; once the platform accepted the call,
+    /// returns a handle that resolves to the device's reply, as it arrives on the
+    /// subscription that feeds `replies` (matched by the call's MessageId), or to
+    /// `NoReply` after `timeout`.
+    pub async fn set_properties_with_reply<R: ::tsl_runtime::received::AwaitReply>(
+        &self,
+        properties: &PropertySet,
+        replies: &R,
+        timeout: ::core::time::Duration,
+    ) -> ::core::result::Result<
+        ::tsl_runtime::received::PendingOutput<(), R::Wait>,
+        ::tsl_runtime::Error,
+    > {
+        let accepted = self.set_properties(properties).await?;
+        ::tsl_runtime::received::PendingOutput::of(
+            accepted,
+            ::core::option::Option::None,
+            replies,
+            timeout,
+        )
+    }
+}
 /// What a device of this product does when the cloud calls it: a method per
 /// service. Arguments arrive checked against the model; outputs are checked before
 /// they are sent. Implement it with `async fn`.

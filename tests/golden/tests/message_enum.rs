@@ -294,3 +294,97 @@ fn raw_messages_that_fail_are_invalid_with_their_problems() {
     );
     assert_eq!(check_failed[0].identifier, "Brightness");
 }
+
+/// Async calls completed through generated code: the call's handle resolves when the
+/// simulated device's reply arrives on the subscription (matched by MessageId, the
+/// subscriber given no model), and to `NoReply` when the device is slower than the timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_calls_resolve_to_their_typed_replies_or_time_out() {
+    use tsl_runtime::client::Client;
+    use tsl_runtime::received::CallOutcome;
+    use tsl_runtime::subscribe::Replies;
+
+    let emulator = Emulator::new()
+        .model(lamp_model())
+        .credentials(ID, SECRET)
+        .consumer_group("app")
+        .device(emulator::Device::new(PK, "lamp-1"))
+        .device(emulator::Device::new(PK, "lamp-slow").slow(Duration::from_secs(3)))
+        .start()
+        .expect("the emulator starts");
+    let client = Client::builder()
+        .endpoint(emulator.endpoint())
+        .allow_http(true)
+        .credentials(Credentials::new(ID, SECRET).unwrap())
+        .build()
+        .unwrap();
+    let replies = Replies::new();
+    let feed = replies.clone();
+    let stop = Arc::new(Notify::new());
+    let stop2 = stop.clone();
+    let subscriber = Subscriber::new(
+        &emulator.amqp_endpoint().unwrap(),
+        "app",
+        Credentials::new(ID, SECRET).unwrap(),
+    )
+    .unwrap();
+    let consumer = tokio::spawn(subscriber.run(
+        move |received: Received| {
+            let feed = feed.clone();
+            async move {
+                feed.offer(&received);
+                Ok::<(), String>(())
+            }
+        },
+        async move { stop2.notified().await },
+    ));
+
+    let lamp1 = lamp::Device::named(&client, "lamp-1");
+    let input = lamp::UploadScheduleInput {
+        schedule: vec![lamp::ScheduleItem {
+            at: 60,
+            brightness: 50,
+            enabled: true,
+        }],
+        valid_from: tsl_runtime::value::Date::from_millis(1_700_000_000_000),
+    };
+    let pending = lamp1
+        .upload_schedule_with_reply(&input, &replies, Duration::from_secs(5))
+        .await
+        .expect("accepted");
+    assert!(!pending.message_id().is_empty());
+    let outcome = pending.outcome().await;
+    assert!(
+        matches!(&outcome, CallOutcome::Replied { reply, .. } if reply.service.as_deref() == Some("UploadSchedule")),
+        "{outcome:?}"
+    );
+    let set = lamp1
+        .set_properties_with_reply(
+            &lamp::PropertySet::default().brightness(30),
+            &replies,
+            Duration::from_secs(5),
+        )
+        .await
+        .expect("accepted");
+    let outcome = set.outcome().await;
+    assert!(
+        matches!(outcome, CallOutcome::Replied { .. }),
+        "{outcome:?}"
+    );
+
+    let slow = lamp::Device::named(&client, "lamp-slow")
+        .set_properties_with_reply(
+            &lamp::PropertySet::default().brightness(30),
+            &replies,
+            Duration::from_millis(300),
+        )
+        .await
+        .expect("accepted");
+    let outcome = slow.outcome().await;
+    assert!(
+        matches!(outcome, CallOutcome::NoReply { waited } if waited == Duration::from_millis(300)),
+        "{outcome:?}"
+    );
+    stop.notify_one();
+    consumer.await.unwrap().unwrap();
+}

@@ -396,3 +396,83 @@ pub fn message_enum(plan: &Plan, cx: &Context) -> TokenStream {
         }
     }
 }
+
+/// A second `impl` of the cloud-side `Device` handle: each async service's call and the
+/// property set, returning a handle on the device's reply (`tsl_runtime::received::
+/// PendingOutput`) matched by the call's `MessageId` on the subscription.
+pub fn reply_handles(plan: &Plan, cx: &Context) -> TokenStream {
+    let rt = &cx.rt;
+    let device = ident(&plan.api.device);
+    let methods = plan
+        .services
+        .iter()
+        .zip(&plan.reply_methods)
+        .filter_map(|(s, m)| m.as_ref().map(|m| (s, m)))
+        .map(|(s, with_reply)| {
+            let with_reply = ident(with_reply);
+            let method = ident(&s.method);
+            let wire = &s.wire;
+            let (param, arg) = match &s.input {
+                Some(input) => {
+                    let input = ident(input);
+                    (quote!(input: &#input,), quote!(input))
+                }
+                None => (quote!(), quote!()),
+            };
+            let output = match &s.output {
+                Some(output) => {
+                    let output = ident(output);
+                    quote!(#output)
+                }
+                None => quote!(()),
+            };
+            let doc = doc_attrs(&[
+                format!("Calls `{wire}` as `{}` does; once the platform accepted the call, returns a", s.method.trim_start_matches("r#")),
+                "handle that resolves to the device's reply with its output typed, as it arrives".to_string(),
+                "on the subscription that feeds `replies` (matched by the call's MessageId), or to".to_string(),
+                "`NoReply` after `timeout`.".to_string(),
+            ]);
+            quote! {
+                #doc
+                pub async fn #with_reply<R: #rt::received::AwaitReply>(
+                    &self,
+                    #param
+                    replies: &R,
+                    timeout: ::core::time::Duration,
+                ) -> ::core::result::Result<#rt::received::PendingOutput<#output, R::Wait>, #rt::Error> {
+                    let accepted = self.#method(#arg).await?;
+                    #rt::received::PendingOutput::of(accepted, ::core::option::Option::Some(#wire), replies, timeout)
+                }
+            }
+        })
+        .collect::<Vec<_>>();
+    let set = plan.property_set.as_ref().map(|_| {
+        let with_reply = ident(&plan.set_reply_method);
+        let set_properties = ident(&plan.api.set_properties);
+        let property_set = ident(&plan.api.property_set);
+        quote! {
+            /// Sets properties as `set_properties` does; once the platform accepted the call,
+            /// returns a handle that resolves to the device's reply, as it arrives on the
+            /// subscription that feeds `replies` (matched by the call's MessageId), or to
+            /// `NoReply` after `timeout`.
+            pub async fn #with_reply<R: #rt::received::AwaitReply>(
+                &self,
+                properties: &#property_set,
+                replies: &R,
+                timeout: ::core::time::Duration,
+            ) -> ::core::result::Result<#rt::received::PendingOutput<(), R::Wait>, #rt::Error> {
+                let accepted = self.#set_properties(properties).await?;
+                #rt::received::PendingOutput::of(accepted, ::core::option::Option::None, replies, timeout)
+            }
+        }
+    });
+    if methods.is_empty() && set.is_none() {
+        return TokenStream::new();
+    }
+    quote! {
+        impl<'c, C: #rt::cloud::Cloud> #device<'c, C> {
+            #(#methods)*
+            #set
+        }
+    }
+}

@@ -146,6 +146,7 @@ pub fn items(plan: &Plan, cx: &Context, slice: Slice) -> TokenStream {
     if tail && cx.parts.cloud {
         items.extend(cloud::handles(plan, cx));
         items.extend(messages::message_enum(plan, cx));
+        items.extend(messages::reply_handles(plan, cx));
     }
     if tail && cx.parts.device {
         items.extend(device::handler(plan, cx));

@@ -7,7 +7,9 @@ use std::collections::HashSet;
 
 use tsl_runtime::model::Model;
 
-use super::{docs, module_prefix, name_fields, PendingField, Planner};
+use super::{
+    docs, module_prefix, name_fields, PendingField, Planner, HANDLE_METHODS, SET_PROPERTIES,
+};
 use crate::ir::{EventDef, Plan, StructDef, TypeDef, TypeRef};
 use crate::names::{Kind, NameCollision, Namespace, TRAIT_METHODS};
 use crate::settings::Settings;
@@ -134,6 +136,39 @@ pub(super) fn finish(
         })
         .collect();
     plan.reply_variants = reply_names.to_vec();
+
+    // `{method}_with_reply` beside each async service's method, clear of every other
+    // method of the handle.
+    let mut reserved: Vec<&str> = TRAIT_METHODS.to_vec();
+    reserved.extend_from_slice(HANDLE_METHODS);
+    reserved.push(SET_PROPERTIES);
+    reserved.extend(plan.services.iter().map(|s| s.method.as_str()));
+    let mut methods = Namespace::new(&reserved, policy);
+    let async_services: Vec<usize> = (0..plan.services.len())
+        .filter(|&i| !plan.services[i].sync)
+        .collect();
+    let namings: Vec<String> = async_services
+        .iter()
+        .map(|&i| {
+            format!(
+                "{}_with_reply",
+                plan.services[i].method.trim_start_matches("r#")
+            )
+        })
+        .chain([format!("{SET_PROPERTIES}_with_reply")])
+        .collect();
+    let items: Vec<(&str, Kind)> = namings.iter().map(|n| (n.as_str(), Kind::Field)).collect();
+    let names = methods.plan(&items).unwrap_or_else(|errors| {
+        collisions.extend(errors);
+        (0..items.len())
+            .map(|i| format!("method_{i}_with_reply"))
+            .collect()
+    });
+    plan.reply_methods = vec![None; plan.services.len()];
+    for (&i, name) in async_services.iter().zip(&names) {
+        plan.reply_methods[i] = Some(name.clone());
+    }
+    plan.set_reply_method = names.last().cloned().unwrap_or_default();
     if collisions.is_empty() {
         Ok(())
     } else {

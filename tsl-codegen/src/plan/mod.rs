@@ -553,6 +553,8 @@ impl<'m> Planner<'m> {
             },
             events: Vec::new(),
             reply_variants: Vec::new(),
+            reply_methods: Vec::new(),
+            set_reply_method: String::new(),
         })
     }
 }
