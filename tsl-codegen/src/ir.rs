@@ -31,6 +31,11 @@ pub struct Plan {
     pub reply_methods: Vec<Option<String>>,
     /// The `Device` method setting properties and returning a handle on the reply.
     pub set_reply_method: String,
+    /// The `Fleet` method calling an async service and merging the devices' replies into
+    /// its report, in the order of `services`; `None` for a sync service.
+    pub fleet_reply_methods: Vec<Option<String>>,
+    /// The `Fleet` method setting properties and merging the devices' replies.
+    pub fleet_set_reply_method: String,
 }
 
 /// An event as the message enum receives it.

@@ -7,10 +7,14 @@
 //! `Subscriber` receives the messages over AMQP. Both build on this module, so a device
 //! build without AMQP still compiles generated code. Platform facts: docs/subscription.md.
 
+mod batch;
 pub(crate) mod message;
 pub(crate) mod parse;
 mod pending;
 
+#[doc(hidden)]
+pub use batch::expect_batch;
+pub use batch::{merge_replies, AwaitDeviceReply, DeviceReplied, RepliedReport};
 pub use message::{
     CheckFailed, EventPost, Invalid, Kind, Message, Other, Problem, PropertyItem, PropertyPost,
     RawMessage, Received, Reply, Status,

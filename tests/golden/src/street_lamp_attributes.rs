@@ -1327,6 +1327,71 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
         )
     }
 }
+impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
+    /// Calls `UploadSchedule` on every device in `device_names` as `upload_schedule` does, then waits
+    /// for each accepted device's reply on the subscription that feeds `replies`
+    /// (matched by device and service, registered before the call), at most `timeout`
+    /// from the call: the report says, per device, replied, reply error, invalid reply
+    /// or no reply, and keeps the batch's status for the others.
+    pub async fn upload_schedule_with_replies<
+        R: ::tsl_runtime::received::AwaitDeviceReply,
+    >(
+        &self,
+        device_names: &[::std::string::String],
+        input: &UploadScheduleInput,
+        replies: &R,
+        timeout: ::core::time::Duration,
+    ) -> ::core::result::Result<
+        ::tsl_runtime::received::RepliedReport<()>,
+        ::tsl_runtime::Error,
+    > {
+        let service = ::core::option::Option::Some("UploadSchedule");
+        let waits = ::tsl_runtime::received::expect_batch(
+            replies,
+            &self.product_key,
+            device_names,
+            service,
+            timeout,
+        );
+        let report = self.upload_schedule(device_names, input).await?;
+        ::core::result::Result::Ok(
+            ::tsl_runtime::received::merge_replies(report, waits, service).await,
+        )
+    }
+    /// Sets properties on every device in `device_names` as `set_properties` does,
+    /// then waits for each accepted device's reply on the subscription that feeds
+    /// `replies` (matched by device, registered before the call), at most `timeout`
+    /// from the call.
+    pub async fn set_properties_with_replies<
+        R: ::tsl_runtime::received::AwaitDeviceReply,
+    >(
+        &self,
+        device_names: &[::std::string::String],
+        properties: &PropertySet,
+        replies: &R,
+        timeout: ::core::time::Duration,
+    ) -> ::core::result::Result<
+        ::tsl_runtime::received::RepliedReport<()>,
+        ::tsl_runtime::Error,
+    > {
+        let waits = ::tsl_runtime::received::expect_batch(
+            replies,
+            &self.product_key,
+            device_names,
+            ::core::option::Option::None,
+            timeout,
+        );
+        let report = self.set_properties(device_names, properties).await?;
+        ::core::result::Result::Ok(
+            ::tsl_runtime::received::merge_replies(
+                    report,
+                    waits,
+                    ::core::option::Option::None,
+                )
+                .await,
+        )
+    }
+}
 /// What a device of this product does when the cloud calls it: a method per
 /// service. Arguments arrive checked against the model; outputs are checked before
 /// they are sent. Implement it with `async fn`.

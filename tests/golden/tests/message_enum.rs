@@ -385,6 +385,43 @@ async fn async_calls_resolve_to_their_typed_replies_or_time_out() {
         matches!(outcome, CallOutcome::NoReply { waited } if waited == Duration::from_millis(300)),
         "{outcome:?}"
     );
+
+    // A batch: replies merged into the report per device.
+    let names: Vec<String> = ["lamp-1", "lamp-slow"]
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    let report = lamp::Fleet::named(&client)
+        .upload_schedule_with_replies(&names, &input, &replies, Duration::from_millis(1500))
+        .await
+        .expect("the batch ran");
+    let statuses: Vec<(&str, &str)> = report
+        .devices
+        .iter()
+        .map(|d| (d.device_name.as_str(), d.status()))
+        .collect();
+    assert_eq!(statuses[0], ("lamp-1", "replied"), "{report:#?}");
+    assert_eq!(statuses[1], ("lamp-slow", "no_reply"), "{report:#?}");
+    assert!(!report.all_replied());
+    // A batch the platform refuses (an unknown device refuses its call): no waiting, the
+    // batch's status for every device.
+    let names = vec!["lamp-1".to_string(), "lamp-ghost".to_string()];
+    let report = lamp::Fleet::named(&client)
+        .set_properties_with_replies(
+            &names,
+            &lamp::PropertySet::default().brightness(10),
+            &replies,
+            Duration::from_secs(5),
+        )
+        .await
+        .expect("the batch ran");
+    assert!(
+        report
+            .devices
+            .iter()
+            .all(|d| d.reply.is_none() && d.status() == "refused"),
+        "{report:#?}"
+    );
     stop.notify_one();
     consumer.await.unwrap().unwrap();
 }

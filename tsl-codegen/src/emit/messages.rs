@@ -476,3 +476,92 @@ pub fn reply_handles(plan: &Plan, cx: &Context) -> TokenStream {
         }
     }
 }
+
+/// A second `impl` of the cloud-side `Fleet` handle: each async service's batch call and
+/// the property set, with the devices' replies merged into the report
+/// (`tsl_runtime::received::RepliedReport`).
+pub fn fleet_reply_handles(plan: &Plan, cx: &Context) -> TokenStream {
+    let rt = &cx.rt;
+    let fleet = ident(&plan.api.fleet);
+    let methods = plan
+        .services
+        .iter()
+        .zip(&plan.fleet_reply_methods)
+        .filter_map(|(s, m)| m.as_ref().map(|m| (s, m)))
+        .map(|(s, with_replies)| {
+            let with_replies = ident(with_replies);
+            let method = ident(&s.method);
+            let wire = &s.wire;
+            let (param, arg) = match &s.input {
+                Some(input) => {
+                    let input = ident(input);
+                    (quote!(input: &#input,), quote!(input))
+                }
+                None => (quote!(), quote!()),
+            };
+            let output = match &s.output {
+                Some(output) => {
+                    let output = ident(output);
+                    quote!(#output)
+                }
+                None => quote!(()),
+            };
+            let doc = doc_attrs(&[
+                format!(
+                    "Calls `{wire}` on every device in `device_names` as `{}` does, then waits",
+                    s.method.trim_start_matches("r#")
+                ),
+                "for each accepted device's reply on the subscription that feeds `replies`".to_string(),
+                "(matched by device and service, registered before the call), at most `timeout`".to_string(),
+                "from the call: the report says, per device, replied, reply error, invalid reply".to_string(),
+                "or no reply, and keeps the batch's status for the others.".to_string(),
+            ]);
+            quote! {
+                #doc
+                pub async fn #with_replies<R: #rt::received::AwaitDeviceReply>(
+                    &self,
+                    device_names: &[::std::string::String],
+                    #param
+                    replies: &R,
+                    timeout: ::core::time::Duration,
+                ) -> ::core::result::Result<#rt::received::RepliedReport<#output>, #rt::Error> {
+                    let service = ::core::option::Option::Some(#wire);
+                    let waits = #rt::received::expect_batch(replies, &self.product_key, device_names, service, timeout);
+                    let report = self.#method(device_names, #arg).await?;
+                    ::core::result::Result::Ok(#rt::received::merge_replies(report, waits, service).await)
+                }
+            }
+        })
+        .collect::<Vec<_>>();
+    let set = plan.property_set.as_ref().map(|_| {
+        let with_replies = ident(&plan.fleet_set_reply_method);
+        let set_properties = ident(&plan.api.set_properties);
+        let property_set = ident(&plan.api.property_set);
+        quote! {
+            /// Sets properties on every device in `device_names` as `set_properties` does,
+            /// then waits for each accepted device's reply on the subscription that feeds
+            /// `replies` (matched by device, registered before the call), at most `timeout`
+            /// from the call.
+            pub async fn #with_replies<R: #rt::received::AwaitDeviceReply>(
+                &self,
+                device_names: &[::std::string::String],
+                properties: &#property_set,
+                replies: &R,
+                timeout: ::core::time::Duration,
+            ) -> ::core::result::Result<#rt::received::RepliedReport<()>, #rt::Error> {
+                let waits = #rt::received::expect_batch(replies, &self.product_key, device_names, ::core::option::Option::None, timeout);
+                let report = self.#set_properties(device_names, properties).await?;
+                ::core::result::Result::Ok(#rt::received::merge_replies(report, waits, ::core::option::Option::None).await)
+            }
+        }
+    });
+    if methods.is_empty() && set.is_none() {
+        return TokenStream::new();
+    }
+    quote! {
+        impl<'c, C: #rt::cloud::Cloud> #fleet<'c, C> {
+            #(#methods)*
+            #set
+        }
+    }
+}

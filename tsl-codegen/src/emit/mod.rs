@@ -147,6 +147,7 @@ pub fn items(plan: &Plan, cx: &Context, slice: Slice) -> TokenStream {
         items.extend(cloud::handles(plan, cx));
         items.extend(messages::message_enum(plan, cx));
         items.extend(messages::reply_handles(plan, cx));
+        items.extend(messages::fleet_reply_handles(plan, cx));
     }
     if tail && cx.parts.device {
         items.extend(device::handler(plan, cx));

@@ -169,6 +169,30 @@ pub(super) fn finish(
         plan.reply_methods[i] = Some(name.clone());
     }
     plan.set_reply_method = names.last().cloned().unwrap_or_default();
+
+    // `{method}_with_replies` on `Fleet`, likewise.
+    let namings: Vec<String> = async_services
+        .iter()
+        .map(|&i| {
+            format!(
+                "{}_with_replies",
+                plan.services[i].method.trim_start_matches("r#")
+            )
+        })
+        .chain([format!("{SET_PROPERTIES}_with_replies")])
+        .collect();
+    let items: Vec<(&str, Kind)> = namings.iter().map(|n| (n.as_str(), Kind::Field)).collect();
+    let names = methods.plan(&items).unwrap_or_else(|errors| {
+        collisions.extend(errors);
+        (0..items.len())
+            .map(|i| format!("method_{i}_with_replies"))
+            .collect()
+    });
+    plan.fleet_reply_methods = vec![None; plan.services.len()];
+    for (&i, name) in async_services.iter().zip(&names) {
+        plan.fleet_reply_methods[i] = Some(name.clone());
+    }
+    plan.fleet_set_reply_method = names.last().cloned().unwrap_or_default();
     if collisions.is_empty() {
         Ok(())
     } else {

@@ -555,6 +555,8 @@ impl<'m> Planner<'m> {
             reply_variants: Vec::new(),
             reply_methods: Vec::new(),
             set_reply_method: String::new(),
+            fleet_reply_methods: Vec::new(),
+            fleet_set_reply_method: String::new(),
         })
     }
 }
