@@ -633,3 +633,27 @@ async fn devices_reporting_at_a_rate_send_valid_reports() {
         }
     }
 }
+
+/// Every sign method the platform documents logs in: HMAC-SHA1, HMAC-SHA256 and HMAC-MD5,
+/// each password checked by the emulator's own code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_sign_method_logs_in() {
+    use tsl_runtime::subscribe::SignMethod;
+    let emulator = emulator();
+    for (i, method) in [
+        SignMethod::HmacSha1,
+        SignMethod::HmacSha256,
+        SignMethod::HmacMd5,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        emulator
+            .post_properties(PK, "lamp-1", &serde_json::json!({"Brightness": i}))
+            .unwrap();
+        let (seen, summary) = collect(subscriber(&emulator, SECRET).sign_method(method), 1).await;
+        assert_eq!(summary.connections, 1, "{method:?}");
+        assert_eq!(seen.len(), 1, "{method:?}");
+    }
+    assert_eq!(emulator.amqp_stats().unwrap().refused, 0);
+}
