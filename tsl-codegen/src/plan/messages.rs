@@ -219,3 +219,60 @@ fn floats(ty: &TypeRef, with_floats: &HashSet<&str>) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use tsl_runtime::model::Model;
+
+    use crate::settings::Settings;
+
+    /// Event variants stay clear of the fixed ones (an event `Status`), reply variants of
+    /// event variants, and `*_with_reply` methods of the services' own methods.
+    #[test]
+    fn variants_and_reply_methods_are_planned_clear_of_each_other() {
+        let model = r#"{"schema":"s","profile":{"productKey":"a1Test"},
+          "properties":[{"identifier":"Status","name":"s","accessMode":"r","required":false,
+             "dataType":{"type":"int","specs":{}}}],
+          "events":[
+            {"identifier":"Status","name":"s","type":"info","required":false,"method":"thing.event.Status.post","outputData":[]},
+            {"identifier":"run_reply","name":"r","type":"info","required":false,"method":"thing.event.run_reply.post","outputData":[]}],
+          "services":[
+            {"identifier":"run","name":"r","required":false,"callType":"async","method":"thing.service.run",
+             "inputData":[],"outputData":[]},
+            {"identifier":"run_with_reply","name":"r","required":false,"callType":"async",
+             "method":"thing.service.run_with_reply","inputData":[],"outputData":[]},
+            {"identifier":"now","name":"n","required":false,"callType":"sync","method":"thing.service.now",
+             "inputData":[],"outputData":[]}]}"#;
+        let model = Model::parse(model, "m.json").unwrap().model;
+        let plan = super::super::plan(&model, &Settings::new()).unwrap();
+        let events: Vec<&str> = plan.events.iter().map(|e| e.variant.as_str()).collect();
+        assert!(!events.contains(&"Status"), "{events:?}");
+        let mut variants: Vec<&str> = events.clone();
+        variants.extend(plan.reply_variants.iter().map(String::as_str));
+        variants.extend(super::FIXED_VARIANTS);
+        let mut unique = variants.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), variants.len(), "{variants:?}");
+
+        let methods: Vec<&str> = plan.services.iter().map(|s| s.method.as_str()).collect();
+        let with_reply: Vec<&str> = plan
+            .reply_methods
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            with_reply.len(),
+            2,
+            "a sync service has none: {with_reply:?}"
+        );
+        assert!(plan.reply_methods[2].is_none());
+        assert!(
+            with_reply.iter().all(|m| !methods.contains(m)),
+            "{with_reply:?} {methods:?}"
+        );
+        assert_eq!(plan.properties.fields.len(), 1);
+        assert_eq!(plan.properties.fields[0].wire, "Status");
+    }
+}
