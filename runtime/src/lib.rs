@@ -11,6 +11,8 @@
 //! - [`device_state`]: a device's reported and desired properties as generated handles
 //!   read them ([`device_state::DeviceState`]).
 //! - [`error`]: errors of calls, keeping the platform's `Code`, message and `RequestId`.
+//! - [`received`]: what devices send on the platform's AMQP subscription, read by topic
+//!   without a model (the types generated `Message::decode` builds on).
 //! - [`limits`]: the platform's documented limits (100 names a call, 256 KB messages, the
 //!   8 s sync wait, each action's QPS), defined once.
 //! - `sign` (feature `sign`, on with `client` and `emulator`): the RPC request signature
@@ -69,6 +71,7 @@ pub mod error;
 mod float;
 pub mod limits;
 pub mod model;
+pub mod received;
 #[cfg(feature = "sign")]
 pub mod sign;
 #[cfg(feature = "subscribe")]

@@ -633,3 +633,68 @@ async fn devices_reporting_at_a_rate_send_valid_reports() {
         }
     }
 }
+
+/// Every sign method the platform documents logs in: HMAC-SHA1, HMAC-SHA256 and HMAC-MD5,
+/// each password checked by the emulator's own code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_sign_method_logs_in() {
+    use tsl_runtime::subscribe::SignMethod;
+    let emulator = emulator();
+    for (i, method) in [
+        SignMethod::HmacSha1,
+        SignMethod::HmacSha256,
+        SignMethod::HmacMd5,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        emulator
+            .post_properties(PK, "lamp-1", &serde_json::json!({"Brightness": i}))
+            .unwrap();
+        let (seen, summary) = collect(subscriber(&emulator, SECRET).sign_method(method), 1).await;
+        assert_eq!(summary.connections, 1, "{method:?}");
+        assert_eq!(seen.len(), 1, "{method:?}");
+    }
+    assert_eq!(emulator.amqp_stats().unwrap().refused, 0);
+}
+
+/// The consumer's TLS path end to end: the emulator's `amqps://` listener with a self-signed
+/// certificate generated at start; trusted, the login and a message go through; not
+/// trusted, every attempt fails the TLS handshake and the error says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn amqps_with_the_emulators_certificate_carries_the_stream() {
+    let emulator = emulator();
+    let (endpoint, certificate) = emulator.amqps_endpoint().unwrap();
+    assert!(endpoint.starts_with("amqps://127.0.0.1:"), "{endpoint}");
+    emulator
+        .post_properties(PK, "lamp-1", &serde_json::json!({"Brightness": 7}))
+        .unwrap();
+    let trusting = Subscriber::new(&endpoint, GROUP, Credentials::new(KEY_ID, SECRET).unwrap())
+        .unwrap()
+        .decoder(decoder())
+        .tls_root_certificate(certificate)
+        .max_attempts(5);
+    let (seen, summary) = collect(trusting, 1).await;
+    assert_eq!(summary.connections, 1);
+    assert_eq!(seen.len(), 1);
+    assert!(
+        matches!(seen[0].message, Message::PropertyPost(_)),
+        "{:?}",
+        seen[0]
+    );
+
+    let err = Subscriber::new(&endpoint, GROUP, Credentials::new(KEY_ID, SECRET).unwrap())
+        .unwrap()
+        .backoff(Duration::from_millis(10), Duration::from_millis(20))
+        .max_attempts(2)
+        .run(
+            |_r: Received| async { Ok::<(), String>(()) },
+            std::future::pending(),
+        )
+        .await
+        .unwrap_err();
+    let shown = err.to_string();
+    assert!(matches!(err, SubscribeError::Unreachable { .. }), "{shown}");
+    assert!(shown.contains("TLS"), "{shown}");
+    assert!(!shown.contains(SECRET), "{shown}");
+}

@@ -33,6 +33,16 @@ pub struct Plan {
     /// The variant of each service's successful reply in the message enum, in the order
     /// of `services`.
     pub reply_variants: Vec<String>,
+    /// The `Device` method calling a service and returning a handle on its reply, in the
+    /// order of `services`; `None` for a sync service (its reply is the call's answer).
+    pub reply_methods: Vec<Option<String>>,
+    /// The `Device` method setting properties and returning a handle on the reply.
+    pub set_reply_method: String,
+    /// The `Fleet` method calling an async service and merging the devices' replies into
+    /// its report, in the order of `services`; `None` for a sync service.
+    pub fleet_reply_methods: Vec<Option<String>>,
+    /// The `Fleet` method setting properties and merging the devices' replies.
+    pub fleet_set_reply_method: String,
 }
 
 /// An event as the message enum receives it.

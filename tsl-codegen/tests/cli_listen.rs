@@ -255,6 +255,39 @@ fn two_listeners_share_a_group_and_killing_one_loses_nothing() {
     second.wait().unwrap();
 }
 
+/// `--md5` and `--sha256` sign the login with the other methods the platform documents;
+/// the emulator checks each.
+#[test]
+fn listen_logs_in_with_md5_and_sha256() {
+    let mut emulate = emulate();
+    for (i, flag) in ["--md5", "--sha256"].into_iter().enumerate() {
+        let child = listen(
+            &emulate.amqp,
+            SECRET,
+            &[flag, "--count", "1", "--seconds", "20"],
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+        writeln!(
+            emulate.stdin,
+            r#"{{"device":"lamp-1","properties":{{"Brightness":{i}}}}}"#
+        )
+        .unwrap();
+        let ids = posted_ids(&emulate, 1);
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{flag}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let line: Value =
+            serde_json::from_str(String::from_utf8(out.stdout).unwrap().trim()).unwrap();
+        assert_eq!(line["message_id"], ids[0].as_str(), "{flag}");
+    }
+}
+
 #[test]
 fn listen_with_a_wrong_secret_is_refused_without_printing_it() {
     let emulate = emulate();

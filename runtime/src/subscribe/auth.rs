@@ -22,14 +22,17 @@ pub enum SignMethod {
     HmacSha1,
     /// `hmacsha256`.
     HmacSha256,
+    /// `hmacmd5`, the third method the platform documents.
+    HmacMd5,
 }
 
 impl SignMethod {
-    /// The name in the user name: `hmacsha1` or `hmacsha256`.
+    /// The name in the user name: `hmacsha1`, `hmacsha256` or `hmacmd5`.
     pub fn as_str(self) -> &'static str {
         match self {
             SignMethod::HmacSha1 => "hmacsha1",
             SignMethod::HmacSha256 => "hmacsha256",
+            SignMethod::HmacMd5 => "hmacmd5",
         }
     }
 
@@ -44,6 +47,12 @@ impl SignMethod {
             }
             SignMethod::HmacSha256 => {
                 let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key)
+                    .expect("HMAC accepts keys of any length");
+                mac.update(text.as_bytes());
+                mac.finalize().into_bytes().to_vec()
+            }
+            SignMethod::HmacMd5 => {
+                let mut mac = <Hmac<md5::Md5> as Mac>::new_from_slice(key)
                     .expect("HMAC accepts keys of any length");
                 mac.update(text.as_bytes());
                 mac.finalize().into_bytes().to_vec()
@@ -152,6 +161,11 @@ mod tests {
         assert_eq!(
             SignMethod::HmacSha256.sign(b"key", "The quick brown fox jumps over the lazy dog"),
             "97yD9DBThCSxMpjmqm+xQ+9NWaFJRhdZl0edvC0aPNg="
+        );
+        // RFC 2104's HMAC-MD5 of the same text, 80070713463e7749b90c2dc24911e275 in hex.
+        assert_eq!(
+            SignMethod::HmacMd5.sign(b"key", "The quick brown fox jumps over the lazy dog"),
+            "gAcHE0Y+d0m5DC3CSRHidQ=="
         );
     }
 

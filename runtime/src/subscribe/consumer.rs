@@ -70,6 +70,8 @@ pub struct Subscriber {
     backoff: (Duration, Duration),
     max_attempts: Option<u32>,
     decoder: Arc<Decoder>,
+    /// Certificates (DER) trusted beside the webpki roots for `amqps://`.
+    tls_roots: Vec<Vec<u8>>,
 }
 
 /// What a finished [`Subscriber::run`] did.
@@ -114,7 +116,18 @@ impl Subscriber {
             backoff: (Duration::from_millis(100), Duration::from_secs(30)),
             max_attempts: None,
             decoder: Arc::new(Decoder::new()),
+            tls_roots: Vec::new(),
         })
+    }
+
+    /// Trusts `certificate` (DER) as a root for `amqps://`, beside the webpki roots: a
+    /// private endpoint's certificate authority, or the emulator's self-signed certificate
+    /// (`RunningEmulator::amqps_endpoint`). A certificate that does not parse fails the
+    /// connection attempts with a TLS error.
+    #[must_use]
+    pub fn tls_root_certificate(mut self, certificate: impl Into<Vec<u8>>) -> Subscriber {
+        self.tls_roots.push(certificate.into());
+        self
     }
 
     /// The `clientId`: name each process of a group differently, so the console tells them
@@ -388,7 +401,7 @@ impl Subscriber {
                 password: sasl.password,
             });
         let opened = if self.endpoint.tls {
-            let tls = super::tls::connect(&self.endpoint.host, tcp)
+            let tls = super::tls::connect(&self.endpoint.host, tcp, &self.tls_roots)
                 .await
                 .map_err(Failure::Retry)?;
             builder.open_with_stream(tls).await

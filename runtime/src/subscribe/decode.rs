@@ -7,10 +7,11 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::message::{
-    CheckFailed, EventPost, Invalid, Kind, Message, Other, Problem, PropertyItem, PropertyPost,
-    RawMessage, Received, Reply, Status,
+    EventPost, Invalid, Kind, Message, Other, Problem, PropertyItem, PropertyPost, RawMessage,
+    Received, Reply,
 };
 use crate::model::Model;
+use crate::received::parse::{check_failed, classify, millis, status, text, TopicKind};
 use crate::value::{encode, encode_params, FieldPath};
 
 /// Decodes raw subscription messages with the models of the products it knows.
@@ -35,53 +36,6 @@ use crate::value::{encode, encode_params, FieldPath};
 #[derive(Debug, Clone, Default)]
 pub struct Decoder {
     models: HashMap<String, Arc<Model>>,
-}
-
-/// What a topic says a message is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum TopicKind<'a> {
-    PropertyPost,
-    Event(&'a str),
-    DownlinkReply,
-    Status,
-    Other,
-}
-
-/// `(product_key, device_name, kind)` of a topic.
-fn classify(topic: &str) -> (Option<&str>, Option<&str>, TopicKind<'_>) {
-    if let Some(rest) = topic.strip_prefix("/as/mqtt/status/") {
-        let mut parts = rest.splitn(2, '/');
-        let pk = parts.next().filter(|s| !s.is_empty());
-        let dn = parts.next().filter(|s| !s.is_empty() && !s.contains('/'));
-        return match (pk, dn) {
-            (Some(pk), Some(dn)) => (Some(pk), Some(dn), TopicKind::Status),
-            _ => (None, None, TopicKind::Other),
-        };
-    }
-    // Forwarded topics drop the device side's `/sys` prefix; accept it anyway.
-    let trimmed = topic.strip_prefix("/sys").unwrap_or(topic);
-    let Some(rest) = trimmed.strip_prefix('/') else {
-        return (None, None, TopicKind::Other);
-    };
-    let mut parts = rest.splitn(3, '/');
-    let (Some(pk), Some(dn), Some(tail)) = (parts.next(), parts.next(), parts.next()) else {
-        return (None, None, TopicKind::Other);
-    };
-    if pk.is_empty() || dn.is_empty() {
-        return (None, None, TopicKind::Other);
-    }
-    let kind = match tail {
-        "thing/event/property/post" => TopicKind::PropertyPost,
-        "thing/downlink/reply/message" => TopicKind::DownlinkReply,
-        _ => match tail
-            .strip_prefix("thing/event/")
-            .and_then(|t| t.strip_suffix("/post"))
-        {
-            Some(id) if !id.is_empty() && !id.contains('/') => TopicKind::Event(id),
-            _ => TopicKind::Other,
-        },
-    };
-    (Some(pk), Some(dn), kind)
 }
 
 impl Decoder {
@@ -198,40 +152,6 @@ fn invalid(expected: Kind, problems: Vec<Problem>, body: &[u8]) -> Message {
         problems,
         raw: String::from_utf8_lossy(body).into_owned(),
     })
-}
-
-fn text(map: &Map<String, Value>, key: &str) -> Option<String> {
-    match map.get(key)? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-/// Epoch milliseconds written as a number or a string of digits.
-fn millis(value: Option<&Value>) -> Option<i64> {
-    match value? {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.parse().ok(),
-        _ => None,
-    }
-}
-
-fn check_failed(map: &Map<String, Value>) -> Vec<CheckFailed> {
-    match map.get("checkFailedData") {
-        Some(Value::Object(items)) => items
-            .iter()
-            .map(|(identifier, raw)| CheckFailed {
-                identifier: identifier.clone(),
-                raw: raw.clone(),
-            })
-            .collect(),
-        Some(Value::Null) | None => Vec::new(),
-        Some(other) => vec![CheckFailed {
-            identifier: String::new(),
-            raw: other.clone(),
-        }],
-    }
 }
 
 fn property_post(model: &Model, map: &Map<String, Value>) -> Result<Message, (Kind, Vec<Problem>)> {
@@ -410,58 +330,4 @@ fn reply(model: &Model, map: &Map<String, Value>) -> Result<Message, (Kind, Vec<
         output,
         data,
     }))
-}
-
-fn status(map: &Map<String, Value>) -> Result<Message, Problem> {
-    let online = match map.get("status").and_then(Value::as_str) {
-        Some("online") => true,
-        Some("offline") => false,
-        _ => {
-            return Err(Problem::Shape(
-                "`status` is neither `online` nor `offline`".into(),
-            ))
-        }
-    };
-    Ok(Message::Status(Status {
-        online,
-        iot_id: text(map, "iotId"),
-        time: text(map, "time"),
-        last_time: text(map, "lastTime"),
-        client_ip: text(map, "clientIp"),
-    }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn topics_are_classified() {
-        assert_eq!(
-            classify("/pk/dn/thing/event/property/post"),
-            (Some("pk"), Some("dn"), TopicKind::PropertyPost)
-        );
-        assert_eq!(
-            classify("/pk/dn/thing/event/Alarm/post"),
-            (Some("pk"), Some("dn"), TopicKind::Event("Alarm"))
-        );
-        assert_eq!(
-            classify("/pk/dn/thing/event/blk:Alarm/post"),
-            (Some("pk"), Some("dn"), TopicKind::Event("blk:Alarm"))
-        );
-        assert_eq!(
-            classify("/pk/dn/thing/downlink/reply/message"),
-            (Some("pk"), Some("dn"), TopicKind::DownlinkReply)
-        );
-        assert_eq!(
-            classify("/as/mqtt/status/pk/dn"),
-            (Some("pk"), Some("dn"), TopicKind::Status)
-        );
-        assert_eq!(
-            classify("/pk/dn/thing/lifecycle"),
-            (Some("pk"), Some("dn"), TopicKind::Other)
-        );
-        assert_eq!(classify("nonsense").2, TopicKind::Other);
-        assert_eq!(classify("/as/mqtt/status/pk").2, TopicKind::Other);
-    }
 }

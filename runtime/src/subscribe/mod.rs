@@ -19,7 +19,6 @@ mod consumer;
 mod decode;
 mod endpoint;
 mod error;
-mod message;
 mod replies;
 mod tls;
 mod typed;
@@ -31,7 +30,10 @@ pub use consumer::{Subscriber, Summary, CONNECT_TIMEOUT, IDLE_TIMEOUT_RANGE, SOU
 pub use decode::Decoder;
 pub use endpoint::{Endpoint, DEFAULT_TLS_PORT};
 pub use error::SubscribeError;
-pub use message::{
+// The message types live in the lean `received` module (generated code needs them without
+// AMQP); named here too, and as `super::message` for this module's files.
+use crate::received::message;
+pub use crate::received::{
     CheckFailed, EventPost, Invalid, Kind, Message, Other, Problem, PropertyItem, PropertyPost,
     RawMessage, Received, Reply, Status,
 };

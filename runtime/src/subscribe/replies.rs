@@ -15,30 +15,11 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use super::message::{Kind, Message, Problem, Received, Reply};
+pub use crate::received::ReplyOutcome;
+use crate::received::{AwaitDeviceReply, AwaitReply};
 
 /// How many early replies (arrived before their `expect`) are kept; the oldest go first.
 pub const EARLY_REPLIES_KEPT: usize = 4096;
-
-/// How a call ended on the subscription.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ReplyOutcome {
-    /// The device replied with code 200; for a service, `reply.output` is its checked output.
-    Replied(Reply),
-    /// The device replied with an error code.
-    ReplyError(Reply),
-    /// A reply arrived but failed the model; every problem and the raw body.
-    Invalid {
-        /// What is wrong.
-        problems: Vec<Problem>,
-        /// The reply's body as received.
-        raw: String,
-    },
-    /// No reply within the timeout.
-    NoReply {
-        /// How long it waited.
-        waited: Duration,
-    },
-}
 
 enum Arrived {
     Reply(Reply),
@@ -50,6 +31,17 @@ struct State {
     waiting: HashMap<String, oneshot::Sender<Arrived>>,
     early: HashMap<String, Arrived>,
     early_order: VecDeque<String>,
+    /// Calls without a MessageId of their own (a batch's devices), waiting for the next
+    /// reply of a device to a service: `{pk}/{dn}/{service or property/set}`.
+    by_device: HashMap<String, VecDeque<oneshot::Sender<Arrived>>>,
+}
+
+/// The key of a device's reply to `service` (`None`: a property set).
+fn device_key(product_key: &str, device_name: &str, service: Option<&str>) -> String {
+    format!(
+        "{product_key}/{device_name}/{}",
+        service.unwrap_or("property/set")
+    )
 }
 
 /// The calls waiting for their replies. Cheap to clone: clones share the waiting calls.
@@ -72,6 +64,8 @@ impl std::fmt::Debug for Replies {
 #[derive(Debug)]
 pub struct PendingReply {
     message_id: String,
+    /// Set for a wait by device ([`Replies::expect_from`]).
+    device_key: Option<String>,
     receive: oneshot::Receiver<Arrived>,
     replies: Replies,
 }
@@ -113,6 +107,34 @@ impl Replies {
         }
         PendingReply {
             message_id,
+            device_key: None,
+            receive,
+            replies: self.clone(),
+        }
+    }
+
+    /// Waits for the next reply of device `device_name` of `product_key` to `service`
+    /// (`None`: a property set), whatever its `requestId`: for a batch call
+    /// (`InvokeThingsService`, `SetDevicesProperty`), whose answer carries no MessageId per
+    /// device. Register before making the call; a reply that came earlier is not matched.
+    /// A reply to an earlier call of the same service on the same device that arrives late
+    /// would be taken for this one: docs/subscription.md, "Replies to batch calls".
+    pub fn expect_from(
+        &self,
+        product_key: &str,
+        device_name: &str,
+        service: Option<&str>,
+    ) -> PendingReply {
+        let key = device_key(product_key, device_name, service);
+        let (send, receive) = oneshot::channel();
+        self.lock()
+            .by_device
+            .entry(key.clone())
+            .or_default()
+            .push_back(send);
+        PendingReply {
+            message_id: String::new(),
+            device_key: Some(key),
             receive,
             replies: self.clone(),
         }
@@ -149,9 +171,50 @@ impl Replies {
                     },
                 )
             }
+            // A subscriber without the product's model hands replies over untyped.
+            Message::Other(other) if received.topic.ends_with("/thing/downlink/reply/message") => {
+                let serde_json::Value::Object(mut map) = other.body.clone() else {
+                    return false;
+                };
+                let Ok(body) = crate::received::parse::reply_body(&mut map) else {
+                    return false;
+                };
+                let reply = Reply {
+                    request_id: body.request_id,
+                    code: body.code,
+                    message: body.message,
+                    reply_topic: body.reply_topic,
+                    service: body.service,
+                    output: None,
+                    data: body.data,
+                };
+                (reply.request_id.clone(), Arrived::Reply(reply))
+            }
             _ => return false,
         };
         let mut state = self.lock();
+        let by_device = match (&arrived, &received.product_key, &received.device_name) {
+            (Arrived::Reply(reply), Some(pk), Some(dn))
+                if !state.waiting.contains_key(&request_id) =>
+            {
+                Some(device_key(pk, dn, reply.service.as_deref()))
+            }
+            _ => None,
+        };
+        let mut arrived = Some(arrived);
+        if let Some(queue) = by_device.and_then(|key| state.by_device.get_mut(&key)) {
+            // The oldest call still waiting; senders whose wait ended are skipped.
+            while let Some(send) = queue.pop_front() {
+                match send.send(arrived.take().expect("not yet sent")) {
+                    Ok(()) => break,
+                    Err(back) => arrived = Some(back),
+                }
+            }
+        }
+        let Some(arrived) = arrived else {
+            state.by_device.retain(|_, queue| !queue.is_empty());
+            return true;
+        };
         match state.waiting.remove(&request_id) {
             Some(send) => {
                 let _ = send.send(arrived);
@@ -191,6 +254,33 @@ impl Replies {
     }
 }
 
+/// Generated `Device` methods (`diagnose_with_reply`, `set_properties_with_reply`) wait
+/// through this.
+impl AwaitReply for Replies {
+    type Wait = std::pin::Pin<Box<dyn std::future::Future<Output = ReplyOutcome> + Send>>;
+
+    fn reply_to(&self, message_id: String, timeout: Duration) -> Self::Wait {
+        let pending = self.expect(message_id);
+        Box::pin(pending.wait(timeout))
+    }
+}
+
+/// Generated `Fleet` methods (`upload_schedule_with_replies`) wait through this; the
+/// deadline runs from the registration, made before the batch call.
+impl AwaitDeviceReply for Replies {
+    fn device_reply(
+        &self,
+        product_key: &str,
+        device_name: &str,
+        service: Option<&str>,
+        timeout: Duration,
+    ) -> Self::Wait {
+        let pending = self.expect_from(product_key, device_name, service);
+        let deadline = tokio::time::Instant::now() + timeout;
+        Box::pin(pending.wait_until(deadline, timeout))
+    }
+}
+
 impl PendingReply {
     /// The `MessageId` waited for.
     pub fn message_id(&self) -> &str {
@@ -216,7 +306,21 @@ impl PendingReply {
             // Timed out (or the set was dropped): stop waiting, so a late reply is kept as
             // early instead of going to a closed channel.
             _ => {
-                self.replies.lock().waiting.remove(&self.message_id);
+                self.receive.close();
+                let mut state = self.replies.lock();
+                match &self.device_key {
+                    Some(key) => {
+                        if let Some(queue) = state.by_device.get_mut(key) {
+                            queue.retain(|send| !send.is_closed());
+                            if queue.is_empty() {
+                                state.by_device.remove(key);
+                            }
+                        }
+                    }
+                    None => {
+                        state.waiting.remove(&self.message_id);
+                    }
+                }
                 ReplyOutcome::NoReply { waited }
             }
         }
@@ -254,6 +358,25 @@ mod tests {
             matches!(early.wait(Duration::from_secs(1)).await, ReplyOutcome::ReplyError(r) if r.code == 500)
         );
         assert_eq!(replies.waiting(), 0);
+    }
+
+    /// A batch's device waits by device and service: the next reply of that device to that
+    /// service completes it, whatever its `requestId`; another service's reply does not.
+    #[tokio::test]
+    async fn a_wait_by_device_takes_the_next_reply_of_that_device_and_service() {
+        let replies = Replies::new();
+        let set = replies.expect_from("pk", "dn", None);
+        let other = replies.expect_from("pk", "dn", Some("Blink"));
+        assert!(replies.offer(&reply("any-id", 200)));
+        assert!(matches!(
+            set.wait(Duration::from_secs(1)).await,
+            ReplyOutcome::Replied(r) if r.request_id == "any-id"
+        ));
+        assert!(matches!(
+            other.wait(Duration::from_millis(20)).await,
+            ReplyOutcome::NoReply { .. }
+        ));
+        assert!(replies.lock().by_device.is_empty());
     }
 
     #[tokio::test]

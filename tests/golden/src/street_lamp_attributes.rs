@@ -899,6 +899,499 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
         self.cloud.set_devices_property(&self.product_key, device_names, &items).await
     }
 }
+/// A message from a device of this product as the platform's AMQP subscription
+/// delivers it, decoded into the generated types and checked against the model.
+/// Nothing is dropped: what fails the model is `Invalid` (or, for a single property,
+/// in `rejected`), with the JSON as sent; what is not a thing-model message is `Other`.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Message {
+    /// Properties reported (`thing/event/property/post`).
+    PropertyPost {
+        /// Where it came from: topic, message ID, product and device.
+        envelope: ::tsl_runtime::received::Envelope,
+        /// The properties that fit the model, each with its time.
+        properties: Properties,
+        /// The properties that did not (a value failing the model, an identifier
+        /// it does not have), each with its JSON.
+        rejected: ::std::vec::Vec<::tsl_runtime::value::Rejected>,
+        /// Values the platform itself flagged (`checkFailedData`), as sent.
+        check_failed: ::std::vec::Vec<::tsl_runtime::received::CheckFailed>,
+        /// When the platform received it (epoch ms, `gmtCreate`).
+        gmt_create: ::core::option::Option<i64>,
+    },
+    /// The event `post`, its output as its generated struct.
+    Post {
+        /// Where it came from: topic, message ID, product and device.
+        envelope: ::tsl_runtime::received::Envelope,
+        /// What it carries, checked against the model.
+        event: PostEvent,
+        /// When it happened (epoch ms), if sent.
+        time: ::core::option::Option<i64>,
+        /// Values the platform itself flagged (`checkFailedData`), as sent.
+        check_failed: ::std::vec::Vec<::tsl_runtime::received::CheckFailed>,
+    },
+    /// The event `LampFailure`, its output as its generated struct.
+    LampFailure {
+        /// Where it came from: topic, message ID, product and device.
+        envelope: ::tsl_runtime::received::Envelope,
+        /// What it carries, checked against the model.
+        event: LampFailureEvent,
+        /// When it happened (epoch ms), if sent.
+        time: ::core::option::Option<i64>,
+        /// Values the platform itself flagged (`checkFailedData`), as sent.
+        check_failed: ::std::vec::Vec<::tsl_runtime::received::CheckFailed>,
+    },
+    /// The event `DuskDetected`, its output as its generated struct.
+    DuskDetected {
+        /// Where it came from: topic, message ID, product and device.
+        envelope: ::tsl_runtime::received::Envelope,
+        /// What it carries, checked against the model.
+        event: DuskDetectedEvent,
+        /// When it happened (epoch ms), if sent.
+        time: ::core::option::Option<i64>,
+        /// Values the platform itself flagged (`checkFailedData`), as sent.
+        check_failed: ::std::vec::Vec<::tsl_runtime::received::CheckFailed>,
+    },
+    /// A successful reply to the service `Blink`; `reply.request_id` is the MessageId its call returned.
+    BlinkReply {
+        /// Where it came from: topic, message ID, product and device.
+        envelope: ::tsl_runtime::received::Envelope,
+        /// The reply's code, message, request ID and `data` as sent.
+        reply: ::tsl_runtime::received::ReplyBody,
+        /// The service's output, checked against the model.
+        output: BlinkOutput,
+    },
+    /// A successful reply to the service `Diagnose`; `reply.request_id` is the MessageId its call returned.
+    DiagnoseReply {
+        /// Where it came from: topic, message ID, product and device.
+        envelope: ::tsl_runtime::received::Envelope,
+        /// The reply's code, message, request ID and `data` as sent.
+        reply: ::tsl_runtime::received::ReplyBody,
+        /// The service's output, checked against the model.
+        output: DiagnoseOutput,
+    },
+    /// A successful reply to the service `UploadSchedule`; `reply.request_id` is the MessageId its call returned.
+    UploadScheduleReply {
+        /// Where it came from: topic, message ID, product and device.
+        envelope: ::tsl_runtime::received::Envelope,
+        /// The reply's code, message, request ID and `data` as sent.
+        reply: ::tsl_runtime::received::ReplyBody,
+    },
+    /// A service's reply with an error code; `reply.service` names the service.
+    ServiceError {
+        /// Where it came from: topic, message ID, product and device.
+        envelope: ::tsl_runtime::received::Envelope,
+        /// The reply's code, message, request ID and `data` as sent.
+        reply: ::tsl_runtime::received::ReplyBody,
+    },
+    /// A reply to a property set (`reply.code` 200 for success).
+    PropertySetReply {
+        /// Where it came from: topic, message ID, product and device.
+        envelope: ::tsl_runtime::received::Envelope,
+        /// The reply's code, message, request ID and `data` as sent.
+        reply: ::tsl_runtime::received::ReplyBody,
+    },
+    /// The device went online or offline; order by `status.last_time`.
+    Status {
+        /// Where it came from: topic, message ID, product and device.
+        envelope: ::tsl_runtime::received::Envelope,
+        /// The notice.
+        status: ::tsl_runtime::received::Status,
+    },
+    /// Not a thing-model message of this product (lifecycle, topology, custom
+    /// topics, another product); kept whole.
+    Other {
+        /// Where it came from: topic, message ID, product and device.
+        envelope: ::tsl_runtime::received::Envelope,
+        /// Why, and the body.
+        other: ::tsl_runtime::received::Other,
+    },
+    /// A thing-model message that fails: every problem and the body as received.
+    Invalid {
+        /// Where it came from: topic, message ID, product and device.
+        envelope: ::tsl_runtime::received::Envelope,
+        /// What it would have been.
+        expected: ::tsl_runtime::received::Kind,
+        /// Every problem found.
+        problems: ::std::vec::Vec<::tsl_runtime::received::Problem>,
+        /// The body as received.
+        raw: ::std::string::String,
+    },
+}
+impl Message {
+    /// Decodes a message received on the subscription (e.g. by
+    /// `tsl_runtime::subscribe::Subscriber`). Never fails: see the variants.
+    pub fn decode(raw: &::tsl_runtime::received::RawMessage) -> Self {
+        let (envelope, parsed) = ::tsl_runtime::received::parse_for(
+            raw,
+            ::core::option::Option::Some(PRODUCT_KEY),
+        );
+        Self::from_parsed(
+            envelope,
+            parsed,
+            &::std::string::String::from_utf8_lossy(&raw.body),
+        )
+    }
+    /// Decodes a message as a `tsl_runtime::subscribe::Subscriber` hands it over:
+    /// with no model given to its decoder (the default), a thing-model message comes
+    /// as JSON and is typed here without parsing it again.
+    pub fn from_received(received: ::tsl_runtime::received::Received) -> Self {
+        let (envelope, parsed, raw) = ::tsl_runtime::received::parse_received(
+            received,
+            ::core::option::Option::Some(PRODUCT_KEY),
+        );
+        Self::from_parsed(envelope, parsed, &raw)
+    }
+    fn from_parsed(
+        envelope: ::tsl_runtime::received::Envelope,
+        parsed: ::tsl_runtime::received::Parsed,
+        raw: &str,
+    ) -> Self {
+        match parsed {
+            ::tsl_runtime::received::Parsed::PropertyPost(post) => {
+                let (properties, rejected) = Properties::decode(post.items());
+                Self::PropertyPost {
+                    envelope,
+                    properties,
+                    rejected,
+                    check_failed: post.check_failed,
+                    gmt_create: post.gmt_create,
+                }
+            }
+            ::tsl_runtime::received::Parsed::Event(event) => {
+                match event.identifier.as_str() {
+                    "post" => {
+                        match ::tsl_runtime::value::read_checked::<
+                            PostEvent,
+                        >(&event.value) {
+                            ::core::result::Result::Ok(payload) => {
+                                Self::Post {
+                                    envelope,
+                                    event: payload,
+                                    time: event.time,
+                                    check_failed: event.check_failed,
+                                }
+                            }
+                            ::core::result::Result::Err(errors) => {
+                                Self::invalid(
+                                    envelope,
+                                    ::tsl_runtime::received::Kind::Event,
+                                    ::tsl_runtime::received::Problem::Value {
+                                        identifier: event.identifier,
+                                        errors,
+                                    },
+                                    raw,
+                                )
+                            }
+                        }
+                    }
+                    "LampFailure" => {
+                        match ::tsl_runtime::value::read_checked::<
+                            LampFailureEvent,
+                        >(&event.value) {
+                            ::core::result::Result::Ok(payload) => {
+                                Self::LampFailure {
+                                    envelope,
+                                    event: payload,
+                                    time: event.time,
+                                    check_failed: event.check_failed,
+                                }
+                            }
+                            ::core::result::Result::Err(errors) => {
+                                Self::invalid(
+                                    envelope,
+                                    ::tsl_runtime::received::Kind::Event,
+                                    ::tsl_runtime::received::Problem::Value {
+                                        identifier: event.identifier,
+                                        errors,
+                                    },
+                                    raw,
+                                )
+                            }
+                        }
+                    }
+                    "DuskDetected" => {
+                        match ::tsl_runtime::value::read_checked::<
+                            DuskDetectedEvent,
+                        >(&event.value) {
+                            ::core::result::Result::Ok(payload) => {
+                                Self::DuskDetected {
+                                    envelope,
+                                    event: payload,
+                                    time: event.time,
+                                    check_failed: event.check_failed,
+                                }
+                            }
+                            ::core::result::Result::Err(errors) => {
+                                Self::invalid(
+                                    envelope,
+                                    ::tsl_runtime::received::Kind::Event,
+                                    ::tsl_runtime::received::Problem::Value {
+                                        identifier: event.identifier,
+                                        errors,
+                                    },
+                                    raw,
+                                )
+                            }
+                        }
+                    }
+                    _ => {
+                        Self::invalid(
+                            envelope,
+                            ::tsl_runtime::received::Kind::Event,
+                            ::tsl_runtime::received::Problem::Unknown {
+                                what: "event",
+                                identifier: event.identifier,
+                            },
+                            raw,
+                        )
+                    }
+                }
+            }
+            ::tsl_runtime::received::Parsed::Reply(reply) => {
+                match reply.service.as_deref() {
+                    ::core::option::Option::None => {
+                        Self::PropertySetReply {
+                            envelope,
+                            reply,
+                        }
+                    }
+                    ::core::option::Option::Some(_) if reply.code != 200 => {
+                        Self::ServiceError {
+                            envelope,
+                            reply,
+                        }
+                    }
+                    ::core::option::Option::Some("Blink") => {
+                        match ::tsl_runtime::value::read_checked::<
+                            BlinkOutput,
+                        >(&reply.output_json()) {
+                            ::core::result::Result::Ok(output) => {
+                                Self::BlinkReply {
+                                    envelope,
+                                    reply,
+                                    output,
+                                }
+                            }
+                            ::core::result::Result::Err(errors) => {
+                                Self::invalid(
+                                    envelope,
+                                    ::tsl_runtime::received::Kind::ServiceReply,
+                                    ::tsl_runtime::received::Problem::Value {
+                                        identifier: "Blink".to_string(),
+                                        errors,
+                                    },
+                                    raw,
+                                )
+                            }
+                        }
+                    }
+                    ::core::option::Option::Some("Diagnose") => {
+                        match ::tsl_runtime::value::read_checked::<
+                            DiagnoseOutput,
+                        >(&reply.output_json()) {
+                            ::core::result::Result::Ok(output) => {
+                                Self::DiagnoseReply {
+                                    envelope,
+                                    reply,
+                                    output,
+                                }
+                            }
+                            ::core::result::Result::Err(errors) => {
+                                Self::invalid(
+                                    envelope,
+                                    ::tsl_runtime::received::Kind::ServiceReply,
+                                    ::tsl_runtime::received::Problem::Value {
+                                        identifier: "Diagnose".to_string(),
+                                        errors,
+                                    },
+                                    raw,
+                                )
+                            }
+                        }
+                    }
+                    ::core::option::Option::Some("UploadSchedule") => {
+                        Self::UploadScheduleReply {
+                            envelope,
+                            reply,
+                        }
+                    }
+                    ::core::option::Option::Some(service) => {
+                        let identifier = service.to_string();
+                        Self::invalid(
+                            envelope,
+                            ::tsl_runtime::received::Kind::ServiceReply,
+                            ::tsl_runtime::received::Problem::Unknown {
+                                what: "service",
+                                identifier,
+                            },
+                            raw,
+                        )
+                    }
+                }
+            }
+            ::tsl_runtime::received::Parsed::Status(status) => {
+                Self::Status { envelope, status }
+            }
+            ::tsl_runtime::received::Parsed::Other(other) => {
+                Self::Other { envelope, other }
+            }
+            ::tsl_runtime::received::Parsed::Invalid(invalid) => {
+                Self::Invalid {
+                    envelope,
+                    expected: invalid.expected,
+                    problems: invalid.problems,
+                    raw: invalid.raw,
+                }
+            }
+        }
+    }
+    /// Where it came from: topic, message ID, product and device.
+    pub fn envelope(&self) -> &::tsl_runtime::received::Envelope {
+        match self {
+            Self::Post { envelope, .. }
+            | Self::LampFailure { envelope, .. }
+            | Self::DuskDetected { envelope, .. }
+            | Self::BlinkReply { envelope, .. }
+            | Self::DiagnoseReply { envelope, .. }
+            | Self::UploadScheduleReply { envelope, .. }
+            | Self::PropertyPost { envelope, .. }
+            | Self::PropertySetReply { envelope, .. }
+            | Self::ServiceError { envelope, .. }
+            | Self::Status { envelope, .. }
+            | Self::Other { envelope, .. }
+            | Self::Invalid { envelope, .. } => envelope,
+        }
+    }
+    fn invalid(
+        envelope: ::tsl_runtime::received::Envelope,
+        expected: ::tsl_runtime::received::Kind,
+        problem: ::tsl_runtime::received::Problem,
+        raw: &str,
+    ) -> Self {
+        let invalid = ::tsl_runtime::received::Invalid::new(
+            expected,
+            ::std::vec![problem],
+            raw.as_bytes(),
+        );
+        Self::Invalid {
+            envelope,
+            expected: invalid.expected,
+            problems: invalid.problems,
+            raw: invalid.raw,
+        }
+    }
+}
+impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
+    /// Calls `UploadSchedule` as `upload_schedule` does; once the platform accepted the call, returns a
+    /// handle that resolves to the device's reply with its output typed, as it arrives
+    /// on the subscription that feeds `replies` (matched by the call's MessageId), or to
+    /// `NoReply` after `timeout`.
+    pub async fn upload_schedule_with_reply<R: ::tsl_runtime::received::AwaitReply>(
+        &self,
+        input: &UploadScheduleInput,
+        replies: &R,
+        timeout: ::core::time::Duration,
+    ) -> ::core::result::Result<
+        ::tsl_runtime::received::PendingOutput<(), R::Wait>,
+        ::tsl_runtime::Error,
+    > {
+        let accepted = self.upload_schedule(input).await?;
+        ::tsl_runtime::received::PendingOutput::of(
+            accepted,
+            ::core::option::Option::Some("UploadSchedule"),
+            replies,
+            timeout,
+        )
+    }
+    /// Sets properties as `set_properties` does; once the platform accepted the call,
+    /// returns a handle that resolves to the device's reply, as it arrives on the
+    /// subscription that feeds `replies` (matched by the call's MessageId), or to
+    /// `NoReply` after `timeout`.
+    pub async fn set_properties_with_reply<R: ::tsl_runtime::received::AwaitReply>(
+        &self,
+        properties: &PropertySet,
+        replies: &R,
+        timeout: ::core::time::Duration,
+    ) -> ::core::result::Result<
+        ::tsl_runtime::received::PendingOutput<(), R::Wait>,
+        ::tsl_runtime::Error,
+    > {
+        let accepted = self.set_properties(properties).await?;
+        ::tsl_runtime::received::PendingOutput::of(
+            accepted,
+            ::core::option::Option::None,
+            replies,
+            timeout,
+        )
+    }
+}
+impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
+    /// Calls `UploadSchedule` on every device in `device_names` as `upload_schedule` does, then waits
+    /// for each accepted device's reply on the subscription that feeds `replies`
+    /// (matched by device and service, registered before the call), at most `timeout`
+    /// from the call: the report says, per device, replied, reply error, invalid reply
+    /// or no reply, and keeps the batch's status for the others.
+    pub async fn upload_schedule_with_replies<
+        R: ::tsl_runtime::received::AwaitDeviceReply,
+    >(
+        &self,
+        device_names: &[::std::string::String],
+        input: &UploadScheduleInput,
+        replies: &R,
+        timeout: ::core::time::Duration,
+    ) -> ::core::result::Result<
+        ::tsl_runtime::received::RepliedReport<()>,
+        ::tsl_runtime::Error,
+    > {
+        let service = ::core::option::Option::Some("UploadSchedule");
+        let waits = ::tsl_runtime::received::expect_batch(
+            replies,
+            &self.product_key,
+            device_names,
+            service,
+            timeout,
+        );
+        let report = self.upload_schedule(device_names, input).await?;
+        ::core::result::Result::Ok(
+            ::tsl_runtime::received::merge_replies(report, waits, service).await,
+        )
+    }
+    /// Sets properties on every device in `device_names` as `set_properties` does,
+    /// then waits for each accepted device's reply on the subscription that feeds
+    /// `replies` (matched by device, registered before the call), at most `timeout`
+    /// from the call.
+    pub async fn set_properties_with_replies<
+        R: ::tsl_runtime::received::AwaitDeviceReply,
+    >(
+        &self,
+        device_names: &[::std::string::String],
+        properties: &PropertySet,
+        replies: &R,
+        timeout: ::core::time::Duration,
+    ) -> ::core::result::Result<
+        ::tsl_runtime::received::RepliedReport<()>,
+        ::tsl_runtime::Error,
+    > {
+        let waits = ::tsl_runtime::received::expect_batch(
+            replies,
+            &self.product_key,
+            device_names,
+            ::core::option::Option::None,
+            timeout,
+        );
+        let report = self.set_properties(device_names, properties).await?;
+        ::core::result::Result::Ok(
+            ::tsl_runtime::received::merge_replies(
+                    report,
+                    waits,
+                    ::core::option::Option::None,
+                )
+                .await,
+        )
+    }
+}
 impl<'c, C: ::tsl_runtime::device_state::DeviceState> Device<'c, C> {
     /// The latest reported value of every property (`QueryDevicePropertyStatus`,
     /// one call per module), with the time it was reported. Values that do not

@@ -98,3 +98,470 @@ pub fn properties(plan: &Plan, cx: &Context) -> TokenStream {
         }
     }
 }
+
+/// The message enum: what a device of this product sends, decoded from a subscription
+/// message into the generated types (`tsl_runtime::received`, docs/subscription.md).
+pub fn message_enum(plan: &Plan, cx: &Context) -> TokenStream {
+    let rt = &cx.rt;
+    let message = ident(&plan.api.message);
+    let properties = ident(&plan.properties.name);
+    let envelope_doc = quote! {
+        /// Where it came from: topic, message ID, product and device.
+    };
+
+    let event_variants = plan.events.iter().map(|e| {
+        let variant = ident(&e.variant);
+        let payload = ident(&e.payload);
+        let doc = doc_attrs(&[format!(
+            "The event `{}`, its output as its generated struct.",
+            e.wire
+        )]);
+        quote! {
+            #doc
+            #variant {
+                #envelope_doc
+                envelope: #rt::received::Envelope,
+                /// What it carries, checked against the model.
+                event: #payload,
+                /// When it happened (epoch ms), if sent.
+                time: ::core::option::Option<i64>,
+                /// Values the platform itself flagged (`checkFailedData`), as sent.
+                check_failed: ::std::vec::Vec<#rt::received::CheckFailed>,
+            },
+        }
+    });
+    let event_arms = plan.events.iter().map(|e| {
+        let variant = ident(&e.variant);
+        let payload = ident(&e.payload);
+        let wire = &e.wire;
+        quote! {
+            #wire => match #rt::value::read_checked::<#payload>(&event.value) {
+                ::core::result::Result::Ok(payload) => Self::#variant {
+                    envelope,
+                    event: payload,
+                    time: event.time,
+                    check_failed: event.check_failed,
+                },
+                ::core::result::Result::Err(errors) => Self::invalid(
+                    envelope,
+                    #rt::received::Kind::Event,
+                    #rt::received::Problem::Value { identifier: event.identifier, errors },
+                    raw,
+                ),
+            },
+        }
+    });
+
+    let reply_variants = plan
+        .services
+        .iter()
+        .zip(&plan.reply_variants)
+        .map(|(s, variant)| {
+            let variant = ident(variant);
+            let doc = doc_attrs(&[format!(
+                "A successful reply to the service `{}`; `reply.request_id` is the MessageId its call returned.",
+                s.wire
+            )]);
+            let output = s.output.as_ref().map(|output| {
+                let output = ident(output);
+                quote! {
+                    /// The service's output, checked against the model.
+                    output: #output,
+                }
+            });
+            quote! {
+                #doc
+                #variant {
+                    #envelope_doc
+                    envelope: #rt::received::Envelope,
+                    /// The reply's code, message, request ID and `data` as sent.
+                    reply: #rt::received::ReplyBody,
+                    #output
+                },
+            }
+        });
+    let reply_arms = plan
+        .services
+        .iter()
+        .zip(&plan.reply_variants)
+        .map(|(s, variant)| {
+            let variant = ident(variant);
+            let wire = &s.wire;
+            match &s.output {
+                Some(output) => {
+                    let output = ident(output);
+                    quote! {
+                        ::core::option::Option::Some(#wire) => {
+                            match #rt::value::read_checked::<#output>(&reply.output_json()) {
+                                ::core::result::Result::Ok(output) => Self::#variant { envelope, reply, output },
+                                ::core::result::Result::Err(errors) => Self::invalid(
+                                    envelope,
+                                    #rt::received::Kind::ServiceReply,
+                                    #rt::received::Problem::Value { identifier: #wire.to_string(), errors },
+                                    raw,
+                                ),
+                            }
+                        }
+                    }
+                }
+                None => quote! {
+                    ::core::option::Option::Some(#wire) => Self::#variant { envelope, reply },
+                },
+            }
+        });
+    let unknown_event = quote! {
+        Self::invalid(
+            envelope,
+            #rt::received::Kind::Event,
+            #rt::received::Problem::Unknown { what: "event", identifier: event.identifier },
+            raw,
+        )
+    };
+    // A match of only `_` is not written (clippy::match_single_binding).
+    let event_match = if plan.events.is_empty() {
+        quote!(#unknown_event)
+    } else {
+        quote! {
+            match event.identifier.as_str() {
+                #(#event_arms)*
+                _ => #unknown_event,
+            }
+        }
+    };
+    let product_key = match &plan.product_key {
+        Some(_) => quote!(::core::option::Option::Some(PRODUCT_KEY)),
+        None => quote!(::core::option::Option::None),
+    };
+    let envelope_arms = plan
+        .events
+        .iter()
+        .map(|e| &e.variant)
+        .chain(&plan.reply_variants)
+        .map(String::as_str)
+        .chain(crate::plan::FIXED_VARIANTS.iter().copied())
+        .map(|v| {
+            let v = ident(v);
+            quote!(Self::#v { envelope, .. })
+        });
+
+    quote! {
+        /// A message from a device of this product as the platform's AMQP subscription
+        /// delivers it, decoded into the generated types and checked against the model.
+        /// Nothing is dropped: what fails the model is `Invalid` (or, for a single property,
+        /// in `rejected`), with the JSON as sent; what is not a thing-model message is `Other`.
+        // Decoded once and then matched: boxing the large variants would cost an
+        // allocation per message for nothing.
+        #[allow(clippy::large_enum_variant)]
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #message {
+            /// Properties reported (`thing/event/property/post`).
+            PropertyPost {
+                #envelope_doc
+                envelope: #rt::received::Envelope,
+                /// The properties that fit the model, each with its time.
+                properties: #properties,
+                /// The properties that did not (a value failing the model, an identifier
+                /// it does not have), each with its JSON.
+                rejected: ::std::vec::Vec<#rt::value::Rejected>,
+                /// Values the platform itself flagged (`checkFailedData`), as sent.
+                check_failed: ::std::vec::Vec<#rt::received::CheckFailed>,
+                /// When the platform received it (epoch ms, `gmtCreate`).
+                gmt_create: ::core::option::Option<i64>,
+            },
+            #(#event_variants)*
+            #(#reply_variants)*
+            /// A service's reply with an error code; `reply.service` names the service.
+            ServiceError {
+                #envelope_doc
+                envelope: #rt::received::Envelope,
+                /// The reply's code, message, request ID and `data` as sent.
+                reply: #rt::received::ReplyBody,
+            },
+            /// A reply to a property set (`reply.code` 200 for success).
+            PropertySetReply {
+                #envelope_doc
+                envelope: #rt::received::Envelope,
+                /// The reply's code, message, request ID and `data` as sent.
+                reply: #rt::received::ReplyBody,
+            },
+            /// The device went online or offline; order by `status.last_time`.
+            Status {
+                #envelope_doc
+                envelope: #rt::received::Envelope,
+                /// The notice.
+                status: #rt::received::Status,
+            },
+            /// Not a thing-model message of this product (lifecycle, topology, custom
+            /// topics, another product); kept whole.
+            Other {
+                #envelope_doc
+                envelope: #rt::received::Envelope,
+                /// Why, and the body.
+                other: #rt::received::Other,
+            },
+            /// A thing-model message that fails: every problem and the body as received.
+            Invalid {
+                #envelope_doc
+                envelope: #rt::received::Envelope,
+                /// What it would have been.
+                expected: #rt::received::Kind,
+                /// Every problem found.
+                problems: ::std::vec::Vec<#rt::received::Problem>,
+                /// The body as received.
+                raw: ::std::string::String,
+            },
+        }
+
+        impl #message {
+            /// Decodes a message received on the subscription (e.g. by
+            /// `tsl_runtime::subscribe::Subscriber`). Never fails: see the variants.
+            pub fn decode(raw: &#rt::received::RawMessage) -> Self {
+                let (envelope, parsed) = #rt::received::parse_for(raw, #product_key);
+                Self::from_parsed(envelope, parsed, &::std::string::String::from_utf8_lossy(&raw.body))
+            }
+
+            /// Decodes a message as a `tsl_runtime::subscribe::Subscriber` hands it over:
+            /// with no model given to its decoder (the default), a thing-model message comes
+            /// as JSON and is typed here without parsing it again.
+            pub fn from_received(received: #rt::received::Received) -> Self {
+                let (envelope, parsed, raw) = #rt::received::parse_received(received, #product_key);
+                Self::from_parsed(envelope, parsed, &raw)
+            }
+
+            fn from_parsed(
+                envelope: #rt::received::Envelope,
+                parsed: #rt::received::Parsed,
+                raw: &str,
+            ) -> Self {
+                match parsed {
+                    #rt::received::Parsed::PropertyPost(post) => {
+                        let (properties, rejected) = #properties::decode(post.items());
+                        Self::PropertyPost {
+                            envelope,
+                            properties,
+                            rejected,
+                            check_failed: post.check_failed,
+                            gmt_create: post.gmt_create,
+                        }
+                    }
+                    #rt::received::Parsed::Event(event) => #event_match,
+                    #rt::received::Parsed::Reply(reply) => match reply.service.as_deref() {
+                        ::core::option::Option::None => Self::PropertySetReply { envelope, reply },
+                        ::core::option::Option::Some(_) if reply.code != 200 => {
+                            Self::ServiceError { envelope, reply }
+                        }
+                        #(#reply_arms)*
+                        ::core::option::Option::Some(service) => {
+                            let identifier = service.to_string();
+                            Self::invalid(
+                                envelope,
+                                #rt::received::Kind::ServiceReply,
+                                #rt::received::Problem::Unknown { what: "service", identifier },
+                                raw,
+                            )
+                        }
+                    },
+                    #rt::received::Parsed::Status(status) => Self::Status { envelope, status },
+                    #rt::received::Parsed::Other(other) => Self::Other { envelope, other },
+                    #rt::received::Parsed::Invalid(invalid) => Self::Invalid {
+                        envelope,
+                        expected: invalid.expected,
+                        problems: invalid.problems,
+                        raw: invalid.raw,
+                    },
+                }
+            }
+
+            /// Where it came from: topic, message ID, product and device.
+            pub fn envelope(&self) -> &#rt::received::Envelope {
+                match self {
+                    #(#envelope_arms)|* => envelope,
+                }
+            }
+
+            fn invalid(
+                envelope: #rt::received::Envelope,
+                expected: #rt::received::Kind,
+                problem: #rt::received::Problem,
+                raw: &str,
+            ) -> Self {
+                let invalid = #rt::received::Invalid::new(expected, ::std::vec![problem], raw.as_bytes());
+                Self::Invalid {
+                    envelope,
+                    expected: invalid.expected,
+                    problems: invalid.problems,
+                    raw: invalid.raw,
+                }
+            }
+        }
+    }
+}
+
+/// A second `impl` of the cloud-side `Device` handle: each async service's call and the
+/// property set, returning a handle on the device's reply (`tsl_runtime::received::
+/// PendingOutput`) matched by the call's `MessageId` on the subscription.
+pub fn reply_handles(plan: &Plan, cx: &Context) -> TokenStream {
+    let rt = &cx.rt;
+    let device = ident(&plan.api.device);
+    let methods = plan
+        .services
+        .iter()
+        .zip(&plan.reply_methods)
+        .filter_map(|(s, m)| m.as_ref().map(|m| (s, m)))
+        .map(|(s, with_reply)| {
+            let with_reply = ident(with_reply);
+            let method = ident(&s.method);
+            let wire = &s.wire;
+            let (param, arg) = match &s.input {
+                Some(input) => {
+                    let input = ident(input);
+                    (quote!(input: &#input,), quote!(input))
+                }
+                None => (quote!(), quote!()),
+            };
+            let output = match &s.output {
+                Some(output) => {
+                    let output = ident(output);
+                    quote!(#output)
+                }
+                None => quote!(()),
+            };
+            let doc = doc_attrs(&[
+                format!("Calls `{wire}` as `{}` does; once the platform accepted the call, returns a", s.method.trim_start_matches("r#")),
+                "handle that resolves to the device's reply with its output typed, as it arrives".to_string(),
+                "on the subscription that feeds `replies` (matched by the call's MessageId), or to".to_string(),
+                "`NoReply` after `timeout`.".to_string(),
+            ]);
+            quote! {
+                #doc
+                pub async fn #with_reply<R: #rt::received::AwaitReply>(
+                    &self,
+                    #param
+                    replies: &R,
+                    timeout: ::core::time::Duration,
+                ) -> ::core::result::Result<#rt::received::PendingOutput<#output, R::Wait>, #rt::Error> {
+                    let accepted = self.#method(#arg).await?;
+                    #rt::received::PendingOutput::of(accepted, ::core::option::Option::Some(#wire), replies, timeout)
+                }
+            }
+        })
+        .collect::<Vec<_>>();
+    let set = plan.property_set.as_ref().map(|_| {
+        let with_reply = ident(&plan.set_reply_method);
+        let set_properties = ident(&plan.api.set_properties);
+        let property_set = ident(&plan.api.property_set);
+        quote! {
+            /// Sets properties as `set_properties` does; once the platform accepted the call,
+            /// returns a handle that resolves to the device's reply, as it arrives on the
+            /// subscription that feeds `replies` (matched by the call's MessageId), or to
+            /// `NoReply` after `timeout`.
+            pub async fn #with_reply<R: #rt::received::AwaitReply>(
+                &self,
+                properties: &#property_set,
+                replies: &R,
+                timeout: ::core::time::Duration,
+            ) -> ::core::result::Result<#rt::received::PendingOutput<(), R::Wait>, #rt::Error> {
+                let accepted = self.#set_properties(properties).await?;
+                #rt::received::PendingOutput::of(accepted, ::core::option::Option::None, replies, timeout)
+            }
+        }
+    });
+    if methods.is_empty() && set.is_none() {
+        return TokenStream::new();
+    }
+    quote! {
+        impl<'c, C: #rt::cloud::Cloud> #device<'c, C> {
+            #(#methods)*
+            #set
+        }
+    }
+}
+
+/// A second `impl` of the cloud-side `Fleet` handle: each async service's batch call and
+/// the property set, with the devices' replies merged into the report
+/// (`tsl_runtime::received::RepliedReport`).
+pub fn fleet_reply_handles(plan: &Plan, cx: &Context) -> TokenStream {
+    let rt = &cx.rt;
+    let fleet = ident(&plan.api.fleet);
+    let methods = plan
+        .services
+        .iter()
+        .zip(&plan.fleet_reply_methods)
+        .filter_map(|(s, m)| m.as_ref().map(|m| (s, m)))
+        .map(|(s, with_replies)| {
+            let with_replies = ident(with_replies);
+            let method = ident(&s.method);
+            let wire = &s.wire;
+            let (param, arg) = match &s.input {
+                Some(input) => {
+                    let input = ident(input);
+                    (quote!(input: &#input,), quote!(input))
+                }
+                None => (quote!(), quote!()),
+            };
+            let output = match &s.output {
+                Some(output) => {
+                    let output = ident(output);
+                    quote!(#output)
+                }
+                None => quote!(()),
+            };
+            let doc = doc_attrs(&[
+                format!(
+                    "Calls `{wire}` on every device in `device_names` as `{}` does, then waits",
+                    s.method.trim_start_matches("r#")
+                ),
+                "for each accepted device's reply on the subscription that feeds `replies`".to_string(),
+                "(matched by device and service, registered before the call), at most `timeout`".to_string(),
+                "from the call: the report says, per device, replied, reply error, invalid reply".to_string(),
+                "or no reply, and keeps the batch's status for the others.".to_string(),
+            ]);
+            quote! {
+                #doc
+                pub async fn #with_replies<R: #rt::received::AwaitDeviceReply>(
+                    &self,
+                    device_names: &[::std::string::String],
+                    #param
+                    replies: &R,
+                    timeout: ::core::time::Duration,
+                ) -> ::core::result::Result<#rt::received::RepliedReport<#output>, #rt::Error> {
+                    let service = ::core::option::Option::Some(#wire);
+                    let waits = #rt::received::expect_batch(replies, &self.product_key, device_names, service, timeout);
+                    let report = self.#method(device_names, #arg).await?;
+                    ::core::result::Result::Ok(#rt::received::merge_replies(report, waits, service).await)
+                }
+            }
+        })
+        .collect::<Vec<_>>();
+    let set = plan.property_set.as_ref().map(|_| {
+        let with_replies = ident(&plan.fleet_set_reply_method);
+        let set_properties = ident(&plan.api.set_properties);
+        let property_set = ident(&plan.api.property_set);
+        quote! {
+            /// Sets properties on every device in `device_names` as `set_properties` does,
+            /// then waits for each accepted device's reply on the subscription that feeds
+            /// `replies` (matched by device, registered before the call), at most `timeout`
+            /// from the call.
+            pub async fn #with_replies<R: #rt::received::AwaitDeviceReply>(
+                &self,
+                device_names: &[::std::string::String],
+                properties: &#property_set,
+                replies: &R,
+                timeout: ::core::time::Duration,
+            ) -> ::core::result::Result<#rt::received::RepliedReport<()>, #rt::Error> {
+                let waits = #rt::received::expect_batch(replies, &self.product_key, device_names, ::core::option::Option::None, timeout);
+                let report = self.#set_properties(device_names, properties).await?;
+                ::core::result::Result::Ok(#rt::received::merge_replies(report, waits, ::core::option::Option::None).await)
+            }
+        }
+    });
+    if methods.is_empty() && set.is_none() {
+        return TokenStream::new();
+    }
+    quote! {
+        impl<'c, C: #rt::cloud::Cloud> #fleet<'c, C> {
+            #(#methods)*
+            #set
+        }
+    }
+}

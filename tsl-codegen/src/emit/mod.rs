@@ -176,6 +176,9 @@ pub fn items(plan: &Plan, cx: &Context, slice: Slice) -> TokenStream {
     }
     if tail && cx.parts.cloud {
         items.extend(cloud::handles(plan, cx));
+        items.extend(messages::message_enum(plan, cx));
+        items.extend(messages::reply_handles(plan, cx));
+        items.extend(messages::fleet_reply_handles(plan, cx));
         items.extend(state::device_state(plan, cx));
     }
     if tail && cx.parts.device {
@@ -227,9 +230,14 @@ mod tests {
             let code = Generator::new(&settings)
                 .generate_file(&model, &[])
                 .unwrap();
-            // The enum, the property set and `Properties`.
-            assert_eq!(code.matches("#[derive(").count(), 3, "{code}");
-            for line in code.lines().filter(|l| l.starts_with("#[derive(")) {
+            // The enum, the property set, `Properties`, and the message enum, which holds
+            // values of types without `Eq` (JSON) and so derives neither.
+            assert_eq!(code.matches("#[derive(").count(), 4, "{code}");
+            let lines: Vec<&str> = code.lines().collect();
+            let derives = lines.windows(2).filter(|pair| {
+                pair[0].starts_with("#[derive(") && !pair[1].starts_with("pub enum Message")
+            });
+            for line in derives.map(|pair| pair[0]) {
                 let names: Vec<&str> = line["#[derive(".len()..line.len() - 2]
                     .split(',')
                     .map(|d| d.trim().rsplit("::").next().unwrap_or_default())

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use tsl_runtime::model::Model;
 
-use super::{docs, module_prefix, name_fields, PendingField, Planner};
+use super::{docs, module_prefix, name_fields, PendingField, Planner, HANDLE_METHODS};
 use crate::ir::{EventDef, Plan, StructDef, TypeDef, TypeRef};
 use crate::names::{Kind, NameCollision, Namespace, TRAIT_METHODS};
 use crate::settings::Settings;
@@ -135,6 +135,64 @@ pub(super) fn finish(
         })
         .collect();
     plan.reply_variants = reply_names.to_vec();
+
+    // `{method}_with_reply` beside each async service's method, clear of every other
+    // method of the handle.
+    let set_properties = plan.api.set_properties.clone();
+    let mut reserved: Vec<&str> = TRAIT_METHODS.to_vec();
+    reserved.extend_from_slice(HANDLE_METHODS);
+    reserved.push(&set_properties);
+    reserved.extend(plan.services.iter().map(|s| s.method.as_str()));
+    let mut methods = Namespace::new(&reserved, policy);
+    let async_services: Vec<usize> = (0..plan.services.len())
+        .filter(|&i| !plan.services[i].sync)
+        .collect();
+    let namings: Vec<String> = async_services
+        .iter()
+        .map(|&i| {
+            format!(
+                "{}_with_reply",
+                plan.services[i].method.trim_start_matches("r#")
+            )
+        })
+        .chain([format!("{set_properties}_with_reply")])
+        .collect();
+    let items: Vec<(&str, Kind)> = namings.iter().map(|n| (n.as_str(), Kind::Field)).collect();
+    let names = methods.plan(&items).unwrap_or_else(|errors| {
+        collisions.extend(errors);
+        (0..items.len())
+            .map(|i| format!("method_{i}_with_reply"))
+            .collect()
+    });
+    plan.reply_methods = vec![None; plan.services.len()];
+    for (&i, name) in async_services.iter().zip(&names) {
+        plan.reply_methods[i] = Some(name.clone());
+    }
+    plan.set_reply_method = names.last().cloned().unwrap_or_default();
+
+    // `{method}_with_replies` on `Fleet`, likewise.
+    let namings: Vec<String> = async_services
+        .iter()
+        .map(|&i| {
+            format!(
+                "{}_with_replies",
+                plan.services[i].method.trim_start_matches("r#")
+            )
+        })
+        .chain([format!("{set_properties}_with_replies")])
+        .collect();
+    let items: Vec<(&str, Kind)> = namings.iter().map(|n| (n.as_str(), Kind::Field)).collect();
+    let names = methods.plan(&items).unwrap_or_else(|errors| {
+        collisions.extend(errors);
+        (0..items.len())
+            .map(|i| format!("method_{i}_with_replies"))
+            .collect()
+    });
+    plan.fleet_reply_methods = vec![None; plan.services.len()];
+    for (&i, name) in async_services.iter().zip(&names) {
+        plan.fleet_reply_methods[i] = Some(name.clone());
+    }
+    plan.fleet_set_reply_method = names.last().cloned().unwrap_or_default();
     if collisions.is_empty() {
         Ok(())
     } else {
@@ -159,5 +217,62 @@ fn floats(ty: &TypeRef, with_floats: &HashSet<&str>) -> bool {
         TypeRef::Struct(name) => with_floats.contains(name.as_str()),
         TypeRef::Array { item, .. } => floats(item, with_floats),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tsl_runtime::model::Model;
+
+    use crate::settings::Settings;
+
+    /// Event variants stay clear of the fixed ones (an event `Status`), reply variants of
+    /// event variants, and `*_with_reply` methods of the services' own methods.
+    #[test]
+    fn variants_and_reply_methods_are_planned_clear_of_each_other() {
+        let model = r#"{"schema":"s","profile":{"productKey":"a1Test"},
+          "properties":[{"identifier":"Status","name":"s","accessMode":"r","required":false,
+             "dataType":{"type":"int","specs":{}}}],
+          "events":[
+            {"identifier":"Status","name":"s","type":"info","required":false,"method":"thing.event.Status.post","outputData":[]},
+            {"identifier":"run_reply","name":"r","type":"info","required":false,"method":"thing.event.run_reply.post","outputData":[]}],
+          "services":[
+            {"identifier":"run","name":"r","required":false,"callType":"async","method":"thing.service.run",
+             "inputData":[],"outputData":[]},
+            {"identifier":"run_with_reply","name":"r","required":false,"callType":"async",
+             "method":"thing.service.run_with_reply","inputData":[],"outputData":[]},
+            {"identifier":"now","name":"n","required":false,"callType":"sync","method":"thing.service.now",
+             "inputData":[],"outputData":[]}]}"#;
+        let model = Model::parse(model, "m.json").unwrap().model;
+        let plan = super::super::plan(&model, &Settings::new()).unwrap();
+        let events: Vec<&str> = plan.events.iter().map(|e| e.variant.as_str()).collect();
+        assert!(!events.contains(&"Status"), "{events:?}");
+        let mut variants: Vec<&str> = events.clone();
+        variants.extend(plan.reply_variants.iter().map(String::as_str));
+        variants.extend(super::FIXED_VARIANTS);
+        let mut unique = variants.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), variants.len(), "{variants:?}");
+
+        let methods: Vec<&str> = plan.services.iter().map(|s| s.method.as_str()).collect();
+        let with_reply: Vec<&str> = plan
+            .reply_methods
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            with_reply.len(),
+            2,
+            "a sync service has none: {with_reply:?}"
+        );
+        assert!(plan.reply_methods[2].is_none());
+        assert!(
+            with_reply.iter().all(|m| !methods.contains(m)),
+            "{with_reply:?} {methods:?}"
+        );
+        assert_eq!(plan.properties.fields.len(), 1);
+        assert_eq!(plan.properties.fields[0].wire, "Status");
     }
 }

@@ -12,6 +12,8 @@
 mod docs;
 mod messages;
 
+pub(crate) use messages::FIXED_VARIANTS;
+
 use std::collections::{HashMap, HashSet};
 
 use tsl_runtime::model::{
@@ -548,6 +550,10 @@ impl<'m> Planner<'m> {
             api,
             events: Vec::new(),
             reply_variants: Vec::new(),
+            reply_methods: Vec::new(),
+            set_reply_method: String::new(),
+            fleet_reply_methods: Vec::new(),
+            fleet_set_reply_method: String::new(),
         })
     }
 }

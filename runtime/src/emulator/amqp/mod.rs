@@ -23,6 +23,7 @@ mod broker;
 mod posts;
 mod sasl;
 mod server;
+mod tls;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -89,6 +90,8 @@ pub(crate) struct AmqpServer {
     reporting: Arc<std::sync::atomic::AtomicBool>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// `amqps://`, started on demand ([`RunningEmulator::amqps_endpoint`]).
+    tls: std::sync::Mutex<Option<tls::TlsListener>>,
 }
 
 impl AmqpServer {
@@ -125,6 +128,7 @@ impl AmqpServer {
             reporting: Arc::new(std::sync::atomic::AtomicBool::new(true)),
             stop: Some(stop),
             thread: Some(thread),
+            tls: std::sync::Mutex::new(None),
         })
     }
 
@@ -137,6 +141,11 @@ impl AmqpServer {
 
     pub(crate) fn stop(&mut self) {
         self.reporting.store(false, Ordering::Release);
+        let tls = match self.tls.get_mut() {
+            Ok(tls) => tls.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        };
+        drop(tls);
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -193,8 +202,33 @@ impl RunningEmulator {
         self.amqp.as_ref().ok_or(EmulatorError::NoSubscription)
     }
 
+    /// The subscription over TLS, `amqps://127.0.0.1:PORT`, with the self-signed
+    /// certificate (DER) a client must trust to connect: a second listener on the same
+    /// consumer groups, started on the first call (later calls return the same).
+    ///
+    /// # Errors
+    /// [`EmulatorError::NoSubscription`] without a consumer group; [`EmulatorError::Io`]
+    /// when the certificate or the listener cannot be made.
+    pub fn amqps_endpoint(&self) -> Result<(String, Vec<u8>), EmulatorError> {
+        let server = self.amqp_server()?;
+        let mut tls = server
+            .tls
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if tls.is_none() {
+            let listener = tls::TlsListener::spawn(server.broker.clone())
+                .map_err(|e| EmulatorError::Io(std::io::Error::other(e)))?;
+            *tls = Some(listener);
+        }
+        let listener = tls.as_ref().ok_or(EmulatorError::NoSubscription)?;
+        Ok((
+            format!("amqps://{}", listener.addr),
+            listener.certificate.clone(),
+        ))
+    }
+
     /// The subscription endpoint, `amqp://127.0.0.1:PORT`, when a consumer group was
-    /// configured.
+    /// configured (see also [`RunningEmulator::amqps_endpoint`]).
     pub fn amqp_endpoint(&self) -> Option<String> {
         self.amqp.as_ref().map(|s| format!("amqp://{}", s.addr))
     }

@@ -179,6 +179,12 @@ pub(crate) fn verify(login: &Login, response: &[u8], now_ms: i128) -> Result<Cli
             mac.update(text.as_bytes());
             mac.finalize().into_bytes().to_vec()
         }
+        "hmacmd5" => {
+            let mut mac = <Hmac<md5::Md5> as Mac>::new_from_slice(secret.as_bytes())
+                .map_err(|_| "bad key".to_string())?;
+            mac.update(text.as_bytes());
+            mac.finalize().into_bytes().to_vec()
+        }
         other => {
             return Err(format!(
                 "signMethod `{other}` is not supported by the emulator"

@@ -42,6 +42,50 @@ pub(crate) async fn serve(
     }
 }
 
+/// [`serve`] over TLS: each connection's handshake first (a failed one just ends it).
+pub(crate) async fn serve_tls(
+    listener: TcpListener,
+    broker: Arc<Broker>,
+    acceptor: tokio_rustls::TlsAcceptor,
+    mut stop: oneshot::Receiver<()>,
+) {
+    loop {
+        tokio::select! {
+            _ = &mut stop => {
+                broker.drop_all();
+                return;
+            }
+            accepted = listener.accept() => {
+                if let Ok((tcp, _)) = accepted {
+                    tokio::spawn(connection_tls(tcp, broker.clone(), acceptor.clone()));
+                }
+            }
+        }
+    }
+}
+
+async fn connection_tls(tcp: TcpStream, broker: Arc<Broker>, acceptor: tokio_rustls::TlsAcceptor) {
+    let _ = tcp.set_nodelay(true);
+    let Ok(std_stream) = tcp.into_std() else {
+        return;
+    };
+    let Ok(kill) = std_stream.try_clone() else {
+        return;
+    };
+    let Ok(tcp) = TcpStream::from_std(std_stream) else {
+        return;
+    };
+    let Ok(tls) = acceptor.accept(tcp).await else {
+        return;
+    };
+    let number = CONNECTION_NUMBER.fetch_add(1, Ordering::Relaxed);
+    lock(&broker.connections).insert(number, kill);
+    serve_client(tls, &broker, number).await;
+    if let Some(socket) = lock(&broker.connections).remove(&number) {
+        let _ = socket.shutdown(std::net::Shutdown::Both);
+    }
+}
+
 async fn connection(tcp: TcpStream, broker: Arc<Broker>) {
     let _ = tcp.set_nodelay(true);
     // A second handle on the socket, to drop the connection on purpose (faults, shutdown).
@@ -62,7 +106,10 @@ async fn connection(tcp: TcpStream, broker: Arc<Broker>) {
     }
 }
 
-async fn serve_client(tcp: TcpStream, broker: &Arc<Broker>, number: u64) {
+async fn serve_client<Io>(tcp: Io, broker: &Arc<Broker>, number: u64)
+where
+    Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + std::fmt::Debug + Send + Unpin + 'static,
+{
     let verifier = Verifier::new(broker.login.clone(), broker.counters.refused.clone());
     let acceptor = ConnectionAcceptor::builder()
         .container_id("tsl-emulator")

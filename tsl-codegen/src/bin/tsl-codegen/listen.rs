@@ -48,6 +48,9 @@ pub struct Args {
     /// Sign the login with HMAC-SHA256 instead of HMAC-SHA1.
     #[arg(long)]
     sha256: bool,
+    /// Sign the login with HMAC-MD5 instead of HMAC-SHA1.
+    #[arg(long, conflicts_with = "sha256")]
+    md5: bool,
     /// Stop after this many messages.
     #[arg(long, value_name = "N")]
     count: Option<u64>,
@@ -119,6 +122,8 @@ fn listen(args: &Args, env: &dyn Fn(&str) -> Option<String>) -> Result<(), Failu
         .decoder(decoder)
         .sign_method(if args.sha256 {
             SignMethod::HmacSha256
+        } else if args.md5 {
+            SignMethod::HmacMd5
         } else {
             SignMethod::HmacSha1
         });
@@ -200,6 +205,7 @@ mod tests {
             region: None,
             iot_instance_id: None,
             sha256: false,
+            md5: false,
             count: None,
             seconds: None,
         }

@@ -240,6 +240,17 @@ pub struct Invalid {
     pub raw: String,
 }
 
+impl Invalid {
+    /// A message that failed with `problems`, its body kept as text.
+    pub fn new(expected: Kind, problems: Vec<Problem>, body: &[u8]) -> Invalid {
+        Invalid {
+            expected,
+            problems,
+            raw: String::from_utf8_lossy(body).into_owned(),
+        }
+    }
+}
+
 impl Received {
     /// The message as one JSON line (no newline), as `tsl-codegen listen` prints it:
     /// `{"kind","topic","message_id","product_key","device_name",...}`, with values in their
