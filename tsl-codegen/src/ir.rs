@@ -43,6 +43,20 @@ pub struct Plan {
     pub fleet_reply_methods: Vec<Option<String>>,
     /// The `Fleet` method setting properties and merging the devices' replies.
     pub fleet_set_reply_method: String,
+    /// The `Device` methods reading and setting the device's state.
+    pub state_methods: StateMethods,
+}
+
+/// The names of `Device`'s state methods (docs/state.md): `properties`, `desired` and
+/// `set_desired` unless a service or another method of the handle has the name.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StateMethods {
+    /// Reads the latest reported value of every property.
+    pub properties: String,
+    /// Reads the desired values of the writable properties and their versions.
+    pub desired: String,
+    /// Sets desired values.
+    pub set_desired: String,
 }
 
 /// An event as the message enum receives it.
@@ -54,6 +68,8 @@ pub struct EventDef {
     pub wire: String,
     /// Its payload struct.
     pub payload: String,
+    /// Doc lines of its variant.
+    pub docs: Vec<String>,
 }
 
 /// Doc lines of the items a product key adds.
@@ -249,6 +265,12 @@ pub struct ServiceDef {
     pub device_docs: Vec<String>,
     /// Doc lines of `Fleet`'s method (async services).
     pub fleet_docs: Vec<String>,
+    /// Doc lines of its successful reply's variant in the message enum.
+    pub reply_docs: Vec<String>,
+    /// Doc lines of `Device`'s method returning a handle on the reply (async services).
+    pub with_reply_docs: Vec<String>,
+    /// Doc lines of `Fleet`'s method merging the replies into its report (async services).
+    pub with_replies_docs: Vec<String>,
     /// Whether the API waits for the device's reply.
     pub sync: bool,
     /// The input struct; `None` for a service without inputs.

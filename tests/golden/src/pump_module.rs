@@ -772,7 +772,7 @@ impl<'c, C: ::tsl_runtime::device_state::DeviceState> Device<'c, C> {
     > {
         const WRITABLE: [&str; 1] = ["pump:Speed"];
         let mut desired = ::std::vec::Vec::new();
-        for chunk in WRITABLE.chunks(10) {
+        for chunk in WRITABLE.chunks(::tsl_runtime::limits::MAX_DESIRED_PER_CALL) {
             let identifiers: ::std::vec::Vec<::std::string::String> = chunk
                 .iter()
                 .map(|id| (*id).to_string())

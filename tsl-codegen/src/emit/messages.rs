@@ -112,10 +112,7 @@ pub fn message_enum(plan: &Plan, cx: &Context) -> TokenStream {
     let event_variants = plan.events.iter().map(|e| {
         let variant = ident(&e.variant);
         let payload = ident(&e.payload);
-        let doc = doc_attrs(&[format!(
-            "The event `{}`, its output as its generated struct.",
-            e.wire
-        )]);
+        let doc = doc_attrs(&e.docs);
         quote! {
             #doc
             #variant {
@@ -158,10 +155,7 @@ pub fn message_enum(plan: &Plan, cx: &Context) -> TokenStream {
         .zip(&plan.reply_variants)
         .map(|(s, variant)| {
             let variant = ident(variant);
-            let doc = doc_attrs(&[format!(
-                "A successful reply to the service `{}`; `reply.request_id` is the MessageId its call returned.",
-                s.wire
-            )]);
+            let doc = doc_attrs(&s.reply_docs);
             let output = s.output.as_ref().map(|output| {
                 let output = ident(output);
                 quote! {
@@ -426,12 +420,7 @@ pub fn reply_handles(plan: &Plan, cx: &Context) -> TokenStream {
                 }
                 None => quote!(()),
             };
-            let doc = doc_attrs(&[
-                format!("Calls `{wire}` as `{}` does; once the platform accepted the call, returns a", s.method.trim_start_matches("r#")),
-                "handle that resolves to the device's reply with its output typed, as it arrives".to_string(),
-                "on the subscription that feeds `replies` (matched by the call's MessageId), or to".to_string(),
-                "`NoReply` after `timeout`.".to_string(),
-            ]);
+            let doc = doc_attrs(&s.with_reply_docs);
             quote! {
                 #doc
                 pub async fn #with_reply<R: #rt::received::AwaitReply>(
@@ -506,16 +495,7 @@ pub fn fleet_reply_handles(plan: &Plan, cx: &Context) -> TokenStream {
                 }
                 None => quote!(()),
             };
-            let doc = doc_attrs(&[
-                format!(
-                    "Calls `{wire}` on every device in `device_names` as `{}` does, then waits",
-                    s.method.trim_start_matches("r#")
-                ),
-                "for each accepted device's reply on the subscription that feeds `replies`".to_string(),
-                "(matched by device and service, registered before the call), at most `timeout`".to_string(),
-                "from the call: the report says, per device, replied, reply error, invalid reply".to_string(),
-                "or no reply, and keeps the batch's status for the others.".to_string(),
-            ]);
+            let doc = doc_attrs(&s.with_replies_docs);
             quote! {
                 #doc
                 pub async fn #with_replies<R: #rt::received::AwaitDeviceReply>(

@@ -11,26 +11,11 @@ use quote::quote;
 use super::{ident, Context};
 use crate::ir::Plan;
 
-/// The most identifiers one desired-property call names (`docs/state.md`).
-const DESIRED_PER_CALL: usize = 10;
-
-/// `name`, or `name_state` when a service method or the handle already uses it.
-fn free_name(plan: &Plan, name: &str) -> syn::Ident {
-    let taken = plan.services.iter().any(|s| s.method == name)
-        || plan.api.set_properties == name
-        || ["new", "named", "device", "cloud"].contains(&name);
-    if taken {
-        ident(&format!("{name}_state"))
-    } else {
-        ident(name)
-    }
-}
-
 pub fn device_state(plan: &Plan, cx: &Context) -> TokenStream {
     let rt = &cx.rt;
     let device = ident(&plan.api.device);
     let properties = ident(&plan.api.properties);
-    let properties_fn = free_name(plan, "properties");
+    let properties_fn = ident(&plan.state_methods.properties);
 
     // One QueryDevicePropertyStatus per module that has properties: the default module's
     // and each custom module's (`module:Id` on the wire).
@@ -49,11 +34,10 @@ pub fn device_state(plan: &Plan, cx: &Context) -> TokenStream {
 
     let desired = plan.property_set.as_ref().map(|set| {
         let property_set = ident(&plan.api.property_set);
-        let desired_fn = free_name(plan, "desired");
-        let set_desired_fn = free_name(plan, "set_desired");
+        let desired_fn = ident(&plan.state_methods.desired);
+        let set_desired_fn = ident(&plan.state_methods.set_desired);
         let wires: Vec<&String> = set.fields.iter().map(|f| &f.wire).collect();
         let count = proc_macro2::Literal::usize_unsuffixed(wires.len());
-        let per_call = proc_macro2::Literal::usize_unsuffixed(DESIRED_PER_CALL);
         quote! {
             /// The desired values of the writable properties and their versions
             /// (`QueryDeviceDesiredProperty`, 10 a call): the values set, read into
@@ -72,7 +56,7 @@ pub fn device_state(plan: &Plan, cx: &Context) -> TokenStream {
             > {
                 const WRITABLE: [&str; #count] = [#(#wires),*];
                 let mut desired = ::std::vec::Vec::new();
-                for chunk in WRITABLE.chunks(#per_call) {
+                for chunk in WRITABLE.chunks(#rt::limits::MAX_DESIRED_PER_CALL) {
                     let identifiers: ::std::vec::Vec<::std::string::String> =
                         chunk.iter().map(|id| (*id).to_string()).collect();
                     desired.extend(self.cloud.desired(&self.device, &identifiers).await?);

@@ -219,6 +219,51 @@ fn modules(model: &Model, which: impl Fn(Option<&str>) -> String) -> Vec<String>
         .collect()
 }
 
+/// The message enum's variant of the event `wire`.
+pub fn event_variant(wire: &str) -> Vec<String> {
+    vec![format!(
+        "The event `{wire}`, its output as its generated struct."
+    )]
+}
+
+/// The message enum's variant of a successful reply to the service `wire`.
+pub fn reply_variant(wire: &str) -> Vec<String> {
+    vec![format!(
+        "A successful reply to the service `{wire}`; `reply.request_id` is the MessageId its call returned."
+    )]
+}
+
+/// `Device`'s method calling the service `wire` (as `method` does) with a handle on the reply.
+pub fn with_reply(wire: &str, method: &str) -> Vec<String> {
+    vec![
+        format!(
+            "Calls `{wire}` as `{}` does; once the platform accepted the call, returns a",
+            method.trim_start_matches("r#")
+        ),
+        "handle that resolves to the device's reply with its output typed, as it arrives"
+            .to_string(),
+        "on the subscription that feeds `replies` (matched by the call's MessageId), or to"
+            .to_string(),
+        "`NoReply` after `timeout`.".to_string(),
+    ]
+}
+
+/// `Fleet`'s method calling the service `wire` (as `method` does) and merging the replies.
+pub fn with_replies(wire: &str, method: &str) -> Vec<String> {
+    vec![
+        format!(
+            "Calls `{wire}` on every device in `device_names` as `{}` does, then waits",
+            method.trim_start_matches("r#")
+        ),
+        "for each accepted device's reply on the subscription that feeds `replies`".to_string(),
+        "(matched by device and service, registered before the call), at most `timeout`"
+            .to_string(),
+        "from the call: the report says, per device, replied, reply error, invalid reply"
+            .to_string(),
+        "or no reply, and keeps the batch's status for the others.".to_string(),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use tsl_runtime::model::TextSpec;

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use tsl_runtime::model::Model;
 
 use super::{docs, module_prefix, name_fields, PendingField, Planner, HANDLE_METHODS};
-use crate::ir::{EventDef, Plan, StructDef, TypeDef, TypeRef};
+use crate::ir::{EventDef, Plan, StateMethods, StructDef, TypeDef, TypeRef};
 use crate::names::{Kind, NameCollision, Namespace, TRAIT_METHODS};
 use crate::settings::Settings;
 
@@ -132,9 +132,13 @@ pub(super) fn finish(
             variant: variant.clone(),
             wire: e.wire.clone(),
             payload: type_names[e.slot].clone(),
+            docs: docs::event_variant(&e.wire),
         })
         .collect();
     plan.reply_variants = reply_names.to_vec();
+    for service in &mut plan.services {
+        service.reply_docs = docs::reply_variant(&service.wire);
+    }
 
     // `{method}_with_reply` beside each async service's method, clear of every other
     // method of the handle.
@@ -167,6 +171,8 @@ pub(super) fn finish(
     plan.reply_methods = vec![None; plan.services.len()];
     for (&i, name) in async_services.iter().zip(&names) {
         plan.reply_methods[i] = Some(name.clone());
+        let service = &mut plan.services[i];
+        service.with_reply_docs = docs::with_reply(&service.wire, &service.method);
     }
     plan.set_reply_method = names.last().cloned().unwrap_or_default();
 
@@ -191,8 +197,42 @@ pub(super) fn finish(
     plan.fleet_reply_methods = vec![None; plan.services.len()];
     for (&i, name) in async_services.iter().zip(&names) {
         plan.fleet_reply_methods[i] = Some(name.clone());
+        let service = &mut plan.services[i];
+        service.with_replies_docs = docs::with_replies(&service.wire, &service.method);
     }
     plan.fleet_set_reply_method = names.last().cloned().unwrap_or_default();
+
+    // `Device`'s state methods: a name another method of the handle has (a service's, a
+    // reply method's) gets `_state`, then a number, until it is free. Not a `Namespace`:
+    // these are the toolkit's names, so a model never collides with them as an error.
+    let mut taken: HashSet<String> = TRAIT_METHODS
+        .iter()
+        .chain(HANDLE_METHODS)
+        .map(|m| m.to_string())
+        .chain([set_properties.clone(), plan.set_reply_method.clone()])
+        .chain(plan.services.iter().map(|s| s.method.clone()))
+        .chain(plan.reply_methods.iter().flatten().cloned())
+        .map(|m| m.trim_start_matches("r#").to_string())
+        .collect();
+    let mut free = |name: &str| {
+        let mut candidate = name.to_string();
+        let mut n = 1;
+        while taken.contains(&candidate) {
+            candidate = if n == 1 {
+                format!("{name}_state")
+            } else {
+                format!("{name}_state_{n}")
+            };
+            n += 1;
+        }
+        taken.insert(candidate.clone());
+        candidate
+    };
+    plan.state_methods = StateMethods {
+        properties: free("properties"),
+        desired: free("desired"),
+        set_desired: free("set_desired"),
+    };
     if collisions.is_empty() {
         Ok(())
     } else {
@@ -274,5 +314,43 @@ mod tests {
         );
         assert_eq!(plan.properties.fields.len(), 1);
         assert_eq!(plan.properties.fields[0].wire, "Status");
+    }
+
+    #[test]
+    fn state_methods_step_aside_for_services_with_their_names() {
+        let service = |id: &str| {
+            format!(
+                r#"{{"identifier":"{id}","name":"x","required":false,"callType":"async",
+                   "method":"thing.service.{id}","inputData":[],"outputData":[]}}"#
+            )
+        };
+        let services: Vec<String> = ["properties", "properties_state", "desired", "set_desired"]
+            .iter()
+            .map(|id| service(id))
+            .collect();
+        let model = format!(
+            r#"{{"schema":"s","profile":{{"productKey":"a1Test"}},"events":[],
+               "properties":[{{"identifier":"Level","name":"l","accessMode":"rw","required":false,
+                 "dataType":{{"type":"int","specs":{{}}}}}}],
+               "services":[{}]}}"#,
+            services.join(",")
+        );
+        let model = Model::parse(&model, "m.json").unwrap().model;
+        let plan = super::super::plan(&model, &Settings::new()).unwrap();
+        let state = &plan.state_methods;
+        assert_eq!(state.properties, "properties_state_2");
+        assert_eq!(state.desired, "desired_state");
+        assert_eq!(state.set_desired, "set_desired_state");
+        let mut all: Vec<&str> = plan.services.iter().map(|s| s.method.as_str()).collect();
+        all.extend(plan.reply_methods.iter().flatten().map(String::as_str));
+        all.extend([
+            state.properties.as_str(),
+            state.desired.as_str(),
+            state.set_desired.as_str(),
+        ]);
+        let mut unique = all.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), all.len(), "{all:?}");
     }
 }

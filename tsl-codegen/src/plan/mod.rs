@@ -21,8 +21,8 @@ use tsl_runtime::model::{
 };
 
 use crate::ir::{
-    ApiNames, Bounds, EnumDef, FieldDef, Plan, ServiceDef, SetterDef, StructDef, TypeDef, TypeRef,
-    VariantDef,
+    ApiNames, Bounds, EnumDef, FieldDef, Plan, ServiceDef, SetterDef, StateMethods, StructDef,
+    TypeDef, TypeRef, VariantDef,
 };
 use crate::names::{Kind, NameCollision, Namespace, TRAIT_METHODS};
 use crate::settings::Settings;
@@ -489,6 +489,10 @@ impl<'m> Planner<'m> {
                 wire: s.wire,
                 device_docs: docs::device_call(s.docs.clone(), s.sync),
                 fleet_docs: docs::fleet_call(s.docs.clone()),
+                // Written by `messages::finish`, which plans the reply variants and methods.
+                reply_docs: Vec::new(),
+                with_reply_docs: Vec::new(),
+                with_replies_docs: Vec::new(),
                 docs: s.docs,
                 sync: s.sync,
                 input: s.input.map(|i| type_names[i].clone()),
@@ -550,6 +554,8 @@ impl<'m> Planner<'m> {
             api,
             events: Vec::new(),
             reply_variants: Vec::new(),
+            // Planned by `messages::finish`, with the other methods of the handles.
+            state_methods: StateMethods::default(),
             reply_methods: Vec::new(),
             set_reply_method: String::new(),
             fleet_reply_methods: Vec::new(),
