@@ -64,6 +64,37 @@ pub(crate) trait BoundLike: std::fmt::Display {
     fn value(&self) -> f64;
     /// The exact decimal, when it has one.
     fn exact(&self) -> Option<Decimal>;
+    /// As a step: whether a value off it is an error. A model's step is (the dynamic
+    /// path checks as strictly as it can); a generated one only when the generator's
+    /// `step_check` setting says so (`docs/checks.md`).
+    fn strict_step(&self) -> bool {
+        true
+    }
+}
+
+std::thread_local! {
+    /// Set while [`step_warnings`] runs: every step is checked as strictly as a strict one.
+    static ALL_STEPS_STRICT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The values of `value` that are off a step checked as a warning (a generated field
+/// under the default `step_check = warn`): what `check` lets pass. Empty when every value
+/// is on its step.
+pub fn step_warnings<T: super::TslValue>(value: &T) -> Vec<ValueError> {
+    /// Resets the flag however the check ends.
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            ALL_STEPS_STRICT.with(|strict| strict.set(false));
+        }
+    }
+    ALL_STEPS_STRICT.with(|strict| strict.set(true));
+    let reset = Reset;
+    let mut errors = Vec::new();
+    value.check(&FieldPath::root(), &mut errors);
+    drop(reset);
+    errors.retain(|e| matches!(e, ValueError::OffStep { .. }));
+    errors
 }
 
 impl BoundLike for Bound {
@@ -341,7 +372,8 @@ impl Number {
                 });
             }
         }
-        if let Some(step) = step {
+        let checked = |step: &&B| step.strict_step() || ALL_STEPS_STRICT.with(|s| s.get());
+        if let Some(step) = step.filter(checked) {
             if !self.is_on_step(step, min) {
                 errors.push(ValueError::OffStep {
                     path: path.clone(),

@@ -25,6 +25,8 @@ pub struct StaticBound {
     text: &'static str,
     value: f64,
     exact: Option<Decimal>,
+    /// As a step: whether a value off it is an error rather than a warning.
+    strict: bool,
 }
 
 impl StaticBound {
@@ -38,6 +40,7 @@ impl StaticBound {
             text,
             value,
             exact: Some(decimal(mantissa, scale)),
+            strict: false,
         }
     }
 
@@ -47,6 +50,7 @@ impl StaticBound {
             text,
             value,
             exact: None,
+            strict: false,
         }
     }
 
@@ -64,6 +68,7 @@ impl StaticBound {
                 text,
                 value,
                 exact: Some(exact),
+                strict: false,
             }),
             Read::NotShort => panic!("not a short decimal bound: write it with StaticBound::new"),
         }
@@ -99,6 +104,10 @@ impl BoundLike for StaticBound {
     fn exact(&self) -> Option<Decimal> {
         self.exact
     }
+
+    fn strict_step(&self) -> bool {
+        self.strict
+    }
 }
 
 /// The `min`, `max` and `step` of a number field, each optional.
@@ -110,6 +119,23 @@ pub struct Limits {
     pub max: Option<StaticBound>,
     /// Values are `min + k × step` (`k × step` without a min).
     pub step: Option<StaticBound>,
+}
+
+impl Limits {
+    /// These limits with a value off the step refused (`step_check = strict`). By default
+    /// a value off a generated step passes `check` and is reported by
+    /// [`step_warnings`](super::step_warnings): the platform may accept it
+    /// (`docs/checks.md`).
+    pub const fn strict_step(self) -> Limits {
+        let step = match self.step {
+            Some(step) => Some(StaticBound {
+                strict: true,
+                ..step
+            }),
+            None => None,
+        };
+        Limits { step, ..self }
+    }
 }
 
 /// Limits from short bound texts, `""` for none: `const L: Limits = lim("0", "100", "1");`.
@@ -676,14 +702,46 @@ mod tests {
             mode: Mode::Off,
         };
         let errors = to_args(&bad).unwrap_err().to_string();
-        assert!(
-            errors.contains("`Level`: 5 is not a multiple of the step 2"),
-            "{errors}"
-        );
         assert!(errors.contains("`Note`"), "{errors}");
+        // A generated step is a warning unless the generator made it strict: not among
+        // the errors, but in `step_warnings`.
+        assert!(!errors.contains("step"), "{errors}");
+        let warnings: Vec<String> = crate::value::step_warnings(&bad)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(warnings, ["`Level`: 5 is not a multiple of the step 2"]);
+        assert!(crate::value::step_warnings(&ok).is_empty());
         const ALL: [Mode; 2] = all(Mode::MEMBERS);
         assert_eq!(ALL, [Mode::Off, Mode::On]);
         assert_eq!(member(Mode::MEMBERS, 5), Some(Mode::On));
+    }
+
+    /// `step_check = strict`: the generator writes `lim(..).strict_step()`.
+    #[derive(Debug, Clone, PartialEq)]
+    struct Strict(i32);
+
+    impl Generated for Strict {
+        fn fields(&self, f: &mut Fields<'_>) {
+            const L: [Limits; 1] = [lim("0", "10", "2").strict_step()];
+            f.int("Level", &self.0, &L[0]);
+        }
+
+        fn read(r: &mut Reader<'_>) -> Option<Self> {
+            r.required("Level").map(Strict)
+        }
+    }
+
+    #[test]
+    fn a_strict_step_is_an_error() {
+        let errors = to_args(&Strict(5)).unwrap_err().to_string();
+        assert_eq!(errors, "`Level`: 5 is not a multiple of the step 2");
+        assert_eq!(to_args(&Strict(4)).unwrap(), r#"{"Level":4}"#);
+        // The flag is the step's alone: min and max are checked the same either way.
+        assert!(to_args(&Strict(12))
+            .unwrap_err()
+            .to_string()
+            .contains("max 10"));
     }
 
     #[test]

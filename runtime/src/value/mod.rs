@@ -47,6 +47,7 @@ mod wire;
 pub use check::{
     check, check_array_len, check_date, check_double, check_double_in, check_enum, check_float,
     check_float_in, check_int, check_int_in, check_params, check_text, check_text_len,
+    step_warnings,
 };
 pub use dynamic::{encode, encode_args, encode_params};
 pub use error::{FieldPath, PathSegment, ValueError, ValueErrors};
