@@ -550,48 +550,73 @@ pub const fn member<T: Copy>(members: &[(T, i64, &'static str)], key: i64) -> Op
     None
 }
 
+// Build time of generated crates (BENCHMARKS.md, "Compact generated code"): this impl is
+// instantiated for every generated type, so it stays small. `if const` on whether the type
+// is an enum lets the compiler leave out the other branch for each type (at opt-level 0
+// too), and the enum path's work (finding a key, listing the allowed ones) is done by
+// functions that are not generic, compiled once in the runtime.
 impl<G: Generated> TslValue for G {
     fn check(&self, path: &FieldPath, errors: &mut Vec<ValueError>) {
         G::fields(self, &mut Fields::checking(path, errors));
     }
 
     fn to_wire(&self) -> Wire {
-        if G::MEMBERS.is_empty() {
+        if const { G::MEMBERS.is_empty() } {
             let mut fields = Fields::writing();
             G::fields(self, &mut fields);
             return fields.into_wire();
         }
-        let key = G::MEMBERS
-            .iter()
-            .find(|(m, ..)| same_variant(m, self))
-            .map_or(0, |(_, key, _)| *key);
-        Wire::Enum(key)
+        let mut i = 0;
+        while i < G::MEMBERS.len() {
+            if same_variant(&G::MEMBERS[i].0, self) {
+                return Wire::Enum(G::MEMBERS[i].1);
+            }
+            i += 1;
+        }
+        Wire::Enum(0)
     }
 
     fn from_json(value: &Value, path: &FieldPath, errors: &mut Vec<ValueError>) -> Option<G> {
-        if G::MEMBERS.is_empty() {
+        if const { G::MEMBERS.is_empty() } {
             let mut reader = Reader::new(value, path, errors)?;
             let read = G::read(&mut reader);
             reader.finish();
             return read;
         }
-        let key = super::typed::enum_key(value, path, errors)?;
-        let found = G::MEMBERS.iter().find(|(_, k, _)| *k == key);
-        if found.is_none() {
-            // As the model's enum checks list them: the first ten, then the count.
-            let mut allowed = G::MEMBERS
-                .iter()
-                .take(10)
-                .map(|(_, key, label)| format!("{key} ({label})"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            if G::MEMBERS.len() > 10 {
-                allowed.push_str(&format!(", … ({} in all)", G::MEMBERS.len()));
-            }
-            errors.push(super::typed::not_in_enum(key, &allowed, path));
-        }
-        found.map(|(member, ..)| member.clone())
+        let members = G::MEMBERS;
+        let at = member_at(value, path, errors, members.len(), &|i| {
+            (members[i].1, members[i].2)
+        })?;
+        Some(members[at].0.clone())
     }
+}
+
+/// The index of the member whose key `value` holds, of `len` members whose key and label
+/// `member` gives; an error listing the allowed keys when none has it.
+fn member_at(
+    value: &Value,
+    path: &FieldPath,
+    errors: &mut Vec<ValueError>,
+    len: usize,
+    member: &dyn Fn(usize) -> (i64, &'static str),
+) -> Option<usize> {
+    let key = super::typed::enum_key(value, path, errors)?;
+    let found = (0..len).find(|&i| member(i).0 == key);
+    if found.is_none() {
+        // As the model's enum checks list them: the first ten, then the count.
+        let mut allowed = (0..len.min(10))
+            .map(|i| {
+                let (key, label) = member(i);
+                format!("{key} ({label})")
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        if len > 10 {
+            allowed.push_str(&format!(", … ({len} in all)"));
+        }
+        errors.push(super::typed::not_in_enum(key, &allowed, path));
+    }
+    found
 }
 
 /// Whether two values of a fieldless enum are the same variant.
