@@ -73,14 +73,13 @@ pub(crate) trait BoundLike: std::fmt::Display {
 }
 
 std::thread_local! {
-    /// Set while [`step_warnings`] runs: every step is checked as strictly as a strict one.
+    /// Set while `step_warnings` runs: every step is checked as strictly as a strict one.
     static ALL_STEPS_STRICT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// The values of `value` that are off a step checked as a warning (a generated field
-/// under the default `step_check = warn`): what `check` lets pass. Empty when every value
-/// is on its step.
-pub fn step_warnings<T: super::TslValue>(value: &T) -> Vec<ValueError> {
+/// Runs `check` with every step checked as strictly as a strict one: what
+/// [`step_warnings`](super::step_warnings) needs to see the steps `check` lets pass.
+pub(crate) fn with_all_steps_strict<R>(check: impl FnOnce() -> R) -> R {
     /// Resets the flag however the check ends.
     struct Reset;
     impl Drop for Reset {
@@ -89,12 +88,8 @@ pub fn step_warnings<T: super::TslValue>(value: &T) -> Vec<ValueError> {
         }
     }
     ALL_STEPS_STRICT.with(|strict| strict.set(true));
-    let reset = Reset;
-    let mut errors = Vec::new();
-    value.check(&FieldPath::root(), &mut errors);
-    drop(reset);
-    errors.retain(|e| matches!(e, ValueError::OffStep { .. }));
-    errors
+    let _reset = Reset;
+    check()
 }
 
 impl BoundLike for Bound {

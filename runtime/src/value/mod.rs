@@ -47,7 +47,6 @@ mod wire;
 pub use check::{
     check, check_array_len, check_date, check_double, check_double_in, check_enum, check_float,
     check_float_in, check_int, check_int_in, check_params, check_text, check_text_len,
-    step_warnings,
 };
 pub use dynamic::{encode, encode_args, encode_params};
 pub use error::{FieldPath, PathSegment, ValueError, ValueErrors};
@@ -58,7 +57,7 @@ pub use generated::{
 };
 pub use json::{parse_json, JsonError};
 pub use number::{format_f32, format_f64, NotFinite};
-pub use typed::{from_json, read_checked, to_args, Date, TslValue};
+pub use typed::{from_json, read_checked, step_warnings, to_args, Date, TslValue};
 // Only generated code calls these: hidden here, and public as `tsl_runtime::__private::*`,
 // the path the generator is to emit (lib.rs).
 #[doc(hidden)]
