@@ -8,7 +8,9 @@
 # generated and built in the same run, the two builds taking turns so that load from
 # elsewhere falls on both alike. Prints the medians of REPS builds and the ratios.
 #
-# usage: scripts/compact-figures.sh [BASE]     env: REPS (default 5), BENCH_DIR (temp dir)
+# usage: scripts/compact-figures.sh [BASE]     env: REPS (default 5), BENCH_DIR (temp dir),
+#   PROFILE (default release): the cargo profile the two generators are built with; `dev`
+#   reuses a debug build (the generated text is the same, only its making is slower)
 # Nothing is written in the repository (BASE is checked out as a detached worktree in
 # BENCH_DIR and removed at the end).
 set -euo pipefail
@@ -16,6 +18,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BASE=${1:-e4a2f43}
 REPS=${REPS:-5}
+PROFILE=${PROFILE:-release}
+PROFILE_DIR=$([[ $PROFILE == dev ]] && echo debug || echo "$PROFILE")
 DIR=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/tsl-compact.XXXXXX")}
 TOOLS=${CARGO_TARGET_DIR:-$ROOT/target}
 unset CARGO_TARGET_DIR RUSTFLAGS
@@ -26,7 +30,7 @@ trap 'git -C "$ROOT" worktree remove --force "$DIR/base-src" >/dev/null 2>&1 || 
 
 say "== the synthetic model (the generation benchmark writes it)"
 TSL_BENCH_SAVE_MODEL="$DIR/model.json" CARGO_TARGET_DIR="$TOOLS" \
-  cargo test -q --release --manifest-path "$ROOT/Cargo.toml" -p tsl-codegen --bench generate \
+  cargo test -q --profile "$PROFILE" --manifest-path "$ROOT/Cargo.toml" -p tsl-codegen --bench generate \
   >"$DIR/bench.out"
 PARAMS=$(sed -n 's/.* \([0-9]*\) parameters in all.*/\1/p' "$DIR/bench.out" | head -1)
 
@@ -36,9 +40,9 @@ for side in head base; do
   if [[ $side == base ]]; then src=$DIR/base-src; fi
   # One target dir for both generators: the dependencies are shared, the two tsl-codegen
   # (different paths) are not.
-  CARGO_TARGET_DIR="$TOOLS" cargo build -q --release --manifest-path "$src/Cargo.toml" -p tsl-codegen
+  CARGO_TARGET_DIR="$TOOLS" cargo build -q --profile "$PROFILE" --manifest-path "$src/Cargo.toml" -p tsl-codegen
   mkdir -p "$DIR/$side/src"
-  "$TOOLS/release/tsl-codegen" generate "$DIR/model.json" >"$DIR/$side/src/generated.rs"
+  "$TOOLS/$PROFILE_DIR/tsl-codegen" generate "$DIR/model.json" >"$DIR/$side/src/generated.rs"
   cat >"$DIR/$side/Cargo.toml" <<TOML
 [package]
 name = "compact-$side"

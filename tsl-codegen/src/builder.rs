@@ -115,6 +115,12 @@ impl Builder {
         self
     }
 
+    /// How generated checks treat a number off its `step`; see [`Settings::step_check`].
+    pub fn step_check(mut self, check: crate::StepCheck) -> Builder {
+        self.settings = self.settings.step_check(check);
+        self
+    }
+
     /// `Serialize`/`Deserialize` in the wire form on every generated type; see
     /// [`Settings::serde`].
     pub fn serde(mut self, on: bool) -> Builder {

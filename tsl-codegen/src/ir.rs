@@ -217,8 +217,10 @@ pub struct Bounds {
     pub min: Option<String>,
     /// `max`.
     pub max: Option<String>,
-    /// `step`.
+    /// `step`; `None` also when the settings turn step checks off.
     pub step: Option<String>,
+    /// Whether a value off `step` is an error rather than a warning (`StepCheck`).
+    pub strict_step: bool,
 }
 
 impl Bounds {

@@ -43,5 +43,5 @@ mod settings;
 
 pub use builder::{BuildError, Builder, Generated};
 pub use generator::{GenerateError, Generator};
-pub use settings::{Parts, Settings};
+pub use settings::{Parts, Settings, StepCheck};
 pub use tsl_runtime::model;

@@ -26,6 +26,39 @@ impl Default for Parts {
     }
 }
 
+/// How generated checks treat a number off its model's `step`.
+///
+/// Whether the platform refuses such a value is not established for any type (see
+/// `docs/checks.md`): the documentation calls the step the smallest change shown to people,
+/// and a `double` of `21.537` with step `0.01` may well be accepted. So the default warns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StepCheck {
+    /// No step check at all.
+    Off,
+    /// A value off its step passes `check` (and `to_args`), and
+    /// `tsl_runtime::value::step_warnings` reports it (the default).
+    #[default]
+    Warn,
+    /// A value off its step is an error, like one out of range.
+    Strict,
+}
+
+impl std::str::FromStr for StepCheck {
+    type Err = String;
+
+    /// `off`, `warn` or `strict`, as the CLI and the macro write them.
+    fn from_str(text: &str) -> Result<StepCheck, String> {
+        match text {
+            "off" => Ok(StepCheck::Off),
+            "warn" => Ok(StepCheck::Warn),
+            "strict" => Ok(StepCheck::Strict),
+            other => Err(format!(
+                "unknown step check {other:?}; expected \"off\", \"warn\" or \"strict\""
+            )),
+        }
+    }
+}
+
 /// Settings of a [`Generator`](crate::Generator).
 ///
 /// ```
@@ -47,6 +80,7 @@ pub struct Settings {
     pub(crate) parts: Parts,
     pub(crate) collisions: CollisionPolicy,
     pub(crate) serde: bool,
+    pub(crate) step_check: StepCheck,
 }
 
 impl Default for Settings {
@@ -60,6 +94,7 @@ impl Default for Settings {
             parts: Parts::default(),
             collisions: CollisionPolicy::Resolve,
             serde: false,
+            step_check: StepCheck::Warn,
         }
     }
 }
@@ -173,6 +208,13 @@ impl Settings {
     /// ```
     pub fn serde(mut self, on: bool) -> Settings {
         self.serde = on;
+        self
+    }
+
+    /// How generated checks treat a number off its `step`: [`StepCheck::Warn`] by default,
+    /// as the platform is not known to refuse one (`docs/checks.md`).
+    pub fn step_check(mut self, check: StepCheck) -> Settings {
+        self.step_check = check;
         self
     }
 

@@ -8,14 +8,14 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Ident, LitBool, LitStr, Token};
 use tsl_codegen::names::CollisionPolicy;
-use tsl_codegen::Settings;
+use tsl_codegen::{Settings, StepCheck};
 
 use crate::errors::Errors;
 
 /// The argument names, as listed in messages.
 const KNOWN: &str =
     "`path`, `derive`, `attribute`, `type_attribute`, `runtime`, `types`, `cloud`, `device`, \
-     `serde`, `collisions`";
+     `serde`, `step_check`, `collisions`";
 
 /// The arguments, checked: the model files and the generator's settings.
 pub struct Args {
@@ -221,6 +221,16 @@ pub fn parse(tokens: TokenStream, errors: &mut Errors) -> Option<Args> {
                     };
                 })
             }
+            "step_check" => arg
+                .eq_value::<LitStr>("\"warn\", \"strict\" or \"off\"")
+                .and_then(|lit| {
+                    let check = lit
+                        .value()
+                        .parse::<StepCheck>()
+                        .map_err(|e| syn::Error::new(lit.span(), e))?;
+                    settings = std::mem::take(&mut settings).step_check(check);
+                    Ok(())
+                }),
             "collisions" => arg
                 .eq_value::<LitStr>("\"resolve\" or \"error\"")
                 .and_then(|lit| {

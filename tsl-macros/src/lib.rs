@@ -35,6 +35,7 @@
 //! | `attribute(non_exhaustive)` | extra outer attributes on every generated struct and enum, written without `#[...]` | none |
 //! | `type_attribute("WorkMode" = derive(PartialOrd, Ord), "Blink" = non_exhaustive)` | outer attributes, written without `#[...]`, on the types a name picks: a generated Rust type name, or a service or event identifier (its input, output or payload structs); a name that picks no type is an error at that name | none |
 //! | `serde = true` | `serde::Serialize` and `serde::Deserialize` on every generated type in the wire form (wire keys, bools as `0`/`1`, enum keys, dates as strings of milliseconds), through the runtime's encoding and checked against the model; no serde dependency needed to compile | `false` |
+//! | `step_check = "warn"` | a number off its model's `step`: `"warn"` lets it pass and `tsl_runtime::value::step_warnings` reports it, `"strict"` refuses it, `"off"` ignores steps; the platform is not known to refuse such values (`docs/checks.md` in the repository) | `"warn"` |
 //! | `runtime = ::tsl_runtime` | the path generated code names the runtime by | `::tsl_runtime` |
 //! | `types = true` | emit the types (always on when `cloud` or `device` is) | `true` |
 //! | `cloud = true` | emit the cloud side: `Device` and `Fleet` | `true` |

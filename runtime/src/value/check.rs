@@ -64,6 +64,32 @@ pub(crate) trait BoundLike: std::fmt::Display {
     fn value(&self) -> f64;
     /// The exact decimal, when it has one.
     fn exact(&self) -> Option<Decimal>;
+    /// As a step: whether a value off it is an error. A model's step is (the dynamic
+    /// path checks as strictly as it can); a generated one only when the generator's
+    /// `step_check` setting says so (`docs/checks.md`).
+    fn strict_step(&self) -> bool {
+        true
+    }
+}
+
+std::thread_local! {
+    /// Set while `step_warnings` runs: every step is checked as strictly as a strict one.
+    static ALL_STEPS_STRICT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `check` with every step checked as strictly as a strict one: what
+/// [`step_warnings`](super::step_warnings) needs to see the steps `check` lets pass.
+pub(crate) fn with_all_steps_strict<R>(check: impl FnOnce() -> R) -> R {
+    /// Resets the flag however the check ends.
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            ALL_STEPS_STRICT.with(|strict| strict.set(false));
+        }
+    }
+    ALL_STEPS_STRICT.with(|strict| strict.set(true));
+    let _reset = Reset;
+    check()
 }
 
 impl BoundLike for Bound {
@@ -341,7 +367,8 @@ impl Number {
                 });
             }
         }
-        if let Some(step) = step {
+        let checked = |step: &&B| step.strict_step() || ALL_STEPS_STRICT.with(|s| s.get());
+        if let Some(step) = step.filter(checked) {
             if !self.is_on_step(step, min) {
                 errors.push(ValueError::OffStep {
                     path: path.clone(),

@@ -25,6 +25,8 @@ pub struct StaticBound {
     text: &'static str,
     value: f64,
     exact: Option<Decimal>,
+    /// As a step: whether a value off it is an error rather than a warning.
+    strict: bool,
 }
 
 impl StaticBound {
@@ -38,6 +40,7 @@ impl StaticBound {
             text,
             value,
             exact: Some(decimal(mantissa, scale)),
+            strict: false,
         }
     }
 
@@ -47,6 +50,7 @@ impl StaticBound {
             text,
             value,
             exact: None,
+            strict: false,
         }
     }
 
@@ -64,6 +68,7 @@ impl StaticBound {
                 text,
                 value,
                 exact: Some(exact),
+                strict: false,
             }),
             Read::NotShort => panic!("not a short decimal bound: write it with StaticBound::new"),
         }
@@ -99,6 +104,10 @@ impl BoundLike for StaticBound {
     fn exact(&self) -> Option<Decimal> {
         self.exact
     }
+
+    fn strict_step(&self) -> bool {
+        self.strict
+    }
 }
 
 /// The `min`, `max` and `step` of a number field, each optional.
@@ -110,6 +119,23 @@ pub struct Limits {
     pub max: Option<StaticBound>,
     /// Values are `min + k × step` (`k × step` without a min).
     pub step: Option<StaticBound>,
+}
+
+impl Limits {
+    /// These limits with a value off the step refused (`step_check = strict`). By default
+    /// a value off a generated step passes `check` and is reported by
+    /// [`step_warnings`](super::step_warnings): the platform may accept it
+    /// (`docs/checks.md`).
+    pub const fn strict_step(self) -> Limits {
+        let step = match self.step {
+            Some(step) => Some(StaticBound {
+                strict: true,
+                ..step
+            }),
+            None => None,
+        };
+        Limits { step, ..self }
+    }
 }
 
 /// Limits from short bound texts, `""` for none: `const L: Limits = lim("0", "100", "1");`.
@@ -524,48 +550,73 @@ pub const fn member<T: Copy>(members: &[(T, i64, &'static str)], key: i64) -> Op
     None
 }
 
+// Build time of generated crates (BENCHMARKS.md, "Compact generated code"): this impl is
+// instantiated for every generated type, so it stays small. `if const` on whether the type
+// is an enum lets the compiler leave out the other branch for each type (at opt-level 0
+// too), and the enum path's work (finding a key, listing the allowed ones) is done by
+// functions that are not generic, compiled once in the runtime.
 impl<G: Generated> TslValue for G {
     fn check(&self, path: &FieldPath, errors: &mut Vec<ValueError>) {
         G::fields(self, &mut Fields::checking(path, errors));
     }
 
     fn to_wire(&self) -> Wire {
-        if G::MEMBERS.is_empty() {
+        if const { G::MEMBERS.is_empty() } {
             let mut fields = Fields::writing();
             G::fields(self, &mut fields);
             return fields.into_wire();
         }
-        let key = G::MEMBERS
-            .iter()
-            .find(|(m, ..)| same_variant(m, self))
-            .map_or(0, |(_, key, _)| *key);
-        Wire::Enum(key)
+        let mut i = 0;
+        while i < G::MEMBERS.len() {
+            if same_variant(&G::MEMBERS[i].0, self) {
+                return Wire::Enum(G::MEMBERS[i].1);
+            }
+            i += 1;
+        }
+        Wire::Enum(0)
     }
 
     fn from_json(value: &Value, path: &FieldPath, errors: &mut Vec<ValueError>) -> Option<G> {
-        if G::MEMBERS.is_empty() {
+        if const { G::MEMBERS.is_empty() } {
             let mut reader = Reader::new(value, path, errors)?;
             let read = G::read(&mut reader);
             reader.finish();
             return read;
         }
-        let key = super::typed::enum_key(value, path, errors)?;
-        let found = G::MEMBERS.iter().find(|(_, k, _)| *k == key);
-        if found.is_none() {
-            // As the model's enum checks list them: the first ten, then the count.
-            let mut allowed = G::MEMBERS
-                .iter()
-                .take(10)
-                .map(|(_, key, label)| format!("{key} ({label})"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            if G::MEMBERS.len() > 10 {
-                allowed.push_str(&format!(", … ({} in all)", G::MEMBERS.len()));
-            }
-            errors.push(super::typed::not_in_enum(key, &allowed, path));
-        }
-        found.map(|(member, ..)| member.clone())
+        let members = G::MEMBERS;
+        let at = member_at(value, path, errors, members.len(), &|i| {
+            (members[i].1, members[i].2)
+        })?;
+        Some(members[at].0.clone())
     }
+}
+
+/// The index of the member whose key `value` holds, of `len` members whose key and label
+/// `member` gives; an error listing the allowed keys when none has it.
+fn member_at(
+    value: &Value,
+    path: &FieldPath,
+    errors: &mut Vec<ValueError>,
+    len: usize,
+    member: &dyn Fn(usize) -> (i64, &'static str),
+) -> Option<usize> {
+    let key = super::typed::enum_key(value, path, errors)?;
+    let found = (0..len).find(|&i| member(i).0 == key);
+    if found.is_none() {
+        // As the model's enum checks list them: the first ten, then the count.
+        let mut allowed = (0..len.min(10))
+            .map(|i| {
+                let (key, label) = member(i);
+                format!("{key} ({label})")
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        if len > 10 {
+            allowed.push_str(&format!(", … ({len} in all)"));
+        }
+        errors.push(super::typed::not_in_enum(key, &allowed, path));
+    }
+    found
 }
 
 /// Whether two values of a fieldless enum are the same variant.
@@ -676,14 +727,46 @@ mod tests {
             mode: Mode::Off,
         };
         let errors = to_args(&bad).unwrap_err().to_string();
-        assert!(
-            errors.contains("`Level`: 5 is not a multiple of the step 2"),
-            "{errors}"
-        );
         assert!(errors.contains("`Note`"), "{errors}");
+        // A generated step is a warning unless the generator made it strict: not among
+        // the errors, but in `step_warnings`.
+        assert!(!errors.contains("step"), "{errors}");
+        let warnings: Vec<String> = crate::value::step_warnings(&bad)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(warnings, ["`Level`: 5 is not a multiple of the step 2"]);
+        assert!(crate::value::step_warnings(&ok).is_empty());
         const ALL: [Mode; 2] = all(Mode::MEMBERS);
         assert_eq!(ALL, [Mode::Off, Mode::On]);
         assert_eq!(member(Mode::MEMBERS, 5), Some(Mode::On));
+    }
+
+    /// `step_check = strict`: the generator writes `lim(..).strict_step()`.
+    #[derive(Debug, Clone, PartialEq)]
+    struct Strict(i32);
+
+    impl Generated for Strict {
+        fn fields(&self, f: &mut Fields<'_>) {
+            const L: [Limits; 1] = [lim("0", "10", "2").strict_step()];
+            f.int("Level", &self.0, &L[0]);
+        }
+
+        fn read(r: &mut Reader<'_>) -> Option<Self> {
+            r.required("Level").map(Strict)
+        }
+    }
+
+    #[test]
+    fn a_strict_step_is_an_error() {
+        let errors = to_args(&Strict(5)).unwrap_err().to_string();
+        assert_eq!(errors, "`Level`: 5 is not a multiple of the step 2");
+        assert_eq!(to_args(&Strict(4)).unwrap(), r#"{"Level":4}"#);
+        // The flag is the step's alone: min and max are checked the same either way.
+        assert!(to_args(&Strict(12))
+            .unwrap_err()
+            .to_string()
+            .contains("max 10"));
     }
 
     #[test]

@@ -62,7 +62,7 @@ pub use timed::{Rejected, Timed};
 // Called by generated `Properties::decode` only.
 #[doc(hidden)]
 pub use timed::timed;
-pub use typed::{from_json, read_checked, to_args, Date, TslValue};
+pub use typed::{from_json, read_checked, step_warnings, to_args, Date, TslValue};
 // Only generated code calls these: hidden here, and public as `tsl_runtime::__private::*`,
 // the path the generator is to emit (lib.rs).
 #[doc(hidden)]

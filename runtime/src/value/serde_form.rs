@@ -87,6 +87,25 @@ mod tests {
         assert_eq!(text, wire.to_json().unwrap());
     }
 
+    /// Where serde_json's float text and the wire's part, as the module docs say.
+    #[test]
+    fn floats_match_the_wire_text_in_the_documented_range() {
+        for value in [1e-5, 0.000123, 21.537, 1e15, 9.999e15] {
+            let wire = Wire::Double(value);
+            assert_eq!(
+                serde_json::to_string(&wire).unwrap(),
+                wire.to_json().unwrap()
+            );
+        }
+        for value in [1e-7, 1e16, 1e21] {
+            let wire = Wire::Double(value);
+            assert_ne!(
+                serde_json::to_string(&wire).unwrap(),
+                wire.to_json().unwrap()
+            );
+        }
+    }
+
     #[test]
     fn a_value_the_model_refuses_is_a_serde_error() {
         // A date before 1970 fails `Date::check`.

@@ -65,6 +65,16 @@ pub fn read_checked<T: TslValue>(value: &Value) -> Result<T, ValueErrors> {
     Ok(read)
 }
 
+/// The values of `value` that are off a step checked as a warning (a generated field
+/// under the default `step_check = warn`, `docs/checks.md`): what `check` lets pass. Empty
+/// when every value is on its step.
+pub fn step_warnings<T: TslValue>(value: &T) -> Vec<ValueError> {
+    let mut errors = Vec::new();
+    super::check::with_all_steps_strict(|| value.check(&FieldPath::root(), &mut errors));
+    errors.retain(|e| matches!(e, ValueError::OffStep { .. }));
+    errors
+}
+
 /// No value: a service without inputs or outputs. Reads `null` or `{}`; any field in the
 /// object is an unknown field.
 impl TslValue for () {

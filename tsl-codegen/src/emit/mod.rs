@@ -250,6 +250,49 @@ mod tests {
         }
     }
 
+    /// `step_check`: warn writes the step as it is (the runtime warns), strict marks it,
+    /// off leaves it out; min and max stay in every mode.
+    #[test]
+    fn step_check_decides_how_steps_are_written() {
+        use crate::StepCheck;
+        let model = r#"{"schema":"s","profile":{"productKey":"a1Test"},"events":[],"services":[],
+          "properties":[
+            {"identifier":"level","name":"l","accessMode":"rw","required":false,
+             "dataType":{"type":"int","specs":{"min":"0","max":"10","step":"2"}}},
+            {"identifier":"temp","name":"t","accessMode":"rw","required":false,
+             "dataType":{"type":"double","specs":{"min":"0","max":"50","step":"0.01"}}}]}"#;
+        let model = Model::parse(model, "m.json").unwrap().model;
+        let code = |check| {
+            Generator::new(&Settings::new().step_check(check))
+                .generate_file(&model, &[])
+                .unwrap()
+        };
+        let warn = code(StepCheck::Warn);
+        assert_eq!(
+            warn,
+            Generator::new(&Settings::new())
+                .generate_file(&model, &[])
+                .unwrap()
+        );
+        assert!(warn.contains(r#"lim("0", "10", "2"),"#), "{warn}");
+        assert!(warn.contains(r#"lim("0", "50", "0.01"),"#), "{warn}");
+        assert!(!warn.contains("strict_step"), "{warn}");
+        let strict = code(StepCheck::Strict);
+        assert!(
+            strict.contains(r#"lim("0", "10", "2").strict_step()"#),
+            "{strict}"
+        );
+        assert!(
+            strict.contains(r#"lim("0", "50", "0.01").strict_step()"#),
+            "{strict}"
+        );
+        let off = code(StepCheck::Off);
+        assert!(off.contains(r#"lim("0", "10", ""),"#), "{off}");
+        assert!(off.contains(r#"lim("0", "50", ""),"#), "{off}");
+        // The docs still say what the model says.
+        assert!(off.contains("step `0.01`"), "{off}");
+    }
+
     /// A type attribute lands on the types its name picks, and only there; a name that
     /// picks nothing is an error naming it.
     #[test]

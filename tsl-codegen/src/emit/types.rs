@@ -296,12 +296,14 @@ fn limits_entry(bounds: &Bounds, rt: &TokenStream) -> LimitsEntry {
             !text.is_empty() && tsl_runtime::value::reads_as(text, bound.value(), bound.exact())
         }
     });
+    // `step_check = strict`: the runtime refuses a value off this step.
+    let strict = (bounds.strict_step && step.is_some()).then(|| quote!(.strict_step()));
     if short {
         let text =
             |b: &Option<(String, Bound)>| b.as_ref().map_or(String::new(), |(t, _)| t.clone());
         let (min, max, step) = (text(&min), text(&max), text(&step));
         return LimitsEntry {
-            tokens: quote!(lim(#min, #max, #step)),
+            tokens: quote!(lim(#min, #max, #step) #strict),
             short: true,
         };
     }
@@ -323,7 +325,7 @@ fn limits_entry(bounds: &Bounds, rt: &TokenStream) -> LimitsEntry {
     };
     let (min, max, step) = (whole(&min), whole(&max), whole(&step));
     LimitsEntry {
-        tokens: quote!(#rt::value::Limits { min: #min, max: #max, step: #step }),
+        tokens: quote!(#rt::value::Limits { min: #min, max: #max, step: #step } #strict),
         short: false,
     }
 }

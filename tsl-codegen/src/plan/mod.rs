@@ -25,7 +25,7 @@ use crate::ir::{
     TypeDef, TypeRef, VariantDef,
 };
 use crate::names::{Kind, NameCollision, Namespace, TRAIT_METHODS};
-use crate::settings::Settings;
+use crate::settings::{Settings, StepCheck};
 
 /// Methods of the generated handles and handler besides one per service.
 const HANDLE_METHODS: &[&str] = &["new", "named", "device", "cloud", "product_key"];
@@ -48,7 +48,10 @@ fn api_names() -> ApiNames {
 /// Plans the output for `model`. Fails only when the settings ask for name collisions
 /// to be errors and some are found; all of them are returned.
 pub fn plan(model: &Model, settings: &Settings) -> Result<Plan, Vec<NameCollision>> {
-    let mut planner = Planner::default();
+    let mut planner = Planner {
+        step_check: settings.step_check,
+        ..Planner::default()
+    };
     for module in &model.modules {
         planner.properties(module);
     }
@@ -69,6 +72,8 @@ pub fn plan(model: &Model, settings: &Settings) -> Result<Plan, Vec<NameCollisio
 
 #[derive(Default)]
 struct Planner<'m> {
+    /// How steps are checked: decides each number's [`Bounds`].
+    step_check: StepCheck,
     slots: Vec<Slot>,
     /// (module, identifier) → (type, slot) in the order met, so a type met twice is
     /// emitted once. Indexed: a linear search made planning quadratic in big models.
@@ -289,9 +294,9 @@ impl<'m> Planner<'m> {
         docs: &[String],
     ) -> Ty {
         match data_type {
-            DataType::Int(spec) => Ty::Int(bounds(spec)),
-            DataType::Float(spec) => Ty::Float(bounds(spec)),
-            DataType::Double(spec) => Ty::Double(bounds(spec)),
+            DataType::Int(spec) => Ty::Int(bounds(spec, self.step_check)),
+            DataType::Float(spec) => Ty::Float(bounds(spec, self.step_check)),
+            DataType::Double(spec) => Ty::Double(bounds(spec, self.step_check)),
             DataType::Text(spec) => Ty::Text(spec.length),
             DataType::Date => Ty::Date,
             DataType::Bool(_) => Ty::Bool,
@@ -656,11 +661,14 @@ fn fallback_names(slots: &[Slot]) -> Vec<String> {
     (0..slots.len()).map(|i| format!("Type{i}")).collect()
 }
 
-fn bounds(spec: &NumberSpec) -> Bounds {
+/// A number's bounds as checked: the step left out when step checks are off.
+fn bounds(spec: &NumberSpec, step_check: StepCheck) -> Bounds {
+    let step = spec.step.as_ref().map(|b| b.text().to_string());
     Bounds {
         min: spec.min.as_ref().map(|b| b.text().to_string()),
         max: spec.max.as_ref().map(|b| b.text().to_string()),
-        step: spec.step.as_ref().map(|b| b.text().to_string()),
+        step: step.filter(|_| step_check != StepCheck::Off),
+        strict_step: step_check == StepCheck::Strict,
     }
 }
 

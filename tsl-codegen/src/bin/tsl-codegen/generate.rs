@@ -5,7 +5,7 @@ use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use tsl_codegen::{Generator, Settings};
+use tsl_codegen::{Generator, Settings, StepCheck};
 use tsl_runtime::model::Model;
 
 #[derive(clap::Args)]
@@ -38,6 +38,11 @@ pub struct Args {
     /// (wire keys, bools as 0/1, enum keys, dates as strings), checked against the model.
     #[arg(long)]
     serde: bool,
+    /// How generated checks treat a number off its model's `step`: `warn` (the default:
+    /// the value passes, `value::step_warnings` reports it), `strict` (an error) or `off`.
+    /// The platform is not known to refuse such values (docs/checks.md).
+    #[arg(long, value_name = "MODE", default_value = "warn")]
+    step_check: StepCheck,
     /// Leave out the cloud side (`Device`, `Fleet`).
     #[arg(long)]
     no_cloud: bool,
@@ -76,7 +81,8 @@ pub fn run(args: &Args) -> ExitCode {
         .runtime_path(args.runtime_path.clone())
         .cloud(!args.no_cloud)
         .device(!args.no_device)
-        .serde(args.serde);
+        .serde(args.serde)
+        .step_check(args.step_check);
     if let Some(name) = &args.module_name {
         settings = settings.module_name(name.clone());
     }

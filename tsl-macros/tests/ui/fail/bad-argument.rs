@@ -11,6 +11,7 @@ use tsl_macros::tsl_model;
     runtime = "tsl_runtime",
     type_attribute(Speed = derive(Ord)),
     serde = 1,
+    step_check = "lenient",
 )]
 mod fan {}
 

@@ -28,7 +28,13 @@ pub mod fan {
 }
 
 // `collisions = "resolve"` (the default): `tempC` and `temp_c` both get a name.
-#[tsl_model(path = "tests/models/collide.json", types = true, cloud = false, device = false)]
+#[tsl_model(
+    path = "tests/models/collide.json",
+    types = true,
+    cloud = false,
+    device = false,
+    step_check = "strict"
+)]
 mod collide {}
 
 fn main() {
@@ -46,4 +52,7 @@ fn main() {
     assert_eq!(back, fan::gentle());
     let set = collide::PropertySet::default().temp_c(21.5).temp_c_2(22.0);
     assert_eq!(rt::value::to_args(&set).unwrap(), r#"{"tempC":22.0,"temp_c":21.5}"#);
+    // `step_check = "strict"`: 21.3 is off the step 0.5, an error rather than a warning.
+    let off = collide::PropertySet::default().temp_c(21.3);
+    assert!(rt::value::to_args(&off).is_err());
 }

@@ -34,8 +34,12 @@ fn main() {
     // Doubles go with a decimal point; values are checked against the model.
     let args = to_args(&fan::OscillateInput { angle: 90, period: 4.0 }).unwrap();
     assert_eq!(args, r#"{"Angle":90,"Period":4.0}"#);
-    let err = to_args(&fan::OscillateInput { angle: 100, period: 4.0 }).unwrap_err();
+    let err = to_args(&fan::OscillateInput { angle: 135, period: 4.0 }).unwrap_err();
     assert!(err.to_string().contains("Angle"), "{err}");
+    // 100 is off the step 15: a warning under the default `step_check`, not an error.
+    let off = fan::OscillateInput { angle: 100, period: 4.0 };
+    assert!(to_args(&off).is_ok());
+    assert_eq!(tsl_runtime::value::step_warnings(&off).len(), 1);
 
     // Enums as their key, bools as 0/1; only writable properties have setters.
     let set = fan::PropertySet::default().power(true).speed(fan::Speed::High);
