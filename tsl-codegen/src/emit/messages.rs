@@ -6,7 +6,7 @@ use quote::quote;
 
 use super::types::{field_visit, rust_type};
 use super::{doc_attrs, ident, Context};
-use crate::ir::Plan;
+use crate::ir::{Plan, ServiceDef};
 
 /// `Properties`: a field `Option<Timed<T>>` per property and its `decode`.
 pub fn properties(plan: &Plan, cx: &Context) -> TokenStream {
@@ -391,6 +391,32 @@ pub fn message_enum(plan: &Plan, cx: &Context) -> TokenStream {
     }
 }
 
+/// What a service's reply methods take and give: the input parameter (none without
+/// inputs), the argument passing it on, and the output type (`()` without outputs).
+struct Signature {
+    param: TokenStream,
+    arg: TokenStream,
+    output: TokenStream,
+}
+
+fn signature(s: &ServiceDef) -> Signature {
+    let (param, arg) = match &s.input {
+        Some(input) => {
+            let input = ident(input);
+            (quote!(input: &#input,), quote!(input))
+        }
+        None => (quote!(), quote!()),
+    };
+    let output = match &s.output {
+        Some(output) => {
+            let output = ident(output);
+            quote!(#output)
+        }
+        None => quote!(()),
+    };
+    Signature { param, arg, output }
+}
+
 /// A second `impl` of the cloud-side `Device` handle: each async service's call and the
 /// property set, returning a handle on the device's reply (`tsl_runtime::received::
 /// PendingOutput`) matched by the call's `MessageId` on the subscription.
@@ -406,20 +432,7 @@ pub fn reply_handles(plan: &Plan, cx: &Context) -> TokenStream {
             let with_reply = ident(with_reply);
             let method = ident(&s.method);
             let wire = &s.wire;
-            let (param, arg) = match &s.input {
-                Some(input) => {
-                    let input = ident(input);
-                    (quote!(input: &#input,), quote!(input))
-                }
-                None => (quote!(), quote!()),
-            };
-            let output = match &s.output {
-                Some(output) => {
-                    let output = ident(output);
-                    quote!(#output)
-                }
-                None => quote!(()),
-            };
+            let Signature { param, arg, output } = signature(s);
             let doc = doc_attrs(&s.with_reply_docs);
             quote! {
                 #doc
@@ -481,20 +494,7 @@ pub fn fleet_reply_handles(plan: &Plan, cx: &Context) -> TokenStream {
             let with_replies = ident(with_replies);
             let method = ident(&s.method);
             let wire = &s.wire;
-            let (param, arg) = match &s.input {
-                Some(input) => {
-                    let input = ident(input);
-                    (quote!(input: &#input,), quote!(input))
-                }
-                None => (quote!(), quote!()),
-            };
-            let output = match &s.output {
-                Some(output) => {
-                    let output = ident(output);
-                    quote!(#output)
-                }
-                None => quote!(()),
-            };
+            let Signature { param, arg, output } = signature(s);
             let doc = doc_attrs(&s.with_replies_docs);
             quote! {
                 #doc
