@@ -39,33 +39,7 @@ impl<'m> Planner<'m> {
         for module in &model.modules {
             let prefix = module_prefix(module);
             for property in &module.properties {
-                let docs = docs::with_type(
-                    docs::name_and_desc(
-                        property.name.as_deref(),
-                        &property.wire_identifier,
-                        property.desc.as_deref(),
-                    ),
-                    &property.data_type,
-                );
-                let type_docs = docs::name_and_desc(
-                    property.name.as_deref(),
-                    &property.identifier,
-                    property.desc.as_deref(),
-                );
-                fields.push(PendingField {
-                    naming: format!("{prefix}{}", property.identifier),
-                    wire: property.wire_identifier.clone(),
-                    docs,
-                    // Met already by `properties` with the same owner: the same slot.
-                    ty: self.type_of(
-                        module.id.as_deref(),
-                        &prefix,
-                        &property.identifier,
-                        &property.data_type,
-                        &type_docs,
-                    ),
-                    optional: true,
-                });
+                fields.push(self.property_field(module, &prefix, property));
             }
         }
         fields

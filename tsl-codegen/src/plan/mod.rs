@@ -17,7 +17,7 @@ pub(crate) use messages::FIXED_VARIANTS;
 use std::collections::{HashMap, HashSet};
 
 use tsl_runtime::model::{
-    CallType, DataType, EnumSpec, Model, Module, NumberSpec, Param, MAX_ARRAY_SIZE,
+    CallType, DataType, EnumSpec, Model, Module, NumberSpec, Param, Property, MAX_ARRAY_SIZE,
 };
 
 use crate::ir::{
@@ -373,35 +373,47 @@ impl<'m> Planner<'m> {
         for module in &model.modules {
             let prefix = module_prefix(module);
             for property in module.properties.iter().filter(|p| p.access.is_writable()) {
-                let docs = docs::with_type(
-                    docs::name_and_desc(
-                        property.name.as_deref(),
-                        &property.wire_identifier,
-                        property.desc.as_deref(),
-                    ),
-                    &property.data_type,
-                );
-                let type_docs = docs::name_and_desc(
-                    property.name.as_deref(),
-                    &property.identifier,
-                    property.desc.as_deref(),
-                );
-                fields.push(PendingField {
-                    naming: format!("{prefix}{}", property.identifier),
-                    wire: property.wire_identifier.clone(),
-                    docs,
-                    ty: self.type_of(
-                        module.id.as_deref(),
-                        &prefix,
-                        &property.identifier,
-                        &property.data_type,
-                        &type_docs,
-                    ),
-                    optional: true,
-                });
+                fields.push(self.property_field(module, &prefix, property));
             }
         }
         (!fields.is_empty()).then_some(fields)
+    }
+
+    /// A property of `module` as an optional field: the property set and `Properties`
+    /// both take their fields from here, so a property's struct type is planned once
+    /// (met again, it is the same slot).
+    fn property_field(
+        &mut self,
+        module: &'m Module,
+        prefix: &str,
+        property: &'m Property,
+    ) -> PendingField {
+        let docs = docs::with_type(
+            docs::name_and_desc(
+                property.name.as_deref(),
+                &property.wire_identifier,
+                property.desc.as_deref(),
+            ),
+            &property.data_type,
+        );
+        let type_docs = docs::name_and_desc(
+            property.name.as_deref(),
+            &property.identifier,
+            property.desc.as_deref(),
+        );
+        PendingField {
+            naming: format!("{prefix}{}", property.identifier),
+            wire: property.wire_identifier.clone(),
+            docs,
+            ty: self.type_of(
+                module.id.as_deref(),
+                prefix,
+                &property.identifier,
+                &property.data_type,
+                &type_docs,
+            ),
+            optional: true,
+        }
     }
 
     fn finish(
