@@ -63,6 +63,8 @@ pub mod addressing;
 pub mod alink;
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(any(feature = "subscribe", feature = "emulator"))]
+mod clock;
 pub mod cloud;
 pub mod device_state;
 #[cfg(feature = "emulator")]
@@ -76,6 +78,7 @@ pub mod received;
 pub mod sign;
 #[cfg(feature = "subscribe")]
 pub mod subscribe;
+mod sync;
 pub mod value;
 
 pub use error::{Error, PlatformError};

@@ -10,7 +10,7 @@
 //! signed query as built.
 
 use std::future::Future;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use http_body_util::{BodyExt, Full};
@@ -23,6 +23,7 @@ use tokio::net::TcpStream;
 
 use super::describe;
 use crate::error::Error;
+use crate::sync::lock;
 
 /// Idle connections kept for reuse; more are closed once their call ends.
 const MAX_IDLE: usize = 32;
@@ -239,10 +240,6 @@ async fn drive<F: Future>(
         }
         *connection = None;
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 #[cfg(test)]

@@ -43,7 +43,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
@@ -52,6 +52,7 @@ use super::{
 };
 use crate::alink::{Request, Responder};
 use crate::error::{Error, PlatformError};
+use crate::sync::lock;
 
 /// The code of a device the platform does not know.
 const NOT_EXISTED_DEVICE: &str = "iot.device.NotExistedDevice";
@@ -274,10 +275,6 @@ impl InProcess {
         }
         Ok(BatchReport { devices })
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn request_id(id: u64) -> String {

@@ -7,11 +7,11 @@
 //! reconnect never replays a stale timestamp.
 
 use std::fmt;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 
+use crate::clock::now_ms;
 use crate::sign::Credentials;
 
 /// The HMAC of the password (`signMethod` in the user name).
@@ -112,16 +112,8 @@ impl SaslPlain {
 
     /// The pair signed now.
     pub fn now(identity: &Identity, credentials: &Credentials) -> SaslPlain {
-        SaslPlain::new(identity, credentials, now_ms())
+        SaslPlain::new(identity, credentials, now_ms().unsigned_abs().into())
     }
-}
-
-/// Milliseconds since the epoch (0 if the clock is before 1970).
-pub(crate) fn now_ms() -> u128 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

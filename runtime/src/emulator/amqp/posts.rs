@@ -3,11 +3,12 @@
 //! status changes and replies.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
 use super::UplinkMessage;
+use crate::clock::now_ms;
 use crate::emulator::state::lock;
 use crate::emulator::{EmulatorError, RunningEmulator};
 
@@ -72,13 +73,6 @@ pub(super) fn reply_message(
 }
 
 static NEXT_MESSAGE_ID: AtomicU64 = AtomicU64::new(1_900_000_000_000_000_001);
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
 
 impl RunningEmulator {
     fn device_message(

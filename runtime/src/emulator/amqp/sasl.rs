@@ -5,13 +5,15 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use base64::Engine as _;
 use fe2o3_amqp::acceptor::sasl_acceptor::{SaslAcceptor, SaslServerFrame};
 use fe2o3_amqp::types::primitives::{Array, Binary, Symbol};
 use fe2o3_amqp::types::sasl::{SaslCode, SaslInit, SaslOutcome, SaslResponse};
 use hmac::{Hmac, Mac};
+
+use crate::clock::now_ms;
 
 /// What the login check needs from the emulator's configuration.
 pub(crate) struct Login {
@@ -65,7 +67,7 @@ impl SaslAcceptor for Verifier {
             ))
         } else {
             match init.initial_response {
-                Some(response) => verify(&self.login, &response, now_ms()),
+                Some(response) => verify(&self.login, &response, now_ms().into()),
                 None => Err("no initial response".to_string()),
             }
         };
@@ -94,13 +96,6 @@ impl SaslAcceptor for Verifier {
             additional_data: None,
         })
     }
-}
-
-fn now_ms() -> i128 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i128)
-        .unwrap_or(0)
 }
 
 /// Checks `\0user\0password`. The reason never contains the password or the secret.
