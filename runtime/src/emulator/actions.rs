@@ -1,6 +1,5 @@
 //! The actions, answered as the IoT Platform answers them (`docs/platform.md` §4–§6).
 
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -10,6 +9,8 @@ use serde_json::{json, Value};
 use super::answer::{Refusal, Success};
 use super::delivery::{self, Answered};
 use super::export;
+use super::params::Params;
+use super::params::{named_device, no_such_device, product};
 use super::record::{DeviceMessage, MessageKind};
 use super::state::{lock, Shared};
 use super::strict;
@@ -38,93 +39,6 @@ pub(crate) const ACTIONS: [&str; 14] = [
 /// the platform's limits, defined once in [`crate::limits`].
 pub use crate::limits::{MAX_DEVICE_NAMES, MAX_MESSAGE_BYTES};
 
-/// Decoded request parameters, in the order sent.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Params {
-    pairs: Vec<(String, String)>,
-}
-
-impl Params {
-    pub(crate) fn new(pairs: Vec<(String, String)>) -> Params {
-        Params { pairs }
-    }
-
-    pub(crate) fn pairs(&self) -> &[(String, String)] {
-        &self.pairs
-    }
-
-    pub(crate) fn into_pairs(self) -> Vec<(String, String)> {
-        self.pairs
-    }
-
-    /// The first value of `name`.
-    pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// A required parameter (`Missing<Name>` when absent or empty).
-    fn required(&self, name: &str) -> Result<&str, Refusal> {
-        self.get(name)
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| Refusal::missing(name))
-    }
-
-    /// `Qos`: 0 when absent, else 0 or 1.
-    fn qos(&self) -> Result<u8, Refusal> {
-        match self.get("Qos") {
-            None | Some("0") => Ok(0),
-            Some("1") => Ok(1),
-            Some(other) => Err(Refusal::invalid(format!(
-                "Qos must be 0 or 1, not `{other}`."
-            ))),
-        }
-    }
-
-    /// `DeviceName.N` in order of N, duplicates removed: 1 to 100 names.
-    fn device_names(&self) -> Result<Vec<String>, Refusal> {
-        let mut numbered: Vec<(u64, &str)> = Vec::new();
-        for (name, value) in &self.pairs {
-            if let Some(index) = name.strip_prefix("DeviceName.") {
-                match index.parse::<u64>() {
-                    // `DeviceName.01` is not `DeviceName.1`: no leading zeros.
-                    Ok(n) if n >= 1 && n.to_string() == index => numbered.push((n, value)),
-                    _ => {
-                        return Err(Refusal::invalid(format!(
-                            "`{name}`: DeviceName.N needs N = 1, 2, ..."
-                        )))
-                    }
-                }
-            }
-        }
-        numbered.sort_by_key(|(n, _)| *n);
-        let mut seen = HashSet::new();
-        let names: Vec<String> = numbered
-            .into_iter()
-            .map(|(_, v)| v.to_string())
-            .filter(|v| seen.insert(v.clone()))
-            .collect();
-        if names.is_empty() || names.iter().any(String::is_empty) {
-            return Err(Refusal::business(
-                "iot.device.NoneDeviceNameElement",
-                "DeviceName.N lists no device name (or an empty one).",
-            ));
-        }
-        if names.len() > MAX_DEVICE_NAMES {
-            return Err(Refusal::business(
-                "iot.check.ParameterIsNotLessThanMax",
-                format!(
-                    "DeviceName.N lists {} devices; at most {MAX_DEVICE_NAMES} per call.",
-                    names.len()
-                ),
-            ));
-        }
-        Ok(names)
-    }
-}
-
 /// Runs an action that passed the gateway.
 ///
 /// `reached` gets the name of every device the call reached (a message recorded for it,
@@ -146,8 +60,7 @@ pub(crate) async fn run(
         "GetThingModelTsl" => get_thing_model_tsl(shared, params),
         // The device-state actions (twin.rs).
         other if super::twin::STATE_ACTIONS.contains(&other) => {
-            super::twin::run(shared, other, params.pairs())
-                .unwrap_or_else(|| Err(Refusal::invalid(other)))
+            super::twin::run(shared, other, params).unwrap_or_else(|| Err(Refusal::invalid(other)))
         }
         other => Err(Refusal::gateway(
             404,
@@ -169,15 +82,6 @@ struct Target {
     responder: Arc<dyn Responder>,
 }
 
-fn product<'a>(shared: &'a Shared, product_key: &str) -> Result<&'a Arc<Model>, Refusal> {
-    shared.config.products.get(product_key).ok_or_else(|| {
-        Refusal::business(
-            "iot.prod.NotExistedProduct",
-            format!("The product `{product_key}` does not exist."),
-        )
-    })
-}
-
 fn target(shared: &Shared, product_key: &str, device_name: &str) -> Result<Target, Refusal> {
     let devices = lock(&shared.devices);
     let Some(device) = devices.get(product_key, device_name) else {
@@ -194,10 +98,7 @@ fn target(shared: &Shared, product_key: &str, device_name: &str) -> Result<Targe
                 });
             }
         }
-        return Err(Refusal::business(
-            "iot.device.NotExistedDevice",
-            format!("The device `{device_name}` of product `{product_key}` does not exist."),
-        ));
+        return Err(no_such_device(product_key, device_name));
     };
     Ok(Target {
         product_key: device.product_key.to_string(),
@@ -210,38 +111,8 @@ fn target(shared: &Shared, product_key: &str, device_name: &str) -> Result<Targe
 
 /// One device by `IotId` (which wins) or `ProductKey` + `DeviceName`.
 fn one_device(shared: &Shared, params: &Params) -> Result<Target, Refusal> {
-    if let Some(iot_id) = params.get("IotId").filter(|v| !v.is_empty()) {
-        let key = lock(&shared.devices)
-            .by_iot_id(iot_id)
-            .map(|d| (d.product_key.to_string(), d.device_name.to_string()));
-        let (product_key, device_name) = key.ok_or_else(|| {
-            Refusal::business(
-                "iot.device.InvalidIoTId",
-                format!("The IotId `{iot_id}` does not exist."),
-            )
-        })?;
-        return target(shared, &product_key, &device_name);
-    }
-    let product_key = params
-        .get("ProductKey")
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| {
-            Refusal::business(
-                "iot.prod.NullProductKey",
-                "Give IotId, or ProductKey and DeviceName.",
-            )
-        })?;
-    let device_name = params
-        .get("DeviceName")
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| {
-            Refusal::business(
-                "iot.device.NullDeviceName",
-                "Give IotId, or ProductKey and DeviceName.",
-            )
-        })?;
-    product(shared, product_key)?;
-    target(shared, product_key, device_name)
+    let (product_key, device_name) = named_device(shared, params)?;
+    target(shared, &product_key, &device_name)
 }
 
 fn many_devices(

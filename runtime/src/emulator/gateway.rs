@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
-use super::actions::{self, Params, ACTIONS};
+use super::actions::{self, ACTIONS};
 use super::answer::Refusal;
+use super::params::Params;
 use super::signature::{self, ACS3};
 use super::state::{lock, Credential, Shared};
 

@@ -93,6 +93,7 @@ mod devices;
 pub mod export;
 mod faults;
 mod gateway;
+mod params;
 mod record;
 mod server;
 mod signature;

@@ -10,6 +10,7 @@
 use serde_json::{json, Map, Value};
 
 use super::answer::{Refusal, Success};
+use super::params::{self, Params};
 use super::state::{lock, Shared};
 use super::strict;
 use super::twin_store::{now_ms, Desired, Record};
@@ -29,30 +30,12 @@ pub(crate) const STATE_ACTIONS: [&str; 7] = [
     "ClearDeviceDesiredProperty",
 ];
 
-/// A request's decoded parameters, in the order sent.
-struct Params<'a>(&'a [(String, String)]);
-
-impl Params<'_> {
-    /// The first value of `name`.
-    fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn pairs(&self) -> &[(String, String)] {
-        self.0
-    }
-}
-
 /// Runs a device-state action with its parameters, or `None` when `action` is not one.
 pub(crate) fn run(
     shared: &Shared,
     action: &str,
-    pairs: &[(String, String)],
+    params: &Params,
 ) -> Option<Result<Success, Refusal>> {
-    let params = &Params(pairs);
     Some(match action {
         "QueryDevicePropertyStatus" => property_status(shared, params),
         "QueryDevicePropertyData" => history(shared, params, Kind::Property),
@@ -75,62 +58,20 @@ fn text(value: &Value) -> String {
 }
 
 /// The device a request names, with its model.
-fn device<'a>(
-    shared: &'a Shared,
-    params: &Params<'_>,
-) -> Result<(String, String, &'a Model), Refusal> {
-    let (product_key, device_name) =
-        if let Some(iot_id) = params.get("IotId").filter(|v| !v.is_empty()) {
-            let devices = lock(&shared.devices);
-            let device = devices.by_iot_id(iot_id).ok_or_else(|| {
-                Refusal::business(
-                    "iot.device.InvalidIoTId",
-                    format!("The IotId `{iot_id}` does not exist."),
-                )
-            })?;
-            (
-                device.product_key.to_string(),
-                device.device_name.to_string(),
-            )
-        } else {
-            let pk = params
-                .get("ProductKey")
-                .filter(|v| !v.is_empty())
-                .ok_or_else(|| {
-                    Refusal::business(
-                        "iot.prod.NullProductKey",
-                        "Give IotId, or ProductKey and DeviceName.",
-                    )
-                })?;
-            let dn = params
-                .get("DeviceName")
-                .filter(|v| !v.is_empty())
-                .ok_or_else(|| {
-                    Refusal::business(
-                        "iot.device.NullDeviceName",
-                        "Give IotId, or ProductKey and DeviceName.",
-                    )
-                })?;
-            let known = lock(&shared.devices).get(pk, dn).is_some()
-                || shared.config.any_device && shared.config.products.contains_key(pk);
-            if !known {
-                return Err(Refusal::business(
-                    "iot.device.NotExistedDevice",
-                    format!("The device `{dn}` of product `{pk}` does not exist."),
-                ));
-            }
-            (pk.to_string(), dn.to_string())
-        };
-    let model = shared.config.products.get(&product_key).ok_or_else(|| {
-        Refusal::business(
-            "iot.prod.NotExistedProduct",
-            format!("The product `{product_key}` does not exist."),
-        )
-    })?;
+fn device<'a>(shared: &'a Shared, params: &Params) -> Result<(String, String, &'a Model), Refusal> {
+    let (product_key, device_name) = params::named_device(shared, params)?;
+    let known = shared.config.any_device
+        || lock(&shared.devices)
+            .get(&product_key, &device_name)
+            .is_some();
+    if !known {
+        return Err(params::no_such_device(&product_key, &device_name));
+    }
+    let model = params::product(shared, &product_key)?;
     Ok((product_key, device_name, model))
 }
 
-fn number(params: &Params<'_>, name: &str) -> Result<i64, Refusal> {
+fn number(params: &Params, name: &str) -> Result<i64, Refusal> {
     let text = params
         .get(name)
         .filter(|v| !v.is_empty())
@@ -139,7 +80,7 @@ fn number(params: &Params<'_>, name: &str) -> Result<i64, Refusal> {
         .map_err(|_| Refusal::invalid(format!("{name} must be an integer, not `{text}`.")))
 }
 
-fn property_status(shared: &Shared, params: &Params<'_>) -> Result<Success, Refusal> {
+fn property_status(shared: &Shared, params: &Params) -> Result<Success, Refusal> {
     let (pk, dn, model) = device(shared, params)?;
     let block = params.get("FunctionBlockId").filter(|v| !v.is_empty());
     let module = model.module(block).ok_or_else(|| {
@@ -185,7 +126,7 @@ enum Kind {
     Service,
 }
 
-fn history(shared: &Shared, params: &Params<'_>, kind: Kind) -> Result<Success, Refusal> {
+fn history(shared: &Shared, params: &Params, kind: Kind) -> Result<Success, Refusal> {
     let start = number(params, "StartTime")?;
     let end = number(params, "EndTime")?;
     let identifier = match kind {
@@ -316,7 +257,7 @@ fn history(shared: &Shared, params: &Params<'_>, kind: Kind) -> Result<Success, 
 }
 
 /// `Name.1`, `Name.2`, ... in order of N.
-fn numbered(params: &Params<'_>, name: &str) -> Vec<String> {
+fn numbered(params: &Params, name: &str) -> Vec<String> {
     let prefix = format!("{name}.");
     let mut found: Vec<(u64, String)> = params
         .pairs()
@@ -347,7 +288,7 @@ fn versions_answer(versions: &Map<String, Value>) -> Success {
     Success::data(json!({ "Versions": Value::Object(versions.clone()).to_string() }))
 }
 
-fn set_desired(shared: &Shared, params: &Params<'_>) -> Result<Success, Refusal> {
+fn set_desired(shared: &Shared, params: &Params) -> Result<Success, Refusal> {
     let items_text = params
         .get("Items")
         .filter(|v| !v.is_empty())
@@ -435,7 +376,7 @@ fn non_null_members(text: &str) -> Result<String, serde_json::Error> {
     Ok(format!("{{{}}}", kept.join(",")))
 }
 
-fn query_desired(shared: &Shared, params: &Params<'_>) -> Result<Success, Refusal> {
+fn query_desired(shared: &Shared, params: &Params) -> Result<Success, Refusal> {
     let (pk, dn, model) = device(shared, params)?;
     let mut ids = numbered(params, "Identifier");
     if ids.len() > MAX_DESIRED_PER_CALL {
@@ -490,7 +431,7 @@ fn query_desired(shared: &Shared, params: &Params<'_>) -> Result<Success, Refusa
     ))
 }
 
-fn clear_desired(shared: &Shared, params: &Params<'_>) -> Result<Success, Refusal> {
+fn clear_desired(shared: &Shared, params: &Params) -> Result<Success, Refusal> {
     let ids = numbered(params, "Identifies");
     if ids.is_empty() {
         return Err(Refusal::missing("Identifies"));
