@@ -343,16 +343,20 @@ impl<'a> Fields<'a> {
         }
     }
 
+    // Build time of generated crates (BENCHMARKS.md, "Compact generated code"): every
+    // method below is called once per field of every generated struct, so the work is done
+    // by `visit`, which is not generic (the value goes in as `&dyn TslValue`, the check as
+    // `&dyn Fn`), and what is generic per type is a few instructions.
+
     /// One field: written as it is, or checked with `check` (at the field's path).
-    fn visit<'v, T: TslValue + 'v>(
+    fn visit(
         &mut self,
         key: &str,
-        value: impl Present<'v, T>,
-        check: impl FnOnce(&T, &FieldPath, &mut Vec<ValueError>),
+        value: &dyn TslValue,
+        check: &dyn Fn(&FieldPath, &mut Vec<ValueError>),
     ) {
-        let Some(value) = value.present() else { return };
         match &mut self.mode {
-            Mode::Check { path, errors } => check(value, &path.child(key), errors),
+            Mode::Check { path, errors } => check(&path.child(key), errors),
             Mode::Wire(fields) => fields.push((key.to_string(), value.to_wire())),
         }
     }
@@ -360,56 +364,83 @@ impl<'a> Fields<'a> {
     /// A field whose type checks itself: a struct, a date, a float without bounds, and
     /// types with nothing to check (bool, enum, int without bounds, text without length).
     pub fn value<'v, T: TslValue + 'v>(&mut self, key: &str, value: impl Present<'v, T>) {
-        self.visit(key, value, |v, path, errors| v.check(path, errors));
+        if let Some(v) = value.present() {
+            self.itself(key, v, None);
+        }
+    }
+
+    /// A field that checks itself (an array of such items with its length against
+    /// `size`): not generic, so a field of each type costs one call.
+    fn itself(&mut self, key: &str, value: &dyn TslValue, size: Option<(usize, u32)>) {
+        self.visit(key, value, &|path, errors| {
+            if let Some((len, size)) = size {
+                super::typed::check_len(len, size, path, errors);
+            }
+            value.check(path, errors);
+        });
     }
 
     /// An `int` field.
     pub fn int<'v>(&mut self, key: &str, value: impl Present<'v, i32>, limits: &Limits) {
-        self.visit(key, value, |v, path, errors| {
-            super::check::check_int_in(limits, i64::from(*v), path, errors);
-        });
+        if let Some(v) = value.present() {
+            self.visit(key, v, &|path, errors| {
+                super::check::check_int_in(limits, i64::from(*v), path, errors);
+            });
+        }
     }
 
     /// A `float` field.
     pub fn float<'v>(&mut self, key: &str, value: impl Present<'v, f32>, limits: &Limits) {
-        self.visit(key, value, |v, path, errors| {
-            super::check::check_float_in(limits, *v, path, errors);
-        });
+        if let Some(v) = value.present() {
+            self.visit(key, v, &|path, errors| {
+                super::check::check_float_in(limits, *v, path, errors);
+            });
+        }
     }
 
     /// A `double` field.
     pub fn double<'v>(&mut self, key: &str, value: impl Present<'v, f64>, limits: &Limits) {
-        self.visit(key, value, |v, path, errors| {
-            super::check::check_double_in(limits, *v, path, errors);
-        });
+        if let Some(v) = value.present() {
+            self.visit(key, v, &|path, errors| {
+                super::check::check_double_in(limits, *v, path, errors);
+            });
+        }
     }
 
     /// A `text` field of at most `length` (see [`super::check_text`] for how it counts).
     pub fn text<'v>(&mut self, key: &str, value: impl Present<'v, String>, length: u32) {
-        self.visit(key, value, |v, path, errors| {
-            super::check::check_text_len(length, v, path, errors);
-        });
+        if let Some(v) = value.present() {
+            self.visit(key, v, &|path, errors| {
+                super::check::check_text_len(length, v, path, errors);
+            });
+        }
     }
 
     /// An `array` of `int` of at most `size` items.
     pub fn ints<'v>(&mut self, key: &str, v: impl Present<'v, Vec<i32>>, size: u32, l: &Limits) {
-        self.each(key, v, size, |item, path, errors| {
-            super::check::check_int_in(l, i64::from(*item), path, errors);
-        });
+        if let Some(v) = v.present() {
+            self.each(key, v, v.len(), size, &|i, path, errors| {
+                super::check::check_int_in(l, i64::from(v[i]), path, errors);
+            });
+        }
     }
 
     /// An `array` of `float`.
     pub fn floats<'v>(&mut self, key: &str, v: impl Present<'v, Vec<f32>>, size: u32, l: &Limits) {
-        self.each(key, v, size, |item, path, errors| {
-            super::check::check_float_in(l, *item, path, errors);
-        });
+        if let Some(v) = v.present() {
+            self.each(key, v, v.len(), size, &|i, path, errors| {
+                super::check::check_float_in(l, v[i], path, errors);
+            });
+        }
     }
 
     /// An `array` of `double`.
     pub fn doubles<'v>(&mut self, key: &str, v: impl Present<'v, Vec<f64>>, size: u32, l: &Limits) {
-        self.each(key, v, size, |item, path, errors| {
-            super::check::check_double_in(l, *item, path, errors);
-        });
+        if let Some(v) = v.present() {
+            self.each(key, v, v.len(), size, &|i, path, errors| {
+                super::check::check_double_in(l, v[i], path, errors);
+            });
+        }
     }
 
     /// An `array` of `text` of at most `length` each.
@@ -420,9 +451,11 @@ impl<'a> Fields<'a> {
         size: u32,
         length: u32,
     ) {
-        self.each(key, v, size, |item, path, errors| {
-            super::check::check_text_len(length, item, path, errors);
-        });
+        if let Some(v) = v.present() {
+            self.each(key, v, v.len(), size, &|i, path, errors| {
+                super::check::check_text_len(length, &v[i], path, errors);
+            });
+        }
     }
 
     /// An `array` of items that check themselves.
@@ -432,20 +465,27 @@ impl<'a> Fields<'a> {
         v: impl Present<'v, Vec<T>>,
         size: u32,
     ) {
-        self.each(key, v, size, |item, path, errors| item.check(path, errors));
+        if let Some(v) = v.present() {
+            self.each(key, v, v.len(), size, &|i, path, errors| {
+                v[i].check(path, errors)
+            });
+        }
     }
 
-    fn each<'v, T: TslValue + 'v>(
+    /// An array of `len` items: its length against `size`, then each item with `check`
+    /// (given the item's index and path).
+    fn each(
         &mut self,
         key: &str,
-        value: impl Present<'v, Vec<T>>,
+        value: &dyn TslValue,
+        len: usize,
         size: u32,
-        mut check: impl FnMut(&T, &FieldPath, &mut Vec<ValueError>),
+        check: &dyn Fn(usize, &FieldPath, &mut Vec<ValueError>),
     ) {
-        self.visit(key, value, |items, path, errors| {
-            super::typed::check_len(items.len(), size, path, errors);
-            for (i, item) in items.iter().enumerate() {
-                check(item, &path.index(i), errors);
+        self.visit(key, value, &|path, errors| {
+            super::typed::check_len(len, size, path, errors);
+            for i in 0..len {
+                check(i, &path.index(i), errors);
             }
         });
     }
@@ -483,14 +523,25 @@ impl<'a> Reader<'a> {
 
     /// The field `key`; a problem when absent or `null`.
     pub fn required<T: TslValue>(&mut self, key: &'static str) -> Option<T> {
-        self.known.push(key);
-        super::typed::required(self.object, key, self.path, self.errors)
+        let value = self.field(key, true)?;
+        T::from_json(value, &self.path.child(key), self.errors)
     }
 
     /// The field `key` when present and not `null`.
     pub fn optional<T: TslValue>(&mut self, key: &'static str) -> Option<T> {
+        let value = self.field(key, false)?;
+        T::from_json(value, &self.path.child(key), self.errors)
+    }
+
+    /// The field `key` when present and not `null`, noted as known; a missing `required`
+    /// one is a problem. The part of a read that does not depend on the field's type.
+    fn field(&mut self, key: &'static str, required: bool) -> Option<&'a Value> {
         self.known.push(key);
-        super::typed::optional(self.object, key, self.path, self.errors)
+        if required {
+            super::typed::present_or_missing(self.object, key, self.path, self.errors)
+        } else {
+            self.object.get(key).filter(|v| !v.is_null())
+        }
     }
 
     /// Reports the fields of the object no read asked for.
@@ -583,40 +634,16 @@ impl<G: Generated> TslValue for G {
             reader.finish();
             return read;
         }
-        let members = G::MEMBERS;
-        let at = member_at(value, path, errors, members.len(), &|i| {
-            (members[i].1, members[i].2)
-        })?;
-        Some(members[at].0.clone())
-    }
-}
-
-/// The index of the member whose key `value` holds, of `len` members whose key and label
-/// `member` gives; an error listing the allowed keys when none has it.
-fn member_at(
-    value: &Value,
-    path: &FieldPath,
-    errors: &mut Vec<ValueError>,
-    len: usize,
-    member: &dyn Fn(usize) -> (i64, &'static str),
-) -> Option<usize> {
-    let key = super::typed::enum_key(value, path, errors)?;
-    let found = (0..len).find(|&i| member(i).0 == key);
-    if found.is_none() {
-        // As the model's enum checks list them: the first ten, then the count.
-        let mut allowed = (0..len.min(10))
-            .map(|i| {
-                let (key, label) = member(i);
-                format!("{key} ({label})")
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        if len > 10 {
-            allowed.push_str(&format!(", … ({len} in all)"));
+        let key = super::typed::enum_key(value, path, errors)?;
+        match super::unknown_member::key_index(G::MEMBERS, key) {
+            Some(i) => Some(G::MEMBERS[i].0.clone()),
+            None => {
+                let allowed = super::unknown_member::Listed::of(G::MEMBERS).text();
+                errors.push(super::typed::not_in_enum(key, &allowed, path));
+                None
+            }
         }
-        errors.push(super::typed::not_in_enum(key, &allowed, path));
     }
-    found
 }
 
 /// Whether two values of a fieldless enum are the same variant.

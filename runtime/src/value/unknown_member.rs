@@ -16,20 +16,11 @@ pub struct UnknownMember {
 }
 
 impl UnknownMember {
-    fn new<T>(enum_name: &'static str, given: String, members: &[(T, i64, &'static str)]) -> Self {
-        let mut allowed = members
-            .iter()
-            .take(LISTED)
-            .map(|(_, key, label)| format!("{key} ({label})"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        if members.len() > LISTED {
-            allowed.push_str(&format!(", … ({} in all)", members.len()));
-        }
+    fn new(enum_name: &'static str, given: String, allowed: &Listed) -> Self {
         UnknownMember {
             enum_name,
             given,
-            allowed,
+            allowed: allowed.text(),
         }
     }
 
@@ -44,6 +35,62 @@ impl UnknownMember {
     }
 }
 
+// Build time of generated crates (BENCHMARKS.md, "Compact generated code"): these are
+// instantiated for every generated enum, so they are plain index loops without closures
+// or iterator adapters, and the error text is written by code that is not generic.
+
+/// The first members of an enum's table, as errors list them, and how many it has.
+pub(crate) struct Listed {
+    first: [(i64, &'static str); LISTED],
+    shown: usize,
+    len: usize,
+}
+
+impl Listed {
+    /// The listing of `members`.
+    pub(crate) fn of<T>(members: &[(T, i64, &'static str)]) -> Listed {
+        let mut first = [(0, ""); LISTED];
+        let shown = members.len().min(LISTED);
+        let mut i = 0;
+        while i < shown {
+            first[i] = (members[i].1, members[i].2);
+            i += 1;
+        }
+        Listed {
+            first,
+            shown,
+            len: members.len(),
+        }
+    }
+
+    /// `0 (off), 1 (on)`, then `, … (25 in all)` when some were left out.
+    pub(crate) fn text(&self) -> String {
+        let mut text = String::new();
+        for (i, (key, label)) in self.first[..self.shown].iter().enumerate() {
+            if i > 0 {
+                text.push_str(", ");
+            }
+            text.push_str(&format!("{key} ({label})"));
+        }
+        if self.len > LISTED {
+            text.push_str(&format!(", … ({} in all)", self.len));
+        }
+        text
+    }
+}
+
+/// The index of the member of `members` with `key`.
+pub(crate) const fn key_index<T>(members: &[(T, i64, &'static str)], key: i64) -> Option<usize> {
+    let mut i = 0;
+    while i < members.len() {
+        if members[i].1 == key {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
 /// The member of `members` with `key`, or an error naming the key and the allowed ones: a
 /// generated enum's `TryFrom<i64>`.
 pub fn member_by_key<T: Copy>(
@@ -51,8 +98,14 @@ pub fn member_by_key<T: Copy>(
     members: &[(T, i64, &'static str)],
     key: i64,
 ) -> Result<T, UnknownMember> {
-    super::member(members, key)
-        .ok_or_else(|| UnknownMember::new(enum_name, key.to_string(), members))
+    match key_index(members, key) {
+        Some(i) => Ok(members[i].0),
+        None => Err(UnknownMember::new(
+            enum_name,
+            key.to_string(),
+            &Listed::of(members),
+        )),
+    }
 }
 
 /// The member of `members` that `text` names: its key's digits (as the wire and `Display`
@@ -64,18 +117,31 @@ pub fn member_by_text<T: Copy>(
     text: &str,
 ) -> Result<T, UnknownMember> {
     let trimmed = text.trim();
-    if let Some(found) = trimmed
-        .parse::<i64>()
-        .ok()
-        .and_then(|key| super::member(members, key))
-    {
-        return Ok(found);
+    if let Some(i) = key_of(trimmed).and_then(|key| key_index(members, key)) {
+        return Ok(members[i].0);
     }
-    let mut labelled = members.iter().filter(|(_, _, label)| *label == trimmed);
-    match (labelled.next(), labelled.next()) {
-        (Some((member, ..)), None) => Ok(*member),
-        _ => Err(UnknownMember::new(enum_name, format!("{text:?}"), members)),
+    let (mut found, mut count) = (0, 0);
+    let mut i = 0;
+    while i < members.len() {
+        if members[i].2 == trimmed {
+            found = i;
+            count += 1;
+        }
+        i += 1;
     }
+    if count == 1 {
+        return Ok(members[found].0);
+    }
+    Err(UnknownMember::new(
+        enum_name,
+        format!("{text:?}"),
+        &Listed::of(members),
+    ))
+}
+
+/// A key's digits.
+fn key_of(text: &str) -> Option<i64> {
+    text.parse().ok()
 }
 
 #[cfg(test)]
