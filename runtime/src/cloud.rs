@@ -6,8 +6,10 @@
 //! code of their own and work the same against the real platform, the emulator or a mock.
 //! [`InProcess`] is the runtime's own stand-in for tests and offline examples.
 
+mod calls;
 pub mod in_process;
 
+pub use calls::{call_async, call_many, call_sync, set_many, set_one, Call};
 pub use in_process::InProcess;
 
 use std::future::Future;

@@ -8,6 +8,7 @@
 //! build without AMQP still compiles generated code. Platform facts: docs/subscription.md.
 
 mod batch;
+mod calls;
 pub(crate) mod message;
 pub(crate) mod parse;
 mod pending;
@@ -15,6 +16,7 @@ mod pending;
 #[doc(hidden)]
 pub use batch::expect_batch;
 pub use batch::{merge_replies, AwaitDeviceReply, DeviceReplied, RepliedReport};
+pub use calls::{with_replies, with_reply};
 pub use message::{
     CheckFailed, EventPost, Invalid, Kind, Message, Other, Problem, PropertyItem, PropertyPost,
     RawMessage, Received, Reply, Status,

@@ -19,8 +19,9 @@ impl ::tsl_runtime::value::Generated for PumpStartInput {
         f.int("Speed", &self.speed, &L[0]);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (r.required("Speed"),);
-        ::core::option::Option::Some(Self { speed: fields.0? })
+        ::core::option::Option::Some(Self {
+            speed: r.required("Speed")?,
+        })
     }
 }
 impl PumpStartInput {
@@ -38,8 +39,9 @@ impl ::tsl_runtime::value::Generated for PumpStartOutput {
         f.value("Started", &self.started);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (r.required("Started"),);
-        ::core::option::Option::Some(Self { started: fields.0? })
+        ::core::option::Option::Some(Self {
+            started: r.required("Started")?,
+        })
     }
 }
 impl PumpStartOutput {
@@ -59,8 +61,9 @@ impl ::tsl_runtime::value::Generated for PumpPostEvent {
         f.int("Speed", &self.speed, &L[0]);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (r.required("Speed"),);
-        ::core::option::Option::Some(Self { speed: fields.0? })
+        ::core::option::Option::Some(Self {
+            speed: r.required("Speed")?,
+        })
     }
 }
 impl PumpPostEvent {
@@ -80,8 +83,9 @@ impl ::tsl_runtime::value::Generated for PumpDryEvent {
         f.int("Seconds", &self.seconds, &L[0]);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (r.required("Seconds"),);
-        ::core::option::Option::Some(Self { seconds: fields.0? })
+        ::core::option::Option::Some(Self {
+            seconds: r.required("Seconds")?,
+        })
     }
 }
 impl PumpDryEvent {
@@ -103,8 +107,9 @@ impl ::tsl_runtime::value::Generated for PropertySet {
         f.int("pump:Speed", self.pump_speed.as_ref(), &L[0]);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (r.optional("pump:Speed"),);
-        ::core::option::Option::Some(Self { pump_speed: fields.0 })
+        ::core::option::Option::Some(Self {
+            pump_speed: r.optional("pump:Speed"),
+        })
     }
 }
 impl PropertySet {
@@ -215,42 +220,31 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     /// Sync service: the platform waits up to 8 s for the device's reply.
     ///
     /// Returns the device's typed reply; a device error code is `Error::Device`.
-    pub async fn pump_start(
+    pub fn pump_start(
         &self,
         input: &PumpStartInput,
-    ) -> ::core::result::Result<
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::cloud::Reply<PumpStartOutput>,
-        ::tsl_runtime::Error,
-    > {
-        let args = ::tsl_runtime::value::to_args(input)?;
-        let invoked = self
-            .cloud
-            .invoke_thing_service(&self.device, "pump:Start", &args)
-            .await?;
-        ::tsl_runtime::cloud::sync_output(invoked)
+    > + use<'_, C> {
+        ::tsl_runtime::cloud::call_sync(self.cloud, &self.device, "pump:Start", input)
     }
     /// Stop (`pump:Stop`)
     ///
     /// Async service: the platform accepts the call and the device answers later.
     ///
     /// Returns once the platform accepted the call, with its message id.
-    pub async fn pump_stop(
+    pub fn pump_stop(
         &self,
-    ) -> ::core::result::Result<::tsl_runtime::cloud::Accepted, ::tsl_runtime::Error> {
-        let invoked = self
-            .cloud
-            .invoke_thing_service(&self.device, "pump:Stop", "{}")
-            .await?;
-        ::core::result::Result::Ok(invoked.into())
+    ) -> impl ::tsl_runtime::cloud::Call<::tsl_runtime::cloud::Accepted> + use<'_, C> {
+        ::tsl_runtime::cloud::call_async(self.cloud, &self.device, "pump:Stop", &())
     }
     /// Sets the `Some` properties of `properties` (`SetDeviceProperty`), after
     /// checking them against the model. Success means sent, not yet applied.
-    pub async fn set_properties(
+    pub fn set_properties(
         &self,
         properties: &PropertySet,
-    ) -> ::core::result::Result<::tsl_runtime::cloud::Accepted, ::tsl_runtime::Error> {
-        let items = ::tsl_runtime::value::to_args(properties)?;
-        self.cloud.set_device_property(&self.device, &items).await
+    ) -> impl ::tsl_runtime::cloud::Call<::tsl_runtime::cloud::Accepted> + use<'_, C> {
+        ::tsl_runtime::cloud::set_one(self.cloud, &self.device, properties)
     }
 }
 /// Many devices of this product, seen from the cloud: a method per async service,
@@ -290,30 +284,36 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     /// Async service: the platform accepts the call and the device answers later.
     ///
     /// Calls it on every device in `device_names`; the report accounts for every device.
-    pub async fn pump_stop(
-        &self,
-        device_names: &[::std::string::String],
-    ) -> ::core::result::Result<
+    pub fn pump_stop<'a>(
+        &'a self,
+        device_names: &'a [::std::string::String],
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::cloud::BatchReport,
-        ::tsl_runtime::Error,
-    > {
-        self.cloud
-            .invoke_things_service(&self.product_key, device_names, "pump:Stop", "{}")
-            .await
+    > + use<'a, C> {
+        ::tsl_runtime::cloud::call_many(
+            self.cloud,
+            &self.product_key,
+            device_names,
+            "pump:Stop",
+            &(),
+        )
     }
     /// Sets the `Some` properties of `properties` on every device in
     /// `device_names` (`SetDevicesProperty`, at most 100 names a call), after
     /// checking them against the model. The report accounts for every device.
-    pub async fn set_properties(
-        &self,
-        device_names: &[::std::string::String],
+    pub fn set_properties<'a>(
+        &'a self,
+        device_names: &'a [::std::string::String],
         properties: &PropertySet,
-    ) -> ::core::result::Result<
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::cloud::BatchReport,
-        ::tsl_runtime::Error,
-    > {
-        let items = ::tsl_runtime::value::to_args(properties)?;
-        self.cloud.set_devices_property(&self.product_key, device_names, &items).await
+    > + use<'a, C> {
+        ::tsl_runtime::cloud::set_many(
+            self.cloud,
+            &self.product_key,
+            device_names,
+            properties,
+        )
     }
 }
 /// A message from a device of this product as the platform's AMQP subscription
@@ -634,18 +634,18 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     /// handle that resolves to the device's reply with its output typed, as it arrives
     /// on the subscription that feeds `replies` (matched by the call's MessageId), or to
     /// `NoReply` after `timeout`.
-    pub async fn pump_stop_with_reply<R: ::tsl_runtime::received::AwaitReply>(
-        &self,
-        replies: &R,
+    pub fn pump_stop_with_reply<'a, R: ::tsl_runtime::received::AwaitReply>(
+        &'a self,
+        replies: &'a R,
         timeout: ::core::time::Duration,
-    ) -> ::core::result::Result<
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::PendingOutput<(), R::Wait>,
-        ::tsl_runtime::Error,
-    > {
-        let accepted = self.pump_stop().await?;
-        ::tsl_runtime::received::PendingOutput::of(
-            accepted,
+    > + use<'a, C, R> {
+        ::tsl_runtime::received::with_reply(
+            self.cloud,
+            &self.device,
             ::core::option::Option::Some("pump:Stop"),
+            &(),
             replies,
             timeout,
         )
@@ -654,19 +654,19 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     /// returns a handle that resolves to the device's reply, as it arrives on the
     /// subscription that feeds `replies` (matched by the call's MessageId), or to
     /// `NoReply` after `timeout`.
-    pub async fn set_properties_with_reply<R: ::tsl_runtime::received::AwaitReply>(
-        &self,
+    pub fn set_properties_with_reply<'a, R: ::tsl_runtime::received::AwaitReply>(
+        &'a self,
         properties: &PropertySet,
-        replies: &R,
+        replies: &'a R,
         timeout: ::core::time::Duration,
-    ) -> ::core::result::Result<
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::PendingOutput<(), R::Wait>,
-        ::tsl_runtime::Error,
-    > {
-        let accepted = self.set_properties(properties).await?;
-        ::tsl_runtime::received::PendingOutput::of(
-            accepted,
+    > + use<'a, C, R> {
+        ::tsl_runtime::received::with_reply(
+            self.cloud,
+            &self.device,
             ::core::option::Option::None,
+            properties,
             replies,
             timeout,
         )
@@ -678,59 +678,45 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     /// (matched by device and service, registered before the call), at most `timeout`
     /// from the call: the report says, per device, replied, reply error, invalid reply
     /// or no reply, and keeps the batch's status for the others.
-    pub async fn pump_stop_with_replies<R: ::tsl_runtime::received::AwaitDeviceReply>(
-        &self,
-        device_names: &[::std::string::String],
-        replies: &R,
+    pub fn pump_stop_with_replies<'a, R: ::tsl_runtime::received::AwaitDeviceReply>(
+        &'a self,
+        device_names: &'a [::std::string::String],
+        replies: &'a R,
         timeout: ::core::time::Duration,
-    ) -> ::core::result::Result<
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::RepliedReport<()>,
-        ::tsl_runtime::Error,
-    > {
-        let service = ::core::option::Option::Some("pump:Stop");
-        let waits = ::tsl_runtime::received::expect_batch(
-            replies,
+    > + use<'a, C, R> {
+        ::tsl_runtime::received::with_replies(
+            self.cloud,
             &self.product_key,
             device_names,
-            service,
+            ::core::option::Option::Some("pump:Stop"),
+            &(),
+            replies,
             timeout,
-        );
-        let report = self.pump_stop(device_names).await?;
-        ::core::result::Result::Ok(
-            ::tsl_runtime::received::merge_replies(report, waits, service).await,
         )
     }
     /// Sets properties on every device in `device_names` as `set_properties` does,
     /// then waits for each accepted device's reply on the subscription that feeds
     /// `replies` (matched by device, registered before the call), at most `timeout`
     /// from the call.
-    pub async fn set_properties_with_replies<
-        R: ::tsl_runtime::received::AwaitDeviceReply,
-    >(
-        &self,
-        device_names: &[::std::string::String],
+    pub fn set_properties_with_replies<'a, R: ::tsl_runtime::received::AwaitDeviceReply>(
+        &'a self,
+        device_names: &'a [::std::string::String],
         properties: &PropertySet,
-        replies: &R,
+        replies: &'a R,
         timeout: ::core::time::Duration,
-    ) -> ::core::result::Result<
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::RepliedReport<()>,
-        ::tsl_runtime::Error,
-    > {
-        let waits = ::tsl_runtime::received::expect_batch(
-            replies,
+    > + use<'a, C, R> {
+        ::tsl_runtime::received::with_replies(
+            self.cloud,
             &self.product_key,
             device_names,
             ::core::option::Option::None,
+            properties,
+            replies,
             timeout,
-        );
-        let report = self.set_properties(device_names, properties).await?;
-        ::core::result::Result::Ok(
-            ::tsl_runtime::received::merge_replies(
-                    report,
-                    waits,
-                    ::core::option::Option::None,
-                )
-                .await,
         )
     }
 }

@@ -89,15 +89,17 @@ impl ::tsl_runtime::value::Generated for Location {
         f.text("Street", &self.street, 128);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (
-            r.required("Longitude"),
-            r.required("Latitude"),
-            r.required("Street"),
-        );
+        let (
+            ::core::option::Option::Some(longitude),
+            ::core::option::Option::Some(latitude),
+            ::core::option::Option::Some(street),
+        ) = (r.required("Longitude"), r.required("Latitude"), r.required("Street")) else {
+            return ::core::option::Option::None;
+        };
         ::core::option::Option::Some(Self {
-            longitude: fields.0?,
-            latitude: fields.1?,
-            street: fields.2?,
+            longitude,
+            latitude,
+            street,
         })
     }
 }
@@ -125,12 +127,14 @@ impl ::tsl_runtime::value::Generated for ScheduleItem {
         f.value("Enabled", &self.enabled);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (r.required("At"), r.required("Brightness"), r.required("Enabled"));
-        ::core::option::Option::Some(Self {
-            at: fields.0?,
-            brightness: fields.1?,
-            enabled: fields.2?,
-        })
+        let (
+            ::core::option::Option::Some(at),
+            ::core::option::Option::Some(brightness),
+            ::core::option::Option::Some(enabled),
+        ) = (r.required("At"), r.required("Brightness"), r.required("Enabled")) else {
+            return ::core::option::Option::None;
+        };
+        ::core::option::Option::Some(Self { at, brightness, enabled })
     }
 }
 /// `Sensitivity`
@@ -205,11 +209,13 @@ impl ::tsl_runtime::value::Generated for BlinkInput {
         f.float("Interval", &self.interval, &L[1]);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (r.required("Times"), r.required("Interval"));
-        ::core::option::Option::Some(Self {
-            times: fields.0?,
-            interval: fields.1?,
-        })
+        let (
+            ::core::option::Option::Some(times),
+            ::core::option::Option::Some(interval),
+        ) = (r.required("Times"), r.required("Interval")) else {
+            return ::core::option::Option::None;
+        };
+        ::core::option::Option::Some(Self { times, interval })
     }
 }
 impl BlinkInput {
@@ -229,8 +235,9 @@ impl ::tsl_runtime::value::Generated for BlinkOutput {
         f.int("Blinked", &self.blinked, &L[0]);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (r.required("Blinked"),);
-        ::core::option::Option::Some(Self { blinked: fields.0? })
+        ::core::option::Option::Some(Self {
+            blinked: r.required("Blinked")?,
+        })
     }
 }
 impl BlinkOutput {
@@ -256,15 +263,21 @@ impl ::tsl_runtime::value::Generated for DiagnoseOutput {
         f.texts("Faults", &self.faults, 16, 64);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (
+        let (
+            ::core::option::Option::Some(healthy),
+            ::core::option::Option::Some(driver_temperature),
+            ::core::option::Option::Some(faults),
+        ) = (
             r.required("Healthy"),
             r.required("DriverTemperature"),
             r.required("Faults"),
-        );
+        ) else {
+            return ::core::option::Option::None;
+        };
         ::core::option::Option::Some(Self {
-            healthy: fields.0?,
-            driver_temperature: fields.1?,
-            faults: fields.2?,
+            healthy,
+            driver_temperature,
+            faults,
         })
     }
 }
@@ -286,11 +299,13 @@ impl ::tsl_runtime::value::Generated for UploadScheduleInput {
         f.value("ValidFrom", &self.valid_from);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (r.required("Schedule"), r.required("ValidFrom"));
-        ::core::option::Option::Some(Self {
-            schedule: fields.0?,
-            valid_from: fields.1?,
-        })
+        let (
+            ::core::option::Option::Some(schedule),
+            ::core::option::Option::Some(valid_from),
+        ) = (r.required("Schedule"), r.required("ValidFrom")) else {
+            return ::core::option::Option::None;
+        };
+        ::core::option::Option::Some(Self { schedule, valid_from })
     }
 }
 impl UploadScheduleInput {
@@ -310,8 +325,9 @@ impl ::tsl_runtime::value::Generated for BatteryCalibrateInput {
         f.double("FullCapacity", &self.full_capacity, &L[0]);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (r.required("FullCapacity"),);
-        ::core::option::Option::Some(Self { full_capacity: fields.0? })
+        ::core::option::Option::Some(Self {
+            full_capacity: r.required("FullCapacity")?,
+        })
     }
 }
 impl BatteryCalibrateInput {
@@ -331,8 +347,9 @@ impl ::tsl_runtime::value::Generated for BatteryCalibrateOutput {
         f.int("Charge", &self.charge, &L[0]);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (r.required("Charge"),);
-        ::core::option::Option::Some(Self { charge: fields.0? })
+        ::core::option::Option::Some(Self {
+            charge: r.required("Charge")?,
+        })
     }
 }
 impl BatteryCalibrateOutput {
@@ -352,8 +369,9 @@ impl ::tsl_runtime::value::Generated for SensorCalibrateInput {
         f.double("Reference", &self.reference, &L[0]);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (r.required("Reference"),);
-        ::core::option::Option::Some(Self { reference: fields.0? })
+        ::core::option::Option::Some(Self {
+            reference: r.required("Reference")?,
+        })
     }
 }
 impl SensorCalibrateInput {
@@ -373,8 +391,9 @@ impl ::tsl_runtime::value::Generated for SensorCalibrateOutput {
         f.double("Offset", &self.offset, &L[0]);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (r.required("Offset"),);
-        ::core::option::Option::Some(Self { offset: fields.0? })
+        ::core::option::Option::Some(Self {
+            offset: r.required("Offset")?,
+        })
     }
 }
 impl SensorCalibrateOutput {
@@ -432,7 +451,19 @@ impl ::tsl_runtime::value::Generated for PostEvent {
         f.floats("LuxHistory", &self.lux_history, 60, &L[4]);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (
+        let (
+            ::core::option::Option::Some(light_switch),
+            ::core::option::Option::Some(brightness),
+            ::core::option::Option::Some(color_temperature),
+            ::core::option::Option::Some(voltage),
+            ::core::option::Option::Some(power_consumption),
+            ::core::option::Option::Some(work_mode),
+            ::core::option::Option::Some(firmware),
+            ::core::option::Option::Some(last_maintenance),
+            ::core::option::Option::Some(location),
+            ::core::option::Option::Some(schedule),
+            ::core::option::Option::Some(lux_history),
+        ) = (
             r.required("LightSwitch"),
             r.required("Brightness"),
             r.required("ColorTemperature"),
@@ -444,19 +475,21 @@ impl ::tsl_runtime::value::Generated for PostEvent {
             r.required("Location"),
             r.required("Schedule"),
             r.required("LuxHistory"),
-        );
+        ) else {
+            return ::core::option::Option::None;
+        };
         ::core::option::Option::Some(Self {
-            light_switch: fields.0?,
-            brightness: fields.1?,
-            color_temperature: fields.2?,
-            voltage: fields.3?,
-            power_consumption: fields.4?,
-            work_mode: fields.5?,
-            firmware: fields.6?,
-            last_maintenance: fields.7?,
-            location: fields.8?,
-            schedule: fields.9?,
-            lux_history: fields.10?,
+            light_switch,
+            brightness,
+            color_temperature,
+            voltage,
+            power_consumption,
+            work_mode,
+            firmware,
+            last_maintenance,
+            location,
+            schedule,
+            lux_history,
         })
     }
 }
@@ -536,11 +569,13 @@ impl ::tsl_runtime::value::Generated for LampFailureEvent {
         f.text("Detail", &self.detail, 256);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (r.required("ErrorCode"), r.required("Detail"));
-        ::core::option::Option::Some(Self {
-            error_code: fields.0?,
-            detail: fields.1?,
-        })
+        let (
+            ::core::option::Option::Some(error_code),
+            ::core::option::Option::Some(detail),
+        ) = (r.required("ErrorCode"), r.required("Detail")) else {
+            return ::core::option::Option::None;
+        };
+        ::core::option::Option::Some(Self { error_code, detail })
     }
 }
 impl LampFailureEvent {
@@ -560,8 +595,7 @@ impl ::tsl_runtime::value::Generated for DuskDetectedEvent {
         f.float("Lux", &self.lux, &L[0]);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (r.required("Lux"),);
-        ::core::option::Option::Some(Self { lux: fields.0? })
+        ::core::option::Option::Some(Self { lux: r.required("Lux")? })
     }
 }
 impl DuskDetectedEvent {
@@ -587,11 +621,13 @@ impl ::tsl_runtime::value::Generated for BatteryPostEvent {
         f.int("ChargeLimit", &self.charge_limit, &L[1]);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (r.required("Charge"), r.required("ChargeLimit"));
-        ::core::option::Option::Some(Self {
-            charge: fields.0?,
-            charge_limit: fields.1?,
-        })
+        let (
+            ::core::option::Option::Some(charge),
+            ::core::option::Option::Some(charge_limit),
+        ) = (r.required("Charge"), r.required("ChargeLimit")) else {
+            return ::core::option::Option::None;
+        };
+        ::core::option::Option::Some(Self { charge, charge_limit })
     }
 }
 impl BatteryPostEvent {
@@ -611,8 +647,9 @@ impl ::tsl_runtime::value::Generated for BatteryLowBatteryEvent {
         f.int("Charge", &self.charge, &L[0]);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (r.required("Charge"),);
-        ::core::option::Option::Some(Self { charge: fields.0? })
+        ::core::option::Option::Some(Self {
+            charge: r.required("Charge")?,
+        })
     }
 }
 impl BatteryLowBatteryEvent {
@@ -632,8 +669,9 @@ impl ::tsl_runtime::value::Generated for SensorDirtyEvent {
         f.int("Transmission", &self.transmission, &L[0]);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (r.required("Transmission"),);
-        ::core::option::Option::Some(Self { transmission: fields.0? })
+        ::core::option::Option::Some(Self {
+            transmission: r.required("Transmission")?,
+        })
     }
 }
 impl SensorDirtyEvent {
@@ -686,25 +724,15 @@ impl ::tsl_runtime::value::Generated for PropertySet {
         f.value("sensor:Enabled", self.sensor_enabled.as_ref());
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (
-            r.optional("LightSwitch"),
-            r.optional("Brightness"),
-            r.optional("ColorTemperature"),
-            r.optional("WorkMode"),
-            r.optional("Schedule"),
-            r.optional("battery:ChargeLimit"),
-            r.optional("sensor:Sensitivity"),
-            r.optional("sensor:Enabled"),
-        );
         ::core::option::Option::Some(Self {
-            light_switch: fields.0,
-            brightness: fields.1,
-            color_temperature: fields.2,
-            work_mode: fields.3,
-            schedule: fields.4,
-            battery_charge_limit: fields.5,
-            sensor_sensitivity: fields.6,
-            sensor_enabled: fields.7,
+            light_switch: r.optional("LightSwitch"),
+            brightness: r.optional("Brightness"),
+            color_temperature: r.optional("ColorTemperature"),
+            work_mode: r.optional("WorkMode"),
+            schedule: r.optional("Schedule"),
+            battery_charge_limit: r.optional("battery:ChargeLimit"),
+            sensor_sensitivity: r.optional("sensor:Sensitivity"),
+            sensor_enabled: r.optional("sensor:Enabled"),
         })
     }
 }
@@ -1083,19 +1111,13 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     /// Sync service: the platform waits up to 8 s for the device's reply.
     ///
     /// Returns the device's typed reply; a device error code is `Error::Device`.
-    pub async fn blink(
+    pub fn blink(
         &self,
         input: &BlinkInput,
-    ) -> ::core::result::Result<
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::cloud::Reply<BlinkOutput>,
-        ::tsl_runtime::Error,
-    > {
-        let args = ::tsl_runtime::value::to_args(input)?;
-        let invoked = self
-            .cloud
-            .invoke_thing_service(&self.device, "Blink", &args)
-            .await?;
-        ::tsl_runtime::cloud::sync_output(invoked)
+    > + use<'_, C> {
+        ::tsl_runtime::cloud::call_sync(self.cloud, &self.device, "Blink", input)
     }
     /// Self test (`Diagnose`)
     ///
@@ -1104,17 +1126,12 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     /// Sync service: the platform waits up to 8 s for the device's reply.
     ///
     /// Returns the device's typed reply; a device error code is `Error::Device`.
-    pub async fn diagnose(
+    pub fn diagnose(
         &self,
-    ) -> ::core::result::Result<
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::cloud::Reply<DiagnoseOutput>,
-        ::tsl_runtime::Error,
-    > {
-        let invoked = self
-            .cloud
-            .invoke_thing_service(&self.device, "Diagnose", "{}")
-            .await?;
-        ::tsl_runtime::cloud::sync_output(invoked)
+    > + use<'_, C> {
+        ::tsl_runtime::cloud::call_sync(self.cloud, &self.device, "Diagnose", &())
     }
     /// Upload schedule (`UploadSchedule`)
     ///
@@ -1123,16 +1140,16 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     /// Async service: the platform accepts the call and the device answers later.
     ///
     /// Returns once the platform accepted the call, with its message id.
-    pub async fn upload_schedule(
+    pub fn upload_schedule(
         &self,
         input: &UploadScheduleInput,
-    ) -> ::core::result::Result<::tsl_runtime::cloud::Accepted, ::tsl_runtime::Error> {
-        let args = ::tsl_runtime::value::to_args(input)?;
-        let invoked = self
-            .cloud
-            .invoke_thing_service(&self.device, "UploadSchedule", &args)
-            .await?;
-        ::core::result::Result::Ok(invoked.into())
+    ) -> impl ::tsl_runtime::cloud::Call<::tsl_runtime::cloud::Accepted> + use<'_, C> {
+        ::tsl_runtime::cloud::call_async(
+            self.cloud,
+            &self.device,
+            "UploadSchedule",
+            input,
+        )
     }
     /// Calibrate (`battery:Calibrate`)
     ///
@@ -1141,47 +1158,44 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     /// Sync service: the platform waits up to 8 s for the device's reply.
     ///
     /// Returns the device's typed reply; a device error code is `Error::Device`.
-    pub async fn battery_calibrate(
+    pub fn battery_calibrate(
         &self,
         input: &BatteryCalibrateInput,
-    ) -> ::core::result::Result<
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::cloud::Reply<BatteryCalibrateOutput>,
-        ::tsl_runtime::Error,
-    > {
-        let args = ::tsl_runtime::value::to_args(input)?;
-        let invoked = self
-            .cloud
-            .invoke_thing_service(&self.device, "battery:Calibrate", &args)
-            .await?;
-        ::tsl_runtime::cloud::sync_output(invoked)
+    > + use<'_, C> {
+        ::tsl_runtime::cloud::call_sync(
+            self.cloud,
+            &self.device,
+            "battery:Calibrate",
+            input,
+        )
     }
     /// Calibrate (`sensor:Calibrate`)
     ///
     /// Sync service: the platform waits up to 8 s for the device's reply.
     ///
     /// Returns the device's typed reply; a device error code is `Error::Device`.
-    pub async fn sensor_calibrate(
+    pub fn sensor_calibrate(
         &self,
         input: &SensorCalibrateInput,
-    ) -> ::core::result::Result<
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::cloud::Reply<SensorCalibrateOutput>,
-        ::tsl_runtime::Error,
-    > {
-        let args = ::tsl_runtime::value::to_args(input)?;
-        let invoked = self
-            .cloud
-            .invoke_thing_service(&self.device, "sensor:Calibrate", &args)
-            .await?;
-        ::tsl_runtime::cloud::sync_output(invoked)
+    > + use<'_, C> {
+        ::tsl_runtime::cloud::call_sync(
+            self.cloud,
+            &self.device,
+            "sensor:Calibrate",
+            input,
+        )
     }
     /// Sets the `Some` properties of `properties` (`SetDeviceProperty`), after
     /// checking them against the model. Success means sent, not yet applied.
-    pub async fn set_properties(
+    pub fn set_properties(
         &self,
         properties: &PropertySet,
-    ) -> ::core::result::Result<::tsl_runtime::cloud::Accepted, ::tsl_runtime::Error> {
-        let items = ::tsl_runtime::value::to_args(properties)?;
-        self.cloud.set_device_property(&self.device, &items).await
+    ) -> impl ::tsl_runtime::cloud::Call<::tsl_runtime::cloud::Accepted> + use<'_, C> {
+        ::tsl_runtime::cloud::set_one(self.cloud, &self.device, properties)
     }
 }
 /// Many devices of this product, seen from the cloud: a method per async service,
@@ -1223,37 +1237,37 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     /// Async service: the platform accepts the call and the device answers later.
     ///
     /// Calls it on every device in `device_names`; the report accounts for every device.
-    pub async fn upload_schedule(
-        &self,
-        device_names: &[::std::string::String],
+    pub fn upload_schedule<'a>(
+        &'a self,
+        device_names: &'a [::std::string::String],
         input: &UploadScheduleInput,
-    ) -> ::core::result::Result<
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::cloud::BatchReport,
-        ::tsl_runtime::Error,
-    > {
-        let args = ::tsl_runtime::value::to_args(input)?;
-        self.cloud
-            .invoke_things_service(
-                &self.product_key,
-                device_names,
-                "UploadSchedule",
-                &args,
-            )
-            .await
+    > + use<'a, C> {
+        ::tsl_runtime::cloud::call_many(
+            self.cloud,
+            &self.product_key,
+            device_names,
+            "UploadSchedule",
+            input,
+        )
     }
     /// Sets the `Some` properties of `properties` on every device in
     /// `device_names` (`SetDevicesProperty`, at most 100 names a call), after
     /// checking them against the model. The report accounts for every device.
-    pub async fn set_properties(
-        &self,
-        device_names: &[::std::string::String],
+    pub fn set_properties<'a>(
+        &'a self,
+        device_names: &'a [::std::string::String],
         properties: &PropertySet,
-    ) -> ::core::result::Result<
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::cloud::BatchReport,
-        ::tsl_runtime::Error,
-    > {
-        let items = ::tsl_runtime::value::to_args(properties)?;
-        self.cloud.set_devices_property(&self.product_key, device_names, &items).await
+    > + use<'a, C> {
+        ::tsl_runtime::cloud::set_many(
+            self.cloud,
+            &self.product_key,
+            device_names,
+            properties,
+        )
     }
 }
 /// A message from a device of this product as the platform's AMQP subscription
@@ -1824,19 +1838,19 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     /// handle that resolves to the device's reply with its output typed, as it arrives
     /// on the subscription that feeds `replies` (matched by the call's MessageId), or to
     /// `NoReply` after `timeout`.
-    pub async fn upload_schedule_with_reply<R: ::tsl_runtime::received::AwaitReply>(
-        &self,
+    pub fn upload_schedule_with_reply<'a, R: ::tsl_runtime::received::AwaitReply>(
+        &'a self,
         input: &UploadScheduleInput,
-        replies: &R,
+        replies: &'a R,
         timeout: ::core::time::Duration,
-    ) -> ::core::result::Result<
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::PendingOutput<(), R::Wait>,
-        ::tsl_runtime::Error,
-    > {
-        let accepted = self.upload_schedule(input).await?;
-        ::tsl_runtime::received::PendingOutput::of(
-            accepted,
+    > + use<'a, C, R> {
+        ::tsl_runtime::received::with_reply(
+            self.cloud,
+            &self.device,
             ::core::option::Option::Some("UploadSchedule"),
+            input,
             replies,
             timeout,
         )
@@ -1845,19 +1859,19 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     /// returns a handle that resolves to the device's reply, as it arrives on the
     /// subscription that feeds `replies` (matched by the call's MessageId), or to
     /// `NoReply` after `timeout`.
-    pub async fn set_properties_with_reply<R: ::tsl_runtime::received::AwaitReply>(
-        &self,
+    pub fn set_properties_with_reply<'a, R: ::tsl_runtime::received::AwaitReply>(
+        &'a self,
         properties: &PropertySet,
-        replies: &R,
+        replies: &'a R,
         timeout: ::core::time::Duration,
-    ) -> ::core::result::Result<
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::PendingOutput<(), R::Wait>,
-        ::tsl_runtime::Error,
-    > {
-        let accepted = self.set_properties(properties).await?;
-        ::tsl_runtime::received::PendingOutput::of(
-            accepted,
+    > + use<'a, C, R> {
+        ::tsl_runtime::received::with_reply(
+            self.cloud,
+            &self.device,
             ::core::option::Option::None,
+            properties,
             replies,
             timeout,
         )
@@ -1869,62 +1883,49 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     /// (matched by device and service, registered before the call), at most `timeout`
     /// from the call: the report says, per device, replied, reply error, invalid reply
     /// or no reply, and keeps the batch's status for the others.
-    pub async fn upload_schedule_with_replies<
+    pub fn upload_schedule_with_replies<
+        'a,
         R: ::tsl_runtime::received::AwaitDeviceReply,
     >(
-        &self,
-        device_names: &[::std::string::String],
+        &'a self,
+        device_names: &'a [::std::string::String],
         input: &UploadScheduleInput,
-        replies: &R,
+        replies: &'a R,
         timeout: ::core::time::Duration,
-    ) -> ::core::result::Result<
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::RepliedReport<()>,
-        ::tsl_runtime::Error,
-    > {
-        let service = ::core::option::Option::Some("UploadSchedule");
-        let waits = ::tsl_runtime::received::expect_batch(
-            replies,
+    > + use<'a, C, R> {
+        ::tsl_runtime::received::with_replies(
+            self.cloud,
             &self.product_key,
             device_names,
-            service,
+            ::core::option::Option::Some("UploadSchedule"),
+            input,
+            replies,
             timeout,
-        );
-        let report = self.upload_schedule(device_names, input).await?;
-        ::core::result::Result::Ok(
-            ::tsl_runtime::received::merge_replies(report, waits, service).await,
         )
     }
     /// Sets properties on every device in `device_names` as `set_properties` does,
     /// then waits for each accepted device's reply on the subscription that feeds
     /// `replies` (matched by device, registered before the call), at most `timeout`
     /// from the call.
-    pub async fn set_properties_with_replies<
-        R: ::tsl_runtime::received::AwaitDeviceReply,
-    >(
-        &self,
-        device_names: &[::std::string::String],
+    pub fn set_properties_with_replies<'a, R: ::tsl_runtime::received::AwaitDeviceReply>(
+        &'a self,
+        device_names: &'a [::std::string::String],
         properties: &PropertySet,
-        replies: &R,
+        replies: &'a R,
         timeout: ::core::time::Duration,
-    ) -> ::core::result::Result<
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::RepliedReport<()>,
-        ::tsl_runtime::Error,
-    > {
-        let waits = ::tsl_runtime::received::expect_batch(
-            replies,
+    > + use<'a, C, R> {
+        ::tsl_runtime::received::with_replies(
+            self.cloud,
             &self.product_key,
             device_names,
             ::core::option::Option::None,
+            properties,
+            replies,
             timeout,
-        );
-        let report = self.set_properties(device_names, properties).await?;
-        ::core::result::Result::Ok(
-            ::tsl_runtime::received::merge_replies(
-                    report,
-                    waits,
-                    ::core::option::Option::None,
-                )
-                .await,
         )
     }
 }

@@ -93,21 +93,30 @@ impl ::tsl_runtime::value::Generated for OptionType {
         f.value("mode", &self.mode);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (
+        let (
+            ::core::option::Option::Some(r#type),
+            ::core::option::Option::Some(self_),
+            ::core::option::Option::Some(option),
+            ::core::option::Option::Some(when),
+            ::core::option::Option::Some(ratio),
+            ::core::option::Option::Some(mode),
+        ) = (
             r.required("type"),
             r.required("self"),
             r.required("Option"),
             r.required("when"),
             r.required("ratio"),
             r.required("mode"),
-        );
+        ) else {
+            return ::core::option::Option::None;
+        };
         ::core::option::Option::Some(Self {
-            r#type: fields.0?,
-            self_: fields.1?,
-            option: fields.2?,
-            when: fields.3?,
-            ratio: fields.4?,
-            mode: fields.5?,
+            r#type,
+            self_,
+            option,
+            when,
+            ratio,
+            mode,
         })
     }
 }
@@ -195,8 +204,13 @@ impl ::tsl_runtime::value::Generated for PointsItem {
         f.double("y", &self.y, &L[1]);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (r.required("x"), r.required("y"));
-        ::core::option::Option::Some(Self { x: fields.0?, y: fields.1? })
+        let (::core::option::Option::Some(x), ::core::option::Option::Some(y)) = (
+            r.required("x"),
+            r.required("y"),
+        ) else {
+            return ::core::option::Option::None;
+        };
+        ::core::option::Option::Some(Self { x, y })
     }
 }
 /// 状态 (`status`)
@@ -271,12 +285,14 @@ impl ::tsl_runtime::value::Generated for TypeInput {
         f.value("Option", &self.option);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (r.required("type"), r.required("async"), r.required("Option"));
-        ::core::option::Option::Some(Self {
-            r#type: fields.0?,
-            r#async: fields.1?,
-            option: fields.2?,
-        })
+        let (
+            ::core::option::Option::Some(r#type),
+            ::core::option::Option::Some(r#async),
+            ::core::option::Option::Some(option),
+        ) = (r.required("type"), r.required("async"), r.required("Option")) else {
+            return ::core::option::Option::None;
+        };
+        ::core::option::Option::Some(Self { r#type, r#async, option })
     }
 }
 impl TypeInput {
@@ -297,11 +313,13 @@ impl ::tsl_runtime::value::Generated for TypeOutput {
         f.value("Result", &self.result);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (r.required("self"), r.required("Result"));
-        ::core::option::Option::Some(Self {
-            self_: fields.0?,
-            result: fields.1?,
-        })
+        let (
+            ::core::option::Option::Some(self_),
+            ::core::option::Option::Some(result),
+        ) = (r.required("self"), r.required("Result")) else {
+            return ::core::option::Option::None;
+        };
+        ::core::option::Option::Some(Self { self_, result })
     }
 }
 impl TypeOutput {
@@ -319,8 +337,7 @@ impl ::tsl_runtime::value::Generated for SetPropertiesInput {
         f.value("all", &self.all);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (r.required("all"),);
-        ::core::option::Option::Some(Self { all: fields.0? })
+        ::core::option::Option::Some(Self { all: r.required("all")? })
     }
 }
 impl SetPropertiesInput {
@@ -338,8 +355,9 @@ impl ::tsl_runtime::value::Generated for DeviceInput {
         f.text("device", &self.device, 16);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (r.required("device"),);
-        ::core::option::Option::Some(Self { device: fields.0? })
+        ::core::option::Option::Some(Self {
+            device: r.required("device")?,
+        })
     }
 }
 impl DeviceInput {
@@ -357,8 +375,9 @@ impl ::tsl_runtime::value::Generated for DeviceOutput {
         f.text("device", &self.device, 16);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (r.required("device"),);
-        ::core::option::Option::Some(Self { device: fields.0? })
+        ::core::option::Option::Some(Self {
+            device: r.required("device")?,
+        })
     }
 }
 impl DeviceOutput {
@@ -376,8 +395,7 @@ impl ::tsl_runtime::value::Generated for DoThingInput {
         f.value("a", &self.a);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (r.required("a"),);
-        ::core::option::Option::Some(Self { a: fields.0? })
+        ::core::option::Option::Some(Self { a: r.required("a")? })
     }
 }
 impl DoThingInput {
@@ -395,8 +413,7 @@ impl ::tsl_runtime::value::Generated for DoThingOutput {
         f.value("a", &self.a);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (r.required("a"),);
-        ::core::option::Option::Some(Self { a: fields.0? })
+        ::core::option::Option::Some(Self { a: r.required("a")? })
     }
 }
 impl DoThingOutput {
@@ -414,8 +431,7 @@ impl ::tsl_runtime::value::Generated for DoThingInput2 {
         f.value("a", &self.a);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (r.required("a"),);
-        ::core::option::Option::Some(Self { a: fields.0? })
+        ::core::option::Option::Some(Self { a: r.required("a")? })
     }
 }
 impl DoThingInput2 {
@@ -436,11 +452,13 @@ impl ::tsl_runtime::value::Generated for T1upInput {
         f.value("_3rd", &self._3rd);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (r.required("2nd"), r.required("_3rd"));
-        ::core::option::Option::Some(Self {
-            _2nd: fields.0?,
-            _3rd: fields.1?,
-        })
+        let (::core::option::Option::Some(_2nd), ::core::option::Option::Some(_3rd)) = (
+            r.required("2nd"),
+            r.required("_3rd"),
+        ) else {
+            return ::core::option::Option::None;
+        };
+        ::core::option::Option::Some(Self { _2nd, _3rd })
     }
 }
 impl T1upInput {
@@ -515,7 +533,25 @@ impl ::tsl_runtime::value::Generated for PostEvent {
         f.value("status", &self.status);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (
+        let (
+            ::core::option::Option::Some(r#type),
+            ::core::option::Option::Some(temp_c_3),
+            ::core::option::Option::Some(temp_c_2),
+            ::core::option::Option::Some(temp_c),
+            ::core::option::Option::Some(_1st),
+            ::core::option::Option::Some(default),
+            ::core::option::Option::Some(clone),
+            ::core::option::Option::Some(option),
+            ::core::option::Option::Some(result),
+            ::core::option::Option::Some(self_),
+            ::core::option::Option::Some(crate_),
+            ::core::option::Option::Some(ints),
+            ::core::option::Option::Some(floats),
+            ::core::option::Option::Some(doubles),
+            ::core::option::Option::Some(texts),
+            ::core::option::Option::Some(points),
+            ::core::option::Option::Some(status),
+        ) = (
             r.required("type"),
             r.required("tempC"),
             r.required("TempC"),
@@ -533,25 +569,27 @@ impl ::tsl_runtime::value::Generated for PostEvent {
             r.required("texts"),
             r.required("points"),
             r.required("status"),
-        );
+        ) else {
+            return ::core::option::Option::None;
+        };
         ::core::option::Option::Some(Self {
-            r#type: fields.0?,
-            temp_c_3: fields.1?,
-            temp_c_2: fields.2?,
-            temp_c: fields.3?,
-            _1st: fields.4?,
-            default: fields.5?,
-            clone: fields.6?,
-            option: fields.7?,
-            result: fields.8?,
-            self_: fields.9?,
-            crate_: fields.10?,
-            ints: fields.11?,
-            floats: fields.12?,
-            doubles: fields.13?,
-            texts: fields.14?,
-            points: fields.15?,
-            status: fields.16?,
+            r#type,
+            temp_c_3,
+            temp_c_2,
+            temp_c,
+            _1st,
+            default,
+            clone,
+            option,
+            result,
+            self_,
+            crate_,
+            ints,
+            floats,
+            doubles,
+            texts,
+            points,
+            status,
         })
     }
 }
@@ -573,11 +611,13 @@ impl ::tsl_runtime::value::Generated for ErrorEvent {
         f.value("Result", &self.result);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (r.required("code"), r.required("Result"));
-        ::core::option::Option::Some(Self {
-            code: fields.0?,
-            result: fields.1?,
-        })
+        let (::core::option::Option::Some(code), ::core::option::Option::Some(result)) = (
+            r.required("code"),
+            r.required("Result"),
+        ) else {
+            return ::core::option::Option::None;
+        };
+        ::core::option::Option::Some(Self { code, result })
     }
 }
 impl ErrorEvent {
@@ -663,39 +703,22 @@ impl ::tsl_runtime::value::Generated for PropertySet {
         f.values("points", self.points.as_ref(), 8);
     }
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let fields = (
-            r.optional("type"),
-            r.optional("tempC"),
-            r.optional("temp_c"),
-            r.optional("1st"),
-            r.optional("default"),
-            r.optional("clone"),
-            r.optional("Option"),
-            r.optional("Result"),
-            r.optional("self"),
-            r.optional("crate"),
-            r.optional("ints"),
-            r.optional("floats"),
-            r.optional("doubles"),
-            r.optional("texts"),
-            r.optional("points"),
-        );
         ::core::option::Option::Some(Self {
-            r#type: fields.0,
-            temp_c_2: fields.1,
-            temp_c: fields.2,
-            _1st: fields.3,
-            default_2: fields.4,
-            clone_2: fields.5,
-            option: fields.6,
-            result: fields.7,
-            self_: fields.8,
-            crate_: fields.9,
-            ints: fields.10,
-            floats: fields.11,
-            doubles: fields.12,
-            texts: fields.13,
-            points: fields.14,
+            r#type: r.optional("type"),
+            temp_c_2: r.optional("tempC"),
+            temp_c: r.optional("temp_c"),
+            _1st: r.optional("1st"),
+            default_2: r.optional("default"),
+            clone_2: r.optional("clone"),
+            option: r.optional("Option"),
+            result: r.optional("Result"),
+            self_: r.optional("self"),
+            crate_: r.optional("crate"),
+            ints: r.optional("ints"),
+            floats: r.optional("floats"),
+            doubles: r.optional("doubles"),
+            texts: r.optional("texts"),
+            points: r.optional("points"),
         })
     }
 }
@@ -1136,136 +1159,105 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     /// Sync service: the platform waits up to 8 s for the device's reply.
     ///
     /// Returns the device's typed reply; a device error code is `Error::Device`.
-    pub async fn r#type(
+    pub fn r#type(
         &self,
         input: &TypeInput,
-    ) -> ::core::result::Result<
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::cloud::Reply<TypeOutput>,
-        ::tsl_runtime::Error,
-    > {
-        let args = ::tsl_runtime::value::to_args(input)?;
-        let invoked = self
-            .cloud
-            .invoke_thing_service(&self.device, "type", &args)
-            .await?;
-        ::tsl_runtime::cloud::sync_output(invoked)
+    > + use<'_, C> {
+        ::tsl_runtime::cloud::call_sync(self.cloud, &self.device, "type", input)
     }
     /// `clone`
     ///
     /// Async service: the platform accepts the call and the device answers later.
     ///
     /// Returns once the platform accepted the call, with its message id.
-    pub async fn clone_2(
+    pub fn clone_2(
         &self,
-    ) -> ::core::result::Result<::tsl_runtime::cloud::Accepted, ::tsl_runtime::Error> {
-        let invoked = self
-            .cloud
-            .invoke_thing_service(&self.device, "clone", "{}")
-            .await?;
-        ::core::result::Result::Ok(invoked.into())
+    ) -> impl ::tsl_runtime::cloud::Call<::tsl_runtime::cloud::Accepted> + use<'_, C> {
+        ::tsl_runtime::cloud::call_async(self.cloud, &self.device, "clone", &())
     }
     /// `new`
     ///
     /// Sync service: the platform waits up to 8 s for the device's reply.
     ///
     /// Returns the device's typed reply; a device error code is `Error::Device`.
-    pub async fn new_2(
+    pub fn new_2(
         &self,
-    ) -> ::core::result::Result<::tsl_runtime::cloud::Reply<()>, ::tsl_runtime::Error> {
-        let invoked = self.cloud.invoke_thing_service(&self.device, "new", "{}").await?;
-        ::tsl_runtime::cloud::sync_output(invoked)
+    ) -> impl ::tsl_runtime::cloud::Call<::tsl_runtime::cloud::Reply<()>> + use<'_, C> {
+        ::tsl_runtime::cloud::call_sync(self.cloud, &self.device, "new", &())
     }
     /// Set properties (a service) (`set_properties`)
     ///
     /// Async service: the platform accepts the call and the device answers later.
     ///
     /// Returns once the platform accepted the call, with its message id.
-    pub async fn set_properties_2(
+    pub fn set_properties_2(
         &self,
         input: &SetPropertiesInput,
-    ) -> ::core::result::Result<::tsl_runtime::cloud::Accepted, ::tsl_runtime::Error> {
-        let args = ::tsl_runtime::value::to_args(input)?;
-        let invoked = self
-            .cloud
-            .invoke_thing_service(&self.device, "set_properties", &args)
-            .await?;
-        ::core::result::Result::Ok(invoked.into())
+    ) -> impl ::tsl_runtime::cloud::Call<::tsl_runtime::cloud::Accepted> + use<'_, C> {
+        ::tsl_runtime::cloud::call_async(
+            self.cloud,
+            &self.device,
+            "set_properties",
+            input,
+        )
     }
     /// `Device`
     ///
     /// Sync service: the platform waits up to 8 s for the device's reply.
     ///
     /// Returns the device's typed reply; a device error code is `Error::Device`.
-    pub async fn device_2(
+    pub fn device_2(
         &self,
         input: &DeviceInput,
-    ) -> ::core::result::Result<
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::cloud::Reply<DeviceOutput>,
-        ::tsl_runtime::Error,
-    > {
-        let args = ::tsl_runtime::value::to_args(input)?;
-        let invoked = self
-            .cloud
-            .invoke_thing_service(&self.device, "Device", &args)
-            .await?;
-        ::tsl_runtime::cloud::sync_output(invoked)
+    > + use<'_, C> {
+        ::tsl_runtime::cloud::call_sync(self.cloud, &self.device, "Device", input)
     }
     /// Do thing (`doThing`)
     ///
     /// Sync service: the platform waits up to 8 s for the device's reply.
     ///
     /// Returns the device's typed reply; a device error code is `Error::Device`.
-    pub async fn do_thing_2(
+    pub fn do_thing_2(
         &self,
         input: &DoThingInput,
-    ) -> ::core::result::Result<
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::cloud::Reply<DoThingOutput>,
-        ::tsl_runtime::Error,
-    > {
-        let args = ::tsl_runtime::value::to_args(input)?;
-        let invoked = self
-            .cloud
-            .invoke_thing_service(&self.device, "doThing", &args)
-            .await?;
-        ::tsl_runtime::cloud::sync_output(invoked)
+    > + use<'_, C> {
+        ::tsl_runtime::cloud::call_sync(self.cloud, &self.device, "doThing", input)
     }
     /// `do_thing`
     ///
     /// Sync service: the platform waits up to 8 s for the device's reply.
     ///
     /// Returns the device's typed reply; a device error code is `Error::Device`.
-    pub async fn do_thing(
+    pub fn do_thing(
         &self,
         input: &DoThingInput2,
-    ) -> ::core::result::Result<::tsl_runtime::cloud::Reply<()>, ::tsl_runtime::Error> {
-        let args = ::tsl_runtime::value::to_args(input)?;
-        let invoked = self
-            .cloud
-            .invoke_thing_service(&self.device, "do_thing", &args)
-            .await?;
-        ::tsl_runtime::cloud::sync_output(invoked)
+    ) -> impl ::tsl_runtime::cloud::Call<::tsl_runtime::cloud::Reply<()>> + use<'_, C> {
+        ::tsl_runtime::cloud::call_sync(self.cloud, &self.device, "do_thing", input)
     }
     /// 一 (`1up`)
     ///
     /// Async service: the platform accepts the call and the device answers later.
     ///
     /// Returns once the platform accepted the call, with its message id.
-    pub async fn _1up(
+    pub fn _1up(
         &self,
         input: &T1upInput,
-    ) -> ::core::result::Result<::tsl_runtime::cloud::Accepted, ::tsl_runtime::Error> {
-        let args = ::tsl_runtime::value::to_args(input)?;
-        let invoked = self.cloud.invoke_thing_service(&self.device, "1up", &args).await?;
-        ::core::result::Result::Ok(invoked.into())
+    ) -> impl ::tsl_runtime::cloud::Call<::tsl_runtime::cloud::Accepted> + use<'_, C> {
+        ::tsl_runtime::cloud::call_async(self.cloud, &self.device, "1up", input)
     }
     /// Sets the `Some` properties of `properties` (`SetDeviceProperty`), after
     /// checking them against the model. Success means sent, not yet applied.
-    pub async fn set_properties(
+    pub fn set_properties(
         &self,
         properties: &PropertySet,
-    ) -> ::core::result::Result<::tsl_runtime::cloud::Accepted, ::tsl_runtime::Error> {
-        let items = ::tsl_runtime::value::to_args(properties)?;
-        self.cloud.set_device_property(&self.device, &items).await
+    ) -> impl ::tsl_runtime::cloud::Call<::tsl_runtime::cloud::Accepted> + use<'_, C> {
+        ::tsl_runtime::cloud::set_one(self.cloud, &self.device, properties)
     }
 }
 /// Many devices of this product, seen from the cloud: a method per async service,
@@ -1305,71 +1297,76 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     /// Async service: the platform accepts the call and the device answers later.
     ///
     /// Calls it on every device in `device_names`; the report accounts for every device.
-    pub async fn clone_2(
-        &self,
-        device_names: &[::std::string::String],
-    ) -> ::core::result::Result<
+    pub fn clone_2<'a>(
+        &'a self,
+        device_names: &'a [::std::string::String],
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::cloud::BatchReport,
-        ::tsl_runtime::Error,
-    > {
-        self.cloud
-            .invoke_things_service(&self.product_key, device_names, "clone", "{}")
-            .await
+    > + use<'a, C> {
+        ::tsl_runtime::cloud::call_many(
+            self.cloud,
+            &self.product_key,
+            device_names,
+            "clone",
+            &(),
+        )
     }
     /// Set properties (a service) (`set_properties`)
     ///
     /// Async service: the platform accepts the call and the device answers later.
     ///
     /// Calls it on every device in `device_names`; the report accounts for every device.
-    pub async fn set_properties_2(
-        &self,
-        device_names: &[::std::string::String],
+    pub fn set_properties_2<'a>(
+        &'a self,
+        device_names: &'a [::std::string::String],
         input: &SetPropertiesInput,
-    ) -> ::core::result::Result<
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::cloud::BatchReport,
-        ::tsl_runtime::Error,
-    > {
-        let args = ::tsl_runtime::value::to_args(input)?;
-        self.cloud
-            .invoke_things_service(
-                &self.product_key,
-                device_names,
-                "set_properties",
-                &args,
-            )
-            .await
+    > + use<'a, C> {
+        ::tsl_runtime::cloud::call_many(
+            self.cloud,
+            &self.product_key,
+            device_names,
+            "set_properties",
+            input,
+        )
     }
     /// 一 (`1up`)
     ///
     /// Async service: the platform accepts the call and the device answers later.
     ///
     /// Calls it on every device in `device_names`; the report accounts for every device.
-    pub async fn _1up(
-        &self,
-        device_names: &[::std::string::String],
+    pub fn _1up<'a>(
+        &'a self,
+        device_names: &'a [::std::string::String],
         input: &T1upInput,
-    ) -> ::core::result::Result<
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::cloud::BatchReport,
-        ::tsl_runtime::Error,
-    > {
-        let args = ::tsl_runtime::value::to_args(input)?;
-        self.cloud
-            .invoke_things_service(&self.product_key, device_names, "1up", &args)
-            .await
+    > + use<'a, C> {
+        ::tsl_runtime::cloud::call_many(
+            self.cloud,
+            &self.product_key,
+            device_names,
+            "1up",
+            input,
+        )
     }
     /// Sets the `Some` properties of `properties` on every device in
     /// `device_names` (`SetDevicesProperty`, at most 100 names a call), after
     /// checking them against the model. The report accounts for every device.
-    pub async fn set_properties(
-        &self,
-        device_names: &[::std::string::String],
+    pub fn set_properties<'a>(
+        &'a self,
+        device_names: &'a [::std::string::String],
         properties: &PropertySet,
-    ) -> ::core::result::Result<
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::cloud::BatchReport,
-        ::tsl_runtime::Error,
-    > {
-        let items = ::tsl_runtime::value::to_args(properties)?;
-        self.cloud.set_devices_property(&self.product_key, device_names, &items).await
+    > + use<'a, C> {
+        ::tsl_runtime::cloud::set_many(
+            self.cloud,
+            &self.product_key,
+            device_names,
+            properties,
+        )
     }
 }
 /// A message from a device of this product as the platform's AMQP subscription
@@ -1845,18 +1842,18 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     /// handle that resolves to the device's reply with its output typed, as it arrives
     /// on the subscription that feeds `replies` (matched by the call's MessageId), or to
     /// `NoReply` after `timeout`.
-    pub async fn clone_2_with_reply<R: ::tsl_runtime::received::AwaitReply>(
-        &self,
-        replies: &R,
+    pub fn clone_2_with_reply<'a, R: ::tsl_runtime::received::AwaitReply>(
+        &'a self,
+        replies: &'a R,
         timeout: ::core::time::Duration,
-    ) -> ::core::result::Result<
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::PendingOutput<(), R::Wait>,
-        ::tsl_runtime::Error,
-    > {
-        let accepted = self.clone_2().await?;
-        ::tsl_runtime::received::PendingOutput::of(
-            accepted,
+    > + use<'a, C, R> {
+        ::tsl_runtime::received::with_reply(
+            self.cloud,
+            &self.device,
             ::core::option::Option::Some("clone"),
+            &(),
             replies,
             timeout,
         )
@@ -1865,19 +1862,19 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     /// handle that resolves to the device's reply with its output typed, as it arrives
     /// on the subscription that feeds `replies` (matched by the call's MessageId), or to
     /// `NoReply` after `timeout`.
-    pub async fn set_properties_2_with_reply<R: ::tsl_runtime::received::AwaitReply>(
-        &self,
+    pub fn set_properties_2_with_reply<'a, R: ::tsl_runtime::received::AwaitReply>(
+        &'a self,
         input: &SetPropertiesInput,
-        replies: &R,
+        replies: &'a R,
         timeout: ::core::time::Duration,
-    ) -> ::core::result::Result<
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::PendingOutput<(), R::Wait>,
-        ::tsl_runtime::Error,
-    > {
-        let accepted = self.set_properties_2(input).await?;
-        ::tsl_runtime::received::PendingOutput::of(
-            accepted,
+    > + use<'a, C, R> {
+        ::tsl_runtime::received::with_reply(
+            self.cloud,
+            &self.device,
             ::core::option::Option::Some("set_properties"),
+            input,
             replies,
             timeout,
         )
@@ -1886,19 +1883,19 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     /// handle that resolves to the device's reply with its output typed, as it arrives
     /// on the subscription that feeds `replies` (matched by the call's MessageId), or to
     /// `NoReply` after `timeout`.
-    pub async fn _1up_with_reply<R: ::tsl_runtime::received::AwaitReply>(
-        &self,
+    pub fn _1up_with_reply<'a, R: ::tsl_runtime::received::AwaitReply>(
+        &'a self,
         input: &T1upInput,
-        replies: &R,
+        replies: &'a R,
         timeout: ::core::time::Duration,
-    ) -> ::core::result::Result<
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::PendingOutput<(), R::Wait>,
-        ::tsl_runtime::Error,
-    > {
-        let accepted = self._1up(input).await?;
-        ::tsl_runtime::received::PendingOutput::of(
-            accepted,
+    > + use<'a, C, R> {
+        ::tsl_runtime::received::with_reply(
+            self.cloud,
+            &self.device,
             ::core::option::Option::Some("1up"),
+            input,
             replies,
             timeout,
         )
@@ -1907,19 +1904,19 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     /// returns a handle that resolves to the device's reply, as it arrives on the
     /// subscription that feeds `replies` (matched by the call's MessageId), or to
     /// `NoReply` after `timeout`.
-    pub async fn set_properties_with_reply<R: ::tsl_runtime::received::AwaitReply>(
-        &self,
+    pub fn set_properties_with_reply<'a, R: ::tsl_runtime::received::AwaitReply>(
+        &'a self,
         properties: &PropertySet,
-        replies: &R,
+        replies: &'a R,
         timeout: ::core::time::Duration,
-    ) -> ::core::result::Result<
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::PendingOutput<(), R::Wait>,
-        ::tsl_runtime::Error,
-    > {
-        let accepted = self.set_properties(properties).await?;
-        ::tsl_runtime::received::PendingOutput::of(
-            accepted,
+    > + use<'a, C, R> {
+        ::tsl_runtime::received::with_reply(
+            self.cloud,
+            &self.device,
             ::core::option::Option::None,
+            properties,
             replies,
             timeout,
         )
@@ -1931,26 +1928,22 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     /// (matched by device and service, registered before the call), at most `timeout`
     /// from the call: the report says, per device, replied, reply error, invalid reply
     /// or no reply, and keeps the batch's status for the others.
-    pub async fn clone_2_with_replies<R: ::tsl_runtime::received::AwaitDeviceReply>(
-        &self,
-        device_names: &[::std::string::String],
-        replies: &R,
+    pub fn clone_2_with_replies<'a, R: ::tsl_runtime::received::AwaitDeviceReply>(
+        &'a self,
+        device_names: &'a [::std::string::String],
+        replies: &'a R,
         timeout: ::core::time::Duration,
-    ) -> ::core::result::Result<
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::RepliedReport<()>,
-        ::tsl_runtime::Error,
-    > {
-        let service = ::core::option::Option::Some("clone");
-        let waits = ::tsl_runtime::received::expect_batch(
-            replies,
+    > + use<'a, C, R> {
+        ::tsl_runtime::received::with_replies(
+            self.cloud,
             &self.product_key,
             device_names,
-            service,
+            ::core::option::Option::Some("clone"),
+            &(),
+            replies,
             timeout,
-        );
-        let report = self.clone_2(device_names).await?;
-        ::core::result::Result::Ok(
-            ::tsl_runtime::received::merge_replies(report, waits, service).await,
         )
     }
     /// Calls `set_properties` on every device in `device_names` as `set_properties_2` does, then waits
@@ -1958,29 +1951,26 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     /// (matched by device and service, registered before the call), at most `timeout`
     /// from the call: the report says, per device, replied, reply error, invalid reply
     /// or no reply, and keeps the batch's status for the others.
-    pub async fn set_properties_2_with_replies<
+    pub fn set_properties_2_with_replies<
+        'a,
         R: ::tsl_runtime::received::AwaitDeviceReply,
     >(
-        &self,
-        device_names: &[::std::string::String],
+        &'a self,
+        device_names: &'a [::std::string::String],
         input: &SetPropertiesInput,
-        replies: &R,
+        replies: &'a R,
         timeout: ::core::time::Duration,
-    ) -> ::core::result::Result<
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::RepliedReport<()>,
-        ::tsl_runtime::Error,
-    > {
-        let service = ::core::option::Option::Some("set_properties");
-        let waits = ::tsl_runtime::received::expect_batch(
-            replies,
+    > + use<'a, C, R> {
+        ::tsl_runtime::received::with_replies(
+            self.cloud,
             &self.product_key,
             device_names,
-            service,
+            ::core::option::Option::Some("set_properties"),
+            input,
+            replies,
             timeout,
-        );
-        let report = self.set_properties_2(device_names, input).await?;
-        ::core::result::Result::Ok(
-            ::tsl_runtime::received::merge_replies(report, waits, service).await,
         )
     }
     /// Calls `1up` on every device in `device_names` as `_1up` does, then waits
@@ -1988,60 +1978,46 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     /// (matched by device and service, registered before the call), at most `timeout`
     /// from the call: the report says, per device, replied, reply error, invalid reply
     /// or no reply, and keeps the batch's status for the others.
-    pub async fn _1up_with_replies<R: ::tsl_runtime::received::AwaitDeviceReply>(
-        &self,
-        device_names: &[::std::string::String],
+    pub fn _1up_with_replies<'a, R: ::tsl_runtime::received::AwaitDeviceReply>(
+        &'a self,
+        device_names: &'a [::std::string::String],
         input: &T1upInput,
-        replies: &R,
+        replies: &'a R,
         timeout: ::core::time::Duration,
-    ) -> ::core::result::Result<
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::RepliedReport<()>,
-        ::tsl_runtime::Error,
-    > {
-        let service = ::core::option::Option::Some("1up");
-        let waits = ::tsl_runtime::received::expect_batch(
-            replies,
+    > + use<'a, C, R> {
+        ::tsl_runtime::received::with_replies(
+            self.cloud,
             &self.product_key,
             device_names,
-            service,
+            ::core::option::Option::Some("1up"),
+            input,
+            replies,
             timeout,
-        );
-        let report = self._1up(device_names, input).await?;
-        ::core::result::Result::Ok(
-            ::tsl_runtime::received::merge_replies(report, waits, service).await,
         )
     }
     /// Sets properties on every device in `device_names` as `set_properties` does,
     /// then waits for each accepted device's reply on the subscription that feeds
     /// `replies` (matched by device, registered before the call), at most `timeout`
     /// from the call.
-    pub async fn set_properties_with_replies<
-        R: ::tsl_runtime::received::AwaitDeviceReply,
-    >(
-        &self,
-        device_names: &[::std::string::String],
+    pub fn set_properties_with_replies<'a, R: ::tsl_runtime::received::AwaitDeviceReply>(
+        &'a self,
+        device_names: &'a [::std::string::String],
         properties: &PropertySet,
-        replies: &R,
+        replies: &'a R,
         timeout: ::core::time::Duration,
-    ) -> ::core::result::Result<
+    ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::RepliedReport<()>,
-        ::tsl_runtime::Error,
-    > {
-        let waits = ::tsl_runtime::received::expect_batch(
-            replies,
+    > + use<'a, C, R> {
+        ::tsl_runtime::received::with_replies(
+            self.cloud,
             &self.product_key,
             device_names,
             ::core::option::Option::None,
+            properties,
+            replies,
             timeout,
-        );
-        let report = self.set_properties(device_names, properties).await?;
-        ::core::result::Result::Ok(
-            ::tsl_runtime::received::merge_replies(
-                    report,
-                    waits,
-                    ::core::option::Option::None,
-                )
-                .await,
         )
     }
 }

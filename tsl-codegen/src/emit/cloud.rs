@@ -46,27 +46,23 @@ pub fn handles(plan: &Plan, cx: &Context) -> TokenStream {
             Some(quote! {
                 /// Sets the `Some` properties of `properties` (`SetDeviceProperty`), after
                 /// checking them against the model. Success means sent, not yet applied.
-                pub async fn #set_properties(
+                pub fn #set_properties(
                     &self,
                     properties: &#property_set,
-                ) -> ::core::result::Result<#rt::cloud::Accepted, #rt::Error> {
-                    let items = #rt::value::to_args(properties)?;
-                    self.cloud.set_device_property(&self.device, &items).await
+                ) -> impl #rt::cloud::Call<#rt::cloud::Accepted> + use<'_, C> {
+                    #rt::cloud::set_one(self.cloud, &self.device, properties)
                 }
             }),
             Some(quote! {
                 /// Sets the `Some` properties of `properties` on every device in
                 /// `device_names` (`SetDevicesProperty`, at most 100 names a call), after
                 /// checking them against the model. The report accounts for every device.
-                pub async fn #set_properties(
-                    &self,
-                    device_names: &[::std::string::String],
+                pub fn #set_properties<'a>(
+                    &'a self,
+                    device_names: &'a [::std::string::String],
                     properties: &#property_set,
-                ) -> ::core::result::Result<#rt::cloud::BatchReport, #rt::Error> {
-                    let items = #rt::value::to_args(properties)?;
-                    self.cloud
-                        .set_devices_property(&self.product_key, device_names, &items)
-                        .await
+                ) -> impl #rt::cloud::Call<#rt::cloud::BatchReport> + use<'a, C> {
+                    #rt::cloud::set_many(self.cloud, &self.product_key, device_names, properties)
                 }
             }),
         ),
@@ -143,28 +139,27 @@ pub fn handles(plan: &Plan, cx: &Context) -> TokenStream {
     }
 }
 
-/// The input parameter, the statement making `Args`, and the `Args` expression.
-fn args(service: &ServiceDef, cx: &Context) -> (TokenStream, TokenStream, TokenStream) {
-    let rt = &cx.rt;
+/// The input parameter, and the input as the call takes it (`&()` for none).
+fn input(service: &ServiceDef) -> (TokenStream, TokenStream) {
     match &service.input {
         Some(input) => {
             let input = ident(input);
-            (
-                quote!(input: &#input,),
-                quote!(let args = #rt::value::to_args(input)?;),
-                quote!(&args),
-            )
+            (quote!(input: &#input,), quote!(input))
         }
-        None => (quote!(), quote!(), quote!("{}")),
+        None => (quote!(), quote!(&())),
     }
 }
 
+// Each method is one call of a runtime function rather than an `async fn` of its own:
+// the same future for the caller, far less for the compiler to check per service
+// (BENCHMARKS.md, "Compact generated code"). `use<..>` says the future borrows the handle
+// (and the device names) but not the input, which is encoded when the method is called.
 fn device_method(service: &ServiceDef, cx: &Context) -> TokenStream {
     let rt = &cx.rt;
     let method = ident(&service.method);
     let wire = &service.wire;
-    let (param, make_args, args) = args(service, cx);
-    let (returns, finish) = if service.sync {
+    let (param, input) = input(service);
+    let (returns, call) = if service.sync {
         let output = match &service.output {
             Some(output) => {
                 let output = ident(output);
@@ -172,26 +167,18 @@ fn device_method(service: &ServiceDef, cx: &Context) -> TokenStream {
             }
             None => quote!(()),
         };
-        (
-            quote!(#rt::cloud::Reply<#output>),
-            quote!(#rt::cloud::sync_output(invoked)),
-        )
+        (quote!(#rt::cloud::Reply<#output>), quote!(call_sync))
     } else {
-        (
-            quote!(#rt::cloud::Accepted),
-            quote!(::core::result::Result::Ok(invoked.into())),
-        )
+        (quote!(#rt::cloud::Accepted), quote!(call_async))
     };
     let doc = doc_attrs(&service.device_docs);
     quote! {
         #doc
-        pub async fn #method(&self, #param) -> ::core::result::Result<#returns, #rt::Error> {
-            #make_args
-            let invoked = self
-                .cloud
-                .invoke_thing_service(&self.device, #wire, #args)
-                .await?;
-            #finish
+        pub fn #method(
+            &self,
+            #param
+        ) -> impl #rt::cloud::Call<#returns> + use<'_, C> {
+            #rt::cloud::#call(self.cloud, &self.device, #wire, #input)
         }
     }
 }
@@ -200,19 +187,16 @@ fn fleet_method(service: &ServiceDef, cx: &Context) -> TokenStream {
     let rt = &cx.rt;
     let method = ident(&service.method);
     let wire = &service.wire;
-    let (param, make_args, args) = args(service, cx);
+    let (param, input) = input(service);
     let doc = doc_attrs(&service.fleet_docs);
     quote! {
         #doc
-        pub async fn #method(
-            &self,
-            device_names: &[::std::string::String],
+        pub fn #method<'a>(
+            &'a self,
+            device_names: &'a [::std::string::String],
             #param
-        ) -> ::core::result::Result<#rt::cloud::BatchReport, #rt::Error> {
-            #make_args
-            self.cloud
-                .invoke_things_service(&self.product_key, device_names, #wire, #args)
-                .await
+        ) -> impl #rt::cloud::Call<#rt::cloud::BatchReport> + use<'a, C> {
+            #rt::cloud::call_many(self.cloud, &self.product_key, device_names, #wire, #input)
         }
     }
 }

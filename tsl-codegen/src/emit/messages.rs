@@ -405,7 +405,7 @@ fn signature(s: &ServiceDef) -> Signature {
             let input = ident(input);
             (quote!(input: &#input,), quote!(input))
         }
-        None => (quote!(), quote!()),
+        None => (quote!(), quote!(&())),
     };
     let output = match &s.output {
         Some(output) => {
@@ -415,6 +415,63 @@ fn signature(s: &ServiceDef) -> Signature {
         None => quote!(()),
     };
     Signature { param, arg, output }
+}
+
+/// A `with_reply` method of `Device`: one call of `tsl_runtime::cloud::with_reply` (see
+/// `cloud.rs` in this folder for why methods are not `async fn`s). `wire` is the service's
+/// identifier, `None` for the property set.
+fn with_reply_method(
+    doc: TokenStream,
+    name: &syn::Ident,
+    (param, arg): (TokenStream, TokenStream),
+    output: TokenStream,
+    wire: TokenStream,
+    cx: &Context,
+) -> TokenStream {
+    let rt = &cx.rt;
+    quote! {
+        #doc
+        pub fn #name<'a, R: #rt::received::AwaitReply>(
+            &'a self,
+            #param
+            replies: &'a R,
+            timeout: ::core::time::Duration,
+        ) -> impl #rt::cloud::Call<#rt::received::PendingOutput<#output, R::Wait>> + use<'a, C, R> {
+            #rt::received::with_reply(self.cloud, &self.device, #wire, #arg, replies, timeout)
+        }
+    }
+}
+
+/// A `with_replies` method of `Fleet`, as [`with_reply_method`] is of `Device`.
+fn with_replies_method(
+    doc: TokenStream,
+    name: &syn::Ident,
+    (param, arg): (TokenStream, TokenStream),
+    output: TokenStream,
+    wire: TokenStream,
+    cx: &Context,
+) -> TokenStream {
+    let rt = &cx.rt;
+    quote! {
+        #doc
+        pub fn #name<'a, R: #rt::received::AwaitDeviceReply>(
+            &'a self,
+            device_names: &'a [::std::string::String],
+            #param
+            replies: &'a R,
+            timeout: ::core::time::Duration,
+        ) -> impl #rt::cloud::Call<#rt::received::RepliedReport<#output>> + use<'a, C, R> {
+            #rt::received::with_replies(
+                self.cloud,
+                &self.product_key,
+                device_names,
+                #wire,
+                #arg,
+                replies,
+                timeout,
+            )
+        }
+    }
 }
 
 /// A second `impl` of the cloud-side `Device` handle: each async service's call and the
@@ -429,44 +486,33 @@ pub fn reply_handles(plan: &Plan, cx: &Context) -> TokenStream {
         .zip(&plan.reply_methods)
         .filter_map(|(s, m)| m.as_ref().map(|m| (s, m)))
         .map(|(s, with_reply)| {
-            let with_reply = ident(with_reply);
-            let method = ident(&s.method);
             let wire = &s.wire;
             let Signature { param, arg, output } = signature(s);
-            let doc = doc_attrs(&s.with_reply_docs);
-            quote! {
-                #doc
-                pub async fn #with_reply<R: #rt::received::AwaitReply>(
-                    &self,
-                    #param
-                    replies: &R,
-                    timeout: ::core::time::Duration,
-                ) -> ::core::result::Result<#rt::received::PendingOutput<#output, R::Wait>, #rt::Error> {
-                    let accepted = self.#method(#arg).await?;
-                    #rt::received::PendingOutput::of(accepted, ::core::option::Option::Some(#wire), replies, timeout)
-                }
-            }
+            with_reply_method(
+                doc_attrs(&s.with_reply_docs),
+                &ident(with_reply),
+                (param, arg),
+                output,
+                quote!(::core::option::Option::Some(#wire)),
+                cx,
+            )
         })
         .collect::<Vec<_>>();
     let set = plan.property_set.as_ref().map(|_| {
-        let with_reply = ident(&plan.set_reply_method);
-        let set_properties = ident(&plan.api.set_properties);
         let property_set = ident(&plan.api.property_set);
-        quote! {
-            /// Sets properties as `set_properties` does; once the platform accepted the call,
-            /// returns a handle that resolves to the device's reply, as it arrives on the
-            /// subscription that feeds `replies` (matched by the call's MessageId), or to
-            /// `NoReply` after `timeout`.
-            pub async fn #with_reply<R: #rt::received::AwaitReply>(
-                &self,
-                properties: &#property_set,
-                replies: &R,
-                timeout: ::core::time::Duration,
-            ) -> ::core::result::Result<#rt::received::PendingOutput<(), R::Wait>, #rt::Error> {
-                let accepted = self.#set_properties(properties).await?;
-                #rt::received::PendingOutput::of(accepted, ::core::option::Option::None, replies, timeout)
-            }
-        }
+        with_reply_method(
+            quote! {
+                /// Sets properties as `set_properties` does; once the platform accepted the call,
+                /// returns a handle that resolves to the device's reply, as it arrives on the
+                /// subscription that feeds `replies` (matched by the call's MessageId), or to
+                /// `NoReply` after `timeout`.
+            },
+            &ident(&plan.set_reply_method),
+            (quote!(properties: &#property_set,), quote!(properties)),
+            quote!(()),
+            quote!(::core::option::Option::None),
+            cx,
+        )
     });
     if methods.is_empty() && set.is_none() {
         return TokenStream::new();
@@ -491,49 +537,33 @@ pub fn fleet_reply_handles(plan: &Plan, cx: &Context) -> TokenStream {
         .zip(&plan.fleet_reply_methods)
         .filter_map(|(s, m)| m.as_ref().map(|m| (s, m)))
         .map(|(s, with_replies)| {
-            let with_replies = ident(with_replies);
-            let method = ident(&s.method);
             let wire = &s.wire;
             let Signature { param, arg, output } = signature(s);
-            let doc = doc_attrs(&s.with_replies_docs);
-            quote! {
-                #doc
-                pub async fn #with_replies<R: #rt::received::AwaitDeviceReply>(
-                    &self,
-                    device_names: &[::std::string::String],
-                    #param
-                    replies: &R,
-                    timeout: ::core::time::Duration,
-                ) -> ::core::result::Result<#rt::received::RepliedReport<#output>, #rt::Error> {
-                    let service = ::core::option::Option::Some(#wire);
-                    let waits = #rt::received::expect_batch(replies, &self.product_key, device_names, service, timeout);
-                    let report = self.#method(device_names, #arg).await?;
-                    ::core::result::Result::Ok(#rt::received::merge_replies(report, waits, service).await)
-                }
-            }
+            with_replies_method(
+                doc_attrs(&s.with_replies_docs),
+                &ident(with_replies),
+                (param, arg),
+                output,
+                quote!(::core::option::Option::Some(#wire)),
+                cx,
+            )
         })
         .collect::<Vec<_>>();
     let set = plan.property_set.as_ref().map(|_| {
-        let with_replies = ident(&plan.fleet_set_reply_method);
-        let set_properties = ident(&plan.api.set_properties);
         let property_set = ident(&plan.api.property_set);
-        quote! {
-            /// Sets properties on every device in `device_names` as `set_properties` does,
-            /// then waits for each accepted device's reply on the subscription that feeds
-            /// `replies` (matched by device, registered before the call), at most `timeout`
-            /// from the call.
-            pub async fn #with_replies<R: #rt::received::AwaitDeviceReply>(
-                &self,
-                device_names: &[::std::string::String],
-                properties: &#property_set,
-                replies: &R,
-                timeout: ::core::time::Duration,
-            ) -> ::core::result::Result<#rt::received::RepliedReport<()>, #rt::Error> {
-                let waits = #rt::received::expect_batch(replies, &self.product_key, device_names, ::core::option::Option::None, timeout);
-                let report = self.#set_properties(device_names, properties).await?;
-                ::core::result::Result::Ok(#rt::received::merge_replies(report, waits, ::core::option::Option::None).await)
-            }
-        }
+        with_replies_method(
+            quote! {
+                /// Sets properties on every device in `device_names` as `set_properties` does,
+                /// then waits for each accepted device's reply on the subscription that feeds
+                /// `replies` (matched by device, registered before the call), at most `timeout`
+                /// from the call.
+            },
+            &ident(&plan.fleet_set_reply_method),
+            (quote!(properties: &#property_set,), quote!(properties)),
+            quote!(()),
+            quote!(::core::option::Option::None),
+            cx,
+        )
     });
     if methods.is_empty() && set.is_none() {
         return TokenStream::new();
