@@ -51,6 +51,14 @@ pub const QPS: [(&str, u32); 18] = [
 /// (`docs/state.md`).
 pub const MAX_HISTORY_PAGE: u32 = 50;
 
+/// The most records of each property one QueryDevicePropertiesData call returns
+/// (`PageSize`, 1 to 100; `docs/state.md`).
+pub const MAX_PROPERTIES_PAGE: u32 = 100;
+
+/// The most properties one QueryDevicePropertiesData call names (`Identifier.N`;
+/// `docs/state.md`).
+pub const MAX_PROPERTIES_PER_QUERY: usize = 10;
+
 /// How far back history can be read on an instance without a storage setting of its own:
 /// 30 days from the day a record was made (`docs/state.md`). Enterprise instances with a
 /// storage setting may keep more, so the client's check can be lifted.

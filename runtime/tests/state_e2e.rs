@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 use serde_json::{json, Value};
 use tsl_runtime::client::{
     is_version_conflict, record_json, value_json, Client, HistoryQuery, HistoryRecord,
-    HistorySource, SetDeviceDesiredProperty, StateDecoder, StateProblem,
+    HistorySource, PropertiesQuery, SetDeviceDesiredProperty, StateDecoder, StateProblem,
 };
 use tsl_runtime::cloud::Device;
 use tsl_runtime::emulator::{Emulator, RunningEmulator};
@@ -513,5 +513,162 @@ async fn state_long_history_read_keeps_to_the_qps() {
         .filter(|r| r.code() == Some("Throttling.User"))
         .count();
     assert_eq!(throttled, 0);
+    emulator.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_properties_history_pages_each_property_until_the_stream_ends() {
+    let emulator = start(lamp_emulator());
+    let base = now_ms() - 60_000;
+    // Brightness: 23 values, 4..=6 in one millisecond across a page boundary (page 5), and
+    // one (n = 12) above the model's max 100. Voltage: 7 values. ColorTemperature: none.
+    for n in 0..23i64 {
+        let time = if (4..=6).contains(&n) {
+            base + 4
+        } else {
+            base + n
+        };
+        let value = if n == 12 { 250 } else { n };
+        emulator
+            .report_properties(LAMP, "lamp-1", &json!({"Brightness": value}), time)
+            .unwrap();
+    }
+    for n in 0..7i64 {
+        emulator
+            .report_properties(
+                LAMP,
+                "lamp-1",
+                &json!({"Voltage": 220.5 + n as f64}),
+                base + 2 * n,
+            )
+            .unwrap();
+    }
+    emulator
+        .report_properties(
+            LAMP,
+            "lamp-1",
+            &json!({"Brightness": 1, "Voltage": 1.5}),
+            base + 10_000,
+        )
+        .unwrap();
+    let client = client(&emulator);
+    let decoder = StateDecoder::new(lamp_model());
+    let query = PropertiesQuery::new(
+        lamp(),
+        vec![
+            "Brightness".into(),
+            "Voltage".into(),
+            "ColorTemperature".into(),
+        ],
+        base,
+        base + 100,
+    )
+    .page_size(5);
+    let lines: Vec<Value> = client
+        .properties_history(query)
+        .map(|r| record_json(&decoder.record(r.unwrap())))
+        .collect()
+        .await;
+    let of = |id: &str| -> Vec<Value> {
+        lines
+            .iter()
+            .filter(|l| l["identifier"] == id)
+            .cloned()
+            .collect()
+    };
+    let brightness = of("Brightness");
+    assert_eq!(brightness.len(), 23, "{brightness:?}");
+    let values: Vec<Value> = brightness
+        .iter()
+        .map(|l| l.get("value").cloned().unwrap_or_else(|| json!(null)))
+        .collect();
+    let expected: Vec<Value> = (0..23)
+        .map(|n| if n == 12 { json!(null) } else { json!(n) })
+        .collect();
+    assert_eq!(values, expected);
+    // The value that does not fit is a line with its error and its text, not dropped.
+    assert_eq!(brightness[12]["value_raw"], "250");
+    assert!(brightness[12]["error"]
+        .as_str()
+        .unwrap()
+        .contains("max 100"));
+    let voltage = of("Voltage");
+    assert_eq!(voltage.len(), 7);
+    assert_eq!(voltage[6]["value"], json!(226.5));
+    assert!(of("ColorTemperature").is_empty());
+    // Several calls, none naming more than 10 properties, each property's records once.
+    let calls: Vec<_> = emulator
+        .requests()
+        .into_iter()
+        .filter(|r| r.action.as_deref() == Some("QueryDevicePropertiesData"))
+        .collect();
+    assert!(calls.len() >= 6, "{} calls", calls.len());
+    assert_eq!(calls[0].param("Identifier.3"), Some("ColorTemperature"));
+    assert!(calls.iter().all(|r| r.param("PageSize") == Some("5")));
+
+    // Refused before sending: a repeated identifier; by the emulator: an unknown one.
+    let twice: Vec<_> = client
+        .properties_history(PropertiesQuery::new(
+            lamp(),
+            vec!["Brightness".into(), "Brightness".into()],
+            base,
+            base + 1,
+        ))
+        .collect()
+        .await;
+    assert!(matches!(twice.as_slice(), [Err(Error::Refused(_))]));
+    let unknown: Vec<_> = client
+        .properties_history(PropertiesQuery::new(
+            lamp(),
+            vec!["Brightness".into(), "Nope".into()],
+            base,
+            base + 1,
+        ))
+        .collect()
+        .await;
+    match unknown.as_slice() {
+        [Err(Error::Platform(e))] => assert_eq!(e.code, "iot.check.InvalidFormattedParameter"),
+        other => panic!("{other:?}"),
+    }
+    emulator.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_properties_history_keeps_to_its_qps() {
+    // 5 calls a second on both sides: 40 records, 2 a call, is 20 calls, so at least 3 s.
+    let emulator = start(lamp_emulator().qps("QueryDevicePropertiesData", 5));
+    let base = now_ms() - 60_000;
+    for n in 0..40i64 {
+        emulator
+            .report_properties(LAMP, "lamp-1", &json!({"Brightness": n % 100}), base + n)
+            .unwrap();
+    }
+    let client = Client::builder()
+        .endpoint(emulator.endpoint())
+        .allow_http(true)
+        .credentials(tsl_runtime::sign::Credentials::new(KEY_ID, SECRET).unwrap())
+        .qps("QueryDevicePropertiesData", 5)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let read: Vec<_> = client
+        .properties_history(
+            PropertiesQuery::new(lamp(), vec!["Brightness".into()], base, base + 100).page_size(2),
+        )
+        .collect()
+        .await;
+    let elapsed = started.elapsed();
+    assert_eq!(read.len(), 40);
+    assert!(
+        read.iter().all(Result::is_ok),
+        "{:?}",
+        read.iter().find(|r| r.is_err())
+    );
+    assert!(elapsed >= Duration::from_secs(3), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(15), "{elapsed:?}");
+    assert!(emulator
+        .requests()
+        .iter()
+        .all(|r| r.code() != Some("Throttling.User")));
     emulator.shutdown();
 }

@@ -77,6 +77,7 @@ mod limiter;
 mod name_set;
 mod ops;
 mod plain;
+mod properties_history;
 mod retry;
 mod state;
 mod state_decode;
@@ -101,6 +102,7 @@ pub use ops::{
     BatchPub, GetThingModelTsl, InvokeThingService, InvokeThingsService, Qos, QueryThingModel,
     SetDeviceProperty, SetDevicesProperty, ThingModelJson, ThingModelTsl, MAX_MESSAGE_BYTES,
 };
+pub use properties_history::{PropertiesQuery, PROPERTIES_DATA_ACTION};
 pub use retry::RetryPolicy;
 pub use state::{
     is_version_conflict, DesiredList, DesiredProperty, DesiredVersions, PropertyStatus,

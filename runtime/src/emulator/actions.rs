@@ -18,9 +18,10 @@ use crate::alink::{Request, Responder};
 use crate::model::{CallType, Envelope, Format, Model, Module, Source};
 
 /// The actions the emulator serves.
-pub(crate) const ACTIONS: [&str; 14] = [
+pub(crate) const ACTIONS: [&str; 15] = [
     "QueryDevicePropertyStatus",
     "QueryDevicePropertyData",
+    "QueryDevicePropertiesData",
     "QueryDeviceEventData",
     "QueryDeviceServiceData",
     "SetDeviceDesiredProperty",

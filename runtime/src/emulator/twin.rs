@@ -20,9 +20,10 @@ use crate::limits::{HISTORY_RETENTION, MAX_DESIRED_PER_CALL, MAX_HISTORY_PAGE};
 use crate::model::Model;
 
 /// The device-state actions the emulator serves.
-pub(crate) const STATE_ACTIONS: [&str; 7] = [
+pub(crate) const STATE_ACTIONS: [&str; 8] = [
     "QueryDevicePropertyStatus",
     "QueryDevicePropertyData",
+    "QueryDevicePropertiesData",
     "QueryDeviceEventData",
     "QueryDeviceServiceData",
     "SetDeviceDesiredProperty",
@@ -39,6 +40,7 @@ pub(crate) fn run(
     Some(match action {
         "QueryDevicePropertyStatus" => property_status(shared, params),
         "QueryDevicePropertyData" => history(shared, params, Kind::Property),
+        "QueryDevicePropertiesData" => super::twin_properties::properties_data(shared, params),
         "QueryDeviceEventData" => history(shared, params, Kind::Event),
         "QueryDeviceServiceData" => history(shared, params, Kind::Service),
         "SetDeviceDesiredProperty" => set_desired(shared, params),
@@ -50,7 +52,7 @@ pub(crate) fn run(
 
 /// The text the platform sends for a stored value: a string as it is, anything else as
 /// JSON.
-fn text(value: &Value) -> String {
+pub(super) fn text(value: &Value) -> String {
     match value {
         Value::String(text) => text.clone(),
         other => other.to_string(),
@@ -58,7 +60,10 @@ fn text(value: &Value) -> String {
 }
 
 /// The device a request names, with its model.
-fn device<'a>(shared: &'a Shared, params: &Params) -> Result<(String, String, &'a Model), Refusal> {
+pub(super) fn device<'a>(
+    shared: &'a Shared,
+    params: &Params,
+) -> Result<(String, String, &'a Model), Refusal> {
     let (product_key, device_name) = params::named_device(shared, params)?;
     let known = shared.config.any_device
         || lock(&shared.devices)
@@ -71,7 +76,7 @@ fn device<'a>(shared: &'a Shared, params: &Params) -> Result<(String, String, &'
     Ok((product_key, device_name, model))
 }
 
-fn number(params: &Params, name: &str) -> Result<i64, Refusal> {
+pub(super) fn number(params: &Params, name: &str) -> Result<i64, Refusal> {
     let text = params
         .get(name)
         .filter(|v| !v.is_empty())
@@ -257,7 +262,7 @@ fn history(shared: &Shared, params: &Params, kind: Kind) -> Result<Success, Refu
 }
 
 /// `Name.1`, `Name.2`, ... in order of N.
-fn numbered(params: &Params, name: &str) -> Vec<String> {
+pub(super) fn numbered(params: &Params, name: &str) -> Vec<String> {
     let prefix = format!("{name}.");
     let mut found: Vec<(u64, String)> = params
         .pairs()

@@ -10,8 +10,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use futures_util::StreamExt;
 use serde_json::{json, Map, Value};
 use tsl_runtime::client::{
-    is_version_conflict, record_json, value_json, Client, HistoryQuery, HistorySource,
-    SetDeviceDesiredProperty, StateDecoder,
+    is_version_conflict, record_json, value_json, Client, HistoryQuery, HistoryRecord,
+    HistorySource, PropertiesQuery, SetDeviceDesiredProperty, StateDecoder, PROPERTIES_DATA_ACTION,
 };
 use tsl_runtime::cloud::Device;
 use tsl_runtime::model::Model;
@@ -126,9 +126,10 @@ enum DesiredCommand {
 #[derive(clap::Args, Debug)]
 #[group(required = true, multiple = false)]
 pub struct Source {
-    /// A property's values (QueryDevicePropertyData).
+    /// A property's values (QueryDevicePropertyData); repeat it for several properties in
+    /// one stream (QueryDevicePropertiesData, 10 a call).
     #[arg(long, value_name = "ID")]
-    property: Option<String>,
+    property: Vec<String>,
     /// An event's posts (QueryDeviceEventData).
     #[arg(long, value_name = "ID")]
     event: Option<String>,
@@ -153,9 +154,10 @@ pub struct HistoryArgs {
     /// End of the window (the same forms); now when not given.
     #[arg(long, value_name = "TIME", value_parser = parse_time, allow_hyphen_values = true)]
     to: Option<i64>,
-    /// Records per call, 1 to 50.
-    #[arg(long, value_name = "N", default_value_t = tsl_runtime::limits::MAX_HISTORY_PAGE)]
-    page_size: u32,
+    /// Records per call, 1 to 50 (default 50); with several properties, records of each
+    /// property per call, 1 to 100 (default 100).
+    #[arg(long, value_name = "N")]
+    page_size: Option<u32>,
     /// Send windows older than 30 days too (an instance with a longer storage setting).
     #[arg(long)]
     no_retention_check: bool,
@@ -438,19 +440,45 @@ fn run_desired(args: &DesiredArgs) -> Result<ExitCode, Failure> {
 
 fn run_history(args: &HistoryArgs) -> Result<ExitCode, Failure> {
     let (model, device, client) = args.target.open()?;
+    let to = args.to.unwrap_or_else(now_ms);
+    let retention = if args.no_retention_check {
+        None
+    } else {
+        Some(tsl_runtime::limits::HISTORY_RETENTION)
+    };
+    for id in &args.source.property {
+        if model.property_by_wire_identifier(id).is_none() {
+            return Err(Failure::usage(format!(
+                "`{id}` is not a property of the model"
+            )));
+        }
+    }
+    // Several properties: one stream of QueryDevicePropertiesData.
+    if args.source.property.len() > 1 {
+        let mut query = PropertiesQuery::new(device, args.source.property.clone(), args.from, to)
+            .retention(retention);
+        if let Some(size) = args.page_size {
+            query = query.page_size(size);
+        }
+        // Checked here, so a bad query is a usage error (exit 2) before anything is sent.
+        query
+            .check(now_ms())
+            .map_err(|e| Failure::usage(format!("{e}")))?;
+        let decoder = StateDecoder::new(model);
+        return print_records(
+            args.format,
+            false,
+            PROPERTIES_DATA_ACTION,
+            &decoder,
+            client.properties_history(query),
+        );
+    }
     let source = match (
-        &args.source.property,
+        args.source.property.first(),
         &args.source.event,
         &args.source.service,
     ) {
-        (Some(id), _, _) => {
-            if model.property_by_wire_identifier(id).is_none() {
-                return Err(Failure::usage(format!(
-                    "`{id}` is not a property of the model"
-                )));
-            }
-            HistorySource::Property(id.clone())
-        }
+        (Some(id), _, _) => HistorySource::Property(id.clone()),
         (_, Some(id), _) => {
             if !model.events().any(|(_, e)| e.wire_identifier == *id) {
                 return Err(Failure::usage(format!(
@@ -474,17 +502,33 @@ fn run_history(args: &HistoryArgs) -> Result<ExitCode, Failure> {
     };
     let action = source.action();
     let service = matches!(source, HistorySource::Service(_));
-    let mut query = HistoryQuery::new(device, source, args.from, args.to.unwrap_or_else(now_ms))
-        .page_size(args.page_size);
-    if args.no_retention_check {
-        query = query.retention(None);
+    let mut query = HistoryQuery::new(device, source, args.from, to).retention(retention);
+    if let Some(size) = args.page_size {
+        query = query.page_size(size);
     }
     // Checked here, so a bad window is a usage error (exit 2) before anything is sent.
     query
         .check(now_ms())
         .map_err(|e| Failure::usage(format!("{e}")))?;
     let decoder = StateDecoder::new(model);
-    if args.format == Format::Csv {
+    print_records(
+        args.format,
+        service,
+        action,
+        &decoder,
+        client.history(query),
+    )
+}
+
+/// Prints each record of `records` as a JSON line (or CSV row), read against the model.
+fn print_records(
+    format: Format,
+    service: bool,
+    action: &'static str,
+    decoder: &StateDecoder,
+    records: impl futures_util::Stream<Item = Result<HistoryRecord, tsl_runtime::Error>>,
+) -> Result<ExitCode, Failure> {
+    if format == Format::Csv {
         output::print_line(if service {
             "time,identifier,input,output,error"
         } else {
@@ -494,7 +538,7 @@ fn run_history(args: &HistoryArgs) -> Result<ExitCode, Failure> {
     let runtime = super::runtime()?;
     let mut misfits = 0;
     runtime.block_on(async {
-        let mut records = std::pin::pin!(client.history(query));
+        let mut records = std::pin::pin!(records);
         while let Some(record) = records.next().await {
             let record = record.map_err(|error| Failure::Call { action, error })?;
             let decoded = decoder.record(record);
@@ -502,7 +546,7 @@ fn run_history(args: &HistoryArgs) -> Result<ExitCode, Failure> {
                 decoded.value.is_err() || decoded.output.as_ref().is_some_and(Result::is_err),
             );
             let line = record_json(&decoded);
-            let text = match args.format {
+            let text = match format {
                 Format::Json => line.to_string(),
                 Format::Csv => csv_row(&line, service),
             };

@@ -1,0 +1,398 @@
+//! Several properties' history in one stream (`QueryDevicePropertiesData`, `docs/state.md`
+//! §3): up to [`MAX_PROPERTIES_PER_QUERY`] properties a call, up to
+//! [`MAX_PROPERTIES_PAGE`] records of each, within the action's QPS (10).
+//!
+//! The action's own paging fields (`NextValid`, `NextTime`) are documented as not supported
+//! ("ignore them"), so the stream pages by itself: a property that came back with a full
+//! page may have more, and is asked again from the time of its last record; the records of
+//! that millisecond already given are counted and skipped (the same rule as
+//! [`super::Client::history`]). Properties whose next start differs are asked in separate
+//! calls, so no call repeats what another gave.
+
+use std::collections::VecDeque;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures_util::stream::{self, Stream};
+use serde_json::Value;
+
+use super::answer::Answer;
+use super::history::HistoryRecord;
+use super::ops::{check_device, device_params};
+use super::state::{millis, string};
+use super::Client;
+use crate::cloud::Device;
+use crate::error::Error;
+use crate::limits::{HISTORY_RETENTION, MAX_PROPERTIES_PAGE, MAX_PROPERTIES_PER_QUERY};
+
+/// The action that reads several properties' history.
+pub const PROPERTIES_DATA_ACTION: &str = "QueryDevicePropertiesData";
+
+/// A history query of several properties: a device, their wire identifiers, and a time
+/// window `[from, to]` in epoch ms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PropertiesQuery {
+    /// The device.
+    pub device: Device,
+    /// The properties' wire identifiers (`module:Id` in a custom module), no repeats; any
+    /// number (the stream asks for at most 10 a call).
+    pub identifiers: Vec<String>,
+    /// `StartTime` of the first call (epoch ms, inclusive).
+    pub from: i64,
+    /// `EndTime` (epoch ms, inclusive).
+    pub to: i64,
+    /// `PageSize`: records of each property a call, 1 to [`MAX_PROPERTIES_PAGE`] (100 by
+    /// default).
+    pub page_size: u32,
+    /// How far back the platform keeps records ([`HISTORY_RETENTION`] by default; `None`
+    /// for no check), as [`super::HistoryQuery::retention`].
+    pub retention: Option<Duration>,
+}
+
+impl PropertiesQuery {
+    /// Reads `identifiers` of `device` from `from` to `to` (epoch ms), 100 records a
+    /// property a call.
+    pub fn new(device: Device, identifiers: Vec<String>, from: i64, to: i64) -> PropertiesQuery {
+        PropertiesQuery {
+            device,
+            identifiers,
+            from,
+            to,
+            page_size: MAX_PROPERTIES_PAGE,
+            retention: Some(HISTORY_RETENTION),
+        }
+    }
+
+    /// With `page_size` records of each property a call.
+    #[must_use]
+    pub fn page_size(mut self, page_size: u32) -> PropertiesQuery {
+        self.page_size = page_size;
+        self
+    }
+
+    /// With another retention (`None`: no check).
+    #[must_use]
+    pub fn retention(mut self, retention: Option<Duration>) -> PropertiesQuery {
+        self.retention = retention;
+        self
+    }
+
+    /// The checks made before anything is sent.
+    ///
+    /// # Errors
+    /// [`Error::Refused`]: an empty device, no identifier, an empty or repeated one, `from`
+    /// after `to`, a page size out of 1..=100, a window starting before the retention.
+    pub fn check(&self, now_ms: i64) -> Result<(), Error> {
+        check_device(&self.device)?;
+        if self.identifiers.is_empty() {
+            return Err(Error::Refused("no property named".into()));
+        }
+        for (i, id) in self.identifiers.iter().enumerate() {
+            if id.is_empty() {
+                return Err(Error::Refused("an identifier is empty".into()));
+            }
+            // The platform refuses a repeated identifier (docs/state.md).
+            if self.identifiers[..i].contains(id) {
+                return Err(Error::Refused(format!("`{id}` is named twice")));
+            }
+        }
+        // The shared checks of window, page size and retention, with this action's page.
+        let single = super::HistoryQuery {
+            device: self.device.clone(),
+            source: super::HistorySource::Property(self.identifiers[0].clone()),
+            from: self.from,
+            to: self.to,
+            page_size: 1,
+            retention: self.retention,
+        };
+        single.check(now_ms)?;
+        if self.page_size == 0 || self.page_size > MAX_PROPERTIES_PAGE {
+            return Err(Error::Refused(format!(
+                "PageSize {} is outside 1..={MAX_PROPERTIES_PAGE}",
+                self.page_size
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Where one property's reading is.
+#[derive(Debug)]
+struct PropertyCursor {
+    identifier: String,
+    start: i64,
+    /// Records given at exactly `start`: the next call repeats them first.
+    given_at_start: usize,
+    done: bool,
+}
+
+struct Cursor {
+    client: Client,
+    query: PropertiesQuery,
+    properties: Vec<PropertyCursor>,
+    buffered: VecDeque<HistoryRecord>,
+    failed: bool,
+}
+
+impl Client {
+    /// The records of several properties (`QueryDevicePropertiesData`): each property's
+    /// values oldest first, the properties of one call one after the other, fetched as the
+    /// stream is read. Items are [`HistoryRecord::Property`], read against the model by
+    /// [`super::StateDecoder::record`]. The stream ends after the last call, or after
+    /// yielding the first error (a refused query yields [`Error::Refused`] before anything
+    /// is sent).
+    pub fn properties_history(
+        &self,
+        query: PropertiesQuery,
+    ) -> impl Stream<Item = Result<HistoryRecord, Error>> + Send + 'static {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            .unwrap_or(0);
+        let refused = query.check(now).err();
+        let properties = query
+            .identifiers
+            .iter()
+            .map(|id| PropertyCursor {
+                identifier: id.clone(),
+                start: query.from,
+                given_at_start: 0,
+                done: false,
+            })
+            .collect();
+        let cursor = Cursor {
+            client: self.clone(),
+            query,
+            properties,
+            buffered: VecDeque::new(),
+            failed: false,
+        };
+        stream::unfold((cursor, refused), |(mut cursor, mut refused)| async move {
+            if let Some(error) = refused.take() {
+                cursor.failed = true;
+                return Some((Err(error), (cursor, None)));
+            }
+            loop {
+                if let Some(record) = cursor.buffered.pop_front() {
+                    return Some((Ok(record), (cursor, None)));
+                }
+                if cursor.failed || cursor.properties.iter().all(|p| p.done) {
+                    return None;
+                }
+                if let Err(error) = cursor.next_call().await {
+                    cursor.failed = true;
+                    return Some((Err(error), (cursor, None)));
+                }
+            }
+        })
+    }
+}
+
+impl Cursor {
+    /// One call: the unfinished properties that share the earliest start (at most 10).
+    async fn next_call(&mut self) -> Result<(), Error> {
+        let Some(start) = self
+            .properties
+            .iter()
+            .filter(|p| !p.done)
+            .map(|p| p.start)
+            .min()
+        else {
+            return Ok(());
+        };
+        let asked: Vec<usize> = self
+            .properties
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| !p.done && p.start == start)
+            .map(|(i, _)| i)
+            .take(MAX_PROPERTIES_PER_QUERY)
+            .collect();
+        let start_text = start.to_string();
+        let end = self.query.to.to_string();
+        let size = self.query.page_size.to_string();
+        let names: Vec<String> = (1..=asked.len())
+            .map(|n| format!("Identifier.{n}"))
+            .collect();
+        let mut named = Vec::new();
+        device_params(&self.query.device, &mut named);
+        let mut params: Vec<(&str, &str)> = named;
+        params.push(("StartTime", &start_text));
+        params.push(("EndTime", &end));
+        params.push(("PageSize", &size));
+        // Oldest first: StartTime before EndTime (newest first would swap them).
+        params.push(("Asc", "1"));
+        for (name, &i) in names.iter().zip(&asked) {
+            params.push((name.as_str(), self.properties[i].identifier.as_str()));
+        }
+        let answer = self.client.call(PROPERTIES_DATA_ACTION, &params).await?;
+        let mut lists = read_answer(&answer)?;
+        let page = usize::try_from(self.query.page_size).unwrap_or(usize::MAX);
+        for i in asked {
+            let property = &mut self.properties[i];
+            // A property the answer leaves out has no records in the window.
+            let records = lists
+                .iter()
+                .position(|(id, _)| *id == property.identifier)
+                .map(|at| lists.swap_remove(at).1)
+                .unwrap_or_default();
+            let full = records.len() >= page;
+            let mut skip = property.given_at_start;
+            let mut fresh = Vec::with_capacity(records.len());
+            for (time, value) in records {
+                if time < property.start || time > self.query.to {
+                    return Err(bad(
+                        &answer,
+                        format!(
+                            "`{}` has a record at {time}, outside the window {}..={}",
+                            property.identifier, property.start, self.query.to
+                        ),
+                    ));
+                }
+                if skip > 0 && time == property.start {
+                    skip -= 1;
+                    continue;
+                }
+                fresh.push((time, value));
+            }
+            match fresh.last().map(|(time, _)| *time) {
+                Some(last) if full => {
+                    let at_last = fresh.iter().filter(|(t, _)| *t == last).count();
+                    property.given_at_start = if last == property.start {
+                        property.given_at_start + at_last
+                    } else {
+                        at_last
+                    };
+                    property.start = last;
+                }
+                None if full => {
+                    return Err(bad(
+                        &answer,
+                        format!(
+                            "paging `{}` does not move forward: more records at {} than a page of {} holds",
+                            property.identifier, property.start, self.query.page_size
+                        ),
+                    ));
+                }
+                _ => property.done = true,
+            }
+            let identifier = property.identifier.clone();
+            self.buffered.extend(
+                fresh
+                    .into_iter()
+                    .map(|(time, value)| HistoryRecord::Property {
+                        identifier: identifier.clone(),
+                        time,
+                        value,
+                    }),
+            );
+        }
+        Ok(())
+    }
+}
+
+fn bad(answer: &Answer, problem: String) -> Error {
+    Error::BadAnswer {
+        problem,
+        raw: answer.body.clone(),
+    }
+}
+
+/// `PropertyDataInfos.PropertyDataInfo[]` (at the top of the answer, not under `Data`):
+/// each property's identifier and its `(Time, Value)` records.
+fn read_answer(answer: &Answer) -> Result<Vec<(String, Vec<(i64, String)>)>, Error> {
+    let body: Value = serde_json::from_str(&answer.body)
+        .map_err(|e| bad(answer, format!("the answer is not JSON ({e})")))?;
+    let infos = one_or_many(
+        answer,
+        body.get("PropertyDataInfos")
+            .and_then(|i| i.get("PropertyDataInfo")),
+        "PropertyDataInfos.PropertyDataInfo",
+    )?;
+    infos
+        .iter()
+        .map(|info| {
+            let identifier = string(info, "Identifier").ok_or_else(|| {
+                bad(
+                    answer,
+                    format!("a PropertyDataInfo without an Identifier: {info}"),
+                )
+            })?;
+            let records = one_or_many(
+                answer,
+                info.get("List").and_then(|l| l.get("PropertyInfo")),
+                "List.PropertyInfo",
+            )?
+            .iter()
+            .map(|item| {
+                let time = millis(item.get("Time"))
+                    .ok_or_else(|| bad(answer, format!("a record without a Time: {item}")))?;
+                Ok((time, string(item, "Value").unwrap_or_default()))
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+            Ok((identifier, records))
+        })
+        .collect()
+}
+
+/// An array as it is; absent or `null` empty; one object alone a list of one.
+fn one_or_many(answer: &Answer, value: Option<&Value>, what: &str) -> Result<Vec<Value>, Error> {
+    match value {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => Ok(items.clone()),
+        Some(one @ Value::Object(_)) => Ok(vec![one.clone()]),
+        Some(other) => Err(bad(answer, format!("`{what}` is {other}, not a list"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(body: &str) -> Answer {
+        Answer {
+            request_id: "R".into(),
+            http_status: 200,
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn properties_answers_are_read_per_property() {
+        let read = read_answer(&answer(
+            r#"{"NextValid":false,"PropertyDataInfos":{"PropertyDataInfo":[
+                {"Identifier":"a","List":{"PropertyInfo":[{"Time":1,"Value":"2"},{"Time":"3","Value":"4"}]}},
+                {"Identifier":"b","List":{"PropertyInfo":{"Time":5,"Value":"x"}}},
+                {"Identifier":"c"}]}}"#,
+        ))
+        .unwrap();
+        assert_eq!(read.len(), 3);
+        assert_eq!(read[0].1, vec![(1, "2".into()), (3, "4".into())]);
+        assert_eq!(read[1].1, vec![(5, "x".into())]);
+        assert!(read[2].1.is_empty());
+        assert!(read_answer(&answer(
+            r#"{"PropertyDataInfos":{"PropertyDataInfo":[{"List":{}}]}}"#
+        ))
+        .is_err());
+        assert!(read_answer(&answer(r#"{"PropertyDataInfos":{"PropertyDataInfo":7}}"#)).is_err());
+        assert!(read_answer(&answer("{}")).unwrap().is_empty());
+    }
+
+    #[test]
+    fn properties_queries_are_checked_before_sending() {
+        let device = Device::named("a1B2c3D4e5F", "d");
+        let now = 40 * 86_400_000;
+        let ids = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let ok = PropertiesQuery::new(device.clone(), ids(&["a", "b"]), now - 10, now);
+        assert!(ok.check(now).is_ok());
+        assert!(ok.clone().page_size(100).check(now).is_ok());
+        assert!(ok.clone().page_size(101).check(now).is_err());
+        assert!(ok.clone().page_size(0).check(now).is_err());
+        for bad in [ids(&[]), ids(&["a", "a"]), ids(&["a", ""])] {
+            let query = PropertiesQuery::new(device.clone(), bad, now - 10, now);
+            assert!(matches!(query.check(now), Err(Error::Refused(_))));
+        }
+        let old = PropertiesQuery::new(device, ids(&["a"]), 0, now);
+        assert!(old.check(now).is_err());
+        assert!(old.retention(None).check(now).is_ok());
+    }
+}
