@@ -81,6 +81,7 @@ mod properties_history;
 mod retry;
 mod state;
 mod state_decode;
+mod typed_history;
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -111,6 +112,7 @@ pub use state::{
 pub use state_decode::{
     record_json, value_json, DecodedRecord, DecodedValue, StateDecoder, StateProblem,
 };
+pub use typed_history::{ServiceCall, Typed, TypedHistory};
 
 use crate::error::Error;
 use crate::sign::{
