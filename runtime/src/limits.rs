@@ -25,7 +25,7 @@ pub const QPS_WINDOW: Duration = Duration::from_secs(1);
 /// The documented calls per second of each action, per Alibaba Cloud account (shared by
 /// its RAM users). An action not listed has no documented limit. The device-state actions
 /// (current, desired and history) are from each action's API page (`docs/state.md`).
-pub const QPS: [(&str, u32); 18] = [
+pub const QPS: [(&str, u32); 21] = [
     ("InvokeThingService", 500),
     ("InvokeThingsService", 10),
     ("BatchPub", 50),
@@ -41,6 +41,9 @@ pub const QPS: [(&str, u32); 18] = [
     ("QueryDevicePropertiesData", 10),
     ("QueryDeviceEventData", 50),
     ("QueryDeviceServiceData", 50),
+    ("QueryDeviceOriginalPropertyData", 50),
+    ("QueryDeviceOriginalEventData", 50),
+    ("QueryDeviceOriginalServiceData", 50),
     ("SetDeviceDesiredProperty", 50),
     ("QueryDeviceDesiredProperty", 50),
     ("ClearDeviceDesiredProperty", 50),

@@ -672,3 +672,141 @@ async fn state_properties_history_keeps_to_its_qps() {
         .all(|r| r.code() != Some("Throttling.User")));
     emulator.shutdown();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_original_variants_page_by_token_and_keep_what_failed_the_model() {
+    let emulator = start(lamp_emulator());
+    let base = now_ms() - 60_000;
+    // 60 identifiers the model does not have (a product without checks) and one of its own
+    // with a value above the max: the Original status lists them all, over two pages of 50.
+    for n in 0..60i64 {
+        emulator
+            .report_properties(
+                LAMP,
+                "lamp-1",
+                &json!({ format!("Custom{n}"): n }),
+                base + n,
+            )
+            .unwrap();
+    }
+    emulator
+        .report_properties(LAMP, "lamp-1", &json!({"Brightness": 250}), base + 100)
+        .unwrap();
+    let client = client(&emulator);
+    let decoder = StateDecoder::new(lamp_model());
+    let status = client
+        .query_device_original_property_status(&lamp())
+        .await
+        .unwrap();
+    assert_eq!(status.properties.len(), 61);
+    assert!(!status.request_id.is_empty());
+    let pages: Vec<_> = emulator
+        .requests()
+        .into_iter()
+        .filter(|r| r.action.as_deref() == Some("QueryDeviceOriginalPropertyStatus"))
+        .collect();
+    assert_eq!(pages.len(), 2);
+    assert!(pages[1].param("NextPageToken").is_some());
+    let decoded = decoder.status(&status);
+    let brightness = decoded
+        .iter()
+        .find(|v| v.identifier == "Brightness")
+        .unwrap();
+    assert!(value_json(brightness)["error"]
+        .as_str()
+        .unwrap()
+        .contains("max 100"));
+    let custom = decoded.iter().find(|v| v.identifier == "Custom7").unwrap();
+    assert!(matches!(custom.value, Err(StateProblem::Unknown { .. })));
+
+    // Original history of a custom identifier: 8 records, 3 a page, paged by token.
+    for n in 0..7i64 {
+        emulator
+            .report_properties(LAMP, "lamp-1", &json!({"Custom7": 100 + n}), base + 200 + n)
+            .unwrap();
+    }
+    let query = HistoryQuery::new(
+        lamp(),
+        HistorySource::Property("Custom7".into()),
+        base,
+        base + 1000,
+    )
+    .page_size(3)
+    .original(true);
+    let records: Vec<HistoryRecord> = client.history(query).map(|r| r.unwrap()).collect().await;
+    let values: Vec<&str> = records
+        .iter()
+        .map(|r| match r {
+            HistoryRecord::Property { value, .. } => value.as_str(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        values,
+        ["7", "100", "101", "102", "103", "104", "105", "106"]
+    );
+    let calls: Vec<_> = emulator
+        .requests()
+        .into_iter()
+        .filter(|r| r.action.as_deref() == Some("QueryDeviceOriginalPropertyData"))
+        .collect();
+    assert_eq!(calls.len(), 3);
+    assert!(calls
+        .iter()
+        .all(|c| c.param("StartTime") == Some(&base.to_string())));
+    // The checked action refuses an identifier the model does not have.
+    let checked: Vec<_> = client
+        .history(HistoryQuery::new(
+            lamp(),
+            HistorySource::Property("Custom7".into()),
+            base,
+            base + 1000,
+        ))
+        .collect()
+        .await;
+    assert!(matches!(checked.as_slice(), [Err(Error::Platform(_))]));
+
+    // Events through the Original action, decoded (and misfits reported) the same way.
+    for n in 0..4i64 {
+        emulator
+            .report_event(
+                LAMP,
+                "lamp-1",
+                "LampFailure",
+                &json!({"ErrorCode": if n == 2 { 9 } else { 1 }, "Detail": "x"}),
+                base + n,
+            )
+            .unwrap();
+    }
+    let events: Vec<Value> = client
+        .history(
+            HistoryQuery::new(
+                lamp(),
+                HistorySource::Event {
+                    identifier: Some("LampFailure".into()),
+                    event_type: None,
+                },
+                base,
+                base + 1000,
+            )
+            .page_size(3)
+            .original(true),
+        )
+        .map(|r| record_json(&decoder.record(r.unwrap())))
+        .collect()
+        .await;
+    assert_eq!(events.len(), 4);
+    assert_eq!(
+        events.iter().filter(|e| e.get("error").is_some()).count(),
+        1
+    );
+    // An Original query needs an identifier: refused before sending.
+    let unnamed: Vec<_> = client
+        .history(
+            HistoryQuery::new(lamp(), HistorySource::Service(None), base, base + 1).original(true),
+        )
+        .collect()
+        .await;
+    assert!(matches!(unnamed.as_slice(), [Err(Error::Refused(_))]));
+    emulator.shutdown();
+}

@@ -76,6 +76,7 @@ mod history;
 mod limiter;
 mod name_set;
 mod ops;
+mod original_status;
 mod plain;
 mod properties_history;
 mod retry;
@@ -103,6 +104,7 @@ pub use ops::{
     BatchPub, GetThingModelTsl, InvokeThingService, InvokeThingsService, Qos, QueryThingModel,
     SetDeviceProperty, SetDevicesProperty, ThingModelJson, ThingModelTsl, MAX_MESSAGE_BYTES,
 };
+pub use original_status::ORIGINAL_STATUS_ACTION;
 pub use properties_history::{PropertiesQuery, PROPERTIES_DATA_ACTION};
 pub use retry::RetryPolicy;
 pub use state::{

@@ -103,6 +103,7 @@ impl PropertiesQuery {
             to: self.to,
             page_size: 1,
             retention: self.retention,
+            original: false,
         };
         single.check(now_ms)?;
         if self.page_size == 0 || self.page_size > MAX_PROPERTIES_PAGE {

@@ -18,8 +18,12 @@ use crate::alink::{Request, Responder};
 use crate::model::{CallType, Envelope, Format, Model, Module, Source};
 
 /// The actions the emulator serves.
-pub(crate) const ACTIONS: [&str; 15] = [
+pub(crate) const ACTIONS: [&str; 19] = [
     "QueryDevicePropertyStatus",
+    "QueryDeviceOriginalPropertyStatus",
+    "QueryDeviceOriginalPropertyData",
+    "QueryDeviceOriginalEventData",
+    "QueryDeviceOriginalServiceData",
     "QueryDevicePropertyData",
     "QueryDevicePropertiesData",
     "QueryDeviceEventData",
@@ -59,6 +63,11 @@ pub(crate) async fn run(
         "SetDevicesProperty" => set_devices_property(shared, params, reached),
         "QueryThingModel" => query_thing_model(shared, params),
         "GetThingModelTsl" => get_thing_model_tsl(shared, params),
+        // The "Original" device-state actions (twin_original.rs).
+        other if super::twin_original::ORIGINAL_ACTIONS.contains(&other) => {
+            super::twin_original::run(shared, other, params)
+                .unwrap_or_else(|| Err(Refusal::invalid(other)))
+        }
         // The device-state actions (twin.rs).
         other if super::twin::STATE_ACTIONS.contains(&other) => {
             super::twin::run(shared, other, params).unwrap_or_else(|| Err(Refusal::invalid(other)))

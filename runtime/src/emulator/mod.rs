@@ -101,6 +101,7 @@ mod state;
 mod strict;
 mod throttle;
 mod twin;
+mod twin_original;
 mod twin_properties;
 mod twin_store;
 
