@@ -810,3 +810,79 @@ async fn state_original_variants_page_by_token_and_keep_what_failed_the_model() 
     assert!(matches!(unnamed.as_slice(), [Err(Error::Refused(_))]));
     emulator.shutdown();
 }
+
+/// A simulated device that remembers the requests it got.
+struct Seen(std::sync::Mutex<Vec<tsl_runtime::alink::Request>>);
+
+impl tsl_runtime::alink::Responder for Seen {
+    fn respond<'a>(
+        &'a self,
+        request: &'a tsl_runtime::alink::Request,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = tsl_runtime::alink::Reply> + Send + 'a>>
+    {
+        self.0.lock().unwrap().push(request.clone());
+        Box::pin(async move { tsl_runtime::alink::Reply::ok(&request.id, json!({})) })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_desired_values_reach_an_online_device_at_once() {
+    let online = std::sync::Arc::new(Seen(Default::default()));
+    let offline = std::sync::Arc::new(Seen(Default::default()));
+    let emulator = start(
+        lamp_emulator()
+            .device(tsl_runtime::emulator::Device::new(LAMP, "on").responder(online.clone()))
+            .device(
+                tsl_runtime::emulator::Device::new(LAMP, "off")
+                    .offline()
+                    .responder(offline.clone()),
+            ),
+    );
+    let client = client(&emulator);
+    for name in ["on", "off"] {
+        client
+            .set_device_desired_property(&SetDeviceDesiredProperty::new(
+                Device::named(LAMP, name),
+                r#"{"Brightness":40,"WorkMode":null}"#,
+                "{}",
+            ))
+            .await
+            .unwrap();
+    }
+    // The online device gets a property set with the values set (not the cleared one).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while online.0.lock().unwrap().is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let got = online.0.lock().unwrap().clone();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].method, "thing.service.property.set");
+    assert_eq!(got[0].params, json!({"Brightness": 40}));
+    // The offline one gets nothing now; its desired value waits for it.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(offline.0.lock().unwrap().is_empty());
+    let pushed: Vec<_> = emulator
+        .messages()
+        .into_iter()
+        .filter(|m| {
+            matches!(
+                m.kind,
+                tsl_runtime::emulator::MessageKind::PropertySet { .. }
+            )
+        })
+        .collect();
+    assert_eq!(pushed.len(), 1);
+    assert_eq!(pushed[0].device_name, "on");
+    // A clear alone sends nothing.
+    client
+        .set_device_desired_property(&SetDeviceDesiredProperty::new(
+            Device::named(LAMP, "on"),
+            r#"{"Brightness":null}"#,
+            "{}",
+        ))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(online.0.lock().unwrap().len(), 1);
+    emulator.shutdown();
+}

@@ -70,7 +70,8 @@ pub(crate) async fn run(
         }
         // The device-state actions (twin.rs).
         other if super::twin::STATE_ACTIONS.contains(&other) => {
-            super::twin::run(shared, other, params).unwrap_or_else(|| Err(Refusal::invalid(other)))
+            super::twin::run(shared, other, params, reached)
+                .unwrap_or_else(|| Err(Refusal::invalid(other)))
         }
         other => Err(Refusal::gateway(
             404,
@@ -412,6 +413,23 @@ fn property_set(
         );
     }
     message_id
+}
+
+/// A desired value set while the device is online goes to it at once, as a property set
+/// (`thing.service.property.set`, `docs/state.md` §2), recorded like SetDeviceProperty's.
+/// Returns the message ID, or `None` for a device that is offline (it reads the desired
+/// values when it comes online) or not kept.
+pub(super) fn push_desired(
+    shared: &Shared,
+    product_key: &str,
+    device_name: &str,
+    items: &Value,
+    reached: &mut Vec<String>,
+) -> Option<String> {
+    let target = target(shared, product_key, device_name).ok()?;
+    target
+        .online
+        .then(|| property_set(shared, &target, items, reached))
 }
 
 fn set_device_property(

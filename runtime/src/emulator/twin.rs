@@ -36,6 +36,7 @@ pub(crate) fn run(
     shared: &Shared,
     action: &str,
     params: &Params,
+    reached: &mut Vec<String>,
 ) -> Option<Result<Success, Refusal>> {
     Some(match action {
         "QueryDevicePropertyStatus" => property_status(shared, params),
@@ -43,7 +44,7 @@ pub(crate) fn run(
         "QueryDevicePropertiesData" => super::twin_properties::properties_data(shared, params),
         "QueryDeviceEventData" => history(shared, params, Kind::Event),
         "QueryDeviceServiceData" => history(shared, params, Kind::Service),
-        "SetDeviceDesiredProperty" => set_desired(shared, params),
+        "SetDeviceDesiredProperty" => set_desired(shared, params, reached),
         "QueryDeviceDesiredProperty" => query_desired(shared, params),
         "ClearDeviceDesiredProperty" => clear_desired(shared, params),
         _ => return None,
@@ -293,7 +294,11 @@ fn versions_answer(versions: &Map<String, Value>) -> Success {
     Success::data(json!({ "Versions": Value::Object(versions.clone()).to_string() }))
 }
 
-fn set_desired(shared: &Shared, params: &Params) -> Result<Success, Refusal> {
+fn set_desired(
+    shared: &Shared,
+    params: &Params,
+    reached: &mut Vec<String>,
+) -> Result<Success, Refusal> {
     let items_text = params
         .get("Items")
         .filter(|v| !v.is_empty())
@@ -365,6 +370,12 @@ fn set_desired(shared: &Shared, params: &Params) -> Result<Success, Refusal> {
         entry.version += 1;
         entry.time = now;
         answer.insert(id.clone(), json!(entry.version));
+    }
+    drop(twin);
+    // An online device gets the values set at once (docs/state.md §2); a `null` (clear)
+    // is not sent.
+    if !checked.is_empty() {
+        super::actions::push_desired(shared, &pk, &dn, &Value::Object(checked), reached);
     }
     Ok(versions_answer(&answer))
 }
