@@ -2,12 +2,13 @@
 //! §3): up to [`MAX_PROPERTIES_PER_QUERY`] properties a call, up to
 //! [`MAX_PROPERTIES_PAGE`] records of each, within the action's QPS (10).
 //!
-//! The action's own paging fields (`NextValid`, `NextTime`) are documented as not supported
-//! ("ignore them"), so the stream pages by itself: a property that came back with a full
-//! page may have more, and is asked again from the time of its last record; the records of
-//! that millisecond already given are counted and skipped (the same rule as
-//! [`super::Client::history`]). Properties whose next start differs are asked in separate
-//! calls, so no call repeats what another gave.
+//! The action's paging is documented two ways (`docs/state.md` §3): the API page says an
+//! answer stops for every property where one filled its page, with `NextValid` and
+//! `NextTime`; the SDKs' comments say it does not page. The stream serves both: with a
+//! `NextTime` all the call's properties go on from it; without, a property that came back
+//! with a full page goes on from the time of its last record. Records already given (up
+//! to and at the last time given, counted) are skipped, so each comes once. Properties
+//! whose next start differs are asked in separate calls.
 
 use std::collections::VecDeque;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -120,9 +121,11 @@ impl PropertiesQuery {
 #[derive(Debug)]
 struct PropertyCursor {
     identifier: String,
+    /// `StartTime` of its next call.
     start: i64,
-    /// Records given at exactly `start`: the next call repeats them first.
-    given_at_start: usize,
+    /// The time of the last record given, and how many were given at that time: a next
+    /// answer repeats what it has before and at that time, and those are skipped.
+    last: Option<(i64, usize)>,
     done: bool,
 }
 
@@ -156,7 +159,7 @@ impl Client {
             .map(|id| PropertyCursor {
                 identifier: id.clone(),
                 start: query.from,
-                given_at_start: 0,
+                last: None,
                 done: false,
             })
             .collect();
@@ -226,8 +229,22 @@ impl Cursor {
             params.push((name.as_str(), self.properties[i].identifier.as_str()));
         }
         let answer = self.client.call(PROPERTIES_DATA_ACTION, &params).await?;
-        let mut lists = read_answer(&answer)?;
+        let (next, mut lists) = read_answer(&answer)?;
+        // The English API page documents paging across all the call's properties: when one
+        // property fills its page at some time, the answer stops there for all of them,
+        // `NextValid` is true and the rest starts at `NextTime`. The SDK comments say the
+        // action does not page. Both readings are served: with a `NextTime` every property
+        // asked goes on from it; without, a property that filled its page goes on from its
+        // last record; records already given are skipped either way.
+        let next = next.filter(|n| *n <= self.query.to);
+        if next.is_some_and(|n| n < start) {
+            return Err(bad(
+                &answer,
+                format!("NextTime {next:?} is before the call's StartTime {start}"),
+            ));
+        }
         let page = usize::try_from(self.query.page_size).unwrap_or(usize::MAX);
+        let mut moved = next.is_some_and(|n| n > start);
         for i in asked {
             let property = &mut self.properties[i];
             // A property the answer leaves out has no records in the window.
@@ -237,7 +254,7 @@ impl Cursor {
                 .map(|at| lists.swap_remove(at).1)
                 .unwrap_or_default();
             let full = records.len() >= page;
-            let mut skip = property.given_at_start;
+            let (seen, mut skip) = property.last.unwrap_or((i64::MIN, 0));
             let mut fresh = Vec::with_capacity(records.len());
             for (time, value) in records {
                 if time < property.start || time > self.query.to {
@@ -249,23 +266,30 @@ impl Cursor {
                         ),
                     ));
                 }
-                if skip > 0 && time == property.start {
+                if time < seen {
+                    continue;
+                }
+                if time == seen && skip > 0 {
                     skip -= 1;
                     continue;
                 }
                 fresh.push((time, value));
             }
-            match fresh.last().map(|(time, _)| *time) {
-                Some(last) if full => {
-                    let at_last = fresh.iter().filter(|(t, _)| *t == last).count();
-                    property.given_at_start = if last == property.start {
-                        property.given_at_start + at_last
-                    } else {
-                        at_last
-                    };
+            if let Some(last) = fresh.last().map(|(time, _)| *time) {
+                let at_last = fresh.iter().filter(|(t, _)| *t == last).count();
+                let before = match property.last {
+                    Some((time, count)) if time == last => count,
+                    _ => 0,
+                };
+                property.last = Some((last, before + at_last));
+                moved = true;
+            }
+            match (next, property.last) {
+                (Some(n), _) => property.start = n,
+                (None, Some((last, _))) if full && (last > property.start || !fresh.is_empty()) => {
                     property.start = last;
                 }
-                None if full => {
+                (None, _) if full => {
                     return Err(bad(
                         &answer,
                         format!(
@@ -274,7 +298,7 @@ impl Cursor {
                         ),
                     ));
                 }
-                _ => property.done = true,
+                (None, _) => property.done = true,
             }
             let identifier = property.identifier.clone();
             self.buffered.extend(
@@ -287,6 +311,14 @@ impl Cursor {
                     }),
             );
         }
+        if next.is_some() && !moved {
+            return Err(bad(
+                &answer,
+                format!(
+                    "paging does not move forward: NextTime is the call's StartTime {start} and no record is new"
+                ),
+            ));
+        }
         Ok(())
     }
 }
@@ -298,18 +330,32 @@ fn bad(answer: &Answer, problem: String) -> Error {
     }
 }
 
-/// `PropertyDataInfos.PropertyDataInfo[]` (at the top of the answer, not under `Data`):
-/// each property's identifier and its `(Time, Value)` records.
-fn read_answer(answer: &Answer) -> Result<Vec<(String, Vec<(i64, String)>)>, Error> {
+/// Records of each property, as read.
+type Lists = Vec<(String, Vec<(i64, String)>)>;
+
+/// `NextTime` when `NextValid` is true, and `PropertyDataInfos.PropertyDataInfo[]` (at the
+/// top of the answer, not under `Data`): each property's identifier and its
+/// `(Time, Value)` records.
+fn read_answer(answer: &Answer) -> Result<(Option<i64>, Lists), Error> {
     let body: Value = serde_json::from_str(&answer.body)
         .map_err(|e| bad(answer, format!("the answer is not JSON ({e})")))?;
+    let next_valid = matches!(body.get("NextValid"), Some(Value::Bool(true)))
+        || matches!(body.get("NextValid"), Some(Value::String(s)) if s == "true");
+    let next = if next_valid {
+        Some(
+            millis(body.get("NextTime"))
+                .ok_or_else(|| bad(answer, "NextValid without a NextTime".into()))?,
+        )
+    } else {
+        None
+    };
     let infos = one_or_many(
         answer,
         body.get("PropertyDataInfos")
             .and_then(|i| i.get("PropertyDataInfo")),
         "PropertyDataInfos.PropertyDataInfo",
     )?;
-    infos
+    let lists = infos
         .iter()
         .map(|info| {
             let identifier = string(info, "Identifier").ok_or_else(|| {
@@ -332,7 +378,8 @@ fn read_answer(answer: &Answer) -> Result<Vec<(String, Vec<(i64, String)>)>, Err
             .collect::<Result<Vec<_>, Error>>()?;
             Ok((identifier, records))
         })
-        .collect()
+        .collect::<Result<Lists, Error>>()?;
+    Ok((next, lists))
 }
 
 /// An array as it is; absent or `null` empty; one object alone a list of one.
@@ -359,14 +406,14 @@ mod tests {
 
     #[test]
     fn properties_answers_are_read_per_property() {
-        let read = read_answer(&answer(
+        let (next, read) = read_answer(&answer(
             r#"{"NextValid":false,"PropertyDataInfos":{"PropertyDataInfo":[
                 {"Identifier":"a","List":{"PropertyInfo":[{"Time":1,"Value":"2"},{"Time":"3","Value":"4"}]}},
                 {"Identifier":"b","List":{"PropertyInfo":{"Time":5,"Value":"x"}}},
                 {"Identifier":"c"}]}}"#,
         ))
         .unwrap();
-        assert_eq!(read.len(), 3);
+        assert_eq!((next, read.len()), (None, 3));
         assert_eq!(read[0].1, vec![(1, "2".into()), (3, "4".into())]);
         assert_eq!(read[1].1, vec![(5, "x".into())]);
         assert!(read[2].1.is_empty());
@@ -375,7 +422,10 @@ mod tests {
         ))
         .is_err());
         assert!(read_answer(&answer(r#"{"PropertyDataInfos":{"PropertyDataInfo":7}}"#)).is_err());
-        assert!(read_answer(&answer("{}")).unwrap().is_empty());
+        assert!(read_answer(&answer("{}")).unwrap().1.is_empty());
+        let (next, _) = read_answer(&answer(r#"{"NextValid":true,"NextTime":"9"}"#)).unwrap();
+        assert_eq!(next, Some(9));
+        assert!(read_answer(&answer(r#"{"NextValid":true}"#)).is_err());
     }
 
     #[test]

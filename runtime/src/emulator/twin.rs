@@ -374,10 +374,17 @@ fn set_desired(
     drop(twin);
     // An online device gets the values set at once (docs/state.md §2); a `null` (clear)
     // is not sent.
-    if !checked.is_empty() {
-        super::actions::push_desired(shared, &pk, &dn, &Value::Object(checked), reached);
+    let pushed = if checked.is_empty() {
+        None
+    } else {
+        super::actions::push_desired(shared, &pk, &dn, &Value::Object(checked), reached)
+    };
+    let mut success = versions_answer(&answer);
+    // `Data.MessageId`: the ID of the message that took the values to the device.
+    if let (Some(id), Some(data)) = (pushed, success.data.as_mut()) {
+        data["MessageId"] = json!(id);
     }
-    Ok(versions_answer(&answer))
+    Ok(success)
 }
 
 /// `text`, a JSON object, without its `null` members, each other member as written.

@@ -3,10 +3,9 @@
 //! properties named by `Identifier.N` without repeats, the answer's members at the top
 //! (`PropertyDataInfos`, `NextValid`, `NextTime`) rather than under `Data`.
 //!
-//! The platform documents `NextValid`/`NextTime` of this action as not supported; the
-//! emulator still fills them (whether any property has more, and the earliest time of a
-//! record not returned) so a client that reads them is not misled, but the client pages by
-//! each property's record count.
+//! Paging as the API page describes it: when a property fills its page, the answer stops
+//! there for every property (records before the first one left out), with `NextValid`
+//! true and `NextTime` that time; the next call starts from it.
 
 use serde_json::{json, Map, Value};
 
@@ -14,7 +13,7 @@ use super::answer::{Refusal, Success};
 use super::params::Params;
 use super::state::{lock, Shared};
 use super::twin::{device, number, numbered, text};
-use super::twin_store::now_ms;
+use super::twin_store::{now_ms, Record};
 use crate::limits::{HISTORY_RETENTION, MAX_PROPERTIES_PAGE, MAX_PROPERTIES_PER_QUERY};
 
 pub(super) fn properties_data(shared: &Shared, params: &Params) -> Result<Success, Refusal> {
@@ -70,8 +69,7 @@ pub(super) fn properties_data(shared: &Shared, params: &Params) -> Result<Succes
     let page = usize::try_from(page_size).unwrap_or(usize::MAX);
     let mut twin = lock(&shared.twin);
     let state = twin.device(&pk, &dn);
-    let mut next: Option<i64> = None;
-    let infos: Vec<Value> = ids
+    let records: Vec<Vec<&Record>> = ids
         .iter()
         .map(|id| {
             let mut records: Vec<_> = state
@@ -84,11 +82,25 @@ pub(super) fn properties_data(shared: &Shared, params: &Params) -> Result<Succes
             if asc == 0 {
                 records.reverse();
             }
-            if let Some(first_left) = records.get(page) {
-                next = Some(next.map_or(first_left.time, |n| n.min(first_left.time)));
-            }
+            records
+        })
+        .collect();
+    // Where the answer stops for every property: the time of the first record left out
+    // of a property that fills its page (docs/state.md §3). At the window's first
+    // millisecond it cannot stop before anything, so each property gives its page.
+    let next = records
+        .iter()
+        .filter_map(|r| r.get(page).map(|r| r.time))
+        .reduce(|a, b| if asc == 0 { a.max(b) } else { a.min(b) });
+    let first = if asc == 0 { to } else { from };
+    let cut = next.filter(|n| *n != first);
+    let infos: Vec<Value> = ids
+        .iter()
+        .zip(&records)
+        .map(|(id, records)| {
             let list: Vec<Value> = records
                 .iter()
+                .filter(|r| cut.is_none_or(|n| if asc == 0 { r.time > n } else { r.time < n }))
                 .take(page)
                 .map(|r| json!({ "Time": r.time, "Value": text(&r.value) }))
                 .collect();
