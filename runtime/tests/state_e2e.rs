@@ -580,7 +580,7 @@ async fn state_properties_history_pages_each_property_until_the_stream_ends() {
     assert_eq!(brightness.len(), 23, "{brightness:?}");
     let values: Vec<Value> = brightness
         .iter()
-        .map(|l| l.get("value").cloned().unwrap_or_else(|| json!(null)))
+        .map(|l| l.get("value").cloned().unwrap_or(Value::Null))
         .collect();
     let expected: Vec<Value> = (0..23)
         .map(|n| if n == 12 { json!(null) } else { json!(n) })

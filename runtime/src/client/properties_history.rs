@@ -194,23 +194,9 @@ impl Client {
 impl Cursor {
     /// One call: the unfinished properties that share the earliest start (at most 10).
     async fn next_call(&mut self) -> Result<(), Error> {
-        let Some(start) = self
-            .properties
-            .iter()
-            .filter(|p| !p.done)
-            .map(|p| p.start)
-            .min()
-        else {
+        let Some((start, asked)) = self.plan() else {
             return Ok(());
         };
-        let asked: Vec<usize> = self
-            .properties
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| !p.done && p.start == start)
-            .map(|(i, _)| i)
-            .take(MAX_PROPERTIES_PER_QUERY)
-            .collect();
         let start_text = start.to_string();
         let end = self.query.to.to_string();
         let size = self.query.page_size.to_string();
@@ -229,7 +215,32 @@ impl Cursor {
             params.push((name.as_str(), self.properties[i].identifier.as_str()));
         }
         let answer = self.client.call(PROPERTIES_DATA_ACTION, &params).await?;
-        let (next, mut lists) = read_answer(&answer)?;
+        self.absorb(start, asked, &answer)
+    }
+
+    /// The next call: its `StartTime` and the properties it names (indexes).
+    fn plan(&self) -> Option<(i64, Vec<usize>)> {
+        let start = self
+            .properties
+            .iter()
+            .filter(|p| !p.done)
+            .map(|p| p.start)
+            .min()?;
+        let asked = self
+            .properties
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| !p.done && p.start == start)
+            .map(|(i, _)| i)
+            .take(MAX_PROPERTIES_PER_QUERY)
+            .collect();
+        Some((start, asked))
+    }
+
+    /// Takes an answer to the call planned from `start` for `asked`: buffers the records
+    /// not given yet and moves each property on.
+    fn absorb(&mut self, start: i64, asked: Vec<usize>, answer: &Answer) -> Result<(), Error> {
+        let (next, mut lists) = read_answer(answer)?;
         // The English API page documents paging across all the call's properties: when one
         // property fills its page at some time, the answer stops there for all of them,
         // `NextValid` is true and the rest starts at `NextTime`. The SDK comments say the
@@ -426,6 +437,118 @@ mod tests {
         let (next, _) = read_answer(&answer(r#"{"NextValid":true,"NextTime":"9"}"#)).unwrap();
         assert_eq!(next, Some(9));
         assert!(read_answer(&answer(r#"{"NextValid":true}"#)).is_err());
+    }
+
+    /// A platform answering from `data` (identifier → record times) the SDK comments' way
+    /// (`paged: false`: each property's first `page` records from StartTime, no
+    /// `NextValid`) or the API page's (`paged: true`: stop for all before the first record
+    /// left out of a property that fills its page).
+    fn platform(
+        data: &[(&str, Vec<i64>)],
+        ids: &[String],
+        start: i64,
+        page: usize,
+        paged: bool,
+    ) -> String {
+        let from = |times: &Vec<i64>| {
+            times
+                .iter()
+                .copied()
+                .filter(|t| *t >= start)
+                .collect::<Vec<_>>()
+        };
+        let cut = paged
+            .then(|| {
+                data.iter()
+                    .filter(|(id, _)| ids.iter().any(|i| i == id))
+                    .filter_map(|(_, times)| from(times).get(page).copied())
+                    .min()
+            })
+            .flatten()
+            .filter(|n| *n != start);
+        let infos: Vec<Value> = ids
+            .iter()
+            .map(|id| {
+                let times = data
+                    .iter()
+                    .find(|(d, _)| d == id)
+                    .map(|(_, t)| from(t))
+                    .unwrap_or_default();
+                let list: Vec<Value> = times
+                    .iter()
+                    .filter(|t| cut.is_none_or(|n| **t < n))
+                    .take(page)
+                    .map(|t| serde_json::json!({"Time": t, "Value": t.to_string()}))
+                    .collect();
+                serde_json::json!({"Identifier": id, "List": {"PropertyInfo": list}})
+            })
+            .collect();
+        let mut body = serde_json::json!({"PropertyDataInfos": {"PropertyDataInfo": infos}});
+        if let Some(n) = cut {
+            body["NextValid"] = Value::Bool(true);
+            body["NextTime"] = Value::from(n);
+        }
+        body.to_string()
+    }
+
+    #[test]
+    fn properties_paging_gives_each_record_once_under_both_readings() {
+        let data = vec![
+            // Two records in one millisecond across a page of 3 (more than a page in one
+            // millisecond cannot be read without the API page's paging: an error).
+            ("a", vec![1, 1, 2, 2, 5, 6, 9]),
+            ("b", vec![1, 3]),
+            ("c", vec![]),
+            ("d", (0..11).collect()),
+        ];
+        for paged in [false, true] {
+            let client = Client::builder()
+                .endpoint("http://127.0.0.1:9")
+                .allow_http(true)
+                .credentials(crate::sign::Credentials::new("id", "secret").unwrap())
+                .build()
+                .unwrap();
+            let ids: Vec<String> = data.iter().map(|(id, _)| id.to_string()).collect();
+            let query = PropertiesQuery::new(Device::named("a1B2c3D4e5F", "d"), ids, 0, 100)
+                .page_size(3)
+                .retention(None);
+            let mut cursor = Cursor {
+                client,
+                properties: query
+                    .identifiers
+                    .iter()
+                    .map(|id| PropertyCursor {
+                        identifier: id.clone(),
+                        start: 0,
+                        last: None,
+                        done: false,
+                    })
+                    .collect(),
+                query,
+                buffered: VecDeque::new(),
+                failed: false,
+            };
+            let mut calls = 0;
+            while let Some((start, asked)) = cursor.plan() {
+                calls += 1;
+                assert!(calls < 100, "paging does not end");
+                let names: Vec<String> = asked
+                    .iter()
+                    .map(|i| cursor.properties[*i].identifier.clone())
+                    .collect();
+                let body = platform(&data, &names, start, 3, paged);
+                cursor.absorb(start, asked, &answer(&body)).unwrap();
+            }
+            for (id, times) in &data {
+                let got: Vec<i64> = cursor
+                    .buffered
+                    .iter()
+                    .filter(|r| r.identifier() == *id)
+                    .map(HistoryRecord::time)
+                    .collect();
+                assert_eq!(&got, times, "{id}, paged: {paged}");
+            }
+        }
     }
 
     #[test]
