@@ -250,7 +250,7 @@ impl Cursor {
         let next = next.filter(|n| *n <= self.query.to);
         if next.is_some_and(|n| n < start) {
             return Err(bad(
-                &answer,
+                answer,
                 format!("NextTime {next:?} is before the call's StartTime {start}"),
             ));
         }
@@ -270,7 +270,7 @@ impl Cursor {
             for (time, value) in records {
                 if time < property.start || time > self.query.to {
                     return Err(bad(
-                        &answer,
+                        answer,
                         format!(
                             "`{}` has a record at {time}, outside the window {}..={}",
                             property.identifier, property.start, self.query.to
@@ -302,7 +302,7 @@ impl Cursor {
                 }
                 (None, _) if full => {
                     return Err(bad(
-                        &answer,
+                        answer,
                         format!(
                             "paging `{}` does not move forward: more records at {} than a page of {} holds",
                             property.identifier, property.start, self.query.page_size
@@ -324,7 +324,7 @@ impl Cursor {
         }
         if next.is_some() && !moved {
             return Err(bad(
-                &answer,
+                answer,
                 format!(
                     "paging does not move forward: NextTime is the call's StartTime {start} and no record is new"
                 ),
