@@ -70,8 +70,18 @@ pub(crate) async fn run(
         }
         // The device-state actions (twin.rs).
         other if super::twin::STATE_ACTIONS.contains(&other) => {
-            super::twin::run(shared, other, params, reached)
-                .unwrap_or_else(|| Err(Refusal::invalid(other)))
+            match super::twin::run(shared, other, params) {
+                Some(ran) => ran.finish(|push| {
+                    push_desired(
+                        shared,
+                        &push.product_key,
+                        &push.device_name,
+                        &push.items,
+                        reached,
+                    )
+                }),
+                None => Err(Refusal::invalid(other)),
+            }
         }
         other => Err(Refusal::gateway(
             404,
@@ -419,7 +429,7 @@ fn property_set(
 /// (`thing.service.property.set`, `docs/state.md` §2), recorded like SetDeviceProperty's.
 /// Returns the message ID, or `None` for a device that is offline (it reads the desired
 /// values when it comes online) or not kept.
-pub(super) fn push_desired(
+fn push_desired(
     shared: &Shared,
     product_key: &str,
     device_name: &str,

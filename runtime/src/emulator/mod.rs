@@ -102,6 +102,7 @@ mod strict;
 mod throttle;
 mod twin;
 mod twin_original;
+mod twin_params;
 mod twin_properties;
 mod twin_store;
 

@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 use super::answer::{Refusal, Success};
 use super::params::Params;
 use super::state::{lock, Shared};
-use super::twin::{device, number, text};
+use super::twin_params::{device, number, text};
 use super::twin_store::{now_ms, Record};
 use crate::limits::{HISTORY_RETENTION, MAX_HISTORY_PAGE, MAX_PROPERTIES_PAGE};
 use crate::model::Model;
