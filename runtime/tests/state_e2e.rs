@@ -895,3 +895,50 @@ async fn state_desired_values_reach_an_online_device_at_once() {
     assert_eq!(online.0.lock().unwrap().len(), 1);
     emulator.shutdown();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_original_history_keeps_to_its_qps() {
+    // 5 calls a second on both sides: 40 records, 2 a page, is 20 pages, so at least 3 s.
+    let action = "QueryDeviceOriginalEventData";
+    let emulator = start(lamp_emulator().qps(action, 5));
+    let base = now_ms() - 60_000;
+    for n in 0..40i64 {
+        emulator
+            .report_event(LAMP, "lamp-1", "DuskDetected", &json!({"Lux": n}), base + n)
+            .unwrap();
+    }
+    let client = Client::builder()
+        .endpoint(emulator.endpoint())
+        .allow_http(true)
+        .credentials(tsl_runtime::sign::Credentials::new(KEY_ID, SECRET).unwrap())
+        .qps(action, 5)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let source = HistorySource::Event {
+        identifier: Some("DuskDetected".into()),
+        event_type: None,
+    };
+    let read: Vec<_> = client
+        .history(
+            HistoryQuery::new(lamp(), source, base, base + 100)
+                .page_size(2)
+                .original(true),
+        )
+        .collect()
+        .await;
+    let elapsed = started.elapsed();
+    assert_eq!(read.len(), 40);
+    assert!(
+        read.iter().all(Result::is_ok),
+        "{:?}",
+        read.iter().find(|r| r.is_err())
+    );
+    assert!(elapsed >= Duration::from_secs(3), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(15), "{elapsed:?}");
+    assert!(emulator
+        .requests()
+        .iter()
+        .all(|r| r.code() != Some("Throttling.User")));
+    emulator.shutdown();
+}
