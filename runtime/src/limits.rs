@@ -41,6 +41,8 @@ pub const QPS: [(&str, u32); 21] = [
     ("QueryDevicePropertiesData", 10),
     ("QueryDeviceEventData", 50),
     ("QueryDeviceServiceData", 50),
+    // UNVERIFIED: no page we could read gives these three a QPS; taken as the checked
+    // actions' (docs/state.md §3).
     ("QueryDeviceOriginalPropertyData", 50),
     ("QueryDeviceOriginalEventData", 50),
     ("QueryDeviceOriginalServiceData", 50),
