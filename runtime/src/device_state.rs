@@ -69,6 +69,33 @@ pub trait DeviceState: Sync {
     ) -> impl Future<Output = Result<BTreeMap<String, i64>, Error>> + Send;
 }
 
+/// What a generated `Device` handle gives the runtime's generic state readers (one impl per
+/// model, emitted by the generator): the cloud it calls, the device it names, and its
+/// `Properties` struct. The typed history streams (`tsl_runtime::client::TypedHistory`,
+/// feature `client`) are written once against it, so a model pays nothing per property,
+/// event or service for them (`docs/state.md` §4).
+pub trait StateHandle {
+    /// What the calls go through.
+    type Cloud;
+    /// The generated `Properties` struct.
+    type Properties: DecodeProperties;
+
+    /// What the calls go through.
+    fn state_cloud(&self) -> &Self::Cloud;
+
+    /// Which device this is.
+    fn state_device(&self) -> &Device;
+}
+
+/// The generated `Properties::decode`, for generic code (one impl per model).
+pub trait DecodeProperties: Sized + Send + 'static {
+    /// Reads `(identifier, value, time)` items, returning what fits and every value that
+    /// does not.
+    fn decode_properties<'a, I>(items: I) -> (Self, Vec<crate::value::Rejected>)
+    where
+        I: IntoIterator<Item = (&'a str, &'a Value, Option<i64>)>;
+}
+
 /// A value the platform sent as text, as JSON: a `text` as it is, a `date` as its digits
 /// (a JSON string, as dates go on the wire), anything else parsed as JSON; text that does
 /// not parse stays a string, so the model's check reports it rather than it being lost.

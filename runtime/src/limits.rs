@@ -25,7 +25,7 @@ pub const QPS_WINDOW: Duration = Duration::from_secs(1);
 /// The documented calls per second of each action, per Alibaba Cloud account (shared by
 /// its RAM users). An action not listed has no documented limit. The device-state actions
 /// (current, desired and history) are from each action's API page (`docs/state.md`).
-pub const QPS: [(&str, u32); 18] = [
+pub const QPS: [(&str, u32); 21] = [
     ("InvokeThingService", 500),
     ("InvokeThingsService", 10),
     ("BatchPub", 50),
@@ -41,6 +41,11 @@ pub const QPS: [(&str, u32); 18] = [
     ("QueryDevicePropertiesData", 10),
     ("QueryDeviceEventData", 50),
     ("QueryDeviceServiceData", 50),
+    // UNVERIFIED: no page we could read gives these three a QPS; taken as the checked
+    // actions' (docs/state.md §3).
+    ("QueryDeviceOriginalPropertyData", 50),
+    ("QueryDeviceOriginalEventData", 50),
+    ("QueryDeviceOriginalServiceData", 50),
     ("SetDeviceDesiredProperty", 50),
     ("QueryDeviceDesiredProperty", 50),
     ("ClearDeviceDesiredProperty", 50),
@@ -50,6 +55,14 @@ pub const QPS: [(&str, u32); 18] = [
 /// QueryDevicePropertyData, QueryDeviceEventData, QueryDeviceServiceData): 1 to 50
 /// (`docs/state.md`).
 pub const MAX_HISTORY_PAGE: u32 = 50;
+
+/// The most records of each property one QueryDevicePropertiesData call returns
+/// (`PageSize`, 1 to 100; `docs/state.md`).
+pub const MAX_PROPERTIES_PAGE: u32 = 100;
+
+/// The most properties one QueryDevicePropertiesData call names (`Identifier.N`;
+/// `docs/state.md`).
+pub const MAX_PROPERTIES_PER_QUERY: usize = 10;
 
 /// How far back history can be read on an instance without a storage setting of its own:
 /// 30 days from the day a record was made (`docs/state.md`). Enterprise instances with a

@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 use serde_json::{json, Value};
 use tsl_runtime::client::{
     is_version_conflict, record_json, value_json, Client, HistoryQuery, HistoryRecord,
-    HistorySource, SetDeviceDesiredProperty, StateDecoder, StateProblem,
+    HistorySource, PropertiesQuery, SetDeviceDesiredProperty, StateDecoder, StateProblem,
 };
 use tsl_runtime::cloud::Device;
 use tsl_runtime::emulator::{Emulator, RunningEmulator};
@@ -513,5 +513,432 @@ async fn state_long_history_read_keeps_to_the_qps() {
         .filter(|r| r.code() == Some("Throttling.User"))
         .count();
     assert_eq!(throttled, 0);
+    emulator.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_properties_history_pages_each_property_until_the_stream_ends() {
+    let emulator = start(lamp_emulator());
+    let base = now_ms() - 60_000;
+    // Brightness: 23 values, 4..=6 in one millisecond across a page boundary (page 5), and
+    // one (n = 12) above the model's max 100. Voltage: 7 values. ColorTemperature: none.
+    for n in 0..23i64 {
+        let time = if (4..=6).contains(&n) {
+            base + 4
+        } else {
+            base + n
+        };
+        let value = if n == 12 { 250 } else { n };
+        emulator
+            .report_properties(LAMP, "lamp-1", &json!({"Brightness": value}), time)
+            .unwrap();
+    }
+    for n in 0..7i64 {
+        emulator
+            .report_properties(
+                LAMP,
+                "lamp-1",
+                &json!({"Voltage": 220.5 + n as f64}),
+                base + 2 * n,
+            )
+            .unwrap();
+    }
+    emulator
+        .report_properties(
+            LAMP,
+            "lamp-1",
+            &json!({"Brightness": 1, "Voltage": 1.5}),
+            base + 10_000,
+        )
+        .unwrap();
+    let client = client(&emulator);
+    let decoder = StateDecoder::new(lamp_model());
+    let query = PropertiesQuery::new(
+        lamp(),
+        vec![
+            "Brightness".into(),
+            "Voltage".into(),
+            "ColorTemperature".into(),
+        ],
+        base,
+        base + 100,
+    )
+    .page_size(5);
+    let lines: Vec<Value> = client
+        .properties_history(query)
+        .map(|r| record_json(&decoder.record(r.unwrap())))
+        .collect()
+        .await;
+    let of = |id: &str| -> Vec<Value> {
+        lines
+            .iter()
+            .filter(|l| l["identifier"] == id)
+            .cloned()
+            .collect()
+    };
+    let brightness = of("Brightness");
+    assert_eq!(brightness.len(), 23, "{brightness:?}");
+    let values: Vec<Value> = brightness
+        .iter()
+        .map(|l| l.get("value").cloned().unwrap_or(Value::Null))
+        .collect();
+    let expected: Vec<Value> = (0..23)
+        .map(|n| if n == 12 { json!(null) } else { json!(n) })
+        .collect();
+    assert_eq!(values, expected);
+    // The value that does not fit is a line with its error and its text, not dropped.
+    assert_eq!(brightness[12]["value_raw"], "250");
+    assert!(brightness[12]["error"]
+        .as_str()
+        .unwrap()
+        .contains("max 100"));
+    let voltage = of("Voltage");
+    assert_eq!(voltage.len(), 7);
+    assert_eq!(voltage[6]["value"], json!(226.5));
+    assert!(of("ColorTemperature").is_empty());
+    // Several calls, none naming more than 10 properties, each property's records once.
+    let calls: Vec<_> = emulator
+        .requests()
+        .into_iter()
+        .filter(|r| r.action.as_deref() == Some("QueryDevicePropertiesData"))
+        .collect();
+    assert!(calls.len() >= 5, "{} calls", calls.len());
+    // The answer stops for all at the NextTime of the property that filled its page.
+    assert!(calls
+        .iter()
+        .skip(1)
+        .all(|r| r.param("Identifier.1") == Some("Brightness")));
+    assert_eq!(calls[0].param("Identifier.3"), Some("ColorTemperature"));
+    assert!(calls.iter().all(|r| r.param("PageSize") == Some("5")));
+
+    // Refused before sending: a repeated identifier; by the emulator: an unknown one.
+    let twice: Vec<_> = client
+        .properties_history(PropertiesQuery::new(
+            lamp(),
+            vec!["Brightness".into(), "Brightness".into()],
+            base,
+            base + 1,
+        ))
+        .collect()
+        .await;
+    assert!(matches!(twice.as_slice(), [Err(Error::Refused(_))]));
+    let unknown: Vec<_> = client
+        .properties_history(PropertiesQuery::new(
+            lamp(),
+            vec!["Brightness".into(), "Nope".into()],
+            base,
+            base + 1,
+        ))
+        .collect()
+        .await;
+    match unknown.as_slice() {
+        [Err(Error::Platform(e))] => assert_eq!(e.code, "iot.check.InvalidFormattedParameter"),
+        other => panic!("{other:?}"),
+    }
+    emulator.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_properties_history_keeps_to_its_qps() {
+    // 5 calls a second on both sides: 40 records, 2 a call, is 20 calls, so at least 3 s.
+    let emulator = start(lamp_emulator().qps("QueryDevicePropertiesData", 5));
+    let base = now_ms() - 60_000;
+    for n in 0..40i64 {
+        emulator
+            .report_properties(LAMP, "lamp-1", &json!({"Brightness": n % 100}), base + n)
+            .unwrap();
+    }
+    let client = Client::builder()
+        .endpoint(emulator.endpoint())
+        .allow_http(true)
+        .credentials(tsl_runtime::sign::Credentials::new(KEY_ID, SECRET).unwrap())
+        .qps("QueryDevicePropertiesData", 5)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let read: Vec<_> = client
+        .properties_history(
+            PropertiesQuery::new(lamp(), vec!["Brightness".into()], base, base + 100).page_size(2),
+        )
+        .collect()
+        .await;
+    let elapsed = started.elapsed();
+    assert_eq!(read.len(), 40);
+    assert!(
+        read.iter().all(Result::is_ok),
+        "{:?}",
+        read.iter().find(|r| r.is_err())
+    );
+    assert!(elapsed >= Duration::from_secs(3), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(15), "{elapsed:?}");
+    assert!(emulator
+        .requests()
+        .iter()
+        .all(|r| r.code() != Some("Throttling.User")));
+    emulator.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_original_variants_page_by_token_and_keep_what_failed_the_model() {
+    let emulator = start(lamp_emulator());
+    let base = now_ms() - 60_000;
+    // 60 identifiers the model does not have (a product without checks) and one of its own
+    // with a value above the max: the Original status lists them all, over two pages of 50.
+    for n in 0..60i64 {
+        emulator
+            .report_properties(
+                LAMP,
+                "lamp-1",
+                &json!({ format!("Custom{n}"): n }),
+                base + n,
+            )
+            .unwrap();
+    }
+    emulator
+        .report_properties(LAMP, "lamp-1", &json!({"Brightness": 250}), base + 100)
+        .unwrap();
+    let client = client(&emulator);
+    let decoder = StateDecoder::new(lamp_model());
+    let status = client
+        .query_device_original_property_status(&lamp())
+        .await
+        .unwrap();
+    assert_eq!(status.properties.len(), 61);
+    assert!(!status.request_id.is_empty());
+    let pages: Vec<_> = emulator
+        .requests()
+        .into_iter()
+        .filter(|r| r.action.as_deref() == Some("QueryDeviceOriginalPropertyStatus"))
+        .collect();
+    assert_eq!(pages.len(), 2);
+    assert!(pages[1].param("NextPageToken").is_some());
+    let decoded = decoder.status(&status);
+    let brightness = decoded
+        .iter()
+        .find(|v| v.identifier == "Brightness")
+        .unwrap();
+    assert!(value_json(brightness)["error"]
+        .as_str()
+        .unwrap()
+        .contains("max 100"));
+    let custom = decoded.iter().find(|v| v.identifier == "Custom7").unwrap();
+    assert!(matches!(custom.value, Err(StateProblem::Unknown { .. })));
+
+    // Original history of a custom identifier: 8 records, 3 a page, paged by token.
+    for n in 0..7i64 {
+        emulator
+            .report_properties(LAMP, "lamp-1", &json!({"Custom7": 100 + n}), base + 200 + n)
+            .unwrap();
+    }
+    let query = HistoryQuery::new(
+        lamp(),
+        HistorySource::Property("Custom7".into()),
+        base,
+        base + 1000,
+    )
+    .page_size(3)
+    .original(true);
+    let records: Vec<HistoryRecord> = client.history(query).map(|r| r.unwrap()).collect().await;
+    let values: Vec<&str> = records
+        .iter()
+        .map(|r| match r {
+            HistoryRecord::Property { value, .. } => value.as_str(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        values,
+        ["7", "100", "101", "102", "103", "104", "105", "106"]
+    );
+    let calls: Vec<_> = emulator
+        .requests()
+        .into_iter()
+        .filter(|r| r.action.as_deref() == Some("QueryDeviceOriginalPropertyData"))
+        .collect();
+    assert_eq!(calls.len(), 3);
+    assert!(calls
+        .iter()
+        .all(|c| c.param("StartTime") == Some(&base.to_string())));
+    // The checked action refuses an identifier the model does not have.
+    let checked: Vec<_> = client
+        .history(HistoryQuery::new(
+            lamp(),
+            HistorySource::Property("Custom7".into()),
+            base,
+            base + 1000,
+        ))
+        .collect()
+        .await;
+    assert!(matches!(checked.as_slice(), [Err(Error::Platform(_))]));
+
+    // Events through the Original action, decoded (and misfits reported) the same way.
+    for n in 0..4i64 {
+        emulator
+            .report_event(
+                LAMP,
+                "lamp-1",
+                "LampFailure",
+                &json!({"ErrorCode": if n == 2 { 9 } else { 1 }, "Detail": "x"}),
+                base + n,
+            )
+            .unwrap();
+    }
+    let events: Vec<Value> = client
+        .history(
+            HistoryQuery::new(
+                lamp(),
+                HistorySource::Event {
+                    identifier: Some("LampFailure".into()),
+                    event_type: None,
+                },
+                base,
+                base + 1000,
+            )
+            .page_size(3)
+            .original(true),
+        )
+        .map(|r| record_json(&decoder.record(r.unwrap())))
+        .collect()
+        .await;
+    assert_eq!(events.len(), 4);
+    assert_eq!(
+        events.iter().filter(|e| e.get("error").is_some()).count(),
+        1
+    );
+    // An Original query needs an identifier: refused before sending.
+    let unnamed: Vec<_> = client
+        .history(
+            HistoryQuery::new(lamp(), HistorySource::Service(None), base, base + 1).original(true),
+        )
+        .collect()
+        .await;
+    assert!(matches!(unnamed.as_slice(), [Err(Error::Refused(_))]));
+    emulator.shutdown();
+}
+
+/// A simulated device that remembers the requests it got.
+struct Seen(std::sync::Mutex<Vec<tsl_runtime::alink::Request>>);
+
+impl tsl_runtime::alink::Responder for Seen {
+    fn respond<'a>(
+        &'a self,
+        request: &'a tsl_runtime::alink::Request,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = tsl_runtime::alink::Reply> + Send + 'a>>
+    {
+        self.0.lock().unwrap().push(request.clone());
+        Box::pin(async move { tsl_runtime::alink::Reply::ok(&request.id, json!({})) })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_desired_values_reach_an_online_device_at_once() {
+    let online = std::sync::Arc::new(Seen(Default::default()));
+    let offline = std::sync::Arc::new(Seen(Default::default()));
+    let emulator = start(
+        lamp_emulator()
+            .device(tsl_runtime::emulator::Device::new(LAMP, "on").responder(online.clone()))
+            .device(
+                tsl_runtime::emulator::Device::new(LAMP, "off")
+                    .offline()
+                    .responder(offline.clone()),
+            ),
+    );
+    let client = client(&emulator);
+    let mut message_ids = Vec::new();
+    for name in ["on", "off"] {
+        let set = client
+            .set_device_desired_property(&SetDeviceDesiredProperty::new(
+                Device::named(LAMP, name),
+                r#"{"Brightness":40,"WorkMode":null}"#,
+                "{}",
+            ))
+            .await
+            .unwrap();
+        message_ids.push(set.message_id);
+    }
+    // The online device gets a property set with the values set (not the cleared one).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while online.0.lock().unwrap().is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let got = online.0.lock().unwrap().clone();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].method, "thing.service.property.set");
+    assert_eq!(got[0].params, json!({"Brightness": 40}));
+    // The offline one gets nothing now; its desired value waits for it.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(offline.0.lock().unwrap().is_empty());
+    let pushed: Vec<_> = emulator
+        .messages()
+        .into_iter()
+        .filter(|m| {
+            matches!(
+                m.kind,
+                tsl_runtime::emulator::MessageKind::PropertySet { .. }
+            )
+        })
+        .collect();
+    assert_eq!(pushed.len(), 1);
+    assert_eq!(pushed[0].device_name, "on");
+    // The answer names the message that took the values there (none for the offline one).
+    assert_eq!(message_ids, [Some(pushed[0].message_id.clone()), None]);
+    // A clear alone sends nothing.
+    client
+        .set_device_desired_property(&SetDeviceDesiredProperty::new(
+            Device::named(LAMP, "on"),
+            r#"{"Brightness":null}"#,
+            "{}",
+        ))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(online.0.lock().unwrap().len(), 1);
+    emulator.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_original_history_keeps_to_its_qps() {
+    // 5 calls a second on both sides: 40 records, 2 a page, is 20 pages, so at least 3 s.
+    let action = "QueryDeviceOriginalEventData";
+    let emulator = start(lamp_emulator().qps(action, 5));
+    let base = now_ms() - 60_000;
+    for n in 0..40i64 {
+        emulator
+            .report_event(LAMP, "lamp-1", "DuskDetected", &json!({"Lux": n}), base + n)
+            .unwrap();
+    }
+    let client = Client::builder()
+        .endpoint(emulator.endpoint())
+        .allow_http(true)
+        .credentials(tsl_runtime::sign::Credentials::new(KEY_ID, SECRET).unwrap())
+        .qps(action, 5)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let source = HistorySource::Event {
+        identifier: Some("DuskDetected".into()),
+        event_type: None,
+    };
+    let read: Vec<_> = client
+        .history(
+            HistoryQuery::new(lamp(), source, base, base + 100)
+                .page_size(2)
+                .original(true),
+        )
+        .collect()
+        .await;
+    let elapsed = started.elapsed();
+    assert_eq!(read.len(), 40);
+    assert!(
+        read.iter().all(Result::is_ok),
+        "{:?}",
+        read.iter().find(|r| r.is_err())
+    );
+    assert!(elapsed >= Duration::from_secs(3), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(15), "{elapsed:?}");
+    assert!(emulator
+        .requests()
+        .iter()
+        .all(|r| r.code() != Some("Throttling.User")));
     emulator.shutdown();
 }

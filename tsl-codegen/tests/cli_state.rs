@@ -366,6 +366,127 @@ fn cli_history_pages_as_json_and_csv() {
 }
 
 #[test]
+fn cli_history_of_several_properties_in_one_stream() {
+    let mut emulate = Emulate::start(&[]);
+    let base = now_ms() - 120_000;
+    let mut lines: Vec<Value> = (0..7)
+        .map(|n| {
+            json!({"device": "lamp-1", "properties": {"Brightness": n, "Voltage": 220.5}, "time": base + n})
+        })
+        .collect();
+    lines
+        .push(json!({"device": "lamp-1", "properties": {"battery:Charge": 500}, "time": base + 3}));
+    emulate.record(&lines);
+    let from = base.to_string();
+    let to = (base + 1000).to_string();
+    let mut args = vec!["history"];
+    args.extend(MODELS);
+    args.extend([
+        "--device",
+        "lamp-1",
+        "--property",
+        "Brightness",
+        "--property",
+        "Voltage",
+        "--property",
+        "battery:Charge",
+        "--from",
+        &from,
+        "--to",
+        &to,
+        "--page-size",
+        "3",
+    ]);
+    let output = emulate.cli(&args);
+    // battery:Charge 500 is above its max: reported, exit 1.
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let records = json_lines(&output);
+    assert_eq!(records.len(), 15, "{records:?}");
+    let brightness: Vec<Value> = records
+        .iter()
+        .filter(|r| r["identifier"] == "Brightness")
+        .map(|r| r["value"].clone())
+        .collect();
+    assert_eq!(brightness, (0..7).map(|n| json!(n)).collect::<Vec<_>>());
+    let voltage = records
+        .iter()
+        .filter(|r| r["identifier"] == "Voltage")
+        .count();
+    assert_eq!(voltage, 7);
+    let charge: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["identifier"] == "battery:Charge")
+        .collect();
+    assert_eq!(charge.len(), 1);
+    assert_eq!(charge[0]["value_raw"], "500");
+
+    // A page of 101 is refused before anything is sent (exit 2).
+    let mut big = args.clone();
+    *big.last_mut().unwrap() = "101";
+    let output = emulate.cli(&big);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+}
+
+#[test]
+fn cli_original_get_and_history_include_what_failed_the_model() {
+    let mut emulate = Emulate::start(&[]);
+    let base = now_ms() - 120_000;
+    let mut lines: Vec<Value> = (0..5)
+        .map(|n| json!({"device": "lamp-1", "properties": {"RawCounter": n}, "time": base + n}))
+        .collect();
+    lines.push(json!({"device": "lamp-1", "properties": {"Brightness": 40}, "time": base + 10}));
+    emulate.record(&lines);
+    let mut get = vec!["get"];
+    get.extend(MODELS);
+    get.extend(["--device", "lamp-1", "--original"]);
+    let output = emulate.cli(&get);
+    // RawCounter is not in the model: listed with its error, exit 1.
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let values = json_lines(&output);
+    assert_eq!(values.len(), 2, "{values:?}");
+    let raw = values
+        .iter()
+        .find(|v| v["identifier"] == "RawCounter")
+        .unwrap();
+    assert_eq!(raw["value_raw"], "4");
+    let brightness = values
+        .iter()
+        .find(|v| v["identifier"] == "Brightness")
+        .unwrap();
+    assert_eq!(brightness["value"], 40);
+
+    let from = base.to_string();
+    let mut history = vec!["history"];
+    history.extend(MODELS);
+    history.extend([
+        "--device",
+        "lamp-1",
+        "--property",
+        "RawCounter",
+        "--original",
+        "--from",
+        &from,
+        "--page-size",
+        "2",
+    ]);
+    let output = emulate.cli(&history);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let records = json_lines(&output);
+    let raws: Vec<Value> = records.iter().map(|r| r["value_raw"].clone()).collect();
+    assert_eq!(
+        raws,
+        (0..5).map(|n| json!(n.to_string())).collect::<Vec<_>>()
+    );
+    // Without --original the identifier is a usage error: nothing sent.
+    let checked: Vec<&str> = history
+        .iter()
+        .copied()
+        .filter(|a| *a != "--original")
+        .collect();
+    assert_eq!(emulate.cli(&checked).status.code(), Some(2));
+}
+
+#[test]
 fn cli_history_of_service_calls_made_through_invoke() {
     let emulate = Emulate::start(&[]);
     let mut invoke = vec!["invoke"];

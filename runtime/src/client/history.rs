@@ -22,7 +22,7 @@ use super::state::{data, items, millis, string};
 use super::Client;
 use crate::cloud::Device;
 use crate::error::Error;
-use crate::limits::{HISTORY_RETENTION, MAX_HISTORY_PAGE};
+use crate::limits::{HISTORY_RETENTION, MAX_HISTORY_PAGE, MAX_PROPERTIES_PAGE};
 
 /// What a history query reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +48,24 @@ impl HistorySource {
             HistorySource::Property(_) => "QueryDevicePropertyData",
             HistorySource::Event { .. } => "QueryDeviceEventData",
             HistorySource::Service(_) => "QueryDeviceServiceData",
+        }
+    }
+
+    /// The "Original" action that reads it, data that failed the model included
+    /// (`docs/state.md` §3).
+    pub fn original_action(&self) -> &'static str {
+        match self {
+            HistorySource::Property(_) => "QueryDeviceOriginalPropertyData",
+            HistorySource::Event { .. } => "QueryDeviceOriginalEventData",
+            HistorySource::Service(_) => "QueryDeviceOriginalServiceData",
+        }
+    }
+
+    /// The most records a page of it holds: 50, or 100 for original property data.
+    pub fn max_page(&self, original: bool) -> u32 {
+        match self {
+            HistorySource::Property(_) if original => MAX_PROPERTIES_PAGE,
+            _ => MAX_HISTORY_PAGE,
         }
     }
 
@@ -77,6 +95,9 @@ pub struct HistoryQuery {
     /// default): a window starting earlier is refused before anything is sent. `None` for
     /// an instance with a longer storage setting.
     pub retention: Option<Duration>,
+    /// Read the "Original" action instead (`QueryDeviceOriginal...Data`): data that failed
+    /// the model too, paged by `NextPageToken`; it needs an identifier.
+    pub original: bool,
 }
 
 impl HistoryQuery {
@@ -89,6 +110,23 @@ impl HistoryQuery {
             to,
             page_size: MAX_HISTORY_PAGE,
             retention: Some(HISTORY_RETENTION),
+            original: false,
+        }
+    }
+
+    /// Through the "Original" action (`true`): data that failed the model included.
+    #[must_use]
+    pub fn original(mut self, original: bool) -> HistoryQuery {
+        self.original = original;
+        self
+    }
+
+    /// The action each page calls.
+    pub fn action(&self) -> &'static str {
+        if self.original {
+            self.source.original_action()
+        } else {
+            self.source.action()
         }
     }
 
@@ -122,15 +160,41 @@ impl HistoryQuery {
         if empty {
             return Err(Error::Refused("the identifier is empty".into()));
         }
+        let named = match &self.source {
+            HistorySource::Property(_) => true,
+            HistorySource::Event { identifier, .. } | HistorySource::Service(identifier) => {
+                identifier.is_some()
+            }
+        };
+        let filtered = matches!(
+            &self.source,
+            HistorySource::Event {
+                event_type: Some(_),
+                ..
+            }
+        );
+        if self.original && filtered {
+            return Err(Error::Refused(format!(
+                "{} has no EventType filter",
+                self.action()
+            )));
+        }
+        if self.original && !named {
+            return Err(Error::Refused(format!(
+                "{} needs an identifier",
+                self.action()
+            )));
+        }
         if self.from > self.to {
             return Err(Error::Refused(format!(
                 "the window starts ({}) after it ends ({})",
                 self.from, self.to
             )));
         }
-        if self.page_size == 0 || self.page_size > MAX_HISTORY_PAGE {
+        let max = self.source.max_page(self.original);
+        if self.page_size == 0 || self.page_size > max {
             return Err(Error::Refused(format!(
-                "PageSize {} is outside 1..={MAX_HISTORY_PAGE}",
+                "PageSize {} is outside 1..={max}",
                 self.page_size
             )));
         }
@@ -215,6 +279,8 @@ impl HistoryRecord {
 struct Page {
     records: Vec<HistoryRecord>,
     next: Option<i64>,
+    /// `NextPageToken` of an "Original" action's page that has a next one.
+    token: Option<String>,
 }
 
 /// Where a stream is.
@@ -224,6 +290,8 @@ struct Cursor {
     start: i64,
     /// Records given at exactly `start`: the next page repeats them first.
     given_at_start: usize,
+    /// The "Original" actions' `NextPageToken` for the next page.
+    token: Option<String>,
     buffered: VecDeque<HistoryRecord>,
     done: bool,
     pages: u64,
@@ -247,6 +315,7 @@ impl Client {
             start: query.from,
             query,
             given_at_start: 0,
+            token: None,
             buffered: VecDeque::new(),
             done: false,
             pages: 0,
@@ -303,12 +372,27 @@ impl Cursor {
                 }
             }
         }
-        let answer = self
-            .client
-            .call(self.query.source.action(), &params)
-            .await?;
-        let page = read_page(&answer, &self.query.source)?;
+        if let Some(token) = &self.token {
+            params.push(("NextPageToken", token));
+        }
+        let answer = self.client.call(self.query.action(), &params).await?;
+        let page = read_page(&answer, &self.query.source, self.query.original)?;
         self.pages += 1;
+        if self.query.original {
+            // Paged by token: every page is new records, the window stays as asked.
+            match page.token {
+                Some(token) if self.token.as_deref() == Some(token.as_str()) => {
+                    return Err(bad(
+                        &answer,
+                        format!("NextPageToken `{token}` is the one just sent: paging does not move forward"),
+                    ));
+                }
+                Some(token) => self.token = Some(token),
+                None => self.done = true,
+            }
+            self.buffered.extend(page.records);
+            return Ok(());
+        }
         // The head of the page repeats what the last page gave at `start`.
         let mut skip = self.given_at_start;
         let mut fresh = Vec::with_capacity(page.records.len());
@@ -359,14 +443,25 @@ fn bad(answer: &Answer, problem: String) -> Error {
     }
 }
 
-fn read_page(answer: &Answer, source: &HistorySource) -> Result<Page, Error> {
+fn read_page(answer: &Answer, source: &HistorySource, original: bool) -> Result<Page, Error> {
     let data = data(answer)?;
     let next_valid = match data.get("NextValid") {
         Some(Value::Bool(b)) => *b,
         Some(Value::String(s)) => s == "true",
         _ => false,
     };
-    let next = if next_valid {
+    // QueryDeviceOriginalPropertyData spells it `nextPageToken` (docs/state.md).
+    let token = if original && next_valid {
+        Some(
+            string(&data, "NextPageToken")
+                .or_else(|| string(&data, "nextPageToken"))
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| bad(answer, "NextValid without a NextPageToken".into()))?,
+        )
+    } else {
+        None
+    };
+    let next = if next_valid && !original {
         Some(
             millis(data.get("NextTime"))
                 .ok_or_else(|| bad(answer, "NextValid without a NextTime".into()))?,
@@ -406,7 +501,11 @@ fn read_page(answer: &Answer, source: &HistorySource) -> Result<Page, Error> {
             },
         });
     }
-    Ok(Page { records, next })
+    Ok(Page {
+        records,
+        next,
+        token,
+    })
 }
 
 #[cfg(test)]
@@ -427,20 +526,34 @@ mod tests {
         let page = read_page(
             &answer(r#"{"Data":{"NextValid":true,"NextTime":"20","List":{"PropertyInfo":[{"Time":"10","Value":"1"},{"Time":15,"Value":"2"}]}}}"#),
             &source,
+            false,
         )
         .unwrap();
         assert_eq!(page.next, Some(20));
         assert_eq!(page.records.len(), 2);
         assert_eq!(page.records[1].time(), 15);
-        let last = read_page(&answer(r#"{"Data":{"NextValid":false}}"#), &source).unwrap();
+        let last = read_page(&answer(r#"{"Data":{"NextValid":false}}"#), &source, false).unwrap();
         assert_eq!(last.next, None);
         assert!(last.records.is_empty());
-        assert!(read_page(&answer(r#"{"Data":{"NextValid":true}}"#), &source).is_err());
+        assert!(read_page(&answer(r#"{"Data":{"NextValid":true}}"#), &source, false).is_err());
         assert!(read_page(
             &answer(r#"{"Data":{"List":{"PropertyInfo":[{"Value":"1"}]}}}"#),
-            &source
+            &source,
+            false
         )
         .is_err());
+        // The Original actions page by token, under either spelling.
+        let original = read_page(
+            &answer(r#"{"Data":{"NextValid":true,"nextPageToken":"t1","List":{"PropertyInfo":[{"Time":"1","Value":"x"}]}}}"#),
+            &source,
+            true,
+        )
+        .unwrap();
+        assert_eq!(
+            (original.token.as_deref(), original.next),
+            (Some("t1"), None)
+        );
+        assert!(read_page(&answer(r#"{"Data":{"NextValid":true}}"#), &source, true).is_err());
     }
 
     #[test]

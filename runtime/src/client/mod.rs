@@ -76,10 +76,13 @@ mod history;
 mod limiter;
 mod name_set;
 mod ops;
+mod original_status;
 mod plain;
+mod properties_history;
 mod retry;
 mod state;
 mod state_decode;
+mod typed_history;
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -101,6 +104,8 @@ pub use ops::{
     BatchPub, GetThingModelTsl, InvokeThingService, InvokeThingsService, Qos, QueryThingModel,
     SetDeviceProperty, SetDevicesProperty, ThingModelJson, ThingModelTsl, MAX_MESSAGE_BYTES,
 };
+pub use original_status::ORIGINAL_STATUS_ACTION;
+pub use properties_history::{PropertiesQuery, PROPERTIES_DATA_ACTION};
 pub use retry::RetryPolicy;
 pub use state::{
     is_version_conflict, DesiredList, DesiredProperty, DesiredVersions, PropertyStatus,
@@ -109,6 +114,7 @@ pub use state::{
 pub use state_decode::{
     record_json, value_json, DecodedRecord, DecodedValue, StateDecoder, StateProblem,
 };
+pub use typed_history::{ServiceCall, Typed, TypedHistory};
 
 use crate::error::Error;
 use crate::sign::{

@@ -84,6 +84,9 @@ pub struct DesiredVersions {
     pub request_id: String,
     /// Wire identifier → its new version.
     pub versions: BTreeMap<String, i64>,
+    /// `Data.MessageId` of SetDeviceDesiredProperty: the message that took the values to
+    /// the device, when the platform sent one (`docs/state.md` §2).
+    pub message_id: Option<String>,
 }
 
 /// `SetDeviceDesiredProperty`: desired values of at most 10 writable properties, each with
@@ -397,6 +400,7 @@ fn versions(answer: Answer) -> Result<DesiredVersions, Error> {
         })
         .collect::<Result<_, Error>>()?;
     Ok(DesiredVersions {
+        message_id: string(&data, "MessageId").filter(|id| !id.is_empty()),
         request_id: answer.request_id,
         versions,
     })

@@ -18,9 +18,14 @@ use crate::alink::{Request, Responder};
 use crate::model::{CallType, Envelope, Format, Model, Module, Source};
 
 /// The actions the emulator serves.
-pub(crate) const ACTIONS: [&str; 14] = [
+pub(crate) const ACTIONS: [&str; 19] = [
     "QueryDevicePropertyStatus",
+    "QueryDeviceOriginalPropertyStatus",
+    "QueryDeviceOriginalPropertyData",
+    "QueryDeviceOriginalEventData",
+    "QueryDeviceOriginalServiceData",
     "QueryDevicePropertyData",
+    "QueryDevicePropertiesData",
     "QueryDeviceEventData",
     "QueryDeviceServiceData",
     "SetDeviceDesiredProperty",
@@ -58,9 +63,25 @@ pub(crate) async fn run(
         "SetDevicesProperty" => set_devices_property(shared, params, reached),
         "QueryThingModel" => query_thing_model(shared, params),
         "GetThingModelTsl" => get_thing_model_tsl(shared, params),
+        // The "Original" device-state actions (twin_original.rs).
+        other if super::twin_original::ORIGINAL_ACTIONS.contains(&other) => {
+            super::twin_original::run(shared, other, params)
+                .unwrap_or_else(|| Err(Refusal::invalid(other)))
+        }
         // The device-state actions (twin.rs).
         other if super::twin::STATE_ACTIONS.contains(&other) => {
-            super::twin::run(shared, other, params).unwrap_or_else(|| Err(Refusal::invalid(other)))
+            match super::twin::run(shared, other, params) {
+                Some(ran) => ran.finish(|push| {
+                    push_desired(
+                        shared,
+                        &push.product_key,
+                        &push.device_name,
+                        &push.items,
+                        reached,
+                    )
+                }),
+                None => Err(Refusal::invalid(other)),
+            }
         }
         other => Err(Refusal::gateway(
             404,
@@ -402,6 +423,23 @@ fn property_set(
         );
     }
     message_id
+}
+
+/// A desired value set while the device is online goes to it at once, as a property set
+/// (`thing.service.property.set`, `docs/state.md` §2), recorded like SetDeviceProperty's.
+/// Returns the message ID, or `None` for a device that is offline (it reads the desired
+/// values when it comes online) or not kept.
+fn push_desired(
+    shared: &Shared,
+    product_key: &str,
+    device_name: &str,
+    items: &Value,
+    reached: &mut Vec<String>,
+) -> Option<String> {
+    let target = target(shared, product_key, device_name).ok()?;
+    target
+        .online
+        .then(|| property_set(shared, &target, items, reached))
 }
 
 fn set_device_property(

@@ -101,6 +101,9 @@ mod state;
 mod strict;
 mod throttle;
 mod twin;
+mod twin_original;
+mod twin_params;
+mod twin_properties;
 mod twin_store;
 
 use std::collections::HashMap;

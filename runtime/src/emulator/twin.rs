@@ -10,9 +10,10 @@
 use serde_json::{json, Map, Value};
 
 use super::answer::{Refusal, Success};
-use super::params::{self, Params};
+use super::params::Params;
 use super::state::{lock, Shared};
 use super::strict;
+use super::twin_params::{device, number, numbered, text};
 use super::twin_store::{now_ms, Desired, Record};
 use super::{EmulatorError, RunningEmulator};
 use crate::error::DESIRED_VERSION_CONFLICT;
@@ -20,9 +21,10 @@ use crate::limits::{HISTORY_RETENTION, MAX_DESIRED_PER_CALL, MAX_HISTORY_PAGE};
 use crate::model::Model;
 
 /// The device-state actions the emulator serves.
-pub(crate) const STATE_ACTIONS: [&str; 7] = [
+pub(crate) const STATE_ACTIONS: [&str; 8] = [
     "QueryDevicePropertyStatus",
     "QueryDevicePropertyData",
+    "QueryDevicePropertiesData",
     "QueryDeviceEventData",
     "QueryDeviceServiceData",
     "SetDeviceDesiredProperty",
@@ -30,54 +32,63 @@ pub(crate) const STATE_ACTIONS: [&str; 7] = [
     "ClearDeviceDesiredProperty",
 ];
 
+/// Desired values to deliver to a device now (SetDeviceDesiredProperty while it is
+/// online, `docs/state.md` §2): the caller, which owns delivery (actions.rs), sends them.
+pub(crate) struct DesiredPush {
+    pub product_key: String,
+    pub device_name: String,
+    /// The values set, checked (`null`s, which clear, left out).
+    pub items: Value,
+}
+
+/// An action's answer, and the desired values it asks to deliver.
+pub(crate) struct Ran {
+    pub answer: Result<Success, Refusal>,
+    pub push: Option<DesiredPush>,
+}
+
+impl Ran {
+    /// The answer once `deliver` has sent the push, if any: with the message's ID as
+    /// `Data.MessageId` when it went out (SetDeviceDesiredProperty's answer).
+    pub(crate) fn finish(
+        self,
+        deliver: impl FnOnce(&DesiredPush) -> Option<String>,
+    ) -> Result<Success, Refusal> {
+        let mut success = self.answer?;
+        if let Some(id) = self.push.as_ref().and_then(deliver) {
+            if let Some(data) = success.data.as_mut() {
+                data["MessageId"] = json!(id);
+            }
+        }
+        Ok(success)
+    }
+}
+
 /// Runs a device-state action with its parameters, or `None` when `action` is not one.
-pub(crate) fn run(
-    shared: &Shared,
-    action: &str,
-    params: &Params,
-) -> Option<Result<Success, Refusal>> {
-    Some(match action {
+pub(crate) fn run(shared: &Shared, action: &str, params: &Params) -> Option<Ran> {
+    if action == "SetDeviceDesiredProperty" {
+        return Some(match set_desired(shared, params) {
+            Ok((success, push)) => Ran {
+                answer: Ok(success),
+                push,
+            },
+            Err(refusal) => Ran {
+                answer: Err(refusal),
+                push: None,
+            },
+        });
+    }
+    let answer = match action {
         "QueryDevicePropertyStatus" => property_status(shared, params),
         "QueryDevicePropertyData" => history(shared, params, Kind::Property),
+        "QueryDevicePropertiesData" => super::twin_properties::properties_data(shared, params),
         "QueryDeviceEventData" => history(shared, params, Kind::Event),
         "QueryDeviceServiceData" => history(shared, params, Kind::Service),
-        "SetDeviceDesiredProperty" => set_desired(shared, params),
         "QueryDeviceDesiredProperty" => query_desired(shared, params),
         "ClearDeviceDesiredProperty" => clear_desired(shared, params),
         _ => return None,
-    })
-}
-
-/// The text the platform sends for a stored value: a string as it is, anything else as
-/// JSON.
-fn text(value: &Value) -> String {
-    match value {
-        Value::String(text) => text.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// The device a request names, with its model.
-fn device<'a>(shared: &'a Shared, params: &Params) -> Result<(String, String, &'a Model), Refusal> {
-    let (product_key, device_name) = params::named_device(shared, params)?;
-    let known = shared.config.any_device
-        || lock(&shared.devices)
-            .get(&product_key, &device_name)
-            .is_some();
-    if !known {
-        return Err(params::no_such_device(&product_key, &device_name));
-    }
-    let model = params::product(shared, &product_key)?;
-    Ok((product_key, device_name, model))
-}
-
-fn number(params: &Params, name: &str) -> Result<i64, Refusal> {
-    let text = params
-        .get(name)
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| Refusal::missing(name))?;
-    text.parse()
-        .map_err(|_| Refusal::invalid(format!("{name} must be an integer, not `{text}`.")))
+    };
+    Some(Ran { answer, push: None })
 }
 
 fn property_status(shared: &Shared, params: &Params) -> Result<Success, Refusal> {
@@ -256,21 +267,6 @@ fn history(shared: &Shared, params: &Params, kind: Kind) -> Result<Success, Refu
     Ok(Success::data(data))
 }
 
-/// `Name.1`, `Name.2`, ... in order of N.
-fn numbered(params: &Params, name: &str) -> Vec<String> {
-    let prefix = format!("{name}.");
-    let mut found: Vec<(u64, String)> = params
-        .pairs()
-        .iter()
-        .filter_map(|(key, value)| {
-            let n = key.strip_prefix(&prefix)?.parse().ok()?;
-            Some((n, value.clone()))
-        })
-        .collect();
-    found.sort_by_key(|(n, _)| *n);
-    found.into_iter().map(|(_, v)| v).collect()
-}
-
 fn writable(model: &Model, identifier: &str) -> Result<(), Refusal> {
     match model.property_by_wire_identifier(identifier) {
         None => Err(Refusal::invalid(format!(
@@ -288,7 +284,10 @@ fn versions_answer(versions: &Map<String, Value>) -> Success {
     Success::data(json!({ "Versions": Value::Object(versions.clone()).to_string() }))
 }
 
-fn set_desired(shared: &Shared, params: &Params) -> Result<Success, Refusal> {
+fn set_desired(
+    shared: &Shared,
+    params: &Params,
+) -> Result<(Success, Option<DesiredPush>), Refusal> {
     let items_text = params
         .get("Items")
         .filter(|v| !v.is_empty())
@@ -361,7 +360,15 @@ fn set_desired(shared: &Shared, params: &Params) -> Result<Success, Refusal> {
         entry.time = now;
         answer.insert(id.clone(), json!(entry.version));
     }
-    Ok(versions_answer(&answer))
+    drop(twin);
+    // An online device gets the values set at once (docs/state.md §2), sent by the caller;
+    // a `null` (clear) is not sent.
+    let push = (!checked.is_empty()).then_some(DesiredPush {
+        product_key: pk,
+        device_name: dn,
+        items: Value::Object(checked),
+    });
+    Ok((versions_answer(&answer), push))
 }
 
 /// `text`, a JSON object, without its `null` members, each other member as written.

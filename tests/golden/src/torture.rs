@@ -2021,6 +2021,32 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
         )
     }
 }
+impl<'c, C> ::tsl_runtime::device_state::StateHandle for Device<'c, C> {
+    type Cloud = C;
+    type Properties = Properties;
+    fn state_cloud(&self) -> &C {
+        self.cloud
+    }
+    fn state_device(&self) -> &::tsl_runtime::cloud::Device {
+        &self.device
+    }
+}
+impl ::tsl_runtime::device_state::DecodeProperties for Properties {
+    fn decode_properties<'a, I>(
+        items: I,
+    ) -> (Self, ::std::vec::Vec<::tsl_runtime::value::Rejected>)
+    where
+        I: ::core::iter::IntoIterator<
+            Item = (
+                &'a str,
+                &'a ::tsl_runtime::serde_json::Value,
+                ::core::option::Option<i64>,
+            ),
+        >,
+    {
+        Self::decode(items)
+    }
+}
 impl<'c, C: ::tsl_runtime::device_state::DeviceState> Device<'c, C> {
     /// The latest reported value of every property (`QueryDevicePropertyStatus`,
     /// one call per module), with the time it was reported. Values that do not

@@ -191,3 +191,149 @@ async fn typed_desired_set_read_and_conflict() {
     ));
     emulator.shutdown();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typed_history_of_events_services_and_properties_pages_until_it_ends() {
+    use futures_util::StreamExt;
+    use tsl_runtime::client::TypedHistory;
+
+    let (emulator, client) = start(model(&["street-lamp.json", "street-lamp-battery.json"]));
+    let base = now_ms() - 60_000;
+    // 120 posts of LampFailure: more than two pages of 50. Post 70 has an ErrorCode the
+    // enum does not have.
+    for n in 0..120i64 {
+        let code = if n == 70 { 9 } else { 1 + n % 3 };
+        emulator
+            .report_event(
+                PK,
+                "lamp-1",
+                "LampFailure",
+                &json!({"ErrorCode": code, "Detail": format!("#{n}")}),
+                base + n,
+            )
+            .unwrap();
+    }
+    let device = modules::Device::named(&client, "lamp-1");
+    let events: Vec<_> = device
+        .event_history::<modules::LampFailureEvent>(
+            modules::LampFailureEvent::IDENTIFIER,
+            base,
+            base + 1000,
+        )
+        .map(|item| item.expect("no call fails"))
+        .collect()
+        .await;
+    assert_eq!(events.len(), 120);
+    let first = events[0].as_ref().unwrap();
+    assert_eq!(
+        (first.value.detail.as_str(), first.time),
+        ("#0", Some(base))
+    );
+    match &events[70] {
+        Err(Rejected::Invalid { raw, time, .. }) => {
+            assert_eq!(
+                (raw["ErrorCode"].clone(), *time),
+                (json!(9), Some(base + 70))
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(events.iter().filter(|e| e.is_err()).count(), 1);
+    let pages = emulator
+        .requests()
+        .iter()
+        .filter(|r| r.action.as_deref() == Some("QueryDeviceEventData"))
+        .count();
+    assert_eq!(pages, 3, "120 records of 50 a page");
+
+    // Service calls into their input and output types (a module's service too).
+    emulator
+        .report_service_call(
+            PK,
+            "lamp-1",
+            "Blink",
+            &json!({"Times": 3, "Interval": 0.5}),
+            Some(&json!({"Blinked": 3})),
+            base + 5,
+        )
+        .unwrap();
+    emulator
+        .report_service_call(
+            PK,
+            "lamp-1",
+            "Blink",
+            &json!({"Times": 99, "Interval": 0.5}),
+            None,
+            base + 6,
+        )
+        .unwrap();
+    let calls: Vec<_> = device
+        .service_history::<modules::BlinkInput, modules::BlinkOutput>(
+            modules::BlinkInput::IDENTIFIER,
+            base,
+            base + 1000,
+        )
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    assert_eq!(calls.len(), 2);
+    let call = calls[0].as_ref().unwrap();
+    assert_eq!((call.input.times, call.time), (3, base + 5));
+    assert_eq!(call.output.as_ref().map(|o| o.blinked), Some(3));
+    // Times 99 is above the model's 20: reported with its input as sent.
+    assert!(matches!(&calls[1], Err(Rejected::Invalid { raw, .. }) if raw["Times"] == 99));
+
+    // Properties, one and several (a module's among them), into `Properties`.
+    for n in 0..60i64 {
+        emulator
+            .report_properties(
+                PK,
+                "lamp-1",
+                &json!({"Brightness": n, "Firmware": format!("{n}")}),
+                base + n,
+            )
+            .unwrap();
+    }
+    emulator
+        .report_properties(PK, "lamp-1", &json!({"battery:Charge": 85}), base + 3)
+        .unwrap();
+    emulator
+        .report_properties(PK, "lamp-1", &json!({"Brightness": 300}), base + 61)
+        .unwrap();
+    let brightness: Vec<_> = device
+        .property_history(&["Brightness"], base, base + 1000)
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    assert_eq!(brightness.len(), 61);
+    assert_eq!(
+        brightness[59]
+            .as_ref()
+            .unwrap()
+            .brightness
+            .clone()
+            .unwrap()
+            .value,
+        59
+    );
+    assert!(matches!(&brightness[60], Err(Rejected::Invalid { raw, .. }) if *raw == json!(300)));
+    let several: Vec<_> = device
+        .property_history(&["Firmware", "battery:Charge"], base, base + 1000)
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    assert_eq!(several.len(), 61);
+    let texts: Vec<String> = several
+        .iter()
+        .filter_map(|p| p.as_ref().unwrap().firmware.clone())
+        .map(|t| t.value)
+        .collect();
+    // A text property whose text reads as a number stays text.
+    assert_eq!(texts, (0..60).map(|n| n.to_string()).collect::<Vec<_>>());
+    let charge = several
+        .iter()
+        .find_map(|p| p.as_ref().unwrap().battery_charge.clone())
+        .unwrap();
+    assert_eq!((charge.value, charge.time), (85, Some(base + 3)));
+    emulator.shutdown();
+}

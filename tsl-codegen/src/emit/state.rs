@@ -1,7 +1,8 @@
 //! The device's state on the cloud-side `Device` handle (`docs/state.md`): `properties()`
 //! (the latest reported value of every property, read into the generated `Properties`),
 //! and, when properties are writable, `desired()` and `set_desired(...)` (the device
-//! shadow's desired side with its versions). A second `impl` block with its own bound,
+//! shadow's desired side with its versions), and the one `StateHandle` impl the runtime's
+//! generic typed history streams read (`docs/state.md` §4). A second `impl` block with its own bound,
 //! `tsl_runtime::device_state::DeviceState`, so a `Cloud` that does not serve state still
 //! gets the rest of the handle.
 
@@ -90,6 +91,32 @@ pub fn device_state(plan: &Plan, cx: &Context) -> TokenStream {
     });
 
     quote! {
+        // The typed history streams (`tsl_runtime::client::TypedHistory`) are generic
+        // runtime code over this one impl: nothing per property, event or service here.
+        impl<'c, C> #rt::device_state::StateHandle for #device<'c, C> {
+            type Cloud = C;
+            type Properties = #properties;
+            fn state_cloud(&self) -> &C {
+                self.cloud
+            }
+            fn state_device(&self) -> &#rt::cloud::Device {
+                &self.device
+            }
+        }
+
+        impl #rt::device_state::DecodeProperties for #properties {
+            fn decode_properties<'a, I>(
+                items: I,
+            ) -> (Self, ::std::vec::Vec<#rt::value::Rejected>)
+            where
+                I: ::core::iter::IntoIterator<
+                    Item = (&'a str, &'a #rt::serde_json::Value, ::core::option::Option<i64>),
+                >,
+            {
+                Self::decode(items)
+            }
+        }
+
         impl<'c, C: #rt::device_state::DeviceState> #device<'c, C> {
             /// The latest reported value of every property (`QueryDevicePropertyStatus`,
             /// one call per module), with the time it was reported. Values that do not

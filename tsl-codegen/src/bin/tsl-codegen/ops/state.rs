@@ -10,8 +10,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use futures_util::StreamExt;
 use serde_json::{json, Map, Value};
 use tsl_runtime::client::{
-    is_version_conflict, record_json, value_json, Client, HistoryQuery, HistorySource,
-    SetDeviceDesiredProperty, StateDecoder,
+    is_version_conflict, record_json, value_json, Client, HistoryQuery, HistoryRecord,
+    HistorySource, PropertiesQuery, SetDeviceDesiredProperty, StateDecoder, ORIGINAL_STATUS_ACTION,
+    PROPERTIES_DATA_ACTION,
 };
 use tsl_runtime::cloud::Device;
 use tsl_runtime::model::Model;
@@ -73,6 +74,10 @@ pub struct GetArgs {
     /// Only this property (`module:Identifier` in a custom module); repeatable.
     #[arg(long = "property", value_name = "ID")]
     properties: Vec<String>,
+    /// Read QueryDeviceOriginalPropertyStatus instead: values that failed the model and
+    /// identifiers the model does not have (a product without checks) too.
+    #[arg(long)]
+    original: bool,
 }
 
 /// The desired side of the device shadow.
@@ -126,9 +131,10 @@ enum DesiredCommand {
 #[derive(clap::Args, Debug)]
 #[group(required = true, multiple = false)]
 pub struct Source {
-    /// A property's values (QueryDevicePropertyData).
+    /// A property's values (QueryDevicePropertyData); repeat it for several properties in
+    /// one stream (QueryDevicePropertiesData, 10 a call).
     #[arg(long, value_name = "ID")]
-    property: Option<String>,
+    property: Vec<String>,
     /// An event's posts (QueryDeviceEventData).
     #[arg(long, value_name = "ID")]
     event: Option<String>,
@@ -153,12 +159,17 @@ pub struct HistoryArgs {
     /// End of the window (the same forms); now when not given.
     #[arg(long, value_name = "TIME", value_parser = parse_time, allow_hyphen_values = true)]
     to: Option<i64>,
-    /// Records per call, 1 to 50.
-    #[arg(long, value_name = "N", default_value_t = tsl_runtime::limits::MAX_HISTORY_PAGE)]
-    page_size: u32,
+    /// Records per call, 1 to 50 (default 50; 1 to 100 with `--original --property`);
+    /// with several properties, records of each property per call, 1 to 100 (default 100).
+    #[arg(long, value_name = "N")]
+    page_size: Option<u32>,
     /// Send windows older than 30 days too (an instance with a longer storage setting).
     #[arg(long)]
     no_retention_check: bool,
+    /// Read the "Original" action (QueryDeviceOriginal{Property,Event,Service}Data): data
+    /// that failed the model too, and identifiers the model does not have; one identifier.
+    #[arg(long)]
+    original: bool,
     /// JSON lines, or CSV with a header (time,identifier,value,error; services:
     /// time,identifier,input,output,error).
     #[arg(long, value_enum, default_value = "json")]
@@ -305,6 +316,9 @@ fn modules_of(model: &Model, properties: &[String]) -> Result<Vec<Option<String>
 }
 
 fn run_get(args: &GetArgs) -> Result<ExitCode, Failure> {
+    if args.original {
+        return run_get_original(args);
+    }
     let (model, device, client) = args.target.open()?;
     let modules = modules_of(&model, &args.properties)?;
     let decoder = StateDecoder::new(model);
@@ -321,6 +335,26 @@ fn run_get(args: &GetArgs) -> Result<ExitCode, Failure> {
             misfits += usize::from(decoded.value.is_err());
             output::print_line(&value_json(&decoded).to_string())?;
         }
+    }
+    Ok(exit(misfits))
+}
+
+/// `get --original`: every page of QueryDeviceOriginalPropertyStatus, each value read
+/// against the model (an identifier the model does not have is a line with its error).
+fn run_get_original(args: &GetArgs) -> Result<ExitCode, Failure> {
+    let (model, device, client) = args.target.open()?;
+    let decoder = StateDecoder::new(model);
+    let runtime = super::runtime()?;
+    let status = runtime
+        .block_on(client.query_device_original_property_status(&device))
+        .map_err(Failure::call(ORIGINAL_STATUS_ACTION))?;
+    let mut misfits = 0;
+    for decoded in decoder.status(&status) {
+        if !args.properties.is_empty() && !args.properties.contains(&decoded.identifier) {
+            continue;
+        }
+        misfits += usize::from(decoded.value.is_err());
+        output::print_line(&value_json(&decoded).to_string())?;
     }
     Ok(exit(misfits))
 }
@@ -438,21 +472,53 @@ fn run_desired(args: &DesiredArgs) -> Result<ExitCode, Failure> {
 
 fn run_history(args: &HistoryArgs) -> Result<ExitCode, Failure> {
     let (model, device, client) = args.target.open()?;
+    let to = args.to.unwrap_or_else(now_ms);
+    let retention = if args.no_retention_check {
+        None
+    } else {
+        Some(tsl_runtime::limits::HISTORY_RETENTION)
+    };
+    // The Original actions also read identifiers the model does not have.
+    for id in args.source.property.iter().filter(|_| !args.original) {
+        if model.property_by_wire_identifier(id).is_none() {
+            return Err(Failure::usage(format!(
+                "`{id}` is not a property of the model"
+            )));
+        }
+    }
+    if args.original && args.source.property.len() > 1 {
+        return Err(Failure::usage(
+            "--original reads one --property at a time (there is no Original QueryDevicePropertiesData)",
+        ));
+    }
+    // Several properties: one stream of QueryDevicePropertiesData.
+    if args.source.property.len() > 1 {
+        let mut query = PropertiesQuery::new(device, args.source.property.clone(), args.from, to)
+            .retention(retention);
+        if let Some(size) = args.page_size {
+            query = query.page_size(size);
+        }
+        // Checked here, so a bad query is a usage error (exit 2) before anything is sent.
+        query
+            .check(now_ms())
+            .map_err(|e| Failure::usage(format!("{e}")))?;
+        let decoder = StateDecoder::new(model);
+        return print_records(
+            args.format,
+            false,
+            PROPERTIES_DATA_ACTION,
+            &decoder,
+            client.properties_history(query),
+        );
+    }
     let source = match (
-        &args.source.property,
+        args.source.property.first(),
         &args.source.event,
         &args.source.service,
     ) {
-        (Some(id), _, _) => {
-            if model.property_by_wire_identifier(id).is_none() {
-                return Err(Failure::usage(format!(
-                    "`{id}` is not a property of the model"
-                )));
-            }
-            HistorySource::Property(id.clone())
-        }
+        (Some(id), _, _) => HistorySource::Property(id.clone()),
         (_, Some(id), _) => {
-            if !model.events().any(|(_, e)| e.wire_identifier == *id) {
+            if !args.original && !model.events().any(|(_, e)| e.wire_identifier == *id) {
                 return Err(Failure::usage(format!(
                     "`{id}` is not an event of the model"
                 )));
@@ -463,7 +529,7 @@ fn run_history(args: &HistoryArgs) -> Result<ExitCode, Failure> {
             }
         }
         (_, _, Some(id)) => {
-            if model.service_by_wire_identifier(id).is_none() {
+            if !args.original && model.service_by_wire_identifier(id).is_none() {
                 return Err(Failure::usage(format!(
                     "`{id}` is not a service of the model"
                 )));
@@ -472,19 +538,37 @@ fn run_history(args: &HistoryArgs) -> Result<ExitCode, Failure> {
         }
         _ => return Err(Failure::usage("give --property, --event or --service")),
     };
-    let action = source.action();
     let service = matches!(source, HistorySource::Service(_));
-    let mut query = HistoryQuery::new(device, source, args.from, args.to.unwrap_or_else(now_ms))
-        .page_size(args.page_size);
-    if args.no_retention_check {
-        query = query.retention(None);
+    let mut query = HistoryQuery::new(device, source, args.from, to)
+        .retention(retention)
+        .original(args.original);
+    let action = query.action();
+    if let Some(size) = args.page_size {
+        query = query.page_size(size);
     }
     // Checked here, so a bad window is a usage error (exit 2) before anything is sent.
     query
         .check(now_ms())
         .map_err(|e| Failure::usage(format!("{e}")))?;
     let decoder = StateDecoder::new(model);
-    if args.format == Format::Csv {
+    print_records(
+        args.format,
+        service,
+        action,
+        &decoder,
+        client.history(query),
+    )
+}
+
+/// Prints each record of `records` as a JSON line (or CSV row), read against the model.
+fn print_records(
+    format: Format,
+    service: bool,
+    action: &'static str,
+    decoder: &StateDecoder,
+    records: impl futures_util::Stream<Item = Result<HistoryRecord, tsl_runtime::Error>>,
+) -> Result<ExitCode, Failure> {
+    if format == Format::Csv {
         output::print_line(if service {
             "time,identifier,input,output,error"
         } else {
@@ -494,7 +578,7 @@ fn run_history(args: &HistoryArgs) -> Result<ExitCode, Failure> {
     let runtime = super::runtime()?;
     let mut misfits = 0;
     runtime.block_on(async {
-        let mut records = std::pin::pin!(client.history(query));
+        let mut records = std::pin::pin!(records);
         while let Some(record) = records.next().await {
             let record = record.map_err(|error| Failure::Call { action, error })?;
             let decoded = decoder.record(record);
@@ -502,7 +586,7 @@ fn run_history(args: &HistoryArgs) -> Result<ExitCode, Failure> {
                 decoded.value.is_err() || decoded.output.as_ref().is_some_and(Result::is_err),
             );
             let line = record_json(&decoded);
-            let text = match args.format {
+            let text = match format {
                 Format::Json => line.to_string(),
                 Format::Csv => csv_row(&line, service),
             };
