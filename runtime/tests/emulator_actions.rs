@@ -655,10 +655,10 @@ fn properties_are_set_only_when_writable_and_valid() {
         message.contains("`LightSwitch`: true is not a bool"),
         "{message}"
     );
-    assert!(
-        message.contains("`battery:ChargeLimit`: 52 is not"),
-        "{message}"
-    );
+    // 52 is off ChargeLimit's step: under the emulator's default `step_check` (warn) it
+    // is accepted, as the platform may, so it is not among the problems (docs/checks.md;
+    // `--step-check strict` refusing it: tsl-codegen/tests/cli_steps.rs).
+    assert!(!message.contains("`battery:ChargeLimit`"), "{message}");
     let message = set("custom", r#"{"ChargeLimit":55}"#)
         .assert_business("iot.check.InvalidFormattedParameter");
     assert!(

@@ -26,38 +26,10 @@ impl Default for Parts {
     }
 }
 
-/// How generated checks treat a number off its model's `step`.
-///
-/// Whether the platform refuses such a value is not established for any type (see
-/// `docs/checks.md`): the documentation calls the step the smallest change shown to people,
-/// and a `double` of `21.537` with step `0.01` may well be accepted. So the default warns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum StepCheck {
-    /// No step check at all.
-    Off,
-    /// A value off its step passes `check` (and `to_args`), and
-    /// `tsl_runtime::value::step_warnings` reports it (the default).
-    #[default]
-    Warn,
-    /// A value off its step is an error, like one out of range.
-    Strict,
-}
-
-impl std::str::FromStr for StepCheck {
-    type Err = String;
-
-    /// `off`, `warn` or `strict`, as the CLI and the macro write them.
-    fn from_str(text: &str) -> Result<StepCheck, String> {
-        match text {
-            "off" => Ok(StepCheck::Off),
-            "warn" => Ok(StepCheck::Warn),
-            "strict" => Ok(StepCheck::Strict),
-            other => Err(format!(
-                "unknown step check {other:?}; expected \"off\", \"warn\" or \"strict\""
-            )),
-        }
-    }
-}
+/// How generated checks treat a number off its model's `step`: the runtime's
+/// [`StepCheck`](tsl_runtime::value::StepCheck), one definition for generated code and
+/// the dynamic path (`docs/checks.md`). The default warns.
+pub use tsl_runtime::value::StepCheck;
 
 /// Settings of a [`Generator`](crate::Generator).
 ///

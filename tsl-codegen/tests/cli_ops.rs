@@ -231,21 +231,37 @@ fn arguments_that_break_the_model_are_refused_before_any_request() {
         );
         assert!(stdout(&out).is_empty(), "{}", stdout(&out));
     }
-    assert!(stderr(&run(
+    // Every problem at once: under `--step-check strict` the value off its step is one of
+    // them; under the default `warn` it is not an error (docs/checks.md), only the range is.
+    let both = r#"{"Times":30,"Interval":0.25}"#;
+    let blink = [
+        "invoke",
+        "--model",
+        LAMP,
+        "--device",
+        "lamp-1",
+        "--service",
+        "Blink",
+    ];
+    let strict = run(
         &emulator,
-        &[
-            "invoke",
-            "--model",
-            LAMP,
-            "--device",
-            "lamp-1",
-            "--service",
-            "Blink",
-            "--args",
-            r#"{"Times":30,"Interval":0.25}"#
-        ]
-    ))
-    .contains("`Interval`: 0.25"));
+        &[&blink[..], &["--args", both, "--step-check", "strict"]].concat(),
+    );
+    assert_exit(&strict, 2);
+    assert!(
+        stderr(&strict).contains("`Times`: 30 is above the max 20")
+            && stderr(&strict).contains("`Interval`: 0.25"),
+        "{}",
+        stderr(&strict)
+    );
+    let warn = run(&emulator, &[&blink[..], &["--args", both]].concat());
+    assert_exit(&warn, 2);
+    assert!(
+        stderr(&warn).contains("`Times`: 30 is above the max 20")
+            && !stderr(&warn).contains("`Interval`"),
+        "{}",
+        stderr(&warn)
+    );
     assert!(emulator.requests().is_empty(), "nothing was sent");
 }
 

@@ -16,6 +16,7 @@ use super::state::{lock, Shared};
 use super::strict;
 use crate::alink::{Request, Responder};
 use crate::model::{CallType, Envelope, Format, Model, Module, Source};
+use crate::value::StepCheck;
 
 /// The actions the emulator serves.
 pub(crate) const ACTIONS: [&str; 19] = [
@@ -196,6 +197,34 @@ fn args_problems(problems: Vec<String>) -> Refusal {
     Refusal::invalid(problems.join("; "))
 }
 
+/// `Args` or `Items` checked (`check`: one of `strict`'s) under the emulator's step check
+/// (`Emulator::step_check`, docs/checks.md): `Strict` refuses a value off its step as one
+/// out of range; `Warn` (the default) accepts it as the platform may, logging each;
+/// `Off` accepts it. A second, lenient check runs only when the first found a problem.
+fn checked<T>(
+    shared: &Shared,
+    action: &'static str,
+    check: impl Fn() -> Result<T, Vec<String>>,
+) -> Result<T, Refusal> {
+    let step_check = shared.config.step_check;
+    match check() {
+        Ok(checked) => Ok(checked),
+        Err(problems) if step_check == StepCheck::Strict => Err(args_problems(problems)),
+        Err(problems) => match crate::value::with_all_steps(false, &check) {
+            Ok(checked) => {
+                // What the lenient check let pass can only be a step.
+                if step_check == StepCheck::Warn {
+                    for problem in &problems {
+                        tracing::warn!(action, %problem, "a value off its step accepted (step check: warn)");
+                    }
+                }
+                Ok(checked)
+            }
+            Err(problems) => Err(args_problems(problems)),
+        },
+    }
+}
+
 async fn invoke_thing_service(
     shared: &Arc<Shared>,
     params: &Params,
@@ -214,7 +243,9 @@ async fn invoke_thing_service(
                 target.product_key
             ))
         })?;
-    let args = strict::check_args(&service.inputs, args_text).map_err(args_problems)?;
+    let args = checked(shared, "Args", || {
+        strict::check_args(&service.inputs, args_text)
+    })?;
     if !target.online {
         return Err(offline(&target));
     }
@@ -302,7 +333,9 @@ fn invoke_things_service(
             "InvokeThingsService calls async services only; `{identifier}` is sync."
         )));
     }
-    let args = strict::check_args(&service.inputs, args_text).map_err(args_problems)?;
+    let args = checked(shared, "Args", || {
+        strict::check_args(&service.inputs, args_text)
+    })?;
     let targets = many_devices(shared, product_key, &names)?;
     for target in &targets {
         let message_id = shared.next_message_id();
@@ -451,7 +484,7 @@ fn set_device_property(
     params.qos()?;
     let target = one_device(shared, params)?;
     let model = product(shared, &target.product_key)?;
-    let items = strict::check_items(model, items_text).map_err(args_problems)?;
+    let items = checked(shared, "Items", || strict::check_items(model, items_text))?;
     if !target.online {
         return Err(offline(&target));
     }
@@ -469,7 +502,7 @@ fn set_devices_property(
     params.qos()?;
     let names = params.device_names()?;
     let model = product(shared, product_key)?;
-    let items = strict::check_items(model, items_text).map_err(args_problems)?;
+    let items = checked(shared, "Items", || strict::check_items(model, items_text))?;
     let targets = many_devices(shared, product_key, &names)?;
     for target in &targets {
         property_set(shared, target, &items, reached);

@@ -198,6 +198,7 @@ pub struct Emulator {
     clock_ahead: Duration,
     devices: Vec<Device>,
     any_device: bool,
+    step_check: crate::value::StepCheck,
     keep_history: bool,
     observer: Option<Observer>,
     addr: SocketAddr,
@@ -223,6 +224,7 @@ impl std::fmt::Debug for Emulator {
             .field("clock_ahead", &self.clock_ahead)
             .field("devices", &self.devices)
             .field("any_device", &self.any_device)
+            .field("step_check", &self.step_check)
             .field("keep_history", &self.keep_history)
             .field("on_request", &self.observer.is_some())
             .field("addr", &self.addr)
@@ -252,6 +254,7 @@ impl Emulator {
             clock_ahead: Duration::ZERO,
             devices: Vec::new(),
             any_device: false,
+            step_check: crate::value::StepCheck::Warn,
             keep_history: true,
             observer: None,
             addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
@@ -407,6 +410,17 @@ impl Emulator {
         self
     }
 
+    /// How a call's `Args` or `Items` with a number off its model's `step` is answered:
+    /// [`StepCheck::Warn`](crate::value::StepCheck::Warn) (the default) accepts it, as the
+    /// platform may (whether it refuses such values is not established, docs/checks.md),
+    /// logging a `tracing` warning per value; `Strict` refuses it (`iot.check.InvalidFormattedParameter`),
+    /// as a value out of range; `Off` accepts it silently.
+    #[must_use]
+    pub fn step_check(mut self, step_check: crate::value::StepCheck) -> Emulator {
+        self.step_check = step_check;
+        self
+    }
+
     /// Whether every request and device message is kept for
     /// [`RunningEmulator::requests`] and [`RunningEmulator::messages`] (the default).
     /// `false` for long runs: memory then stays flat however many requests come, and
@@ -525,6 +539,7 @@ impl Emulator {
                 clock_ahead: self.clock_ahead,
                 sync_timeout: self.sync_timeout,
                 any_device: self.any_device,
+                step_check: self.step_check,
                 default_responders,
             },
             devices,

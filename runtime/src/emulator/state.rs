@@ -36,6 +36,8 @@ pub(crate) struct Config {
     pub sync_timeout: Duration,
     /// Every name of a served product is a device (`Emulator::any_device`).
     pub any_device: bool,
+    /// How `Args` and `Items` off a step are treated (`Emulator::step_check`).
+    pub step_check: crate::value::StepCheck,
     /// Each product's [`DefaultResponder`](super::DefaultResponder), shared by its devices
     /// that have no responder of their own.
     pub default_responders: HashMap<String, Arc<dyn Responder>>,

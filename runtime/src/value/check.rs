@@ -72,24 +72,67 @@ pub(crate) trait BoundLike: std::fmt::Display {
     }
 }
 
-std::thread_local! {
-    /// Set while `step_warnings` runs: every step is checked as strictly as a strict one.
-    static ALL_STEPS_STRICT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+/// How a check treats a number off its model's `step`: generated code (the generator's
+/// `step_check` setting) and the dynamic path ([`encode_args_with`](super::encode_args_with),
+/// the CLI's `--step-check`, the emulator's) alike.
+///
+/// Whether the platform refuses such a value is not established for any type
+/// (`docs/checks.md`): its documentation calls the step the smallest change shown to
+/// people, and a `double` of `21.537` with step `0.01` may well be accepted. So the
+/// default warns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StepCheck {
+    /// No step check at all.
+    Off,
+    /// A value off its step passes, and is reported as a warning
+    /// ([`step_warnings`](super::step_warnings) for generated values, `step_warnings` of
+    /// [`Encoded`](super::Encoded) for the dynamic path). The default.
+    #[default]
+    Warn,
+    /// A value off its step is an error, like one out of range.
+    Strict,
 }
 
-/// Runs `check` with every step checked as strictly as a strict one: what
-/// [`step_warnings`](super::step_warnings) needs to see the steps `check` lets pass.
-pub(crate) fn with_all_steps_strict<R>(check: impl FnOnce() -> R) -> R {
-    /// Resets the flag however the check ends.
-    struct Reset;
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            ALL_STEPS_STRICT.with(|strict| strict.set(false));
+impl std::str::FromStr for StepCheck {
+    type Err = String;
+
+    /// `off`, `warn` or `strict`, as the CLI and the macro write them.
+    fn from_str(text: &str) -> Result<StepCheck, String> {
+        match text {
+            "off" => Ok(StepCheck::Off),
+            "warn" => Ok(StepCheck::Warn),
+            "strict" => Ok(StepCheck::Strict),
+            other => Err(format!(
+                "unknown step check {other:?}; expected \"off\", \"warn\" or \"strict\""
+            )),
         }
     }
-    ALL_STEPS_STRICT.with(|strict| strict.set(true));
-    let _reset = Reset;
+}
+
+std::thread_local! {
+    /// Set while a check runs with every step checked (`Some(true)`: what `step_warnings`
+    /// needs to see the steps `check` lets pass) or none (`Some(false)`: the dynamic path
+    /// under `StepCheck::Warn`/`Off`); `None`: each bound says.
+    static ALL_STEPS: std::cell::Cell<Option<bool>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `check` with every step checked (`true`) or none (`false`), whatever each bound
+/// says.
+pub(crate) fn with_all_steps<R>(checked: bool, check: impl FnOnce() -> R) -> R {
+    /// Restores the setting however the check ends.
+    struct Restore(Option<bool>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            ALL_STEPS.with(|all| all.set(self.0));
+        }
+    }
+    let _restore = Restore(ALL_STEPS.with(|all| all.replace(Some(checked))));
     check()
+}
+
+/// Runs `check` with every step checked as strictly as a strict one.
+pub(crate) fn with_all_steps_strict<R>(check: impl FnOnce() -> R) -> R {
+    with_all_steps(true, check)
 }
 
 impl BoundLike for Bound {
@@ -367,7 +410,11 @@ impl Number {
                 });
             }
         }
-        let checked = |step: &&B| step.strict_step() || ALL_STEPS_STRICT.with(|s| s.get());
+        let checked = |step: &&B| {
+            ALL_STEPS
+                .with(|all| all.get())
+                .unwrap_or_else(|| step.strict_step())
+        };
         if let Some(step) = step.filter(checked) {
             if !self.is_on_step(step, min) {
                 errors.push(ValueError::OffStep {

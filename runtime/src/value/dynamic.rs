@@ -7,7 +7,7 @@
 
 use serde_json::{Map, Number, Value};
 
-use super::check::{check, check_array_len, unknown_field};
+use super::check::{check, check_array_len, unknown_field, with_all_steps, StepCheck};
 use super::error::{enum_members, FieldPath, ValueError, ValueErrors};
 use super::wire::Wire;
 use crate::model::{ArraySpec, DataType, EnumSpec, Param};
@@ -47,6 +47,52 @@ pub fn encode_args(params: &[Param], args: &Value) -> Result<String, ValueErrors
             path: FieldPath::root(),
             value: "NaN".to_string(),
         })
+    })
+}
+
+/// Arguments encoded under a [`StepCheck`]: the text to send, and the values off their
+/// step that [`StepCheck::Warn`] let pass (each a [`ValueError::OffStep`] naming the field,
+/// the value and the step).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Encoded {
+    /// The JSON text to send (`Args`, `Items`).
+    pub text: String,
+    /// The values off their step, under [`StepCheck::Warn`]; empty otherwise.
+    pub step_warnings: Vec<ValueError>,
+}
+
+/// [`encode_args`], with steps checked as `step_check` says (the CLI's `--step-check`):
+/// [`StepCheck::Strict`] refuses a value off its step as `encode_args` does,
+/// [`StepCheck::Warn`] sends it and lists it in `step_warnings`, [`StepCheck::Off`] does
+/// not look.
+pub fn encode_args_with(
+    params: &[Param],
+    args: &Value,
+    step_check: StepCheck,
+) -> Result<Encoded, ValueErrors> {
+    // Strict first: the common case (everything fits) takes one pass.
+    let errors = match encode_args(params, args) {
+        Ok(text) => {
+            return Ok(Encoded {
+                text,
+                step_warnings: Vec::new(),
+            })
+        }
+        Err(errors) if step_check == StepCheck::Strict => return Err(errors),
+        Err(errors) => errors.0,
+    };
+    let (steps, others): (Vec<ValueError>, Vec<ValueError>) = errors
+        .into_iter()
+        .partition(|e| matches!(e, ValueError::OffStep { .. }));
+    ValueErrors::ok_if_empty(others)?;
+    let text = with_all_steps(false, || encode_args(params, args))?;
+    Ok(Encoded {
+        text,
+        step_warnings: if step_check == StepCheck::Warn {
+            steps
+        } else {
+            Vec::new()
+        },
     })
 }
 
@@ -776,5 +822,48 @@ mod tests {
             let params = [param("r", int()), param("x", double())];
             let _ = encode_args(&params, &value);
         }
+    }
+
+    #[test]
+    fn steps_are_checked_as_the_step_check_says() {
+        let params = [
+            param(
+                "Interval",
+                DataType::Float(number(Some("0.2"), Some("5"), Some("0.1"))),
+            ),
+            param(
+                "Times",
+                DataType::Int(number(Some("1"), Some("20"), Some("1"))),
+            ),
+        ];
+        let off_step = json!({"Interval": 0.25, "Times": 2});
+        let strict = encode_args_with(&params, &off_step, StepCheck::Strict).unwrap_err();
+        assert_eq!(
+            strict.to_string(),
+            "`Interval`: 0.25 is not 0.2 plus a multiple of the step 0.1"
+        );
+        let warned = encode_args_with(&params, &off_step, StepCheck::Warn).unwrap();
+        assert_eq!(warned.text, r#"{"Interval":0.25,"Times":2}"#);
+        assert_eq!(warned.step_warnings.len(), 1);
+        assert!(
+            matches!(&warned.step_warnings[0], ValueError::OffStep { value, .. } if value == "0.25")
+        );
+        let off = encode_args_with(&params, &off_step, StepCheck::Off).unwrap();
+        assert_eq!(
+            (off.text.as_str(), off.step_warnings.len()),
+            (warned.text.as_str(), 0)
+        );
+        // Other problems stay errors in every mode, without the step among them under warn.
+        let also_out_of_range = json!({"Interval": 0.25, "Times": 30});
+        let errors = encode_args_with(&params, &also_out_of_range, StepCheck::Warn).unwrap_err();
+        assert_eq!(errors.0.len(), 1, "{errors}");
+        assert!(errors.to_string().contains("max 20"), "{errors}");
+        // The library's own encode_args stays strict, and the mode does not leak out.
+        assert!(encode_args(&params, &off_step).is_err());
+        let fits = json!({"Interval": 0.3, "Times": 2});
+        assert!(encode_args_with(&params, &fits, StepCheck::Strict)
+            .unwrap()
+            .step_warnings
+            .is_empty());
     }
 }

@@ -45,11 +45,13 @@ mod typed;
 mod unknown_member;
 mod wire;
 
+#[cfg(feature = "emulator")]
+pub(crate) use check::with_all_steps;
 pub use check::{
     check, check_array_len, check_date, check_double, check_double_in, check_enum, check_float,
-    check_float_in, check_int, check_int_in, check_params, check_text, check_text_len,
+    check_float_in, check_int, check_int_in, check_params, check_text, check_text_len, StepCheck,
 };
-pub use dynamic::{encode, encode_args, encode_params};
+pub use dynamic::{encode, encode_args, encode_args_with, encode_params, Encoded};
 pub use error::{FieldPath, PathSegment, ValueError, ValueErrors};
 // Called by generated code only (`docs/checks.md`).
 #[doc(hidden)]

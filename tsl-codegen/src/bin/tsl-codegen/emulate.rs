@@ -60,6 +60,11 @@ pub struct Args {
     /// No QPS limit on any action.
     #[arg(long, conflicts_with = "qps")]
     no_limits: bool,
+    /// How a call's Args or Items with a number off its model's `step` is answered: `warn`
+    /// (the default: accepted, as the platform may, with a warning in the log: `-v`),
+    /// `strict` (refused: iot.check.InvalidFormattedParameter) or `off` (accepted). docs/checks.md.
+    #[arg(long = "step-check", value_name = "MODE", default_value = "warn")]
+    step_check: tsl_runtime::value::StepCheck,
     /// Answer the next COUNT (default 1) requests of ACTION (`*`: any action) badly:
     /// `ACTION=KIND[:COUNT]`, repeatable, applied in order. KIND: throttle, reset, close,
     /// malformed, truncated, an HTTP status (500), delay=2s, business=CODE[,MESSAGE],
@@ -180,6 +185,7 @@ fn prepare(args: &Args) -> Result<Prepared, Refusal> {
     if args.any_device {
         emulator = emulator.any_device();
     }
+    emulator = emulator.step_check(args.step_check);
     for spec in &args.qps {
         let (action, limit) =
             parse_qps(spec).map_err(|problem| Usage(format!("--qps {spec}: {problem}")))?;

@@ -121,7 +121,10 @@ fn main() -> ExitCode {
         }
         Command::Listen(args) => listen::run(&args),
         Command::Get(args) => ops::get(&args),
-        Command::Desired(args) => ops::desired(&args),
+        Command::Desired(mut args) => {
+            args.quiet = quiet;
+            ops::desired(&args)
+        }
         Command::History(args) => ops::history(&args),
         Command::Completions { shell } => manual::completions(Cli::command(), shell),
         Command::Man { dir } => manual::man(Cli::command(), dir.as_deref()),

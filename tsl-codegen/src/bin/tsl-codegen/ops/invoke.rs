@@ -8,13 +8,13 @@ use std::process::ExitCode;
 use tsl_runtime::client::{InvokeThingService, InvokeThingsService};
 use tsl_runtime::cloud::{Device, DeviceReport, Invoked, Outcome};
 use tsl_runtime::model::{CallType, Model, Service};
-use tsl_runtime::value::encode_args;
+use tsl_runtime::value::encode_args_with;
 
 use super::dry_run;
 use super::journal::{Fingerprint, Journal};
 use super::output::{self, json_string};
 use super::run::{self, RunArgs};
-use super::{indent, Failure, QosArg};
+use super::{indent, Failure, QosArg, StepArg};
 
 /// Calls a service of the model on one device (InvokeThingService; a sync service's reply is
 /// printed) or on several (InvokeThingsService, async services only: 100 names a call,
@@ -40,6 +40,8 @@ pub struct Args {
     #[arg(long, value_enum)]
     qos: Option<QosArg>,
     #[command(flatten)]
+    steps: StepArg,
+    #[command(flatten)]
     pub run: RunArgs,
 }
 
@@ -48,7 +50,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
     let model = super::load_model(&args.models)?;
     let product_key = super::product_key(args.product_key.as_deref(), &model)?;
     let service = find_service(&model, &args.service)?;
-    let encoded = encode(service, &args.args)?;
+    let encoded = encode(service, &args.args, args.steps, args.run.quiet)?;
     let sync = service.call_type == CallType::Sync;
     let single = devices.single()?;
     if single.is_none() && sync {
@@ -172,18 +174,21 @@ fn find_service<'m>(model: &'m Model, identifier: &str) -> Result<&'m Service, F
     }
 }
 
-/// `--args` read as JSON and encoded against the service's inputs.
-fn encode(service: &Service, text: &str) -> Result<String, Failure> {
+/// `--args` read as JSON and encoded against the service's inputs, steps checked as
+/// `--step-check` says (values it lets pass are written to stderr).
+fn encode(service: &Service, text: &str, steps: StepArg, quiet: bool) -> Result<String, Failure> {
     // Strict: a key given twice is refused naming it, not silently the last one.
     let value: serde_json::Value =
         tsl_runtime::value::parse_json(text).map_err(|e| Failure::usage(format!("--args {e}")))?;
-    encode_args(&service.inputs, &value).map_err(|errors| {
+    let encoded = encode_args_with(&service.inputs, &value, steps.check).map_err(|errors| {
         Failure::usage(format!(
             "--args do not fit service `{}` of the model; nothing was sent:\n{}",
             service.wire_identifier,
             indent(&errors.to_string())
         ))
-    })
+    })?;
+    super::warn_off_step("--args", &encoded.step_warnings, quiet);
+    Ok(encoded.text)
 }
 
 /// Prints the line of a single call and decides the exit code: the call refused, or a sync
@@ -277,6 +282,10 @@ mod tests {
     fn args_are_encoded_against_the_model() {
         let model = lamp();
         let blink = find_service(&model, "Blink").unwrap();
+        let strict = StepArg {
+            check: tsl_runtime::value::StepCheck::Strict,
+        };
+        let encode = |service, text| encode(service, text, strict, true);
         assert_eq!(
             encode(blink, r#"{"Times":3,"Interval":1}"#).unwrap(),
             r#"{"Times":3,"Interval":1.0}"#

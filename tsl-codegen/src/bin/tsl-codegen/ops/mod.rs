@@ -180,6 +180,31 @@ pub(crate) fn product_key(
         .ok_or_else(|| Failure::usage("the model names no product key; give --product-key PK"))
 }
 
+/// `--step-check`, shared by the commands that encode values against the model (`invoke
+/// --args`, `set --props`, `desired set --props`).
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub(crate) struct StepArg {
+    /// How a number off its model's `step` is treated: `warn` (the default: sent, with a
+    /// warning on stderr), `strict` (refused; nothing is sent) or `off`. The platform is not
+    /// known to refuse such values (docs/checks.md).
+    #[arg(long = "step-check", value_name = "MODE", default_value = "warn")]
+    pub check: tsl_runtime::value::StepCheck,
+}
+
+/// Writes each value `--step-check warn` let pass to stderr, naming `flag` (unless
+/// `quiet`).
+pub(crate) fn warn_off_step(flag: &str, warnings: &[tsl_runtime::value::ValueError], quiet: bool) {
+    if quiet {
+        return;
+    }
+    for warning in warnings {
+        eprintln!(
+            "warning: {flag} {warning}; sent as given (the platform is not known to refuse \
+             it; --step-check strict refuses it)"
+        );
+    }
+}
+
 /// Indents every line of `text` by two spaces.
 pub(crate) fn indent(text: &str) -> String {
     text.lines()

@@ -9,7 +9,7 @@ use serde_json::Value;
 use tsl_runtime::client::{SetDeviceProperty, SetDevicesProperty};
 use tsl_runtime::cloud::{Device, DeviceReport, Outcome};
 use tsl_runtime::model::{Model, Param};
-use tsl_runtime::value::encode_args;
+use tsl_runtime::value::{encode_args_with, StepCheck};
 
 use super::dry_run;
 use super::journal::Fingerprint;
@@ -34,6 +34,8 @@ pub struct Args {
     #[arg(long, value_name = "PK")]
     product_key: Option<String>,
     #[command(flatten)]
+    steps: super::StepArg,
+    #[command(flatten)]
     pub run: RunArgs,
 }
 
@@ -41,7 +43,7 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
     let mut devices = args.run.devices.open()?;
     let model = super::load_model(&args.models)?;
     let product_key = super::product_key(args.product_key.as_deref(), &model)?;
-    let items = encode_props(&model, &args.props)?;
+    let items = encode_props(&model, &args.props, args.steps.check, args.run.quiet)?;
     let client = args.run.connection.client()?;
     let fingerprint = |action: &str| {
         Fingerprint::new(action, &product_key).with_digest("items", items.as_bytes())
@@ -123,9 +125,15 @@ pub fn run(args: &Args) -> Result<ExitCode, Failure> {
     }
 }
 
-/// `--props` read as JSON, each key a writable property of the model, encoded as `Items`.
-/// Every problem is reported, not only the first.
-pub(crate) fn encode_props(model: &Model, text: &str) -> Result<String, Failure> {
+/// `--props` read as JSON, each key a writable property of the model, encoded as `Items`,
+/// steps checked as `step_check` says (values it lets pass are written to stderr unless
+/// `quiet`). Every problem is reported, not only the first.
+pub(crate) fn encode_props(
+    model: &Model,
+    text: &str,
+    step_check: StepCheck,
+    quiet: bool,
+) -> Result<String, Failure> {
     // Strict: a key given twice is refused naming it, not silently the last one.
     let value: Value =
         tsl_runtime::value::parse_json(text).map_err(|e| Failure::usage(format!("--props {e}")))?;
@@ -170,12 +178,14 @@ pub(crate) fn encode_props(model: &Model, text: &str) -> Result<String, Failure>
             }
         )));
     }
-    encode_args(&writable, &value).map_err(|errors| {
+    let encoded = encode_args_with(&writable, &value, step_check).map_err(|errors| {
         Failure::usage(format!(
             "--props do not fit the model; nothing was sent:\n{}",
             indent(&errors.to_string())
         ))
-    })
+    })?;
+    super::warn_off_step("--props", &encoded.step_warnings, quiet);
+    Ok(encoded.text)
 }
 
 #[cfg(test)]
@@ -202,7 +212,9 @@ mod tests {
         assert_eq!(
             encode_props(
                 &lamp(),
-                r#"{"Brightness":40,"LightSwitch":true,"WorkMode":1}"#
+                r#"{"Brightness":40,"LightSwitch":true,"WorkMode":1}"#,
+                StepCheck::Strict,
+                true
             )
             .unwrap(),
             r#"{"LightSwitch":1,"Brightness":40,"WorkMode":1}"#
@@ -214,6 +226,8 @@ mod tests {
         let message = usage(encode_props(
             &lamp(),
             r#"{"Voltage":230,"Brightnes":4,"Brightness":40}"#,
+            StepCheck::Strict,
+            true,
         ));
         assert!(message.contains("`Voltage` is read-only"), "{message}");
         assert!(
@@ -224,10 +238,15 @@ mod tests {
             message.contains("writable properties: LightSwitch, Brightness"),
             "{message}"
         );
-        let message = usage(encode_props(&lamp(), r#"{"Brightness":400}"#));
+        let message = usage(encode_props(
+            &lamp(),
+            r#"{"Brightness":400}"#,
+            StepCheck::Strict,
+            true,
+        ));
         assert!(message.contains("above the max 100"), "{message}");
         for bad in ["[]", "{}", "nope"] {
-            usage(encode_props(&lamp(), bad));
+            usage(encode_props(&lamp(), bad, StepCheck::Strict, true));
         }
     }
 }

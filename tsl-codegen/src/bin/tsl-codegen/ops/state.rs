@@ -85,6 +85,9 @@ pub struct GetArgs {
 pub struct DesiredArgs {
     #[command(subcommand)]
     command: DesiredCommand,
+    /// No warnings on stderr: the global `-q/--quiet`, set by `main`.
+    #[arg(skip)]
+    pub quiet: bool,
 }
 
 #[derive(clap::Subcommand, Debug)]
@@ -104,6 +107,8 @@ enum DesiredCommand {
         /// The version a property was read at, `Identifier=N`; repeatable.
         #[arg(long = "version", value_name = "ID=N", value_parser = parse_version)]
         versions: Vec<(String, i64)>,
+        #[command(flatten)]
+        steps: super::StepArg,
     },
     /// The desired values and their versions (QueryDeviceDesiredProperty): one line per
     /// property, {"identifier","version","time","value"}; no value after a clear.
@@ -374,9 +379,10 @@ fn run_desired(args: &DesiredArgs) -> Result<ExitCode, Failure> {
             target,
             props,
             versions,
+            steps,
         } => {
             let (model, device, client) = target.open()?;
-            let items = super::set::encode_props(&model, props)?;
+            let items = super::set::encode_props(&model, props, steps.check, args.quiet)?;
             let mut map = Map::new();
             for (id, version) in versions {
                 map.insert(id.clone(), json!(version));
