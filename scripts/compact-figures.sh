@@ -23,6 +23,9 @@ PROFILE_DIR=$([[ $PROFILE == dev ]] && echo debug || echo "$PROFILE")
 DIR=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/tsl-compact.XXXXXX")}
 TOOLS=${CARGO_TARGET_DIR:-$ROOT/target}
 unset CARGO_TARGET_DIR RUSTFLAGS
+# Whole builds of the generated crate, as after a model change in CI or a fresh clone:
+# incremental reuse would time how little changed, not the code.
+export CARGO_INCREMENTAL=0
 say() { echo "$*" >&2; }
 
 git -C "$ROOT" worktree add -q --detach "$DIR/base-src" "$BASE"
@@ -61,14 +64,17 @@ TOML
   CARGO_TARGET_DIR="$DIR/$side/target" cargo build -q --manifest-path "$DIR/$side/Cargo.toml"
 done
 
-declare -A TIMES
+# Wall time and CPU time (user, all of rustc's threads): on a shared machine the wall
+# time swings with other load, the CPU time much less.
+declare -A TIMES CPU
+TIMEFORMAT='%R %U'
 for ((i = 0; i < REPS; i++)); do
   for side in head base; do
     touch "$DIR/$side/src/generated.rs"
-    start=$(date +%s%N)
-    CARGO_TARGET_DIR="$DIR/$side/target" cargo build -q --manifest-path "$DIR/$side/Cargo.toml"
-    end=$(date +%s%N)
-    TIMES[$side]+="$(((end - start) / 1000000)) "
+    took=$( { time CARGO_TARGET_DIR="$DIR/$side/target" cargo build -q \
+      --manifest-path "$DIR/$side/Cargo.toml" 2>/dev/null; } 2>&1)
+    TIMES[$side]+="$(awk -v t="${took% *}" 'BEGIN { printf "%d", t * 1000 }') "
+    CPU[$side]+="$(awk -v t="${took#* }" 'BEGIN { printf "%d", t * 1000 }') "
   done
 done
 
@@ -77,9 +83,14 @@ HEAD_LINES=$(wc -l <"$DIR/head/src/generated.rs")
 BASE_LINES=$(wc -l <"$DIR/base/src/generated.rs")
 HEAD_T=$(echo "${TIMES[head]}" | median)
 BASE_T=$(echo "${TIMES[base]}" | median)
+HEAD_C=$(echo "${CPU[head]}" | median)
+BASE_C=$(echo "${CPU[base]}" | median)
 echo "model: $PARAMS TSL parameters (synthetic, 300 services); base = $BASE"
 awk -v b="$BASE_LINES" -v h="$HEAD_LINES" -v p="$PARAMS" 'BEGIN {
   printf "generated lines: base %d (%.1f per parameter), head %d (%.1f per parameter), ratio %.2f\n", b, b / p, h, h / p, h / b }'
 awk -v b="$BASE_T" -v h="$HEAD_T" -v n="$REPS" 'BEGIN {
   printf "cargo build of the generated crate (median of %d): base %.1f s, head %.1f s, ratio %.2f\n", n, b / 1000, h / 1000, h / b }'
-echo "each build (ms): base ${TIMES[base]}; head ${TIMES[head]}"
+awk -v b="$BASE_C" -v h="$HEAD_C" -v n="$REPS" 'BEGIN {
+  printf "  CPU time (user) of those builds (median of %d): base %.1f s, head %.1f s, ratio %.2f\n", n, b / 1000, h / 1000, h / b }'
+echo "each build, wall (ms): base ${TIMES[base]}; head ${TIMES[head]}"
+echo "each build, CPU (ms): base ${CPU[base]}; head ${CPU[head]}"
