@@ -15,7 +15,9 @@
 //! - **batch**: `InvokeThingsService` of `UploadSchedule` on 100 devices in one call.
 //!
 //! `cargo bench -p tsl-runtime --features emulator --bench call_latency` prints the figures;
-//! nothing is asserted. `TSL_BENCH_CALLS` sets the calls per phase (default 2,000).
+//! nothing is asserted. `TSL_BENCH_CALLS` sets the calls per phase (default 2,000);
+//! `TSL_BENCH_PHASES` (letters, e.g. `b`) runs only those phases after the baseline, to
+//! profile one path (`perf record`, `strace -c`).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -117,7 +119,11 @@ fn main() {
         ("(d) signed SetDeviceProperty", calls),
         ("(e) InvokeThingsService, 100 devices a call", calls / 10),
     ];
+    let only = std::env::var("TSL_BENCH_PHASES").unwrap_or_else(|_| "bcde".to_string());
     for (index, (name, n)) in phases.into_iter().enumerate() {
+        if !only.contains((b'b' + index as u8) as char) {
+            continue;
+        }
         let child_before = child_cpu(child_pid);
         let client = client.clone();
         let measured = on_runtime(Box::pin(async move {

@@ -137,12 +137,22 @@ impl Answer {
 
     /// A field of `Data`, as text ([`text`]).
     pub(crate) fn data_field(&self, name: &str) -> Result<Option<String>, Error> {
+        let [field] = self.data_fields([name])?;
+        Ok(field)
+    }
+
+    /// Fields of `Data`, as text ([`text`]), with the body read once for all of them (a
+    /// sync call's `MessageId` and `Result` read it twice each: issue 17).
+    pub(crate) fn data_fields<const N: usize>(
+        &self,
+        names: [&str; N],
+    ) -> Result<[Option<String>; N], Error> {
         let Some(data) = self.data()? else {
-            return Ok(None);
+            return Ok(std::array::from_fn(|_| None));
         };
         let fields: std::collections::HashMap<&str, &RawValue> =
             serde_json::from_str(data.get()).map_err(|e| self.bad(e))?;
-        Ok(text(fields.get(name).copied()))
+        Ok(names.map(|name| text(fields.get(name).copied())))
     }
 
     fn bad(&self, e: serde_json::Error) -> Error {
