@@ -15,7 +15,12 @@
 //! - **batch**: `InvokeThingsService` of `UploadSchedule` on 100 devices in one call.
 //!
 //! `cargo bench -p tsl-runtime --features emulator --bench call_latency` prints the figures;
-//! nothing is asserted. `TSL_BENCH_CALLS` sets the calls per phase (default 2,000).
+//! nothing is asserted. Each signed phase runs in blocks of 100 calls (10 for the batch),
+//! each block after as many bare requests on the same kept-alive socket, and is also given
+//! as a ratio to those: the load of a shared machine changes within a run.
+//! `TSL_BENCH_CALLS` sets the calls per phase (default 2,000);
+//! `TSL_BENCH_PHASES` (letters, e.g. `b`) runs only those phases after the baseline, to
+//! profile one path (`perf record`, `strace -c`).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -86,7 +91,7 @@ fn main() {
     );
 
     // Warm up both sides (connections, allocators, lazy statics).
-    let _ = bare(addr, 200);
+    let _ = Bare::connect(addr).run(200);
     let warm = client.clone();
     on_runtime(Box::pin(async move {
         for _ in 0..200 {
@@ -99,8 +104,9 @@ fn main() {
         }
     }));
 
+    let mut bare = Bare::connect(addr);
     let child_before = child_cpu(child_pid);
-    let base = bare(addr, calls);
+    let base = bare.run(calls);
     let base_emulator_cpu = child_cpu(child_pid).saturating_sub(child_before);
     let base_stats = Stats::of(&base.latencies);
     println!(
@@ -117,31 +123,56 @@ fn main() {
         ("(d) signed SetDeviceProperty", calls),
         ("(e) InvokeThingsService, 100 devices a call", calls / 10),
     ];
+    let only = std::env::var("TSL_BENCH_PHASES").unwrap_or_else(|_| "bcde".to_string());
     for (index, (name, n)) in phases.into_iter().enumerate() {
-        let child_before = child_cpu(child_pid);
-        let client = client.clone();
-        let measured = on_runtime(Box::pin(async move {
-            let cpu_before = own_cpu();
-            let started = Instant::now();
-            let mut latencies = Vec::with_capacity(n);
-            for _ in 0..n {
-                let t = Instant::now();
-                match index {
-                    0 => sync_call(&client).await,
-                    1 => async_call(&client).await,
-                    2 => set_call(&client).await,
-                    _ => batch_call(&client).await,
+        if !only.contains((b'b' + index as u8) as char) {
+            continue;
+        }
+        // The phase in blocks, each after a block of as many bare requests: on a machine
+        // shared with other work the load changes within a run, and the ratio to the bare
+        // requests timed next to the calls follows it, where the ratio to (a) does not.
+        let block = if index == 3 { 10 } else { 100 };
+        let mut phase = Measured {
+            wall: Duration::ZERO,
+            latencies: Vec::with_capacity(n),
+            cpu: Duration::ZERO,
+        };
+        let mut beside = Vec::with_capacity(n);
+        let mut emulator_cpu = Duration::ZERO;
+        let mut done = 0;
+        while done < n {
+            let k = block.min(n - done);
+            beside.extend(bare.run(k).latencies);
+            let child_before = child_cpu(child_pid);
+            let client = client.clone();
+            let measured = on_runtime(Box::pin(async move {
+                let cpu_before = own_cpu();
+                let started = Instant::now();
+                let mut latencies = Vec::with_capacity(k);
+                for _ in 0..k {
+                    let t = Instant::now();
+                    match index {
+                        0 => sync_call(&client).await,
+                        1 => async_call(&client).await,
+                        2 => set_call(&client).await,
+                        _ => batch_call(&client).await,
+                    }
+                    latencies.push(t.elapsed());
                 }
-                latencies.push(t.elapsed());
-            }
-            Measured {
-                wall: started.elapsed(),
-                latencies,
-                cpu: own_cpu().saturating_sub(cpu_before),
-            }
-        }));
-        let emulator_cpu = child_cpu(child_pid).saturating_sub(child_before);
-        let stats = Stats::of(&measured.latencies);
+                Measured {
+                    wall: started.elapsed(),
+                    latencies,
+                    cpu: own_cpu().saturating_sub(cpu_before),
+                }
+            }));
+            emulator_cpu += child_cpu(child_pid).saturating_sub(child_before);
+            phase.wall += measured.wall;
+            phase.cpu += measured.cpu;
+            phase.latencies.extend(measured.latencies);
+            done += k;
+        }
+        let stats = Stats::of(&phase.latencies);
+        let near = Stats::of(&beside);
         println!(
             "{name}: p50 {} ({:.2}× baseline) p99 {} ({:.2}× baseline) {:.0} calls/s; \
              client CPU {} a call ({:.2}× baseline p50); emulator CPU {} a call",
@@ -149,10 +180,18 @@ fn main() {
             ratio(stats.p50, base_stats.p50),
             us(stats.p99),
             ratio(stats.p99, base_stats.p99),
-            rate(n, measured.wall),
-            us(measured.cpu / n as u32),
-            ratio(measured.cpu / n as u32, base_stats.p50),
+            rate(n, phase.wall),
+            us(phase.cpu / n as u32),
+            ratio(phase.cpu / n as u32, base_stats.p50),
             us(emulator_cpu / n as u32),
+        );
+        println!(
+            "    against the {} bare requests interleaved with it (p50 {}, p99 {}): p50 {:.2}×, p99 {:.2}×",
+            beside.len(),
+            us(near.p50),
+            us(near.p99),
+            ratio(stats.p50, near.p50),
+            ratio(stats.p99, near.p99),
         );
     }
     drop(child.stdin.take());
@@ -229,38 +268,53 @@ async fn batch_call(client: &Client) {
     assert_eq!(report.accepted().count(), FLEET);
 }
 
-/// `n` bare POSTs on one kept-alive connection, each timed.
-fn bare(addr: SocketAddr, n: usize) -> Measured {
-    let stream = TcpStream::connect(addr).expect("connect");
-    stream.set_nodelay(true).ok();
-    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-    let mut writer = stream;
-    let request = format!("POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\n\r\n");
-    let mut latencies = Vec::with_capacity(n);
-    let started = Instant::now();
-    let cpu_before = own_cpu();
-    for _ in 0..n {
-        let t = Instant::now();
-        writer.write_all(request.as_bytes()).expect("write");
-        let mut length = 0usize;
-        loop {
-            let mut line = String::new();
-            reader.read_line(&mut line).expect("read");
-            if line == "\r\n" || line.is_empty() {
-                break;
-            }
-            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                length = v.trim().parse().unwrap_or(0);
-            }
+/// One kept-alive connection for bare POSTs.
+struct Bare {
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+    request: Vec<u8>,
+}
+
+impl Bare {
+    fn connect(addr: SocketAddr) -> Bare {
+        let stream = TcpStream::connect(addr).expect("connect");
+        stream.set_nodelay(true).ok();
+        Bare {
+            reader: BufReader::new(stream.try_clone().expect("clone")),
+            writer: stream,
+            request: format!("POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\n\r\n")
+                .into_bytes(),
         }
-        let mut body = vec![0; length];
-        reader.read_exact(&mut body).expect("body");
-        latencies.push(t.elapsed());
     }
-    Measured {
-        wall: started.elapsed(),
-        latencies,
-        cpu: own_cpu().saturating_sub(cpu_before),
+
+    /// `n` bare POSTs, each timed.
+    fn run(&mut self, n: usize) -> Measured {
+        let mut latencies = Vec::with_capacity(n);
+        let started = Instant::now();
+        let cpu_before = own_cpu();
+        for _ in 0..n {
+            let t = Instant::now();
+            self.writer.write_all(&self.request).expect("write");
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                self.reader.read_line(&mut line).expect("read");
+                if line == "\r\n" || line.is_empty() {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            self.reader.read_exact(&mut body).expect("body");
+            latencies.push(t.elapsed());
+        }
+        Measured {
+            wall: started.elapsed(),
+            latencies,
+            cpu: own_cpu().saturating_sub(cpu_before),
+        }
     }
 }
 

@@ -45,6 +45,40 @@ struct WithData<'a> {
     data: Option<&'a RawValue>,
 }
 
+/// An answer's `Data` members, read in the same pass as the rest of the body.
+#[derive(Deserialize)]
+struct WithFields<'a> {
+    #[serde(rename = "Data", borrow, default)]
+    data: Option<Fields<'a>>,
+}
+
+/// A JSON object's members, in order, values as raw JSON (names borrowed: a name with an
+/// escape fails here, as it does in a map of borrowed names).
+struct Fields<'a>(Vec<(&'a str, &'a RawValue)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Fields<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FieldsVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for FieldsVisitor<'a> {
+            type Value = Fields<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Fields<'a>, A::Error> {
+                let mut fields = Vec::new();
+                while let Some(entry) = map.next_entry::<&'de str, &'de RawValue>()? {
+                    fields.push(entry);
+                }
+                Ok(Fields(fields))
+            }
+        }
+        deserializer.deserialize_map(FieldsVisitor(std::marker::PhantomData))
+    }
+}
+
 /// A JSON value as text: a string's content, a number's digits as written, `None` for
 /// `null` and absent; objects and arrays as their JSON.
 pub(crate) fn text(raw: Option<&RawValue>) -> Option<String> {
@@ -137,12 +171,32 @@ impl Answer {
 
     /// A field of `Data`, as text ([`text`]).
     pub(crate) fn data_field(&self, name: &str) -> Result<Option<String>, Error> {
+        let [field] = self.data_fields([name])?;
+        Ok(field)
+    }
+
+    /// Fields of `Data`, as text ([`text`]), with the body read once for all of them (a
+    /// sync call's `MessageId` and `Result` read it twice each: issue 17).
+    pub(crate) fn data_fields<const N: usize>(
+        &self,
+        names: [&str; N],
+    ) -> Result<[Option<String>; N], Error> {
+        // One pass over the body for `Data`'s members; when that fails, the pass in two
+        // steps below fails too, with the error (and message) it has always given.
+        if let Ok(with) = serde_json::from_str::<WithFields<'_>>(&self.body) {
+            let Some(Fields(fields)) = with.data else {
+                return Ok(std::array::from_fn(|_| None));
+            };
+            // The last of a repeated member, as a map keeps it.
+            let field = |name: &str| fields.iter().rev().find(|(key, _)| *key == name);
+            return Ok(names.map(|name| text(field(name).map(|&(_, raw)| raw))));
+        }
         let Some(data) = self.data()? else {
-            return Ok(None);
+            return Ok(std::array::from_fn(|_| None));
         };
         let fields: std::collections::HashMap<&str, &RawValue> =
             serde_json::from_str(data.get()).map_err(|e| self.bad(e))?;
-        Ok(text(fields.get(name).copied()))
+        Ok(names.map(|name| text(fields.get(name).copied())))
     }
 
     fn bad(&self, e: serde_json::Error) -> Error {
@@ -191,6 +245,26 @@ mod tests {
             Some("abc")
         );
         assert_eq!(answer.data_field("Result").unwrap(), None);
+        // A repeated member: the last, as a map keeps it; a member named with an escape
+        // fails as it always has; `"Data": null` has no members.
+        let twice = r#"{"RequestId":"R","Success":true,"Data":{"MessageId":"1","MessageId":"2"}}"#;
+        let answer = read(200, twice.to_string()).unwrap();
+        assert_eq!(
+            answer.data_field("MessageId").unwrap().as_deref(),
+            Some("2")
+        );
+        let escaped = r#"{"RequestId":"R","Success":true,"Data":{"Message\u0049d":"1"}}"#;
+        let answer = read(200, escaped.to_string()).unwrap();
+        assert!(matches!(
+            answer.data_fields(["MessageId", "Result"]),
+            Err(Error::BadAnswer { .. })
+        ));
+        let null = r#"{"RequestId":"R","Success":true,"Data":null}"#;
+        let answer = read(200, null.to_string()).unwrap();
+        assert_eq!(
+            answer.data_fields(["MessageId", "Result"]).unwrap(),
+            [None, None]
+        );
         let no_data = read(200, r#"{"RequestId":"R","Success":true}"#.to_string()).unwrap();
         assert_eq!(no_data.data_field("MessageId").unwrap(), None);
         // QueryThingModel's sample success carries `"Code": ""`.

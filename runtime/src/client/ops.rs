@@ -296,12 +296,81 @@ pub(crate) fn check_device(device: &Device) -> Result<(), Error> {
 /// `Args` and `Items` must be a JSON object: anything else fails on the platform with
 /// `iot.check.InvalidFormattedParameter`, after the round trip.
 pub(crate) fn check_object(name: &str, text: &str) -> Result<(), Error> {
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(serde_json::Value::Object(_)) => Ok(()),
-        Ok(_) => Err(Error::Refused(format!(
+    // Read as a `serde_json::Value` would be (same parser, same errors), without building
+    // one: the tree was a visible part of the client's time per call (issue 17).
+    if let Err(e) = serde_json::from_str::<Json>(text) {
+        return Err(Error::Refused(format!("{name} is not JSON: {e}")));
+    }
+    // Valid JSON is an object exactly when it opens with `{` after JSON's whitespace.
+    if text
+        .trim_start_matches([' ', '\t', '\n', '\r'])
+        .starts_with('{')
+    {
+        Ok(())
+    } else {
+        Err(Error::Refused(format!(
             "{name} must be a JSON object (`{{}}` for none)"
-        ))),
-        Err(e) => Err(Error::Refused(format!("{name} is not JSON: {e}"))),
+        )))
+    }
+}
+
+/// Any JSON value, read through and dropped: what `serde_json::Value` accepts (numbers are
+/// still converted, so one out of `f64`'s range is refused as there), nothing kept.
+struct Json;
+
+impl<'de> serde::Deserialize<'de> for Json {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Json, D::Error> {
+        deserializer.deserialize_any(JsonVisitor)
+    }
+}
+
+struct JsonVisitor;
+
+impl<'de> serde::de::Visitor<'de> for JsonVisitor {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any valid JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Json, E> {
+        Ok(Json)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Json, E> {
+        Ok(Json)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Json, E> {
+        Ok(Json)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Json, E> {
+        Ok(Json)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Json, E> {
+        Ok(Json)
+    }
+
+    fn visit_unit<E>(self) -> Result<Json, E> {
+        Ok(Json)
+    }
+
+    fn visit_none<E>(self) -> Result<Json, E> {
+        Ok(Json)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        while seq.next_element::<Json>()?.is_some() {}
+        Ok(Json)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        while map.next_key::<Json>()?.is_some() {
+            map.next_value::<Json>()?;
+        }
+        Ok(Json)
     }
 }
 
@@ -420,9 +489,10 @@ impl Client {
             params.push(("Qos", qos.wire()));
         }
         let answer = self.call("InvokeThingService", &params).await?;
+        let [message_id, result] = answer.data_fields(["MessageId", "Result"])?;
         Ok(Invoked {
-            message_id: answer.data_field("MessageId")?,
-            result: answer.data_field("Result")?,
+            message_id,
+            result,
             request_id: answer.request_id,
         })
     }
@@ -659,5 +729,45 @@ mod tests {
         assert!(check_device(&Device::iot_id("")).is_err());
         assert!(check_device(&Device::named("pk", "")).is_err());
         assert!(check_device(&Device::named("pk", "d")).is_ok());
+    }
+
+    /// The same verdict and message as reading the text into a `serde_json::Value`.
+    #[test]
+    fn object_check_answers_as_a_value_tree_would() {
+        let as_value = |text: &str| match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(serde_json::Value::Object(_)) => Ok(()),
+            Ok(_) => Err("Args must be a JSON object (`{}` for none)".to_string()),
+            Err(e) => Err(format!("Args is not JSON: {e}")),
+        };
+        for text in [
+            "{}",
+            " \t\r\n{\"a\":[1,-2,3.5e2,true,null,\"x\\u00e9\"],\"b\":{\"c\":{}}} ",
+            r#"{"a":1e400}"#,
+            r#"{"a":18446744073709551616}"#,
+            r#"{"a":1,"a":2}"#,
+            r#"{"a":"\ud800"}"#,
+            r#"{"a":01}"#,
+            r#"{"a":1,}"#,
+            r#"{"a" 1}"#,
+            r#"{1:2}"#,
+            "{} x",
+            "\u{feff}{}",
+            "[{}]",
+            "\"{}\"",
+            "null",
+            "",
+            "  ",
+        ] {
+            let ours = check_object("Args", text).map_err(|e| match e {
+                Error::Refused(message) => message,
+                other => panic!("{other:?}"),
+            });
+            assert_eq!(ours, as_value(text), "{text:?}");
+        }
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert_eq!(
+            check_object("Args", &format!("{{\"a\":{deep}}}")).is_err(),
+            as_value(&format!("{{\"a\":{deep}}}")).is_err()
+        );
     }
 }

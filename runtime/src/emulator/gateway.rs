@@ -143,7 +143,7 @@ fn check_v1<'a>(
     if expected != get("Signature") {
         return Err(signature_mismatch(&string_to_sign, None));
     }
-    check_token(&credential, params.get("SecurityToken"))?;
+    check_token(credential, params.get("SecurityToken"))?;
     check_nonce(shared, get("SignatureNonce"))?;
     Ok(action)
 }
@@ -217,7 +217,7 @@ fn check_acs3<'a>(
     let token = incoming
         .header("x-acs-security-token")
         .or_else(|| params.get("SecurityToken"));
-    check_token(&credential, token)?;
+    check_token(credential, token)?;
     check_nonce(shared, header("x-acs-signature-nonce"))?;
     Ok(action)
 }
@@ -301,19 +301,14 @@ pub(crate) fn parse_timestamp(text: &str) -> Option<OffsetDateTime> {
     Some(PrimitiveDateTime::new(date, time).assume_utc())
 }
 
-fn credential(shared: &Shared, access_key_id: &str) -> Result<Credential, Refusal> {
-    shared
-        .config
-        .credentials
-        .get(access_key_id)
-        .cloned()
-        .ok_or_else(|| {
-            Refusal::gateway(
-                404,
-                "InvalidAccessKeyId.NotFound",
-                "Specified access key is not found.",
-            )
-        })
+fn credential<'a>(shared: &'a Shared, access_key_id: &str) -> Result<&'a Credential, Refusal> {
+    shared.config.credentials.get(access_key_id).ok_or_else(|| {
+        Refusal::gateway(
+            404,
+            "InvalidAccessKeyId.NotFound",
+            "Specified access key is not found.",
+        )
+    })
 }
 
 fn signature_mismatch(string_to_sign: &str, canonical: Option<&str>) -> Refusal {

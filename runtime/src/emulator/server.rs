@@ -152,10 +152,6 @@ async fn handle(
             )
         })
         .collect();
-    let host_id = headers
-        .iter()
-        .find(|(n, _)| n == "host")
-        .map_or_else(|| "127.0.0.1".to_string(), |(_, v)| v.clone());
     let raw_query = parts.uri.query().unwrap_or("").to_string();
     let (body, too_large) = match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(collected) => (collected.to_bytes().to_vec(), false),
@@ -167,6 +163,7 @@ async fn handle(
         body,
         headers,
     };
+    let host_id = incoming.header("host").unwrap_or("127.0.0.1");
     let params = gateway::decode(&incoming);
     let action = params
         .as_ref()
@@ -186,14 +183,14 @@ async fn handle(
     }
     let mut reached = Vec::new();
     let mut acted = false;
-    let spoiled = before.and_then(|fault| spoil(fault, None, &request_id, &host_id));
+    let spoiled = before.and_then(|fault| spoil(fault, None, &request_id, host_id));
     let reply = match spoiled {
         Some(reply) => reply,
         None => {
             let answer = if too_large {
                 answer::refusal(
                     &request_id,
-                    &host_id,
+                    host_id,
                     Refusal::gateway(
                         413,
                         "RequestEntityTooLarge",
@@ -203,7 +200,7 @@ async fn handle(
             } else if parts.uri.path() != "/" {
                 answer::refusal(
                     &request_id,
-                    &host_id,
+                    host_id,
                     Refusal::gateway(
                         404,
                         "InvalidAction.NotFound",
@@ -221,14 +218,14 @@ async fn handle(
                 acted = result.is_ok() || !reached.is_empty();
                 match result {
                     Ok(success) => answer::success(&request_id, success),
-                    Err(refusal) => answer::refusal(&request_id, &host_id, refusal),
+                    Err(refusal) => answer::refusal(&request_id, host_id, refusal),
                 }
             };
             Reply::answer(answer, &request_id)
         }
     };
     let reply = match after {
-        Some(fault) => spoil(fault, Some(&reply), &request_id, &host_id).unwrap_or(reply),
+        Some(fault) => spoil(fault, Some(&reply), &request_id, host_id).unwrap_or(reply),
         None => reply,
     };
 
