@@ -5,6 +5,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::value::{read_checked, TslValue};
+
 use super::message::{
     CheckFailed, Invalid, Kind, Message, Other, Problem, RawMessage, Received, Status,
 };
@@ -87,6 +89,21 @@ pub struct PostedEvent {
     pub check_failed: Vec<CheckFailed>,
 }
 
+impl PostedEvent {
+    /// Reads the event's output as `T` and checks it against the model: the value with the
+    /// event's time and the values the platform flagged, or the problem naming the event.
+    /// What a generated `Message` does with each event of its model.
+    pub fn read<T: TslValue>(self) -> Result<(T, Option<i64>, Vec<CheckFailed>), Problem> {
+        match read_checked::<T>(&self.value) {
+            Ok(value) => Ok((value, self.time, self.check_failed)),
+            Err(errors) => Err(Problem::Value {
+                identifier: self.identifier,
+                errors,
+            }),
+        }
+    }
+}
+
 /// A reply's fields, `data` still JSON.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReplyBody {
@@ -106,6 +123,19 @@ pub struct ReplyBody {
 
 impl ReplyBody {
     /// The output as a reader wants it: `data`, or `{}` when the device sent none.
+    /// Reads the reply's output (`data`) as `T` and checks it against the model, or the
+    /// problem naming the service. What a generated `Message` does with each reply.
+    pub fn read<T: TslValue>(&self) -> Result<T, Problem> {
+        match read_checked::<T>(&self.output_json()) {
+            Ok(output) => Ok(output),
+            Err(errors) => Err(Problem::Value {
+                identifier: self.service.clone().unwrap_or_default(),
+                errors,
+            }),
+        }
+    }
+
+    /// `data`, or `{}` when absent: a service's output as JSON.
     pub fn output_json(&self) -> std::borrow::Cow<'_, Value> {
         match &self.data {
             Value::Null => std::borrow::Cow::Owned(Value::Object(Map::new())),

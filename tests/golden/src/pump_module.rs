@@ -445,6 +445,9 @@ impl Message {
         parsed: ::tsl_runtime::received::Parsed,
         raw: &str,
     ) -> Self {
+        use ::core::option::Option::{None, Some};
+        use ::core::result::Result::{Err, Ok};
+        use ::tsl_runtime::received::Kind;
         match parsed {
             ::tsl_runtime::received::Parsed::PropertyPost(post) => {
                 let (properties, rejected) = Properties::decode(post.items());
@@ -459,59 +462,39 @@ impl Message {
             ::tsl_runtime::received::Parsed::Event(event) => {
                 match event.identifier.as_str() {
                     "pump:post" => {
-                        match ::tsl_runtime::value::read_checked::<
-                            PumpPostEvent,
-                        >(&event.value) {
-                            ::core::result::Result::Ok(payload) => {
+                        match event.read() {
+                            Ok((event, time, check_failed)) => {
                                 Self::PumpPost {
                                     envelope,
-                                    event: payload,
-                                    time: event.time,
-                                    check_failed: event.check_failed,
+                                    event,
+                                    time,
+                                    check_failed,
                                 }
                             }
-                            ::core::result::Result::Err(errors) => {
-                                Self::invalid(
-                                    envelope,
-                                    ::tsl_runtime::received::Kind::Event,
-                                    ::tsl_runtime::received::Problem::Value {
-                                        identifier: event.identifier,
-                                        errors,
-                                    },
-                                    raw,
-                                )
+                            Err(problem) => {
+                                Self::invalid(envelope, Kind::Event, problem, raw)
                             }
                         }
                     }
                     "pump:Dry" => {
-                        match ::tsl_runtime::value::read_checked::<
-                            PumpDryEvent,
-                        >(&event.value) {
-                            ::core::result::Result::Ok(payload) => {
+                        match event.read() {
+                            Ok((event, time, check_failed)) => {
                                 Self::PumpDry {
                                     envelope,
-                                    event: payload,
-                                    time: event.time,
-                                    check_failed: event.check_failed,
+                                    event,
+                                    time,
+                                    check_failed,
                                 }
                             }
-                            ::core::result::Result::Err(errors) => {
-                                Self::invalid(
-                                    envelope,
-                                    ::tsl_runtime::received::Kind::Event,
-                                    ::tsl_runtime::received::Problem::Value {
-                                        identifier: event.identifier,
-                                        errors,
-                                    },
-                                    raw,
-                                )
+                            Err(problem) => {
+                                Self::invalid(envelope, Kind::Event, problem, raw)
                             }
                         }
                     }
                     _ => {
                         Self::invalid(
                             envelope,
-                            ::tsl_runtime::received::Kind::Event,
+                            Kind::Event,
                             ::tsl_runtime::received::Problem::Unknown {
                                 what: "event",
                                 identifier: event.identifier,
@@ -523,53 +506,43 @@ impl Message {
             }
             ::tsl_runtime::received::Parsed::Reply(reply) => {
                 match reply.service.as_deref() {
-                    ::core::option::Option::None => {
+                    None => {
                         Self::PropertySetReply {
                             envelope,
                             reply,
                         }
                     }
-                    ::core::option::Option::Some(_) if reply.code != 200 => {
+                    Some(_) if reply.code != 200 => {
                         Self::ServiceError {
                             envelope,
                             reply,
                         }
                     }
-                    ::core::option::Option::Some("pump:Start") => {
-                        match ::tsl_runtime::value::read_checked::<
-                            PumpStartOutput,
-                        >(&reply.output_json()) {
-                            ::core::result::Result::Ok(output) => {
+                    Some("pump:Start") => {
+                        match reply.read() {
+                            Ok(output) => {
                                 Self::PumpStartReply {
                                     envelope,
                                     reply,
                                     output,
                                 }
                             }
-                            ::core::result::Result::Err(errors) => {
-                                Self::invalid(
-                                    envelope,
-                                    ::tsl_runtime::received::Kind::ServiceReply,
-                                    ::tsl_runtime::received::Problem::Value {
-                                        identifier: "pump:Start".to_string(),
-                                        errors,
-                                    },
-                                    raw,
-                                )
+                            Err(problem) => {
+                                Self::invalid(envelope, Kind::ServiceReply, problem, raw)
                             }
                         }
                     }
-                    ::core::option::Option::Some("pump:Stop") => {
+                    Some("pump:Stop") => {
                         Self::PumpStopReply {
                             envelope,
                             reply,
                         }
                     }
-                    ::core::option::Option::Some(service) => {
+                    Some(service) => {
                         let identifier = service.to_string();
                         Self::invalid(
                             envelope,
-                            ::tsl_runtime::received::Kind::ServiceReply,
+                            Kind::ServiceReply,
                             ::tsl_runtime::received::Problem::Unknown {
                                 what: "service",
                                 identifier,

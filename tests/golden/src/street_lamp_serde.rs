@@ -1259,6 +1259,9 @@ impl Message {
         parsed: ::tsl_runtime::received::Parsed,
         raw: &str,
     ) -> Self {
+        use ::core::option::Option::{None, Some};
+        use ::core::result::Result::{Err, Ok};
+        use ::tsl_runtime::received::Kind;
         match parsed {
             ::tsl_runtime::received::Parsed::PropertyPost(post) => {
                 let (properties, rejected) = Properties::decode(post.items());
@@ -1273,84 +1276,54 @@ impl Message {
             ::tsl_runtime::received::Parsed::Event(event) => {
                 match event.identifier.as_str() {
                     "post" => {
-                        match ::tsl_runtime::value::read_checked::<
-                            PostEvent,
-                        >(&event.value) {
-                            ::core::result::Result::Ok(payload) => {
+                        match event.read() {
+                            Ok((event, time, check_failed)) => {
                                 Self::Post {
                                     envelope,
-                                    event: payload,
-                                    time: event.time,
-                                    check_failed: event.check_failed,
+                                    event,
+                                    time,
+                                    check_failed,
                                 }
                             }
-                            ::core::result::Result::Err(errors) => {
-                                Self::invalid(
-                                    envelope,
-                                    ::tsl_runtime::received::Kind::Event,
-                                    ::tsl_runtime::received::Problem::Value {
-                                        identifier: event.identifier,
-                                        errors,
-                                    },
-                                    raw,
-                                )
+                            Err(problem) => {
+                                Self::invalid(envelope, Kind::Event, problem, raw)
                             }
                         }
                     }
                     "LampFailure" => {
-                        match ::tsl_runtime::value::read_checked::<
-                            LampFailureEvent,
-                        >(&event.value) {
-                            ::core::result::Result::Ok(payload) => {
+                        match event.read() {
+                            Ok((event, time, check_failed)) => {
                                 Self::LampFailure {
                                     envelope,
-                                    event: payload,
-                                    time: event.time,
-                                    check_failed: event.check_failed,
+                                    event,
+                                    time,
+                                    check_failed,
                                 }
                             }
-                            ::core::result::Result::Err(errors) => {
-                                Self::invalid(
-                                    envelope,
-                                    ::tsl_runtime::received::Kind::Event,
-                                    ::tsl_runtime::received::Problem::Value {
-                                        identifier: event.identifier,
-                                        errors,
-                                    },
-                                    raw,
-                                )
+                            Err(problem) => {
+                                Self::invalid(envelope, Kind::Event, problem, raw)
                             }
                         }
                     }
                     "DuskDetected" => {
-                        match ::tsl_runtime::value::read_checked::<
-                            DuskDetectedEvent,
-                        >(&event.value) {
-                            ::core::result::Result::Ok(payload) => {
+                        match event.read() {
+                            Ok((event, time, check_failed)) => {
                                 Self::DuskDetected {
                                     envelope,
-                                    event: payload,
-                                    time: event.time,
-                                    check_failed: event.check_failed,
+                                    event,
+                                    time,
+                                    check_failed,
                                 }
                             }
-                            ::core::result::Result::Err(errors) => {
-                                Self::invalid(
-                                    envelope,
-                                    ::tsl_runtime::received::Kind::Event,
-                                    ::tsl_runtime::received::Problem::Value {
-                                        identifier: event.identifier,
-                                        errors,
-                                    },
-                                    raw,
-                                )
+                            Err(problem) => {
+                                Self::invalid(envelope, Kind::Event, problem, raw)
                             }
                         }
                     }
                     _ => {
                         Self::invalid(
                             envelope,
-                            ::tsl_runtime::received::Kind::Event,
+                            Kind::Event,
                             ::tsl_runtime::received::Problem::Unknown {
                                 what: "event",
                                 identifier: event.identifier,
@@ -1362,77 +1335,57 @@ impl Message {
             }
             ::tsl_runtime::received::Parsed::Reply(reply) => {
                 match reply.service.as_deref() {
-                    ::core::option::Option::None => {
+                    None => {
                         Self::PropertySetReply {
                             envelope,
                             reply,
                         }
                     }
-                    ::core::option::Option::Some(_) if reply.code != 200 => {
+                    Some(_) if reply.code != 200 => {
                         Self::ServiceError {
                             envelope,
                             reply,
                         }
                     }
-                    ::core::option::Option::Some("Blink") => {
-                        match ::tsl_runtime::value::read_checked::<
-                            BlinkOutput,
-                        >(&reply.output_json()) {
-                            ::core::result::Result::Ok(output) => {
+                    Some("Blink") => {
+                        match reply.read() {
+                            Ok(output) => {
                                 Self::BlinkReply {
                                     envelope,
                                     reply,
                                     output,
                                 }
                             }
-                            ::core::result::Result::Err(errors) => {
-                                Self::invalid(
-                                    envelope,
-                                    ::tsl_runtime::received::Kind::ServiceReply,
-                                    ::tsl_runtime::received::Problem::Value {
-                                        identifier: "Blink".to_string(),
-                                        errors,
-                                    },
-                                    raw,
-                                )
+                            Err(problem) => {
+                                Self::invalid(envelope, Kind::ServiceReply, problem, raw)
                             }
                         }
                     }
-                    ::core::option::Option::Some("Diagnose") => {
-                        match ::tsl_runtime::value::read_checked::<
-                            DiagnoseOutput,
-                        >(&reply.output_json()) {
-                            ::core::result::Result::Ok(output) => {
+                    Some("Diagnose") => {
+                        match reply.read() {
+                            Ok(output) => {
                                 Self::DiagnoseReply {
                                     envelope,
                                     reply,
                                     output,
                                 }
                             }
-                            ::core::result::Result::Err(errors) => {
-                                Self::invalid(
-                                    envelope,
-                                    ::tsl_runtime::received::Kind::ServiceReply,
-                                    ::tsl_runtime::received::Problem::Value {
-                                        identifier: "Diagnose".to_string(),
-                                        errors,
-                                    },
-                                    raw,
-                                )
+                            Err(problem) => {
+                                Self::invalid(envelope, Kind::ServiceReply, problem, raw)
                             }
                         }
                     }
-                    ::core::option::Option::Some("UploadSchedule") => {
+                    Some("UploadSchedule") => {
                         Self::UploadScheduleReply {
                             envelope,
                             reply,
                         }
                     }
-                    ::core::option::Option::Some(service) => {
+                    Some(service) => {
                         let identifier = service.to_string();
                         Self::invalid(
                             envelope,
-                            ::tsl_runtime::received::Kind::ServiceReply,
+                            Kind::ServiceReply,
                             ::tsl_runtime::received::Problem::Unknown {
                                 what: "service",
                                 identifier,

@@ -1555,6 +1555,9 @@ impl Message {
         parsed: ::tsl_runtime::received::Parsed,
         raw: &str,
     ) -> Self {
+        use ::core::option::Option::{None, Some};
+        use ::core::result::Result::{Err, Ok};
+        use ::tsl_runtime::received::Kind;
         match parsed {
             ::tsl_runtime::received::Parsed::PropertyPost(post) => {
                 let (properties, rejected) = Properties::decode(post.items());
@@ -1569,84 +1572,54 @@ impl Message {
             ::tsl_runtime::received::Parsed::Event(event) => {
                 match event.identifier.as_str() {
                     "post" => {
-                        match ::tsl_runtime::value::read_checked::<
-                            PostEvent,
-                        >(&event.value) {
-                            ::core::result::Result::Ok(payload) => {
+                        match event.read() {
+                            Ok((event, time, check_failed)) => {
                                 Self::Post {
                                     envelope,
-                                    event: payload,
-                                    time: event.time,
-                                    check_failed: event.check_failed,
+                                    event,
+                                    time,
+                                    check_failed,
                                 }
                             }
-                            ::core::result::Result::Err(errors) => {
-                                Self::invalid(
-                                    envelope,
-                                    ::tsl_runtime::received::Kind::Event,
-                                    ::tsl_runtime::received::Problem::Value {
-                                        identifier: event.identifier,
-                                        errors,
-                                    },
-                                    raw,
-                                )
+                            Err(problem) => {
+                                Self::invalid(envelope, Kind::Event, problem, raw)
                             }
                         }
                     }
                     "error" => {
-                        match ::tsl_runtime::value::read_checked::<
-                            ErrorEvent,
-                        >(&event.value) {
-                            ::core::result::Result::Ok(payload) => {
+                        match event.read() {
+                            Ok((event, time, check_failed)) => {
                                 Self::Error {
                                     envelope,
-                                    event: payload,
-                                    time: event.time,
-                                    check_failed: event.check_failed,
+                                    event,
+                                    time,
+                                    check_failed,
                                 }
                             }
-                            ::core::result::Result::Err(errors) => {
-                                Self::invalid(
-                                    envelope,
-                                    ::tsl_runtime::received::Kind::Event,
-                                    ::tsl_runtime::received::Problem::Value {
-                                        identifier: event.identifier,
-                                        errors,
-                                    },
-                                    raw,
-                                )
+                            Err(problem) => {
+                                Self::invalid(envelope, Kind::Event, problem, raw)
                             }
                         }
                     }
                     "Future" => {
-                        match ::tsl_runtime::value::read_checked::<
-                            FutureEvent,
-                        >(&event.value) {
-                            ::core::result::Result::Ok(payload) => {
+                        match event.read() {
+                            Ok((event, time, check_failed)) => {
                                 Self::FutureType {
                                     envelope,
-                                    event: payload,
-                                    time: event.time,
-                                    check_failed: event.check_failed,
+                                    event,
+                                    time,
+                                    check_failed,
                                 }
                             }
-                            ::core::result::Result::Err(errors) => {
-                                Self::invalid(
-                                    envelope,
-                                    ::tsl_runtime::received::Kind::Event,
-                                    ::tsl_runtime::received::Problem::Value {
-                                        identifier: event.identifier,
-                                        errors,
-                                    },
-                                    raw,
-                                )
+                            Err(problem) => {
+                                Self::invalid(envelope, Kind::Event, problem, raw)
                             }
                         }
                     }
                     _ => {
                         Self::invalid(
                             envelope,
-                            ::tsl_runtime::received::Kind::Event,
+                            Kind::Event,
                             ::tsl_runtime::received::Problem::Unknown {
                                 what: "event",
                                 identifier: event.identifier,
@@ -1658,119 +1631,85 @@ impl Message {
             }
             ::tsl_runtime::received::Parsed::Reply(reply) => {
                 match reply.service.as_deref() {
-                    ::core::option::Option::None => {
+                    None => {
                         Self::PropertySetReply {
                             envelope,
                             reply,
                         }
                     }
-                    ::core::option::Option::Some(_) if reply.code != 200 => {
+                    Some(_) if reply.code != 200 => {
                         Self::ServiceError {
                             envelope,
                             reply,
                         }
                     }
-                    ::core::option::Option::Some("type") => {
-                        match ::tsl_runtime::value::read_checked::<
-                            TypeOutput,
-                        >(&reply.output_json()) {
-                            ::core::result::Result::Ok(output) => {
+                    Some("type") => {
+                        match reply.read() {
+                            Ok(output) => {
                                 Self::TypeReply {
                                     envelope,
                                     reply,
                                     output,
                                 }
                             }
-                            ::core::result::Result::Err(errors) => {
-                                Self::invalid(
-                                    envelope,
-                                    ::tsl_runtime::received::Kind::ServiceReply,
-                                    ::tsl_runtime::received::Problem::Value {
-                                        identifier: "type".to_string(),
-                                        errors,
-                                    },
-                                    raw,
-                                )
+                            Err(problem) => {
+                                Self::invalid(envelope, Kind::ServiceReply, problem, raw)
                             }
                         }
                     }
-                    ::core::option::Option::Some("clone") => {
+                    Some("clone") => {
                         Self::Clone2Reply {
                             envelope,
                             reply,
                         }
                     }
-                    ::core::option::Option::Some("new") => {
-                        Self::New2Reply { envelope, reply }
-                    }
-                    ::core::option::Option::Some("set_properties") => {
+                    Some("new") => Self::New2Reply { envelope, reply },
+                    Some("set_properties") => {
                         Self::SetProperties2Reply {
                             envelope,
                             reply,
                         }
                     }
-                    ::core::option::Option::Some("Device") => {
-                        match ::tsl_runtime::value::read_checked::<
-                            DeviceOutput,
-                        >(&reply.output_json()) {
-                            ::core::result::Result::Ok(output) => {
+                    Some("Device") => {
+                        match reply.read() {
+                            Ok(output) => {
                                 Self::Device2Reply {
                                     envelope,
                                     reply,
                                     output,
                                 }
                             }
-                            ::core::result::Result::Err(errors) => {
-                                Self::invalid(
-                                    envelope,
-                                    ::tsl_runtime::received::Kind::ServiceReply,
-                                    ::tsl_runtime::received::Problem::Value {
-                                        identifier: "Device".to_string(),
-                                        errors,
-                                    },
-                                    raw,
-                                )
+                            Err(problem) => {
+                                Self::invalid(envelope, Kind::ServiceReply, problem, raw)
                             }
                         }
                     }
-                    ::core::option::Option::Some("doThing") => {
-                        match ::tsl_runtime::value::read_checked::<
-                            DoThingOutput,
-                        >(&reply.output_json()) {
-                            ::core::result::Result::Ok(output) => {
+                    Some("doThing") => {
+                        match reply.read() {
+                            Ok(output) => {
                                 Self::DoThing2Reply {
                                     envelope,
                                     reply,
                                     output,
                                 }
                             }
-                            ::core::result::Result::Err(errors) => {
-                                Self::invalid(
-                                    envelope,
-                                    ::tsl_runtime::received::Kind::ServiceReply,
-                                    ::tsl_runtime::received::Problem::Value {
-                                        identifier: "doThing".to_string(),
-                                        errors,
-                                    },
-                                    raw,
-                                )
+                            Err(problem) => {
+                                Self::invalid(envelope, Kind::ServiceReply, problem, raw)
                             }
                         }
                     }
-                    ::core::option::Option::Some("do_thing") => {
+                    Some("do_thing") => {
                         Self::DoThingReply {
                             envelope,
                             reply,
                         }
                     }
-                    ::core::option::Option::Some("1up") => {
-                        Self::T1upReply { envelope, reply }
-                    }
-                    ::core::option::Option::Some(service) => {
+                    Some("1up") => Self::T1upReply { envelope, reply },
+                    Some(service) => {
                         let identifier = service.to_string();
                         Self::invalid(
                             envelope,
-                            ::tsl_runtime::received::Kind::ServiceReply,
+                            Kind::ServiceReply,
                             ::tsl_runtime::received::Problem::Unknown {
                                 what: "service",
                                 identifier,

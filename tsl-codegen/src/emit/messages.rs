@@ -127,24 +127,16 @@ pub fn message_enum(plan: &Plan, cx: &Context) -> TokenStream {
             },
         }
     });
+    // The arms below are written with the names `from_parsed` imports (`Ok`, `Err`, `Some`,
+    // `Kind`): a `use` inside a function is not shadowed by the user's items, as a path
+    // written out is not, and keeps an arm to a few lines.
     let event_arms = plan.events.iter().map(|e| {
         let variant = ident(&e.variant);
-        let payload = ident(&e.payload);
         let wire = &e.wire;
         quote! {
-            #wire => match #rt::value::read_checked::<#payload>(&event.value) {
-                ::core::result::Result::Ok(payload) => Self::#variant {
-                    envelope,
-                    event: payload,
-                    time: event.time,
-                    check_failed: event.check_failed,
-                },
-                ::core::result::Result::Err(errors) => Self::invalid(
-                    envelope,
-                    #rt::received::Kind::Event,
-                    #rt::received::Problem::Value { identifier: event.identifier, errors },
-                    raw,
-                ),
+            #wire => match event.read() {
+                Ok((event, time, check_failed)) => Self::#variant { envelope, event, time, check_failed },
+                Err(problem) => Self::invalid(envelope, Kind::Event, problem, raw),
             },
         }
     });
@@ -182,31 +174,24 @@ pub fn message_enum(plan: &Plan, cx: &Context) -> TokenStream {
             let variant = ident(variant);
             let wire = &s.wire;
             match &s.output {
-                Some(output) => {
-                    let output = ident(output);
-                    quote! {
-                        ::core::option::Option::Some(#wire) => {
-                            match #rt::value::read_checked::<#output>(&reply.output_json()) {
-                                ::core::result::Result::Ok(output) => Self::#variant { envelope, reply, output },
-                                ::core::result::Result::Err(errors) => Self::invalid(
-                                    envelope,
-                                    #rt::received::Kind::ServiceReply,
-                                    #rt::received::Problem::Value { identifier: #wire.to_string(), errors },
-                                    raw,
-                                ),
-                            }
-                        }
-                    }
-                }
+                Some(_) => quote! {
+                    Some(#wire) => match reply.read() {
+                        Ok(output) => Self::#variant { envelope, reply, output },
+                        Err(problem) => Self::invalid(envelope, Kind::ServiceReply, problem, raw),
+                    },
+                },
                 None => quote! {
-                    ::core::option::Option::Some(#wire) => Self::#variant { envelope, reply },
+                    Some(#wire) => Self::#variant { envelope, reply },
                 },
             }
         });
+    // Only arms that read a value name `Ok` and `Err`.
+    let reads = !plan.events.is_empty() || plan.services.iter().any(|s| s.output.is_some());
+    let use_result = reads.then(|| quote!(use ::core::result::Result::{Err, Ok};));
     let unknown_event = quote! {
         Self::invalid(
             envelope,
-            #rt::received::Kind::Event,
+            Kind::Event,
             #rt::received::Problem::Unknown { what: "event", identifier: event.identifier },
             raw,
         )
@@ -327,6 +312,9 @@ pub fn message_enum(plan: &Plan, cx: &Context) -> TokenStream {
                 parsed: #rt::received::Parsed,
                 raw: &str,
             ) -> Self {
+                use ::core::option::Option::{None, Some};
+                #use_result
+                use #rt::received::Kind;
                 match parsed {
                     #rt::received::Parsed::PropertyPost(post) => {
                         let (properties, rejected) = #properties::decode(post.items());
@@ -340,16 +328,14 @@ pub fn message_enum(plan: &Plan, cx: &Context) -> TokenStream {
                     }
                     #rt::received::Parsed::Event(event) => #event_match,
                     #rt::received::Parsed::Reply(reply) => match reply.service.as_deref() {
-                        ::core::option::Option::None => Self::PropertySetReply { envelope, reply },
-                        ::core::option::Option::Some(_) if reply.code != 200 => {
-                            Self::ServiceError { envelope, reply }
-                        }
+                        None => Self::PropertySetReply { envelope, reply },
+                        Some(_) if reply.code != 200 => Self::ServiceError { envelope, reply },
                         #(#reply_arms)*
-                        ::core::option::Option::Some(service) => {
+                        Some(service) => {
                             let identifier = service.to_string();
                             Self::invalid(
                                 envelope,
-                                #rt::received::Kind::ServiceReply,
+                                Kind::ServiceReply,
                                 #rt::received::Problem::Unknown { what: "service", identifier },
                                 raw,
                             )
