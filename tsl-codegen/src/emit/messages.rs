@@ -187,7 +187,7 @@ pub fn message_enum(plan: &Plan, cx: &Context) -> TokenStream {
         });
     // Only arms that read a value name `Ok` and `Err`.
     let reads = !plan.events.is_empty() || plan.services.iter().any(|s| s.output.is_some());
-    let use_result = reads.then(|| quote!(use ::core::result::Result::{Err, Ok};));
+    let use_result = reads.then(|| quote! { use ::core::result::Result::{Err, Ok}; });
     let unknown_event = quote! {
         Self::invalid(
             envelope,
