@@ -148,6 +148,27 @@ fn many_devices(
         .collect()
 }
 
+/// Keeps a service call for QueryDeviceServiceData (twin.rs), for the devices the emulator
+/// was given: a name only `Emulator::any_device` accepts has nothing kept, as that setting
+/// promises (a million names cost no memory).
+fn keep_service_call(
+    shared: &Shared,
+    target: &Target,
+    identifier: &str,
+    args: &Value,
+    output: Option<&Value>,
+) {
+    let (product_key, device_name) = (&target.product_key, &target.device_name);
+    if shared.config.any_device
+        && lock(&shared.devices)
+            .get(product_key, device_name)
+            .is_none()
+    {
+        return;
+    }
+    lock(&shared.twin).service_called(product_key, device_name, identifier, args, output);
+}
+
 fn offline(target: &Target) -> Refusal {
     Refusal::business(
         "iot.messagebroker.OFFLINE",
@@ -265,13 +286,7 @@ async fn invoke_thing_service(
     );
     if !sync {
         // Kept for QueryDeviceServiceData (twin.rs): an async call's output comes later.
-        lock(&shared.twin).service_called(
-            &target.product_key,
-            &target.device_name,
-            identifier,
-            &args,
-            None,
-        );
+        keep_service_call(shared, &target, identifier, &args, None);
         deliver_later(shared, &target, request);
         return Ok(Success::data(json!({ "MessageId": message_id })));
     }
@@ -279,13 +294,7 @@ async fn invoke_thing_service(
     let answered =
         delivery::answer_within(target.responder.clone(), target.slow, request, timeout).await;
     if let Answered::Reply(reply) = &answered {
-        lock(&shared.twin).service_called(
-            &target.product_key,
-            &target.device_name,
-            identifier,
-            &args,
-            Some(&reply.data),
-        );
+        keep_service_call(shared, &target, identifier, &args, Some(&reply.data));
     }
     match answered {
         Answered::Reply(reply) => Ok(Success::data(json!({
