@@ -25,6 +25,18 @@ pub struct Answer {
     pub body: String,
 }
 
+#[cfg(test)]
+impl Answer {
+    /// A 200 answer with `body` and RequestId `R`, for the readers' unit tests.
+    pub(crate) fn ok(body: &str) -> Answer {
+        Answer {
+            request_id: "R".into(),
+            http_status: 200,
+            body: body.into(),
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct Envelope<'a> {
     #[serde(rename = "RequestId", borrow, default)]

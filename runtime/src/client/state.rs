@@ -411,11 +411,7 @@ mod tests {
     use super::*;
 
     fn answer(body: &str) -> Answer {
-        Answer {
-            request_id: "R".into(),
-            http_status: 200,
-            body: body.into(),
-        }
+        Answer::ok(body)
     }
 
     #[test]

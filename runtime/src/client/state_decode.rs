@@ -114,19 +114,27 @@ impl StateDecoder {
         })
     }
 
+    /// One listed property's value decoded, when it has one.
+    fn value(
+        &self,
+        identifier: &str,
+        raw: Option<&String>,
+        time: Option<i64>,
+    ) -> Option<DecodedValue> {
+        let raw = raw?.clone();
+        Some(DecodedValue {
+            value: self.property(identifier, &raw),
+            identifier: identifier.to_string(),
+            time,
+            raw,
+        })
+    }
+
     /// Every property of a QueryDevicePropertyStatus answer that has a value.
     pub fn status(&self, list: &PropertyStatusList) -> Vec<DecodedValue> {
         list.properties
             .iter()
-            .filter_map(|p| {
-                let raw = p.value.clone()?;
-                Some(DecodedValue {
-                    value: self.property(&p.identifier, &raw),
-                    identifier: p.identifier.clone(),
-                    time: p.time,
-                    raw,
-                })
-            })
+            .filter_map(|p| self.value(&p.identifier, p.value.as_ref(), p.time))
             .collect()
     }
 
@@ -134,15 +142,7 @@ impl StateDecoder {
     pub fn desired(&self, list: &DesiredList) -> Vec<DecodedValue> {
         list.properties
             .iter()
-            .filter_map(|p| {
-                let raw = p.value.clone()?;
-                Some(DecodedValue {
-                    value: self.property(&p.identifier, &raw),
-                    identifier: p.identifier.clone(),
-                    time: p.time,
-                    raw,
-                })
-            })
+            .filter_map(|p| self.value(&p.identifier, p.value.as_ref(), p.time))
             .collect()
     }
 

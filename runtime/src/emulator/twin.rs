@@ -14,10 +14,10 @@ use super::params::Params;
 use super::state::{lock, Shared};
 use super::strict;
 use super::twin_params::{device, number, numbered, text};
-use super::twin_store::{now_ms, Desired, Record};
+use super::twin_store::{now_ms, oldest_kept, Desired, Kind, Record};
 use super::{EmulatorError, RunningEmulator};
 use crate::error::DESIRED_VERSION_CONFLICT;
-use crate::limits::{HISTORY_RETENTION, MAX_DESIRED_PER_CALL, MAX_HISTORY_PAGE};
+use crate::limits::{MAX_DESIRED_PER_CALL, MAX_HISTORY_PAGE};
 use crate::model::Model;
 
 /// The device-state actions the emulator serves.
@@ -130,13 +130,6 @@ fn property_status(shared: &Shared, params: &Params) -> Result<Success, Refusal>
     ))
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Property,
-    Event,
-    Service,
-}
-
 fn history(shared: &Shared, params: &Params, kind: Kind) -> Result<Success, Refusal> {
     let start = number(params, "StartTime")?;
     let end = number(params, "EndTime")?;
@@ -189,14 +182,10 @@ fn history(shared: &Shared, params: &Params, kind: Kind) -> Result<Success, Refu
         }
     }
     // Records older than the retention are gone.
-    let oldest = now_ms() - i64::try_from(HISTORY_RETENTION.as_millis()).unwrap_or(i64::MAX);
+    let oldest = oldest_kept();
     let mut twin = lock(&shared.twin);
     let state = twin.device(&pk, &dn);
-    let records = match kind {
-        Kind::Property => &state.properties,
-        Kind::Event => &state.events,
-        Kind::Service => &state.services,
-    };
+    let records = state.records(kind);
     let event_kind = |id: &str| {
         model
             .events()

@@ -15,8 +15,8 @@ use super::answer::{Refusal, Success};
 use super::params::Params;
 use super::state::{lock, Shared};
 use super::twin_params::{device, number, text};
-use super::twin_store::{now_ms, Record};
-use crate::limits::{HISTORY_RETENTION, MAX_HISTORY_PAGE, MAX_PROPERTIES_PAGE};
+use super::twin_store::{oldest_kept, Kind, Record};
+use crate::limits::{MAX_HISTORY_PAGE, MAX_PROPERTIES_PAGE};
 use crate::model::Model;
 
 /// The Original actions the emulator serves.
@@ -40,13 +40,6 @@ pub(crate) fn run(
         "QueryDeviceOriginalServiceData" => history(shared, params, Kind::Service),
         _ => return None,
     })
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Property,
-    Event,
-    Service,
 }
 
 /// The token of the page starting at `offset`: opaque to the client.
@@ -160,14 +153,10 @@ fn history(shared: &Shared, params: &Params, kind: Kind) -> Result<Success, Refu
         )));
     }
     let (pk, dn, model) = device(shared, params)?;
-    let oldest = now_ms() - i64::try_from(HISTORY_RETENTION.as_millis()).unwrap_or(i64::MAX);
+    let oldest = oldest_kept();
     let mut twin = lock(&shared.twin);
     let state = twin.device(&pk, &dn);
-    let records = match kind {
-        Kind::Property => &state.properties,
-        Kind::Event => &state.events,
-        Kind::Service => &state.services,
-    };
+    let records = state.records(kind);
     let mut matching: Vec<&Record> = records
         .iter()
         .filter(|r| r.identifier == identifier && r.time >= from.max(oldest) && r.time <= to)

@@ -13,8 +13,8 @@ use super::answer::{Refusal, Success};
 use super::params::Params;
 use super::state::{lock, Shared};
 use super::twin_params::{device, number, numbered, text};
-use super::twin_store::{now_ms, Record};
-use crate::limits::{HISTORY_RETENTION, MAX_PROPERTIES_PAGE, MAX_PROPERTIES_PER_QUERY};
+use super::twin_store::{oldest_kept, Record};
+use crate::limits::{MAX_PROPERTIES_PAGE, MAX_PROPERTIES_PER_QUERY};
 
 pub(super) fn properties_data(shared: &Shared, params: &Params) -> Result<Success, Refusal> {
     let start = number(params, "StartTime")?;
@@ -65,7 +65,7 @@ pub(super) fn properties_data(shared: &Shared, params: &Params) -> Result<Succes
             )));
         }
     }
-    let oldest = now_ms() - i64::try_from(HISTORY_RETENTION.as_millis()).unwrap_or(i64::MAX);
+    let oldest = oldest_kept();
     let page = usize::try_from(page_size).unwrap_or(usize::MAX);
     let mut twin = lock(&shared.twin);
     let state = twin.device(&pk, &dn);

@@ -7,6 +7,8 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use crate::limits::HISTORY_RETENTION;
+
 /// How many records of each kind (properties, events, service calls) are kept per device:
 /// the newest `KEPT` at least, `2 × KEPT` at most. The platform keeps 30 days
 /// (docs/state.md); an emulator run under load would otherwise grow with every call.
@@ -45,6 +47,30 @@ pub(crate) struct DeviceTwin {
     pub events: Vec<Record>,
     pub services: Vec<Record>,
     pub desired: HashMap<String, Desired>,
+}
+
+/// Which of a device's records a history action reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Property,
+    Event,
+    Service,
+}
+
+impl DeviceTwin {
+    /// The records of `kind`, oldest first.
+    pub(crate) fn records(&self, kind: Kind) -> &[Record] {
+        match kind {
+            Kind::Property => &self.properties,
+            Kind::Event => &self.events,
+            Kind::Service => &self.services,
+        }
+    }
+}
+
+/// The time (epoch ms) before which records are gone: the platform's history retention.
+pub(crate) fn oldest_kept() -> i64 {
+    now_ms() - i64::try_from(HISTORY_RETENTION.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// Every device's state, keyed by product key and device name.

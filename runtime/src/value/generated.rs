@@ -591,14 +591,10 @@ pub const fn all<T: Copy, const N: usize>(members: &[(T, i64, &'static str)]) ->
 
 /// The member of `members` with `key`.
 pub const fn member<T: Copy>(members: &[(T, i64, &'static str)], key: i64) -> Option<T> {
-    let mut i = 0;
-    while i < members.len() {
-        if members[i].1 == key {
-            return Some(members[i].0);
-        }
-        i += 1;
+    match super::unknown_member::key_index(members, key) {
+        Some(i) => Some(members[i].0),
+        None => None,
     }
-    None
 }
 
 // Build time of generated crates (BENCHMARKS.md, "Compact generated code"): this impl is
