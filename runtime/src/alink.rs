@@ -10,7 +10,7 @@ use std::pin::Pin;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::value::{FieldPath, TslValue, ValueErrors};
+use crate::value::{read_checked, FieldPath, TslValue, ValueErrors};
 
 /// Reply codes with a meaning the platform documents.
 pub mod codes {
@@ -159,34 +159,86 @@ impl DeviceError {
     }
 }
 
+/// What a generated `Handler`'s method returns: a future of the service's output or the
+/// device's error, `Send` so a dispatcher can run on any thread. Implement the method with
+/// `async fn name(&self, input: Input) -> Result<Output, DeviceError>`; any such future
+/// is one (a blanket impl), this is only a shorter name for the bound.
+pub trait Handled<T>: Future<Output = Result<T, DeviceError>> + Send {}
+
+impl<T, F: Future<Output = Result<T, DeviceError>> + Send> Handled<T> for F {}
+
 /// The reply to `request` from a handler's result: its outputs with code 200, or its error.
 #[doc(hidden)]
 pub fn answer<T: TslValue>(request: &Request, result: Result<T, DeviceError>) -> Reply {
-    match result {
-        Ok(output) => {
-            let mut errors = Vec::new();
-            output.check(&FieldPath::root(), &mut errors);
-            let text = ValueErrors::ok_if_empty(errors)
-                .map_err(|errors| errors.to_string())
-                .and_then(|()| output.to_wire().to_json().map_err(|e| e.to_string()));
-            match text.map(|text| serde_json::from_str::<Value>(&text)) {
-                Ok(Ok(data)) => Reply::ok(request.id.clone(), data),
-                // The handler's own output breaks the model: the device's fault, said so.
-                Ok(Err(e)) => Reply::error(
-                    request.id.clone(),
-                    &DeviceError::new(codes::INTERNAL_ERROR, e.to_string()),
-                ),
-                Err(problem) => Reply::error(
-                    request.id.clone(),
-                    &DeviceError::new(
-                        codes::INTERNAL_ERROR,
-                        format!("the device's output does not fit the model: {problem}"),
-                    ),
-                ),
-            }
-        }
-        Err(error) => Reply::error(request.id.clone(), &error),
+    // Generic only in handing the output on: one copy per service, each a few
+    // instructions (BENCHMARKS.md, "Compact generated code").
+    match &result {
+        Ok(output) => output_reply(request, output),
+        Err(error) => Reply::error(request.id.clone(), error),
     }
+}
+
+/// The reply carrying a handler's output, checked against the model first.
+fn output_reply(request: &Request, output: &dyn TslValue) -> Reply {
+    let mut errors = Vec::new();
+    output.check(&FieldPath::root(), &mut errors);
+    let text = ValueErrors::ok_if_empty(errors)
+        .map_err(|errors| errors.to_string())
+        .and_then(|()| output.to_wire().to_json().map_err(|e| e.to_string()));
+    match text.map(|text| serde_json::from_str::<Value>(&text)) {
+        Ok(Ok(data)) => Reply::ok(request.id.clone(), data),
+        // The handler's own output breaks the model: the device's fault, said so.
+        Ok(Err(e)) => Reply::error(
+            request.id.clone(),
+            &DeviceError::new(codes::INTERNAL_ERROR, e.to_string()),
+        ),
+        Err(problem) => Reply::error(
+            request.id.clone(),
+            &DeviceError::new(
+                codes::INTERNAL_ERROR,
+                format!("the device's output does not fit the model: {problem}"),
+            ),
+        ),
+    }
+}
+
+/// A request's `params` read and checked as `T`, or the reply refusing them (code 460,
+/// every problem): what a generated `dispatch` does before it calls the handler.
+#[doc(hidden)]
+pub fn params<T: TslValue>(request: &Request) -> Result<T, Reply> {
+    match read_checked::<T>(&request.params) {
+        Ok(params) => Ok(params),
+        Err(errors) => Err(bad_parameters(request, &errors)),
+    }
+}
+
+/// The reply to come: what a generated `dispatch` returns (and [`Responder::respond`]).
+pub type Serving<'a> = Pin<Box<dyn Future<Output = Reply> + Send + 'a>>;
+
+/// One service's arm of a generated `dispatch`: reads and checks the request's `params` as
+/// the handler method's input (or refuses them, code 460), calls it, and answers with its
+/// output checked. Generic and async here, once, rather than an `await` per service in
+/// each generated crate's `dispatch` (BENCHMARKS.md, "Compact generated code").
+#[doc(hidden)]
+pub fn serve<'a, I, O, F>(request: &'a Request, call: impl FnOnce(I) -> F) -> Serving<'a>
+where
+    I: TslValue,
+    O: TslValue,
+    F: Future<Output = Result<O, DeviceError>> + Send + 'a,
+{
+    match params::<I>(request) {
+        Ok(input) => {
+            let answered = call(input);
+            Box::pin(async move { answer(request, answered.await) })
+        }
+        Err(refused) => Box::pin(std::future::ready(refused)),
+    }
+}
+
+/// A generated `dispatch`'s answer to a method the model has no service for.
+#[doc(hidden)]
+pub fn serve_unknown(request: &Request) -> Serving<'_> {
+    Box::pin(std::future::ready(unknown_service(request)))
 }
 
 /// The reply to a request whose `params` do not fit the model: code 460, every problem.
@@ -215,10 +267,7 @@ pub fn unknown_service(request: &Request) -> Reply {
 /// devices of different products.
 pub trait Responder: Send + Sync {
     /// Answers one request. Failures are replies with an error code, never panics.
-    fn respond<'a>(
-        &'a self,
-        request: &'a Request,
-    ) -> Pin<Box<dyn Future<Output = Reply> + Send + 'a>>;
+    fn respond<'a>(&'a self, request: &'a Request) -> Serving<'a>;
 }
 
 fn version() -> String {

@@ -56,7 +56,8 @@ pub use error::{FieldPath, PathSegment, ValueError, ValueErrors};
 // Called by generated code only (`docs/checks.md`).
 #[doc(hidden)]
 pub use generated::{
-    all, lim, member, reads_as, Fields, Generated, Limits, Present, Reader, StaticBound,
+    all, keys, labels, lim, reads_as, Fields, Generated, Limits, Placeholder, Present, Reader,
+    StaticBound,
 };
 pub use json::{parse_json, JsonError};
 pub use number::{format_f32, format_f64, NotFinite};
@@ -75,5 +76,5 @@ pub use typed::{
 pub use unknown_member::UnknownMember;
 // Called by generated enums' `TryFrom<i64>` and `FromStr` only.
 #[doc(hidden)]
-pub use unknown_member::{member_by_key, member_by_text};
+pub use unknown_member::{index_by_key, index_by_text, index_of_key};
 pub use wire::{ObjectBuilder, Wire};

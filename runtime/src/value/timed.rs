@@ -74,48 +74,52 @@ impl Rejected {
     }
 }
 
-/// Reads one reported property as `T` and checks it with `check` (the generated field
-/// check with the property's bounds, called with the property's wire identifier as key, so
-/// each problem's path starts with it). A failure is pushed onto `rejected` with the raw
-/// JSON and gives `None`. Called by generated `Properties::decode` only.
+/// Reads one reported property, `(identifier, value as sent, time)`, as `T` and checks it
+/// with `check` (the generated field check with the property's bounds, given the
+/// property's wire identifier as key, so each problem's path starts with it). A failure is
+/// pushed onto `rejected` with the raw JSON and gives `None`. Called by generated
+/// `Properties::decode` only.
 #[doc(hidden)]
 pub fn timed<T: TslValue>(
-    identifier: &str,
-    raw: &Value,
-    time: Option<i64>,
+    (identifier, raw, time): (&str, &Value, Option<i64>),
     rejected: &mut Vec<Rejected>,
-    check: impl FnOnce(&T, &mut Fields<'_>),
+    // A function, not a closure type: one copy of this per value type, not per property.
+    check: fn(&str, &T, &mut Fields<'_>),
 ) -> Option<Timed<T>> {
     let root = FieldPath::root();
     let mut errors: Vec<ValueError> = Vec::new();
     let read = T::from_json(raw, &root.child(identifier), &mut errors);
     if let Some(value) = &read {
-        check(value, &mut Fields::checking(&root, &mut errors));
+        check(identifier, value, &mut Fields::checking(&root, &mut errors));
     }
+    let fits = settle(identifier, raw, time, read.is_some(), errors, rejected);
     match read {
-        Some(value) if errors.is_empty() => Some(Timed { value, time }),
-        _ => {
-            reject(identifier, raw, time, errors, rejected);
-            None
-        }
+        Some(value) if fits => Some(Timed { value, time }),
+        _ => None,
     }
 }
 
 /// The part of [`timed`] that does not depend on the value's type, compiled once rather
-/// than per property (BENCHMARKS.md, "Compact generated code").
-fn reject(
+/// than per property (BENCHMARKS.md, "Compact generated code"): whether the value fits,
+/// and when it does not, its rejection pushed onto `rejected`.
+fn settle(
     identifier: &str,
     raw: &Value,
     time: Option<i64>,
+    read: bool,
     errors: Vec<ValueError>,
     rejected: &mut Vec<Rejected>,
-) {
+) -> bool {
+    if read && errors.is_empty() {
+        return true;
+    }
     rejected.push(Rejected::Invalid {
         identifier: identifier.to_string(),
         errors: ValueErrors(errors),
         raw: raw.clone(),
         time,
     });
+    false
 }
 
 #[cfg(test)]
@@ -130,10 +134,11 @@ mod tests {
     #[test]
     fn a_value_within_the_model_is_read_with_its_time() {
         let mut rejected = Vec::new();
-        let read: Option<Timed<i32>> =
-            timed("Brightness", &json!(40), Some(7), &mut rejected, |v, f| {
-                f.int("Brightness", v, &L)
-            });
+        let read: Option<Timed<i32>> = timed(
+            ("Brightness", &json!(40), Some(7)),
+            &mut rejected,
+            |k, v, f| f.int(k, v, &L),
+        );
         assert_eq!(
             read,
             Some(Timed {
@@ -147,14 +152,16 @@ mod tests {
     #[test]
     fn a_value_out_of_bounds_or_of_the_wrong_type_is_rejected_with_its_json() {
         let mut rejected = Vec::new();
-        let over: Option<Timed<i32>> =
-            timed("Brightness", &json!(140), None, &mut rejected, |v, f| {
-                f.int("Brightness", v, &L)
-            });
-        let text: Option<Timed<i32>> =
-            timed("Brightness", &json!("x"), Some(1), &mut rejected, |v, f| {
-                f.int("Brightness", v, &L)
-            });
+        let over: Option<Timed<i32>> = timed(
+            ("Brightness", &json!(140), None),
+            &mut rejected,
+            |k, v, f| f.int(k, v, &L),
+        );
+        let text: Option<Timed<i32>> = timed(
+            ("Brightness", &json!("x"), Some(1)),
+            &mut rejected,
+            |k, v, f| f.int(k, v, &L),
+        );
         assert!(over.is_none() && text.is_none());
         assert_eq!(rejected.len(), 2);
         assert_eq!(rejected[0].raw(), &json!(140));

@@ -60,11 +60,20 @@ pub fn from_json<T: TslValue>(value: &Value) -> Result<T, ValueErrors> {
 /// Reads a `T` from JSON and checks it against the model: what a device does with a
 /// request's `params` before acting on them.
 pub fn read_checked<T: TslValue>(value: &Value) -> Result<T, ValueErrors> {
-    let read = from_json::<T>(value)?;
+    // One pass without `?`: instantiated for every service input and output, event and
+    // reply of a generated crate (BENCHMARKS.md, "Compact generated code").
+    let root = FieldPath::root();
     let mut errors = Vec::new();
-    read.check(&FieldPath::root(), &mut errors);
-    ValueErrors::ok_if_empty(errors)?;
-    Ok(read)
+    let read = T::from_json(value, &root, &mut errors);
+    if let Some(read) = &read {
+        if errors.is_empty() {
+            read.check(&root, &mut errors);
+        }
+    }
+    match read {
+        Some(read) if errors.is_empty() => Ok(read),
+        _ => Err(ValueErrors(errors)),
+    }
 }
 
 /// The values of `value` that are off a step checked as a warning (a generated field

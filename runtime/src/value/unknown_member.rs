@@ -36,8 +36,9 @@ impl UnknownMember {
 }
 
 // Build time of generated crates (BENCHMARKS.md, "Compact generated code"): these are
-// instantiated for every generated enum, so they are plain index loops without closures
-// or iterator adapters, and the error text is written by code that is not generic.
+// called for every generated enum. They read the enum's keys and labels as plain slices
+// (which the enum's impls compute from its `MEMBERS` table at compile time) and give an
+// index, so nothing here is compiled per enum; the enum turns the index into its member.
 
 /// The first members of an enum's table, as errors list them, and how many it has.
 pub(crate) struct Listed {
@@ -47,19 +48,17 @@ pub(crate) struct Listed {
 }
 
 impl Listed {
-    /// The listing of `members`.
-    pub(crate) fn of<T>(members: &[(T, i64, &'static str)]) -> Listed {
+    /// The listing of the members with these keys and labels.
+    pub(crate) fn of(keys: &[i64], labels: &[&'static str]) -> Listed {
         let mut first = [(0, ""); LISTED];
-        let shown = members.len().min(LISTED);
-        let mut i = 0;
-        while i < shown {
-            first[i] = (members[i].1, members[i].2);
-            i += 1;
+        let shown = keys.len().min(labels.len()).min(LISTED);
+        for (i, slot) in first.iter_mut().enumerate().take(shown) {
+            *slot = (keys[i], labels[i]);
         }
         Listed {
             first,
             shown,
-            len: members.len(),
+            len: keys.len(),
         }
     }
 
@@ -79,11 +78,11 @@ impl Listed {
     }
 }
 
-/// The index of the member of `members` with `key`.
-pub(crate) const fn key_index<T>(members: &[(T, i64, &'static str)], key: i64) -> Option<usize> {
+/// The index of `key` in `keys`: a generated enum's `from_key` (a `const fn`).
+pub const fn index_of_key(keys: &[i64], key: i64) -> Option<usize> {
     let mut i = 0;
-    while i < members.len() {
-        if members[i].1 == key {
+    while i < keys.len() {
+        if keys[i] == key {
             return Some(i);
         }
         i += 1;
@@ -91,52 +90,40 @@ pub(crate) const fn key_index<T>(members: &[(T, i64, &'static str)], key: i64) -
     None
 }
 
-/// The member of `members` with `key`, or an error naming the key and the allowed ones: a
+/// The index of the member with `key`, or an error naming the key and the allowed ones: a
 /// generated enum's `TryFrom<i64>`.
-pub fn member_by_key<T: Copy>(
+pub fn index_by_key(
     enum_name: &'static str,
-    members: &[(T, i64, &'static str)],
+    keys: &[i64],
+    labels: &[&'static str],
     key: i64,
-) -> Result<T, UnknownMember> {
-    match key_index(members, key) {
-        Some(i) => Ok(members[i].0),
-        None => Err(UnknownMember::new(
-            enum_name,
-            key.to_string(),
-            &Listed::of(members),
-        )),
-    }
+) -> Result<usize, UnknownMember> {
+    index_of_key(keys, key)
+        .ok_or_else(|| UnknownMember::new(enum_name, key.to_string(), &Listed::of(keys, labels)))
 }
 
-/// The member of `members` that `text` names: its key's digits (as the wire and `Display`
+/// The index of the member that `text` names: its key's digits (as the wire and `Display`
 /// write it), else its label when exactly one member has that label (labels may repeat).
 /// Surrounding whitespace is ignored. A generated enum's `FromStr`.
-pub fn member_by_text<T: Copy>(
+pub fn index_by_text(
     enum_name: &'static str,
-    members: &[(T, i64, &'static str)],
+    keys: &[i64],
+    labels: &[&'static str],
     text: &str,
-) -> Result<T, UnknownMember> {
+) -> Result<usize, UnknownMember> {
     let trimmed = text.trim();
-    if let Some(i) = key_of(trimmed).and_then(|key| key_index(members, key)) {
-        return Ok(members[i].0);
+    if let Some(i) = key_of(trimmed).and_then(|key| index_of_key(keys, key)) {
+        return Ok(i);
     }
-    let (mut found, mut count) = (0, 0);
-    let mut i = 0;
-    while i < members.len() {
-        if members[i].2 == trimmed {
-            found = i;
-            count += 1;
-        }
-        i += 1;
+    let mut labelled = (0..labels.len()).filter(|&i| labels[i] == trimmed);
+    match (labelled.next(), labelled.next()) {
+        (Some(i), None) => Ok(i),
+        _ => Err(UnknownMember::new(
+            enum_name,
+            format!("{text:?}"),
+            &Listed::of(keys, labels),
+        )),
     }
-    if count == 1 {
-        return Ok(members[found].0);
-    }
-    Err(UnknownMember::new(
-        enum_name,
-        format!("{text:?}"),
-        &Listed::of(members),
-    ))
 }
 
 /// A key's digits.
@@ -148,25 +135,21 @@ fn key_of(text: &str) -> Option<i64> {
 mod tests {
     use super::*;
 
-    #[derive(Debug, Clone, Copy, PartialEq)]
-    enum Mode {
-        Off,
-        On,
-        Auto,
-        AlsoAuto,
+    const KEYS: &[i64] = &[0, 1, 2, 3];
+    const LABELS: &[&str] = &["off", "on", "auto", "auto"];
+
+    fn member_by_key(name: &'static str, key: i64) -> Result<usize, UnknownMember> {
+        index_by_key(name, KEYS, LABELS, key)
     }
 
-    const MEMBERS: &[(Mode, i64, &str)] = &[
-        (Mode::Off, 0, "off"),
-        (Mode::On, 1, "on"),
-        (Mode::Auto, 2, "auto"),
-        (Mode::AlsoAuto, 3, "auto"),
-    ];
+    fn member_by_text(name: &'static str, text: &str) -> Result<usize, UnknownMember> {
+        index_by_text(name, KEYS, LABELS, text)
+    }
 
     #[test]
     fn keys_become_members() {
-        assert_eq!(member_by_key("Mode", MEMBERS, 1), Ok(Mode::On));
-        let err = member_by_key("Mode", MEMBERS, 7).unwrap_err();
+        assert_eq!(member_by_key("Mode", 1), Ok(1));
+        let err = member_by_key("Mode", 7).unwrap_err();
         assert_eq!(err.given(), "7");
         assert_eq!(
             err.to_string(),
@@ -176,20 +159,20 @@ mod tests {
 
     #[test]
     fn texts_name_members_by_key_or_unique_label() {
-        assert_eq!(member_by_text("Mode", MEMBERS, " 2 "), Ok(Mode::Auto));
-        assert_eq!(member_by_text("Mode", MEMBERS, "on"), Ok(Mode::On));
-        assert_eq!(member_by_text("Mode", MEMBERS, "3"), Ok(Mode::AlsoAuto));
+        assert_eq!(member_by_text("Mode", " 2 "), Ok(2));
+        assert_eq!(member_by_text("Mode", "on"), Ok(1));
+        assert_eq!(member_by_text("Mode", "3"), Ok(3));
         // Two members share the label: the text names neither.
-        let err = member_by_text("Mode", MEMBERS, "auto").unwrap_err();
+        let err = member_by_text("Mode", "auto").unwrap_err();
         assert_eq!(err.given(), "\"auto\"");
-        assert!(member_by_text("Mode", MEMBERS, "9").is_err());
-        assert!(member_by_text("Mode", MEMBERS, "").is_err());
+        assert!(member_by_text("Mode", "9").is_err());
+        assert!(member_by_text("Mode", "").is_err());
     }
 
     #[test]
     fn long_member_lists_are_cut() {
-        let members: Vec<(i64, i64, &str)> = (0..25).map(|k| (k, k, "x")).collect();
-        let err = member_by_key("Big", &members, 99).unwrap_err();
+        let keys: Vec<i64> = (0..25).collect();
+        let err = index_by_key("Big", &keys, &["x"; 25], 99).unwrap_err();
         assert!(err.to_string().ends_with(", … (25 in all)"), "{err}");
     }
 }

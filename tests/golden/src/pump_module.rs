@@ -18,10 +18,8 @@ impl ::tsl_runtime::value::Generated for PumpStartInput {
         const L: [::tsl_runtime::value::Limits; 1] = [lim("0", "3000", "10")];
         f.int("Speed", &self.speed, &L[0]);
     }
-    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        ::core::option::Option::Some(Self {
-            speed: r.required("Speed")?,
-        })
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
+        Self { speed: r.required("Speed") }
     }
 }
 impl PumpStartInput {
@@ -38,10 +36,10 @@ impl ::tsl_runtime::value::Generated for PumpStartOutput {
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
         f.value("Started", &self.started);
     }
-    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        ::core::option::Option::Some(Self {
-            started: r.required("Started")?,
-        })
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
+        Self {
+            started: r.required("Started"),
+        }
     }
 }
 impl PumpStartOutput {
@@ -60,10 +58,8 @@ impl ::tsl_runtime::value::Generated for PumpPostEvent {
         const L: [::tsl_runtime::value::Limits; 1] = [lim("0", "3000", "10")];
         f.int("Speed", &self.speed, &L[0]);
     }
-    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        ::core::option::Option::Some(Self {
-            speed: r.required("Speed")?,
-        })
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
+        Self { speed: r.required("Speed") }
     }
 }
 impl PumpPostEvent {
@@ -82,10 +78,10 @@ impl ::tsl_runtime::value::Generated for PumpDryEvent {
         const L: [::tsl_runtime::value::Limits; 1] = [lim("0", "3600", "")];
         f.int("Seconds", &self.seconds, &L[0]);
     }
-    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        ::core::option::Option::Some(Self {
-            seconds: r.required("Seconds")?,
-        })
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
+        Self {
+            seconds: r.required("Seconds"),
+        }
     }
 }
 impl PumpDryEvent {
@@ -106,10 +102,10 @@ impl ::tsl_runtime::value::Generated for PropertySet {
         const L: [::tsl_runtime::value::Limits; 1] = [lim("0", "3000", "10")];
         f.int("pump:Speed", self.pump_speed.as_ref(), &L[0]);
     }
-    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        ::core::option::Option::Some(Self {
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
+        Self {
             pump_speed: r.optional("pump:Speed"),
-        })
+        }
     }
 }
 impl PropertySet {
@@ -145,47 +141,32 @@ impl Properties {
             ),
         >,
     ) -> (Self, ::std::vec::Vec<::tsl_runtime::value::Rejected>) {
+        use ::tsl_runtime::__private::timed;
         use ::tsl_runtime::value::lim;
         const L: [::tsl_runtime::value::Limits; 1] = [lim("0", "3000", "10")];
-        let mut properties = Self::default();
-        let mut rejected = ::std::vec::Vec::new();
-        for (identifier, raw, time) in items {
-            match identifier {
+        let mut out = Self::default();
+        let rejected = &mut ::std::vec::Vec::new();
+        for item in items {
+            match item.0 {
                 "pump:Speed" => {
-                    properties.pump_speed = ::tsl_runtime::__private::timed(
-                        identifier,
-                        raw,
-                        time,
-                        &mut rejected,
-                        |v, f| {
-                            f.int("pump:Speed", v, &L[0]);
-                        },
-                    );
+                    out.pump_speed = timed(item, rejected, |k, v, f| f.int(k, v, &L[0]));
                 }
                 "pump:Running" => {
-                    properties.pump_running = ::tsl_runtime::__private::timed(
-                        identifier,
-                        raw,
-                        time,
-                        &mut rejected,
-                        |v, f| {
-                            f.value("pump:Running", v);
-                        },
-                    );
+                    out.pump_running = timed(item, rejected, |k, v, f| f.value(k, v));
                 }
                 _ => {
                     rejected
                         .push(
                             ::tsl_runtime::value::Rejected::unknown(
-                                identifier,
-                                raw,
-                                time,
+                                item.0,
+                                item.1,
+                                item.2,
                             ),
                         )
                 }
             }
         }
-        (properties, rejected)
+        (out, ::core::mem::take(rejected))
     }
 }
 /// One device of this product, seen from the cloud: a method per service. Each call
@@ -281,9 +262,8 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     }
     /// Stop (`pump:Stop`)
     ///
-    /// Async service: the platform accepts the call and the device answers later.
-    ///
     /// Calls it on every device in `device_names`; the report accounts for every device.
+    /// The service is described on `Device`'s method of the same name.
     pub fn pump_stop<'a>(
         &'a self,
         device_names: &'a [::std::string::String],
@@ -603,10 +583,8 @@ impl Message {
     }
 }
 impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
-    /// Calls `pump:Stop` as `pump_stop` does; once the platform accepted the call, returns a
-    /// handle that resolves to the device's reply with its output typed, as it arrives
-    /// on the subscription that feeds `replies` (matched by the call's MessageId), or to
-    /// `NoReply` after `timeout`.
+    /// Calls `pump:Stop` as `pump_stop` does, then resolves to the device's reply, its output typed,
+    /// or to `NoReply` after `timeout` (see `tsl_runtime::received::with_reply`).
     pub fn pump_stop_with_reply<'a, R: ::tsl_runtime::received::AwaitReply>(
         &'a self,
         replies: &'a R,
@@ -646,11 +624,8 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     }
 }
 impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
-    /// Calls `pump:Stop` on every device in `device_names` as `pump_stop` does, then waits
-    /// for each accepted device's reply on the subscription that feeds `replies`
-    /// (matched by device and service, registered before the call), at most `timeout`
-    /// from the call: the report says, per device, replied, reply error, invalid reply
-    /// or no reply, and keeps the batch's status for the others.
+    /// Calls `pump:Stop` on every device in `device_names` as `pump_stop` does, then waits for
+    /// their replies up to `timeout` (see `tsl_runtime::received::with_replies`).
     pub fn pump_stop_with_replies<'a, R: ::tsl_runtime::received::AwaitDeviceReply>(
         &'a self,
         device_names: &'a [::std::string::String],
@@ -792,7 +767,8 @@ impl<'c, C: ::tsl_runtime::device_state::DeviceState> Device<'c, C> {
 }
 /// What a device of this product does when the cloud calls it: a method per
 /// service. Arguments arrive checked against the model; outputs are checked before
-/// they are sent. Implement it with `async fn`.
+/// they are sent. Implement it with `async fn`s returning
+/// `Result<Output, tsl_runtime::alink::DeviceError>` (see `alink::Handled`).
 pub trait Handler: ::core::marker::Send + ::core::marker::Sync {
     /// Start (`pump:Start`)
     ///
@@ -800,73 +776,33 @@ pub trait Handler: ::core::marker::Send + ::core::marker::Sync {
     fn pump_start(
         &self,
         input: PumpStartInput,
-    ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<
-            PumpStartOutput,
-            ::tsl_runtime::alink::DeviceError,
-        >,
-    > + ::core::marker::Send;
+    ) -> impl ::tsl_runtime::alink::Handled<PumpStartOutput>;
     /// Stop (`pump:Stop`)
     ///
     /// Async service: the platform accepts the call and the device answers later.
-    fn pump_stop(
-        &self,
-    ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<(), ::tsl_runtime::alink::DeviceError>,
-    > + ::core::marker::Send;
+    fn pump_stop(&self) -> impl ::tsl_runtime::alink::Handled<()>;
     /// Sets the `Some` properties of `properties` (`thing.service.property.set`).
     fn set_properties(
         &self,
         properties: PropertySet,
-    ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<(), ::tsl_runtime::alink::DeviceError>,
-    > + ::core::marker::Send;
+    ) -> impl ::tsl_runtime::alink::Handled<()>;
 }
 /// Answers one Alink request with `handler`: reads and checks the arguments
 /// (code 460 when they do not fit the model), calls the method of the service the
-/// request's `method` names, and turns its result into the reply.
-pub async fn dispatch<H: Handler + ?::core::marker::Sized>(
-    handler: &H,
-    request: &::tsl_runtime::alink::Request,
-) -> ::tsl_runtime::alink::Reply {
+/// request's `method` names, and turns its result into the reply. Await it.
+pub fn dispatch<'a, H: Handler + ?::core::marker::Sized>(
+    handler: &'a H,
+    request: &'a ::tsl_runtime::alink::Request,
+) -> ::tsl_runtime::alink::Serving<'a> {
+    use ::core::option::Option::Some;
+    use ::tsl_runtime::alink::serve;
     match request.service_identifier() {
-        ::core::option::Option::Some("pump:Start") => {
-            match ::tsl_runtime::value::read_checked::<PumpStartInput>(&request.params) {
-                ::core::result::Result::Ok(input) => {
-                    ::tsl_runtime::alink::answer(
-                        request,
-                        handler.pump_start(input).await,
-                    )
-                }
-                ::core::result::Result::Err(errors) => {
-                    ::tsl_runtime::alink::bad_parameters(request, &errors)
-                }
-            }
+        Some("pump:Start") => serve(request, |input| handler.pump_start(input)),
+        Some("pump:Stop") => serve(request, |()| handler.pump_stop()),
+        Some("property.set") => {
+            serve(request, |properties| handler.set_properties(properties))
         }
-        ::core::option::Option::Some("pump:Stop") => {
-            match ::tsl_runtime::value::read_checked::<()>(&request.params) {
-                ::core::result::Result::Ok(()) => {
-                    ::tsl_runtime::alink::answer(request, handler.pump_stop().await)
-                }
-                ::core::result::Result::Err(errors) => {
-                    ::tsl_runtime::alink::bad_parameters(request, &errors)
-                }
-            }
-        }
-        ::core::option::Option::Some("property.set") => {
-            match ::tsl_runtime::value::read_checked::<PropertySet>(&request.params) {
-                ::core::result::Result::Ok(properties) => {
-                    ::tsl_runtime::alink::answer(
-                        request,
-                        handler.set_properties(properties).await,
-                    )
-                }
-                ::core::result::Result::Err(errors) => {
-                    ::tsl_runtime::alink::bad_parameters(request, &errors)
-                }
-            }
-        }
-        _ => ::tsl_runtime::alink::unknown_service(request),
+        _ => ::tsl_runtime::alink::serve_unknown(request),
     }
 }
 /// A handler as an `alink::Responder`, for an emulator or a test to call.
@@ -875,13 +811,7 @@ impl<H: Handler> ::tsl_runtime::alink::Responder for Responder<H> {
     fn respond<'a>(
         &'a self,
         request: &'a ::tsl_runtime::alink::Request,
-    ) -> ::core::pin::Pin<
-        ::std::boxed::Box<
-            dyn ::core::future::Future<
-                Output = ::tsl_runtime::alink::Reply,
-            > + ::core::marker::Send + 'a,
-        >,
-    > {
-        ::std::boxed::Box::pin(dispatch(&self.0, request))
+    ) -> ::tsl_runtime::alink::Serving<'a> {
+        dispatch(&self.0, request)
     }
 }

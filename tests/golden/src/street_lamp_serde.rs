@@ -18,6 +18,16 @@ pub enum WorkMode {
     /// `2`: light sensor
     LightSensor,
 }
+impl WorkMode {
+    /// Every member with its key on the wire and its label, in the model's order.
+    pub const MEMBERS: &'static [(Self, i64, &'static str)] = &[
+        (Self::Maintenance, -1, "maintenance"),
+        (Self::Manual, 0, "manual"),
+        (Self::Timer, 1, "timer"),
+        (Self::LightSensor, 2, "light sensor"),
+    ];
+}
+::tsl_runtime::__private::enum_impls!(WorkMode);
 /// The wire form (`TslValue::to_wire`), after checking against the model.
 impl ::tsl_runtime::__private::serde::Serialize for WorkMode {
     fn serialize<S: ::tsl_runtime::__private::serde::Serializer>(
@@ -33,53 +43,6 @@ impl<'de> ::tsl_runtime::__private::serde::Deserialize<'de> for WorkMode {
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
         ::tsl_runtime::__private::deserialize(deserializer)
-    }
-}
-impl ::tsl_runtime::value::Generated for WorkMode {
-    const MEMBERS: &'static [(Self, i64, &'static str)] = Self::MEMBERS;
-}
-impl WorkMode {
-    /// Every member with its key on the wire and its label, in the model's order.
-    pub const MEMBERS: &'static [(Self, i64, &'static str)] = &[
-        (Self::Maintenance, -1, "maintenance"),
-        (Self::Manual, 0, "manual"),
-        (Self::Timer, 1, "timer"),
-        (Self::LightSensor, 2, "light sensor"),
-    ];
-    /// Every member, in the model's order.
-    pub const ALL: [Self; 4] = ::tsl_runtime::value::all(Self::MEMBERS);
-    /// The key sent on the wire.
-    pub const fn key(self) -> i64 {
-        Self::MEMBERS[self as usize].1
-    }
-    /// The member with this key.
-    pub const fn from_key(key: i64) -> ::core::option::Option<Self> {
-        ::tsl_runtime::value::member(Self::MEMBERS, key)
-    }
-    /// The label the model gives the member.
-    pub const fn label(self) -> &'static str {
-        Self::MEMBERS[self as usize].2
-    }
-}
-/// Writes the key as sent on the wire (`2`), which `FromStr` reads back; the
-/// label is `label()`.
-impl ::core::fmt::Display for WorkMode {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Display::fmt(&self.key(), f)
-    }
-}
-/// Reads a key's digits (`"2"`), or a label that exactly one member has.
-impl ::core::str::FromStr for WorkMode {
-    type Err = ::tsl_runtime::value::UnknownMember;
-    fn from_str(text: &str) -> ::core::result::Result<Self, Self::Err> {
-        ::tsl_runtime::value::member_by_text("WorkMode", Self::MEMBERS, text)
-    }
-}
-/// The member with this key; the error names the key and the allowed ones.
-impl ::core::convert::TryFrom<i64> for WorkMode {
-    type Error = ::tsl_runtime::value::UnknownMember;
-    fn try_from(key: i64) -> ::core::result::Result<Self, Self::Error> {
-        ::tsl_runtime::value::member_by_key("WorkMode", Self::MEMBERS, key)
     }
 }
 /// `Location`
@@ -103,19 +66,12 @@ impl ::tsl_runtime::value::Generated for Location {
         f.double("Latitude", &self.latitude, &L[1]);
         f.text("Street", &self.street, 128);
     }
-    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let (
-            ::core::option::Option::Some(longitude),
-            ::core::option::Option::Some(latitude),
-            ::core::option::Option::Some(street),
-        ) = (r.required("Longitude"), r.required("Latitude"), r.required("Street")) else {
-            return ::core::option::Option::None;
-        };
-        ::core::option::Option::Some(Self {
-            longitude,
-            latitude,
-            street,
-        })
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
+        Self {
+            longitude: r.required("Longitude"),
+            latitude: r.required("Latitude"),
+            street: r.required("Street"),
+        }
     }
 }
 /// The wire form (`TslValue::to_wire`), after checking against the model.
@@ -158,15 +114,12 @@ impl ::tsl_runtime::value::Generated for ScheduleItem {
         f.int("Brightness", &self.brightness, &L[1]);
         f.value("Enabled", &self.enabled);
     }
-    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let (
-            ::core::option::Option::Some(at),
-            ::core::option::Option::Some(brightness),
-            ::core::option::Option::Some(enabled),
-        ) = (r.required("At"), r.required("Brightness"), r.required("Enabled")) else {
-            return ::core::option::Option::None;
-        };
-        ::core::option::Option::Some(Self { at, brightness, enabled })
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
+        Self {
+            at: r.required("At"),
+            brightness: r.required("Brightness"),
+            enabled: r.required("Enabled"),
+        }
     }
 }
 /// The wire form (`TslValue::to_wire`), after checking against the model.
@@ -204,14 +157,11 @@ impl ::tsl_runtime::value::Generated for BlinkInput {
         f.int("Times", &self.times, &L[0]);
         f.float("Interval", &self.interval, &L[1]);
     }
-    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let (
-            ::core::option::Option::Some(times),
-            ::core::option::Option::Some(interval),
-        ) = (r.required("Times"), r.required("Interval")) else {
-            return ::core::option::Option::None;
-        };
-        ::core::option::Option::Some(Self { times, interval })
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
+        Self {
+            times: r.required("Times"),
+            interval: r.required("Interval"),
+        }
     }
 }
 impl BlinkInput {
@@ -247,10 +197,10 @@ impl ::tsl_runtime::value::Generated for BlinkOutput {
         const L: [::tsl_runtime::value::Limits; 1] = [lim("0", "20", "1")];
         f.int("Blinked", &self.blinked, &L[0]);
     }
-    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        ::core::option::Option::Some(Self {
-            blinked: r.required("Blinked")?,
-        })
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
+        Self {
+            blinked: r.required("Blinked"),
+        }
     }
 }
 impl BlinkOutput {
@@ -292,23 +242,12 @@ impl ::tsl_runtime::value::Generated for DiagnoseOutput {
         f.double("DriverTemperature", &self.driver_temperature, &L[0]);
         f.texts("Faults", &self.faults, 16, 64);
     }
-    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let (
-            ::core::option::Option::Some(healthy),
-            ::core::option::Option::Some(driver_temperature),
-            ::core::option::Option::Some(faults),
-        ) = (
-            r.required("Healthy"),
-            r.required("DriverTemperature"),
-            r.required("Faults"),
-        ) else {
-            return ::core::option::Option::None;
-        };
-        ::core::option::Option::Some(Self {
-            healthy,
-            driver_temperature,
-            faults,
-        })
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
+        Self {
+            healthy: r.required("Healthy"),
+            driver_temperature: r.required("DriverTemperature"),
+            faults: r.required("Faults"),
+        }
     }
 }
 impl DiagnoseOutput {
@@ -345,14 +284,11 @@ impl ::tsl_runtime::value::Generated for UploadScheduleInput {
         f.values("Schedule", &self.schedule, 8);
         f.value("ValidFrom", &self.valid_from);
     }
-    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let (
-            ::core::option::Option::Some(schedule),
-            ::core::option::Option::Some(valid_from),
-        ) = (r.required("Schedule"), r.required("ValidFrom")) else {
-            return ::core::option::Option::None;
-        };
-        ::core::option::Option::Some(Self { schedule, valid_from })
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
+        Self {
+            schedule: r.required("Schedule"),
+            valid_from: r.required("ValidFrom"),
+        }
     }
 }
 impl UploadScheduleInput {
@@ -426,47 +362,20 @@ impl ::tsl_runtime::value::Generated for PostEvent {
         f.values("Schedule", &self.schedule, 8);
         f.floats("LuxHistory", &self.lux_history, 60, &L[4]);
     }
-    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let (
-            ::core::option::Option::Some(light_switch),
-            ::core::option::Option::Some(brightness),
-            ::core::option::Option::Some(color_temperature),
-            ::core::option::Option::Some(voltage),
-            ::core::option::Option::Some(power_consumption),
-            ::core::option::Option::Some(work_mode),
-            ::core::option::Option::Some(firmware),
-            ::core::option::Option::Some(last_maintenance),
-            ::core::option::Option::Some(location),
-            ::core::option::Option::Some(schedule),
-            ::core::option::Option::Some(lux_history),
-        ) = (
-            r.required("LightSwitch"),
-            r.required("Brightness"),
-            r.required("ColorTemperature"),
-            r.required("Voltage"),
-            r.required("PowerConsumption"),
-            r.required("WorkMode"),
-            r.required("Firmware"),
-            r.required("LastMaintenance"),
-            r.required("Location"),
-            r.required("Schedule"),
-            r.required("LuxHistory"),
-        ) else {
-            return ::core::option::Option::None;
-        };
-        ::core::option::Option::Some(Self {
-            light_switch,
-            brightness,
-            color_temperature,
-            voltage,
-            power_consumption,
-            work_mode,
-            firmware,
-            last_maintenance,
-            location,
-            schedule,
-            lux_history,
-        })
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
+        Self {
+            light_switch: r.required("LightSwitch"),
+            brightness: r.required("Brightness"),
+            color_temperature: r.required("ColorTemperature"),
+            voltage: r.required("Voltage"),
+            power_consumption: r.required("PowerConsumption"),
+            work_mode: r.required("WorkMode"),
+            firmware: r.required("Firmware"),
+            last_maintenance: r.required("LastMaintenance"),
+            location: r.required("Location"),
+            schedule: r.required("Schedule"),
+            lux_history: r.required("LuxHistory"),
+        }
     }
 }
 impl PostEvent {
@@ -500,6 +409,15 @@ pub enum LampFailureErrorCode {
     /// `3`: supply under-voltage
     SupplyUnderVoltage,
 }
+impl LampFailureErrorCode {
+    /// Every member with its key on the wire and its label, in the model's order.
+    pub const MEMBERS: &'static [(Self, i64, &'static str)] = &[
+        (Self::LedOpenCircuit, 1, "LED open circuit"),
+        (Self::DriverOverTemperature, 2, "driver over-temperature"),
+        (Self::SupplyUnderVoltage, 3, "supply under-voltage"),
+    ];
+}
+::tsl_runtime::__private::enum_impls!(LampFailureErrorCode);
 /// The wire form (`TslValue::to_wire`), after checking against the model.
 impl ::tsl_runtime::__private::serde::Serialize for LampFailureErrorCode {
     fn serialize<S: ::tsl_runtime::__private::serde::Serializer>(
@@ -517,52 +435,6 @@ impl<'de> ::tsl_runtime::__private::serde::Deserialize<'de> for LampFailureError
         ::tsl_runtime::__private::deserialize(deserializer)
     }
 }
-impl ::tsl_runtime::value::Generated for LampFailureErrorCode {
-    const MEMBERS: &'static [(Self, i64, &'static str)] = Self::MEMBERS;
-}
-impl LampFailureErrorCode {
-    /// Every member with its key on the wire and its label, in the model's order.
-    pub const MEMBERS: &'static [(Self, i64, &'static str)] = &[
-        (Self::LedOpenCircuit, 1, "LED open circuit"),
-        (Self::DriverOverTemperature, 2, "driver over-temperature"),
-        (Self::SupplyUnderVoltage, 3, "supply under-voltage"),
-    ];
-    /// Every member, in the model's order.
-    pub const ALL: [Self; 3] = ::tsl_runtime::value::all(Self::MEMBERS);
-    /// The key sent on the wire.
-    pub const fn key(self) -> i64 {
-        Self::MEMBERS[self as usize].1
-    }
-    /// The member with this key.
-    pub const fn from_key(key: i64) -> ::core::option::Option<Self> {
-        ::tsl_runtime::value::member(Self::MEMBERS, key)
-    }
-    /// The label the model gives the member.
-    pub const fn label(self) -> &'static str {
-        Self::MEMBERS[self as usize].2
-    }
-}
-/// Writes the key as sent on the wire (`2`), which `FromStr` reads back; the
-/// label is `label()`.
-impl ::core::fmt::Display for LampFailureErrorCode {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Display::fmt(&self.key(), f)
-    }
-}
-/// Reads a key's digits (`"2"`), or a label that exactly one member has.
-impl ::core::str::FromStr for LampFailureErrorCode {
-    type Err = ::tsl_runtime::value::UnknownMember;
-    fn from_str(text: &str) -> ::core::result::Result<Self, Self::Err> {
-        ::tsl_runtime::value::member_by_text("LampFailureErrorCode", Self::MEMBERS, text)
-    }
-}
-/// The member with this key; the error names the key and the allowed ones.
-impl ::core::convert::TryFrom<i64> for LampFailureErrorCode {
-    type Error = ::tsl_runtime::value::UnknownMember;
-    fn try_from(key: i64) -> ::core::result::Result<Self, Self::Error> {
-        ::tsl_runtime::value::member_by_key("LampFailureErrorCode", Self::MEMBERS, key)
-    }
-}
 /// What the event `LampFailure` (Lamp failure) carries (error).
 ///
 /// The lamp or its driver failed
@@ -578,14 +450,11 @@ impl ::tsl_runtime::value::Generated for LampFailureEvent {
         f.value("ErrorCode", &self.error_code);
         f.text("Detail", &self.detail, 256);
     }
-    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let (
-            ::core::option::Option::Some(error_code),
-            ::core::option::Option::Some(detail),
-        ) = (r.required("ErrorCode"), r.required("Detail")) else {
-            return ::core::option::Option::None;
-        };
-        ::core::option::Option::Some(Self { error_code, detail })
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
+        Self {
+            error_code: r.required("ErrorCode"),
+            detail: r.required("Detail"),
+        }
     }
 }
 impl LampFailureEvent {
@@ -621,8 +490,8 @@ impl ::tsl_runtime::value::Generated for DuskDetectedEvent {
         const L: [::tsl_runtime::value::Limits; 1] = [lim("0", "100000", "0.1")];
         f.float("Lux", &self.lux, &L[0]);
     }
-    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        ::core::option::Option::Some(Self { lux: r.required("Lux")? })
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
+        Self { lux: r.required("Lux") }
     }
 }
 impl DuskDetectedEvent {
@@ -681,14 +550,14 @@ impl ::tsl_runtime::value::Generated for PropertySet {
         f.value("WorkMode", self.work_mode.as_ref());
         f.values("Schedule", self.schedule.as_ref(), 8);
     }
-    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        ::core::option::Option::Some(Self {
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
+        Self {
             light_switch: r.optional("LightSwitch"),
             brightness: r.optional("Brightness"),
             color_temperature: r.optional("ColorTemperature"),
             work_mode: r.optional("WorkMode"),
             schedule: r.optional("Schedule"),
-        })
+        }
     }
 }
 /// The wire form (`TslValue::to_wire`), after checking against the model.
@@ -807,6 +676,7 @@ impl Properties {
             ),
         >,
     ) -> (Self, ::std::vec::Vec<::tsl_runtime::value::Rejected>) {
+        use ::tsl_runtime::__private::timed;
         use ::tsl_runtime::value::lim;
         const L: [::tsl_runtime::value::Limits; 5] = [
             lim("0", "100", "1"),
@@ -815,144 +685,72 @@ impl Properties {
             lim("0", "1000000", "0.001"),
             lim("0", "100000", "0.1"),
         ];
-        let mut properties = Self::default();
-        let mut rejected = ::std::vec::Vec::new();
-        for (identifier, raw, time) in items {
-            match identifier {
+        let mut out = Self::default();
+        let rejected = &mut ::std::vec::Vec::new();
+        for item in items {
+            match item.0 {
                 "LightSwitch" => {
-                    properties.light_switch = ::tsl_runtime::__private::timed(
-                        identifier,
-                        raw,
-                        time,
-                        &mut rejected,
-                        |v, f| {
-                            f.value("LightSwitch", v);
-                        },
-                    );
+                    out.light_switch = timed(item, rejected, |k, v, f| f.value(k, v));
                 }
                 "Brightness" => {
-                    properties.brightness = ::tsl_runtime::__private::timed(
-                        identifier,
-                        raw,
-                        time,
-                        &mut rejected,
-                        |v, f| {
-                            f.int("Brightness", v, &L[0]);
-                        },
-                    );
+                    out.brightness = timed(item, rejected, |k, v, f| f.int(k, v, &L[0]));
                 }
                 "ColorTemperature" => {
-                    properties.color_temperature = ::tsl_runtime::__private::timed(
-                        identifier,
-                        raw,
-                        time,
-                        &mut rejected,
-                        |v, f| {
-                            f.int("ColorTemperature", v, &L[1]);
-                        },
+                    out.color_temperature = timed(
+                        item,
+                        rejected,
+                        |k, v, f| f.int(k, v, &L[1]),
                     );
                 }
                 "Voltage" => {
-                    properties.voltage = ::tsl_runtime::__private::timed(
-                        identifier,
-                        raw,
-                        time,
-                        &mut rejected,
-                        |v, f| {
-                            f.float("Voltage", v, &L[2]);
-                        },
-                    );
+                    out.voltage = timed(item, rejected, |k, v, f| f.float(k, v, &L[2]));
                 }
                 "PowerConsumption" => {
-                    properties.power_consumption = ::tsl_runtime::__private::timed(
-                        identifier,
-                        raw,
-                        time,
-                        &mut rejected,
-                        |v, f| {
-                            f.double("PowerConsumption", v, &L[3]);
-                        },
+                    out.power_consumption = timed(
+                        item,
+                        rejected,
+                        |k, v, f| f.double(k, v, &L[3]),
                     );
                 }
                 "WorkMode" => {
-                    properties.work_mode = ::tsl_runtime::__private::timed(
-                        identifier,
-                        raw,
-                        time,
-                        &mut rejected,
-                        |v, f| {
-                            f.value("WorkMode", v);
-                        },
-                    );
+                    out.work_mode = timed(item, rejected, |k, v, f| f.value(k, v));
                 }
                 "Firmware" => {
-                    properties.firmware = ::tsl_runtime::__private::timed(
-                        identifier,
-                        raw,
-                        time,
-                        &mut rejected,
-                        |v, f| {
-                            f.text("Firmware", v, 64);
-                        },
-                    );
+                    out.firmware = timed(item, rejected, |k, v, f| f.text(k, v, 64));
                 }
                 "LastMaintenance" => {
-                    properties.last_maintenance = ::tsl_runtime::__private::timed(
-                        identifier,
-                        raw,
-                        time,
-                        &mut rejected,
-                        |v, f| {
-                            f.value("LastMaintenance", v);
-                        },
+                    out.last_maintenance = timed(
+                        item,
+                        rejected,
+                        |k, v, f| f.value(k, v),
                     );
                 }
                 "Location" => {
-                    properties.location = ::tsl_runtime::__private::timed(
-                        identifier,
-                        raw,
-                        time,
-                        &mut rejected,
-                        |v, f| {
-                            f.value("Location", v);
-                        },
-                    );
+                    out.location = timed(item, rejected, |k, v, f| f.value(k, v));
                 }
                 "Schedule" => {
-                    properties.schedule = ::tsl_runtime::__private::timed(
-                        identifier,
-                        raw,
-                        time,
-                        &mut rejected,
-                        |v, f| {
-                            f.values("Schedule", v, 8);
-                        },
-                    );
+                    out.schedule = timed(item, rejected, |k, v, f| f.values(k, v, 8));
                 }
                 "LuxHistory" => {
-                    properties.lux_history = ::tsl_runtime::__private::timed(
-                        identifier,
-                        raw,
-                        time,
-                        &mut rejected,
-                        |v, f| {
-                            f.floats("LuxHistory", v, 60, &L[4]);
-                        },
+                    out.lux_history = timed(
+                        item,
+                        rejected,
+                        |k, v, f| f.floats(k, v, 60, &L[4]),
                     );
                 }
                 _ => {
                     rejected
                         .push(
                             ::tsl_runtime::value::Rejected::unknown(
-                                identifier,
-                                raw,
-                                time,
+                                item.0,
+                                item.1,
+                                item.2,
                             ),
                         )
                 }
             }
         }
-        (properties, rejected)
+        (out, ::core::mem::take(rejected))
     }
 }
 /// One device of this product, seen from the cloud: a method per service. Each call
@@ -1072,11 +870,8 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     }
     /// Upload schedule (`UploadSchedule`)
     ///
-    /// Replace the switching schedule
-    ///
-    /// Async service: the platform accepts the call and the device answers later.
-    ///
     /// Calls it on every device in `device_names`; the report accounts for every device.
+    /// The service is described on `Device`'s method of the same name.
     pub fn upload_schedule<'a>(
         &'a self,
         device_names: &'a [::std::string::String],
@@ -1448,10 +1243,8 @@ impl Message {
     }
 }
 impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
-    /// Calls `UploadSchedule` as `upload_schedule` does; once the platform accepted the call, returns a
-    /// handle that resolves to the device's reply with its output typed, as it arrives
-    /// on the subscription that feeds `replies` (matched by the call's MessageId), or to
-    /// `NoReply` after `timeout`.
+    /// Calls `UploadSchedule` as `upload_schedule` does, then resolves to the device's reply, its output typed,
+    /// or to `NoReply` after `timeout` (see `tsl_runtime::received::with_reply`).
     pub fn upload_schedule_with_reply<'a, R: ::tsl_runtime::received::AwaitReply>(
         &'a self,
         input: &UploadScheduleInput,
@@ -1492,11 +1285,8 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     }
 }
 impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
-    /// Calls `UploadSchedule` on every device in `device_names` as `upload_schedule` does, then waits
-    /// for each accepted device's reply on the subscription that feeds `replies`
-    /// (matched by device and service, registered before the call), at most `timeout`
-    /// from the call: the report says, per device, replied, reply error, invalid reply
-    /// or no reply, and keeps the batch's status for the others.
+    /// Calls `UploadSchedule` on every device in `device_names` as `upload_schedule` does, then waits for
+    /// their replies up to `timeout` (see `tsl_runtime::received::with_replies`).
     pub fn upload_schedule_with_replies<
         'a,
         R: ::tsl_runtime::received::AwaitDeviceReply,
@@ -1648,7 +1438,8 @@ impl<'c, C: ::tsl_runtime::device_state::DeviceState> Device<'c, C> {
 }
 /// What a device of this product does when the cloud calls it: a method per
 /// service. Arguments arrive checked against the model; outputs are checked before
-/// they are sent. Implement it with `async fn`.
+/// they are sent. Implement it with `async fn`s returning
+/// `Result<Output, tsl_runtime::alink::DeviceError>` (see `alink::Handled`).
 pub trait Handler: ::core::marker::Send + ::core::marker::Sync {
     /// `Blink`
     ///
@@ -1658,22 +1449,13 @@ pub trait Handler: ::core::marker::Send + ::core::marker::Sync {
     fn blink(
         &self,
         input: BlinkInput,
-    ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<BlinkOutput, ::tsl_runtime::alink::DeviceError>,
-    > + ::core::marker::Send;
+    ) -> impl ::tsl_runtime::alink::Handled<BlinkOutput>;
     /// Self test (`Diagnose`)
     ///
     /// Run the driver's self test and report
     ///
     /// Sync service: the platform waits up to 8 s for the device's reply.
-    fn diagnose(
-        &self,
-    ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<
-            DiagnoseOutput,
-            ::tsl_runtime::alink::DeviceError,
-        >,
-    > + ::core::marker::Send;
+    fn diagnose(&self) -> impl ::tsl_runtime::alink::Handled<DiagnoseOutput>;
     /// Upload schedule (`UploadSchedule`)
     ///
     /// Replace the switching schedule
@@ -1682,74 +1464,30 @@ pub trait Handler: ::core::marker::Send + ::core::marker::Sync {
     fn upload_schedule(
         &self,
         input: UploadScheduleInput,
-    ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<(), ::tsl_runtime::alink::DeviceError>,
-    > + ::core::marker::Send;
+    ) -> impl ::tsl_runtime::alink::Handled<()>;
     /// Sets the `Some` properties of `properties` (`thing.service.property.set`).
     fn set_properties(
         &self,
         properties: PropertySet,
-    ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<(), ::tsl_runtime::alink::DeviceError>,
-    > + ::core::marker::Send;
+    ) -> impl ::tsl_runtime::alink::Handled<()>;
 }
 /// Answers one Alink request with `handler`: reads and checks the arguments
 /// (code 460 when they do not fit the model), calls the method of the service the
-/// request's `method` names, and turns its result into the reply.
-pub async fn dispatch<H: Handler + ?::core::marker::Sized>(
-    handler: &H,
-    request: &::tsl_runtime::alink::Request,
-) -> ::tsl_runtime::alink::Reply {
+/// request's `method` names, and turns its result into the reply. Await it.
+pub fn dispatch<'a, H: Handler + ?::core::marker::Sized>(
+    handler: &'a H,
+    request: &'a ::tsl_runtime::alink::Request,
+) -> ::tsl_runtime::alink::Serving<'a> {
+    use ::core::option::Option::Some;
+    use ::tsl_runtime::alink::serve;
     match request.service_identifier() {
-        ::core::option::Option::Some("Blink") => {
-            match ::tsl_runtime::value::read_checked::<BlinkInput>(&request.params) {
-                ::core::result::Result::Ok(input) => {
-                    ::tsl_runtime::alink::answer(request, handler.blink(input).await)
-                }
-                ::core::result::Result::Err(errors) => {
-                    ::tsl_runtime::alink::bad_parameters(request, &errors)
-                }
-            }
+        Some("Blink") => serve(request, |input| handler.blink(input)),
+        Some("Diagnose") => serve(request, |()| handler.diagnose()),
+        Some("UploadSchedule") => serve(request, |input| handler.upload_schedule(input)),
+        Some("property.set") => {
+            serve(request, |properties| handler.set_properties(properties))
         }
-        ::core::option::Option::Some("Diagnose") => {
-            match ::tsl_runtime::value::read_checked::<()>(&request.params) {
-                ::core::result::Result::Ok(()) => {
-                    ::tsl_runtime::alink::answer(request, handler.diagnose().await)
-                }
-                ::core::result::Result::Err(errors) => {
-                    ::tsl_runtime::alink::bad_parameters(request, &errors)
-                }
-            }
-        }
-        ::core::option::Option::Some("UploadSchedule") => {
-            match ::tsl_runtime::value::read_checked::<
-                UploadScheduleInput,
-            >(&request.params) {
-                ::core::result::Result::Ok(input) => {
-                    ::tsl_runtime::alink::answer(
-                        request,
-                        handler.upload_schedule(input).await,
-                    )
-                }
-                ::core::result::Result::Err(errors) => {
-                    ::tsl_runtime::alink::bad_parameters(request, &errors)
-                }
-            }
-        }
-        ::core::option::Option::Some("property.set") => {
-            match ::tsl_runtime::value::read_checked::<PropertySet>(&request.params) {
-                ::core::result::Result::Ok(properties) => {
-                    ::tsl_runtime::alink::answer(
-                        request,
-                        handler.set_properties(properties).await,
-                    )
-                }
-                ::core::result::Result::Err(errors) => {
-                    ::tsl_runtime::alink::bad_parameters(request, &errors)
-                }
-            }
-        }
-        _ => ::tsl_runtime::alink::unknown_service(request),
+        _ => ::tsl_runtime::alink::serve_unknown(request),
     }
 }
 /// A handler as an `alink::Responder`, for an emulator or a test to call.
@@ -1758,13 +1496,7 @@ impl<H: Handler> ::tsl_runtime::alink::Responder for Responder<H> {
     fn respond<'a>(
         &'a self,
         request: &'a ::tsl_runtime::alink::Request,
-    ) -> ::core::pin::Pin<
-        ::std::boxed::Box<
-            dyn ::core::future::Future<
-                Output = ::tsl_runtime::alink::Reply,
-            > + ::core::marker::Send + 'a,
-        >,
-    > {
-        ::std::boxed::Box::pin(dispatch(&self.0, request))
+    ) -> ::tsl_runtime::alink::Serving<'a> {
+        dispatch(&self.0, request)
     }
 }

@@ -14,51 +14,14 @@ pub enum OptionMode {
     /// `1`: 手动
     V1,
 }
-impl ::tsl_runtime::value::Generated for OptionMode {
-    const MEMBERS: &'static [(Self, i64, &'static str)] = Self::MEMBERS;
-}
 impl OptionMode {
     /// Every member with its key on the wire and its label, in the model's order.
     pub const MEMBERS: &'static [(Self, i64, &'static str)] = &[
         (Self::V0, 0, "自动"),
         (Self::V1, 1, "手动"),
     ];
-    /// Every member, in the model's order.
-    pub const ALL: [Self; 2] = ::tsl_runtime::value::all(Self::MEMBERS);
-    /// The key sent on the wire.
-    pub const fn key(self) -> i64 {
-        Self::MEMBERS[self as usize].1
-    }
-    /// The member with this key.
-    pub const fn from_key(key: i64) -> ::core::option::Option<Self> {
-        ::tsl_runtime::value::member(Self::MEMBERS, key)
-    }
-    /// The label the model gives the member.
-    pub const fn label(self) -> &'static str {
-        Self::MEMBERS[self as usize].2
-    }
 }
-/// Writes the key as sent on the wire (`2`), which `FromStr` reads back; the
-/// label is `label()`.
-impl ::core::fmt::Display for OptionMode {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Display::fmt(&self.key(), f)
-    }
-}
-/// Reads a key's digits (`"2"`), or a label that exactly one member has.
-impl ::core::str::FromStr for OptionMode {
-    type Err = ::tsl_runtime::value::UnknownMember;
-    fn from_str(text: &str) -> ::core::result::Result<Self, Self::Err> {
-        ::tsl_runtime::value::member_by_text("OptionMode", Self::MEMBERS, text)
-    }
-}
-/// The member with this key; the error names the key and the allowed ones.
-impl ::core::convert::TryFrom<i64> for OptionMode {
-    type Error = ::tsl_runtime::value::UnknownMember;
-    fn try_from(key: i64) -> ::core::result::Result<Self, Self::Error> {
-        ::tsl_runtime::value::member_by_key("OptionMode", Self::MEMBERS, key)
-    }
-}
+::tsl_runtime::__private::enum_impls!(OptionMode);
 /// Option struct (`Option`)
 ///
 /// A struct named like a prelude type.
@@ -92,32 +55,15 @@ impl ::tsl_runtime::value::Generated for OptionType {
         f.float("ratio", &self.ratio, &L[1]);
         f.value("mode", &self.mode);
     }
-    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let (
-            ::core::option::Option::Some(r#type),
-            ::core::option::Option::Some(self_),
-            ::core::option::Option::Some(option),
-            ::core::option::Option::Some(when),
-            ::core::option::Option::Some(ratio),
-            ::core::option::Option::Some(mode),
-        ) = (
-            r.required("type"),
-            r.required("self"),
-            r.required("Option"),
-            r.required("when"),
-            r.required("ratio"),
-            r.required("mode"),
-        ) else {
-            return ::core::option::Option::None;
-        };
-        ::core::option::Option::Some(Self {
-            r#type,
-            self_,
-            option,
-            when,
-            ratio,
-            mode,
-        })
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
+        Self {
+            r#type: r.required("type"),
+            self_: r.required("self"),
+            option: r.required("Option"),
+            when: r.required("when"),
+            ratio: r.required("ratio"),
+            mode: r.required("mode"),
+        }
     }
 }
 /// Result enum (`Result`)
@@ -136,9 +82,6 @@ pub enum ResultType {
     /// `3`: 3 speed
     V3Speed,
 }
-impl ::tsl_runtime::value::Generated for ResultType {
-    const MEMBERS: &'static [(Self, i64, &'static str)] = Self::MEMBERS;
-}
 impl ResultType {
     /// Every member with its key on the wire and its label, in the model's order.
     pub const MEMBERS: &'static [(Self, i64, &'static str)] = &[
@@ -149,42 +92,8 @@ impl ResultType {
         (Self::SelfValue, 2, "Self"),
         (Self::V3Speed, 3, "3 speed"),
     ];
-    /// Every member, in the model's order.
-    pub const ALL: [Self; 6] = ::tsl_runtime::value::all(Self::MEMBERS);
-    /// The key sent on the wire.
-    pub const fn key(self) -> i64 {
-        Self::MEMBERS[self as usize].1
-    }
-    /// The member with this key.
-    pub const fn from_key(key: i64) -> ::core::option::Option<Self> {
-        ::tsl_runtime::value::member(Self::MEMBERS, key)
-    }
-    /// The label the model gives the member.
-    pub const fn label(self) -> &'static str {
-        Self::MEMBERS[self as usize].2
-    }
 }
-/// Writes the key as sent on the wire (`2`), which `FromStr` reads back; the
-/// label is `label()`.
-impl ::core::fmt::Display for ResultType {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Display::fmt(&self.key(), f)
-    }
-}
-/// Reads a key's digits (`"2"`), or a label that exactly one member has.
-impl ::core::str::FromStr for ResultType {
-    type Err = ::tsl_runtime::value::UnknownMember;
-    fn from_str(text: &str) -> ::core::result::Result<Self, Self::Err> {
-        ::tsl_runtime::value::member_by_text("ResultType", Self::MEMBERS, text)
-    }
-}
-/// The member with this key; the error names the key and the allowed ones.
-impl ::core::convert::TryFrom<i64> for ResultType {
-    type Error = ::tsl_runtime::value::UnknownMember;
-    fn try_from(key: i64) -> ::core::result::Result<Self, Self::Error> {
-        ::tsl_runtime::value::member_by_key("ResultType", Self::MEMBERS, key)
-    }
-}
+::tsl_runtime::__private::enum_impls!(ResultType);
 /// Points (`points`)
 #[derive(Debug, Clone, PartialEq)]
 pub struct PointsItem {
@@ -203,14 +112,11 @@ impl ::tsl_runtime::value::Generated for PointsItem {
         f.double("x", &self.x, &L[0]);
         f.double("y", &self.y, &L[1]);
     }
-    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let (::core::option::Option::Some(x), ::core::option::Option::Some(y)) = (
-            r.required("x"),
-            r.required("y"),
-        ) else {
-            return ::core::option::Option::None;
-        };
-        ::core::option::Option::Some(Self { x, y })
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
+        Self {
+            x: r.required("x"),
+            y: r.required("y"),
+        }
     }
 }
 /// 状态 (`status`)
@@ -221,51 +127,14 @@ pub enum Status {
     /// `1`: 打开
     V1,
 }
-impl ::tsl_runtime::value::Generated for Status {
-    const MEMBERS: &'static [(Self, i64, &'static str)] = Self::MEMBERS;
-}
 impl Status {
     /// Every member with its key on the wire and its label, in the model's order.
     pub const MEMBERS: &'static [(Self, i64, &'static str)] = &[
         (Self::V0, 0, "关闭"),
         (Self::V1, 1, "打开"),
     ];
-    /// Every member, in the model's order.
-    pub const ALL: [Self; 2] = ::tsl_runtime::value::all(Self::MEMBERS);
-    /// The key sent on the wire.
-    pub const fn key(self) -> i64 {
-        Self::MEMBERS[self as usize].1
-    }
-    /// The member with this key.
-    pub const fn from_key(key: i64) -> ::core::option::Option<Self> {
-        ::tsl_runtime::value::member(Self::MEMBERS, key)
-    }
-    /// The label the model gives the member.
-    pub const fn label(self) -> &'static str {
-        Self::MEMBERS[self as usize].2
-    }
 }
-/// Writes the key as sent on the wire (`2`), which `FromStr` reads back; the
-/// label is `label()`.
-impl ::core::fmt::Display for Status {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        ::core::fmt::Display::fmt(&self.key(), f)
-    }
-}
-/// Reads a key's digits (`"2"`), or a label that exactly one member has.
-impl ::core::str::FromStr for Status {
-    type Err = ::tsl_runtime::value::UnknownMember;
-    fn from_str(text: &str) -> ::core::result::Result<Self, Self::Err> {
-        ::tsl_runtime::value::member_by_text("Status", Self::MEMBERS, text)
-    }
-}
-/// The member with this key; the error names the key and the allowed ones.
-impl ::core::convert::TryFrom<i64> for Status {
-    type Error = ::tsl_runtime::value::UnknownMember;
-    fn try_from(key: i64) -> ::core::result::Result<Self, Self::Error> {
-        ::tsl_runtime::value::member_by_key("Status", Self::MEMBERS, key)
-    }
-}
+::tsl_runtime::__private::enum_impls!(Status);
 /// Arguments of `type` (Type service).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TypeInput {
@@ -284,15 +153,12 @@ impl ::tsl_runtime::value::Generated for TypeInput {
         f.value("async", &self.r#async);
         f.value("Option", &self.option);
     }
-    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let (
-            ::core::option::Option::Some(r#type),
-            ::core::option::Option::Some(r#async),
-            ::core::option::Option::Some(option),
-        ) = (r.required("type"), r.required("async"), r.required("Option")) else {
-            return ::core::option::Option::None;
-        };
-        ::core::option::Option::Some(Self { r#type, r#async, option })
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
+        Self {
+            r#type: r.required("type"),
+            r#async: r.required("async"),
+            option: r.required("Option"),
+        }
     }
 }
 impl TypeInput {
@@ -312,14 +178,11 @@ impl ::tsl_runtime::value::Generated for TypeOutput {
         f.text("self", &self.self_, 16);
         f.value("Result", &self.result);
     }
-    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let (
-            ::core::option::Option::Some(self_),
-            ::core::option::Option::Some(result),
-        ) = (r.required("self"), r.required("Result")) else {
-            return ::core::option::Option::None;
-        };
-        ::core::option::Option::Some(Self { self_, result })
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
+        Self {
+            self_: r.required("self"),
+            result: r.required("Result"),
+        }
     }
 }
 impl TypeOutput {
@@ -336,8 +199,8 @@ impl ::tsl_runtime::value::Generated for SetPropertiesInput {
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
         f.value("all", &self.all);
     }
-    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        ::core::option::Option::Some(Self { all: r.required("all")? })
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
+        Self { all: r.required("all") }
     }
 }
 impl SetPropertiesInput {
@@ -354,10 +217,10 @@ impl ::tsl_runtime::value::Generated for DeviceInput {
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
         f.text("device", &self.device, 16);
     }
-    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        ::core::option::Option::Some(Self {
-            device: r.required("device")?,
-        })
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
+        Self {
+            device: r.required("device"),
+        }
     }
 }
 impl DeviceInput {
@@ -374,10 +237,10 @@ impl ::tsl_runtime::value::Generated for DeviceOutput {
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
         f.text("device", &self.device, 16);
     }
-    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        ::core::option::Option::Some(Self {
-            device: r.required("device")?,
-        })
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
+        Self {
+            device: r.required("device"),
+        }
     }
 }
 impl DeviceOutput {
@@ -394,8 +257,8 @@ impl ::tsl_runtime::value::Generated for DoThingInput {
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
         f.value("a", &self.a);
     }
-    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        ::core::option::Option::Some(Self { a: r.required("a")? })
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
+        Self { a: r.required("a") }
     }
 }
 impl DoThingInput {
@@ -412,8 +275,8 @@ impl ::tsl_runtime::value::Generated for DoThingOutput {
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
         f.value("a", &self.a);
     }
-    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        ::core::option::Option::Some(Self { a: r.required("a")? })
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
+        Self { a: r.required("a") }
     }
 }
 impl DoThingOutput {
@@ -430,8 +293,8 @@ impl ::tsl_runtime::value::Generated for DoThingInput2 {
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
         f.value("a", &self.a);
     }
-    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        ::core::option::Option::Some(Self { a: r.required("a")? })
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
+        Self { a: r.required("a") }
     }
 }
 impl DoThingInput2 {
@@ -451,14 +314,11 @@ impl ::tsl_runtime::value::Generated for T1upInput {
         f.value("2nd", &self._2nd);
         f.value("_3rd", &self._3rd);
     }
-    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let (::core::option::Option::Some(_2nd), ::core::option::Option::Some(_3rd)) = (
-            r.required("2nd"),
-            r.required("_3rd"),
-        ) else {
-            return ::core::option::Option::None;
-        };
-        ::core::option::Option::Some(Self { _2nd, _3rd })
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
+        Self {
+            _2nd: r.required("2nd"),
+            _3rd: r.required("_3rd"),
+        }
     }
 }
 impl T1upInput {
@@ -532,65 +392,26 @@ impl ::tsl_runtime::value::Generated for PostEvent {
         f.values("points", &self.points, 8);
         f.value("status", &self.status);
     }
-    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let (
-            ::core::option::Option::Some(r#type),
-            ::core::option::Option::Some(temp_c_3),
-            ::core::option::Option::Some(temp_c_2),
-            ::core::option::Option::Some(temp_c),
-            ::core::option::Option::Some(_1st),
-            ::core::option::Option::Some(default),
-            ::core::option::Option::Some(clone),
-            ::core::option::Option::Some(option),
-            ::core::option::Option::Some(result),
-            ::core::option::Option::Some(self_),
-            ::core::option::Option::Some(crate_),
-            ::core::option::Option::Some(ints),
-            ::core::option::Option::Some(floats),
-            ::core::option::Option::Some(doubles),
-            ::core::option::Option::Some(texts),
-            ::core::option::Option::Some(points),
-            ::core::option::Option::Some(status),
-        ) = (
-            r.required("type"),
-            r.required("tempC"),
-            r.required("TempC"),
-            r.required("temp_c"),
-            r.required("1st"),
-            r.required("default"),
-            r.required("clone"),
-            r.required("Option"),
-            r.required("Result"),
-            r.required("self"),
-            r.required("crate"),
-            r.required("ints"),
-            r.required("floats"),
-            r.required("doubles"),
-            r.required("texts"),
-            r.required("points"),
-            r.required("status"),
-        ) else {
-            return ::core::option::Option::None;
-        };
-        ::core::option::Option::Some(Self {
-            r#type,
-            temp_c_3,
-            temp_c_2,
-            temp_c,
-            _1st,
-            default,
-            clone,
-            option,
-            result,
-            self_,
-            crate_,
-            ints,
-            floats,
-            doubles,
-            texts,
-            points,
-            status,
-        })
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
+        Self {
+            r#type: r.required("type"),
+            temp_c_3: r.required("tempC"),
+            temp_c_2: r.required("TempC"),
+            temp_c: r.required("temp_c"),
+            _1st: r.required("1st"),
+            default: r.required("default"),
+            clone: r.required("clone"),
+            option: r.required("Option"),
+            result: r.required("Result"),
+            self_: r.required("self"),
+            crate_: r.required("crate"),
+            ints: r.required("ints"),
+            floats: r.required("floats"),
+            doubles: r.required("doubles"),
+            texts: r.required("texts"),
+            points: r.required("points"),
+            status: r.required("status"),
+        }
     }
 }
 impl PostEvent {
@@ -610,14 +431,11 @@ impl ::tsl_runtime::value::Generated for ErrorEvent {
         f.value("code", &self.code);
         f.value("Result", &self.result);
     }
-    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        let (::core::option::Option::Some(code), ::core::option::Option::Some(result)) = (
-            r.required("code"),
-            r.required("Result"),
-        ) else {
-            return ::core::option::Option::None;
-        };
-        ::core::option::Option::Some(Self { code, result })
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
+        Self {
+            code: r.required("code"),
+            result: r.required("Result"),
+        }
     }
 }
 impl ErrorEvent {
@@ -628,8 +446,8 @@ impl ErrorEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FutureEvent {}
 impl ::tsl_runtime::value::Generated for FutureEvent {
-    fn read(_: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        ::core::option::Option::Some(Self {})
+    fn read(_: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
+        Self {}
     }
 }
 impl FutureEvent {
@@ -702,8 +520,8 @@ impl ::tsl_runtime::value::Generated for PropertySet {
         f.texts("texts", self.texts.as_ref(), 2, 4);
         f.values("points", self.points.as_ref(), 8);
     }
-    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> ::core::option::Option<Self> {
-        ::core::option::Option::Some(Self {
+    fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
+        Self {
             r#type: r.optional("type"),
             temp_c_2: r.optional("tempC"),
             temp_c: r.optional("temp_c"),
@@ -719,7 +537,7 @@ impl ::tsl_runtime::value::Generated for PropertySet {
             doubles: r.optional("doubles"),
             texts: r.optional("texts"),
             points: r.optional("points"),
-        })
+        }
     }
 }
 impl PropertySet {
@@ -912,6 +730,7 @@ impl Properties {
             ),
         >,
     ) -> (Self, ::std::vec::Vec<::tsl_runtime::value::Rejected>) {
+        use ::tsl_runtime::__private::timed;
         use ::tsl_runtime::value::lim;
         const L: [::tsl_runtime::value::Limits; 6] = [
             lim("-10", "10", "2"),
@@ -921,210 +740,78 @@ impl Properties {
             lim("0", "10", ""),
             lim("-1", "1", "0.001"),
         ];
-        let mut properties = Self::default();
-        let mut rejected = ::std::vec::Vec::new();
-        for (identifier, raw, time) in items {
-            match identifier {
+        let mut out = Self::default();
+        let rejected = &mut ::std::vec::Vec::new();
+        for item in items {
+            match item.0 {
                 "type" => {
-                    properties.r#type = ::tsl_runtime::__private::timed(
-                        identifier,
-                        raw,
-                        time,
-                        &mut rejected,
-                        |v, f| {
-                            f.int("type", v, &L[0]);
-                        },
-                    );
+                    out.r#type = timed(item, rejected, |k, v, f| f.int(k, v, &L[0]));
                 }
                 "tempC" => {
-                    properties.temp_c_3 = ::tsl_runtime::__private::timed(
-                        identifier,
-                        raw,
-                        time,
-                        &mut rejected,
-                        |v, f| {
-                            f.float("tempC", v, &L[1]);
-                        },
-                    );
+                    out.temp_c_3 = timed(item, rejected, |k, v, f| f.float(k, v, &L[1]));
                 }
                 "TempC" => {
-                    properties.temp_c_2 = ::tsl_runtime::__private::timed(
-                        identifier,
-                        raw,
-                        time,
-                        &mut rejected,
-                        |v, f| {
-                            f.value("TempC", v);
-                        },
-                    );
+                    out.temp_c_2 = timed(item, rejected, |k, v, f| f.value(k, v));
                 }
                 "temp_c" => {
-                    properties.temp_c = ::tsl_runtime::__private::timed(
-                        identifier,
-                        raw,
-                        time,
-                        &mut rejected,
-                        |v, f| {
-                            f.int("temp_c", v, &L[2]);
-                        },
-                    );
+                    out.temp_c = timed(item, rejected, |k, v, f| f.int(k, v, &L[2]));
                 }
                 "1st" => {
-                    properties._1st = ::tsl_runtime::__private::timed(
-                        identifier,
-                        raw,
-                        time,
-                        &mut rejected,
-                        |v, f| {
-                            f.value("1st", v);
-                        },
-                    );
+                    out._1st = timed(item, rejected, |k, v, f| f.value(k, v));
                 }
                 "default" => {
-                    properties.default_2 = ::tsl_runtime::__private::timed(
-                        identifier,
-                        raw,
-                        time,
-                        &mut rejected,
-                        |v, f| {
-                            f.value("default", v);
-                        },
-                    );
+                    out.default_2 = timed(item, rejected, |k, v, f| f.value(k, v));
                 }
                 "clone" => {
-                    properties.clone_2 = ::tsl_runtime::__private::timed(
-                        identifier,
-                        raw,
-                        time,
-                        &mut rejected,
-                        |v, f| {
-                            f.text("clone", v, 16);
-                        },
-                    );
+                    out.clone_2 = timed(item, rejected, |k, v, f| f.text(k, v, 16));
                 }
                 "Option" => {
-                    properties.option = ::tsl_runtime::__private::timed(
-                        identifier,
-                        raw,
-                        time,
-                        &mut rejected,
-                        |v, f| {
-                            f.value("Option", v);
-                        },
-                    );
+                    out.option = timed(item, rejected, |k, v, f| f.value(k, v));
                 }
                 "Result" => {
-                    properties.result = ::tsl_runtime::__private::timed(
-                        identifier,
-                        raw,
-                        time,
-                        &mut rejected,
-                        |v, f| {
-                            f.value("Result", v);
-                        },
-                    );
+                    out.result = timed(item, rejected, |k, v, f| f.value(k, v));
                 }
                 "self" => {
-                    properties.self_ = ::tsl_runtime::__private::timed(
-                        identifier,
-                        raw,
-                        time,
-                        &mut rejected,
-                        |v, f| {
-                            f.value("self", v);
-                        },
-                    );
+                    out.self_ = timed(item, rejected, |k, v, f| f.value(k, v));
                 }
                 "crate" => {
-                    properties.crate_ = ::tsl_runtime::__private::timed(
-                        identifier,
-                        raw,
-                        time,
-                        &mut rejected,
-                        |v, f| {
-                            f.double("crate", v, &L[3]);
-                        },
-                    );
+                    out.crate_ = timed(item, rejected, |k, v, f| f.double(k, v, &L[3]));
                 }
                 "ints" => {
-                    properties.ints = ::tsl_runtime::__private::timed(
-                        identifier,
-                        raw,
-                        time,
-                        &mut rejected,
-                        |v, f| {
-                            f.ints("ints", v, 4, &L[4]);
-                        },
-                    );
+                    out.ints = timed(item, rejected, |k, v, f| f.ints(k, v, 4, &L[4]));
                 }
                 "floats" => {
-                    properties.floats = ::tsl_runtime::__private::timed(
-                        identifier,
-                        raw,
-                        time,
-                        &mut rejected,
-                        |v, f| {
-                            f.values("floats", v, 3);
-                        },
-                    );
+                    out.floats = timed(item, rejected, |k, v, f| f.values(k, v, 3));
                 }
                 "doubles" => {
-                    properties.doubles = ::tsl_runtime::__private::timed(
-                        identifier,
-                        raw,
-                        time,
-                        &mut rejected,
-                        |v, f| {
-                            f.doubles("doubles", v, 512, &L[5]);
-                        },
+                    out.doubles = timed(
+                        item,
+                        rejected,
+                        |k, v, f| f.doubles(k, v, 512, &L[5]),
                     );
                 }
                 "texts" => {
-                    properties.texts = ::tsl_runtime::__private::timed(
-                        identifier,
-                        raw,
-                        time,
-                        &mut rejected,
-                        |v, f| {
-                            f.texts("texts", v, 2, 4);
-                        },
-                    );
+                    out.texts = timed(item, rejected, |k, v, f| f.texts(k, v, 2, 4));
                 }
                 "points" => {
-                    properties.points = ::tsl_runtime::__private::timed(
-                        identifier,
-                        raw,
-                        time,
-                        &mut rejected,
-                        |v, f| {
-                            f.values("points", v, 8);
-                        },
-                    );
+                    out.points = timed(item, rejected, |k, v, f| f.values(k, v, 8));
                 }
                 "status" => {
-                    properties.status = ::tsl_runtime::__private::timed(
-                        identifier,
-                        raw,
-                        time,
-                        &mut rejected,
-                        |v, f| {
-                            f.value("status", v);
-                        },
-                    );
+                    out.status = timed(item, rejected, |k, v, f| f.value(k, v));
                 }
                 _ => {
                     rejected
                         .push(
                             ::tsl_runtime::value::Rejected::unknown(
-                                identifier,
-                                raw,
-                                time,
+                                item.0,
+                                item.1,
+                                item.2,
                             ),
                         )
                 }
             }
         }
-        (properties, rejected)
+        (out, ::core::mem::take(rejected))
     }
 }
 /// One device of this product, seen from the cloud: a method per service. Each call
@@ -1294,9 +981,8 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     }
     /// `clone`
     ///
-    /// Async service: the platform accepts the call and the device answers later.
-    ///
     /// Calls it on every device in `device_names`; the report accounts for every device.
+    /// The service is described on `Device`'s method of the same name.
     pub fn clone_2<'a>(
         &'a self,
         device_names: &'a [::std::string::String],
@@ -1313,9 +999,8 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     }
     /// Set properties (a service) (`set_properties`)
     ///
-    /// Async service: the platform accepts the call and the device answers later.
-    ///
     /// Calls it on every device in `device_names`; the report accounts for every device.
+    /// The service is described on `Device`'s method of the same name.
     pub fn set_properties_2<'a>(
         &'a self,
         device_names: &'a [::std::string::String],
@@ -1333,9 +1018,8 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     }
     /// 一 (`1up`)
     ///
-    /// Async service: the platform accepts the call and the device answers later.
-    ///
     /// Calls it on every device in `device_names`; the report accounts for every device.
+    /// The service is described on `Device`'s method of the same name.
     pub fn _1up<'a>(
         &'a self,
         device_names: &'a [::std::string::String],
@@ -1777,10 +1461,8 @@ impl Message {
     }
 }
 impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
-    /// Calls `clone` as `clone_2` does; once the platform accepted the call, returns a
-    /// handle that resolves to the device's reply with its output typed, as it arrives
-    /// on the subscription that feeds `replies` (matched by the call's MessageId), or to
-    /// `NoReply` after `timeout`.
+    /// Calls `clone` as `clone_2` does, then resolves to the device's reply, its output typed,
+    /// or to `NoReply` after `timeout` (see `tsl_runtime::received::with_reply`).
     pub fn clone_2_with_reply<'a, R: ::tsl_runtime::received::AwaitReply>(
         &'a self,
         replies: &'a R,
@@ -1797,10 +1479,8 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
             timeout,
         )
     }
-    /// Calls `set_properties` as `set_properties_2` does; once the platform accepted the call, returns a
-    /// handle that resolves to the device's reply with its output typed, as it arrives
-    /// on the subscription that feeds `replies` (matched by the call's MessageId), or to
-    /// `NoReply` after `timeout`.
+    /// Calls `set_properties` as `set_properties_2` does, then resolves to the device's reply, its output typed,
+    /// or to `NoReply` after `timeout` (see `tsl_runtime::received::with_reply`).
     pub fn set_properties_2_with_reply<'a, R: ::tsl_runtime::received::AwaitReply>(
         &'a self,
         input: &SetPropertiesInput,
@@ -1818,10 +1498,8 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
             timeout,
         )
     }
-    /// Calls `1up` as `_1up` does; once the platform accepted the call, returns a
-    /// handle that resolves to the device's reply with its output typed, as it arrives
-    /// on the subscription that feeds `replies` (matched by the call's MessageId), or to
-    /// `NoReply` after `timeout`.
+    /// Calls `1up` as `_1up` does, then resolves to the device's reply, its output typed,
+    /// or to `NoReply` after `timeout` (see `tsl_runtime::received::with_reply`).
     pub fn _1up_with_reply<'a, R: ::tsl_runtime::received::AwaitReply>(
         &'a self,
         input: &T1upInput,
@@ -1862,11 +1540,8 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     }
 }
 impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
-    /// Calls `clone` on every device in `device_names` as `clone_2` does, then waits
-    /// for each accepted device's reply on the subscription that feeds `replies`
-    /// (matched by device and service, registered before the call), at most `timeout`
-    /// from the call: the report says, per device, replied, reply error, invalid reply
-    /// or no reply, and keeps the batch's status for the others.
+    /// Calls `clone` on every device in `device_names` as `clone_2` does, then waits for
+    /// their replies up to `timeout` (see `tsl_runtime::received::with_replies`).
     pub fn clone_2_with_replies<'a, R: ::tsl_runtime::received::AwaitDeviceReply>(
         &'a self,
         device_names: &'a [::std::string::String],
@@ -1885,11 +1560,8 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
             timeout,
         )
     }
-    /// Calls `set_properties` on every device in `device_names` as `set_properties_2` does, then waits
-    /// for each accepted device's reply on the subscription that feeds `replies`
-    /// (matched by device and service, registered before the call), at most `timeout`
-    /// from the call: the report says, per device, replied, reply error, invalid reply
-    /// or no reply, and keeps the batch's status for the others.
+    /// Calls `set_properties` on every device in `device_names` as `set_properties_2` does, then waits for
+    /// their replies up to `timeout` (see `tsl_runtime::received::with_replies`).
     pub fn set_properties_2_with_replies<
         'a,
         R: ::tsl_runtime::received::AwaitDeviceReply,
@@ -1912,11 +1584,8 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
             timeout,
         )
     }
-    /// Calls `1up` on every device in `device_names` as `_1up` does, then waits
-    /// for each accepted device's reply on the subscription that feeds `replies`
-    /// (matched by device and service, registered before the call), at most `timeout`
-    /// from the call: the report says, per device, replied, reply error, invalid reply
-    /// or no reply, and keeps the batch's status for the others.
+    /// Calls `1up` on every device in `device_names` as `_1up` does, then waits for
+    /// their replies up to `timeout` (see `tsl_runtime::received::with_replies`).
     pub fn _1up_with_replies<'a, R: ::tsl_runtime::received::AwaitDeviceReply>(
         &'a self,
         device_names: &'a [::std::string::String],
@@ -2075,196 +1744,78 @@ impl<'c, C: ::tsl_runtime::device_state::DeviceState> Device<'c, C> {
 }
 /// What a device of this product does when the cloud calls it: a method per
 /// service. Arguments arrive checked against the model; outputs are checked before
-/// they are sent. Implement it with `async fn`.
+/// they are sent. Implement it with `async fn`s returning
+/// `Result<Output, tsl_runtime::alink::DeviceError>` (see `alink::Handled`).
 pub trait Handler: ::core::marker::Send + ::core::marker::Sync {
     /// Type service (`type`)
     ///
     /// Sync service: the platform waits up to 8 s for the device's reply.
-    fn r#type(
-        &self,
-        input: TypeInput,
-    ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<TypeOutput, ::tsl_runtime::alink::DeviceError>,
-    > + ::core::marker::Send;
+    fn r#type(&self, input: TypeInput) -> impl ::tsl_runtime::alink::Handled<TypeOutput>;
     /// `clone`
     ///
     /// Async service: the platform accepts the call and the device answers later.
-    fn clone_2(
-        &self,
-    ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<(), ::tsl_runtime::alink::DeviceError>,
-    > + ::core::marker::Send;
+    fn clone_2(&self) -> impl ::tsl_runtime::alink::Handled<()>;
     /// `new`
     ///
     /// Sync service: the platform waits up to 8 s for the device's reply.
-    fn new_2(
-        &self,
-    ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<(), ::tsl_runtime::alink::DeviceError>,
-    > + ::core::marker::Send;
+    fn new_2(&self) -> impl ::tsl_runtime::alink::Handled<()>;
     /// Set properties (a service) (`set_properties`)
     ///
     /// Async service: the platform accepts the call and the device answers later.
     fn set_properties_2(
         &self,
         input: SetPropertiesInput,
-    ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<(), ::tsl_runtime::alink::DeviceError>,
-    > + ::core::marker::Send;
+    ) -> impl ::tsl_runtime::alink::Handled<()>;
     /// `Device`
     ///
     /// Sync service: the platform waits up to 8 s for the device's reply.
     fn device_2(
         &self,
         input: DeviceInput,
-    ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<DeviceOutput, ::tsl_runtime::alink::DeviceError>,
-    > + ::core::marker::Send;
+    ) -> impl ::tsl_runtime::alink::Handled<DeviceOutput>;
     /// Do thing (`doThing`)
     ///
     /// Sync service: the platform waits up to 8 s for the device's reply.
     fn do_thing_2(
         &self,
         input: DoThingInput,
-    ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<DoThingOutput, ::tsl_runtime::alink::DeviceError>,
-    > + ::core::marker::Send;
+    ) -> impl ::tsl_runtime::alink::Handled<DoThingOutput>;
     /// `do_thing`
     ///
     /// Sync service: the platform waits up to 8 s for the device's reply.
-    fn do_thing(
-        &self,
-        input: DoThingInput2,
-    ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<(), ::tsl_runtime::alink::DeviceError>,
-    > + ::core::marker::Send;
+    fn do_thing(&self, input: DoThingInput2) -> impl ::tsl_runtime::alink::Handled<()>;
     /// 一 (`1up`)
     ///
     /// Async service: the platform accepts the call and the device answers later.
-    fn _1up(
-        &self,
-        input: T1upInput,
-    ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<(), ::tsl_runtime::alink::DeviceError>,
-    > + ::core::marker::Send;
+    fn _1up(&self, input: T1upInput) -> impl ::tsl_runtime::alink::Handled<()>;
     /// Sets the `Some` properties of `properties` (`thing.service.property.set`).
     fn set_properties(
         &self,
         properties: PropertySet,
-    ) -> impl ::core::future::Future<
-        Output = ::core::result::Result<(), ::tsl_runtime::alink::DeviceError>,
-    > + ::core::marker::Send;
+    ) -> impl ::tsl_runtime::alink::Handled<()>;
 }
 /// Answers one Alink request with `handler`: reads and checks the arguments
 /// (code 460 when they do not fit the model), calls the method of the service the
-/// request's `method` names, and turns its result into the reply.
-pub async fn dispatch<H: Handler + ?::core::marker::Sized>(
-    handler: &H,
-    request: &::tsl_runtime::alink::Request,
-) -> ::tsl_runtime::alink::Reply {
+/// request's `method` names, and turns its result into the reply. Await it.
+pub fn dispatch<'a, H: Handler + ?::core::marker::Sized>(
+    handler: &'a H,
+    request: &'a ::tsl_runtime::alink::Request,
+) -> ::tsl_runtime::alink::Serving<'a> {
+    use ::core::option::Option::Some;
+    use ::tsl_runtime::alink::serve;
     match request.service_identifier() {
-        ::core::option::Option::Some("type") => {
-            match ::tsl_runtime::value::read_checked::<TypeInput>(&request.params) {
-                ::core::result::Result::Ok(input) => {
-                    ::tsl_runtime::alink::answer(request, handler.r#type(input).await)
-                }
-                ::core::result::Result::Err(errors) => {
-                    ::tsl_runtime::alink::bad_parameters(request, &errors)
-                }
-            }
+        Some("type") => serve(request, |input| handler.r#type(input)),
+        Some("clone") => serve(request, |()| handler.clone_2()),
+        Some("new") => serve(request, |()| handler.new_2()),
+        Some("set_properties") => serve(request, |input| handler.set_properties_2(input)),
+        Some("Device") => serve(request, |input| handler.device_2(input)),
+        Some("doThing") => serve(request, |input| handler.do_thing_2(input)),
+        Some("do_thing") => serve(request, |input| handler.do_thing(input)),
+        Some("1up") => serve(request, |input| handler._1up(input)),
+        Some("property.set") => {
+            serve(request, |properties| handler.set_properties(properties))
         }
-        ::core::option::Option::Some("clone") => {
-            match ::tsl_runtime::value::read_checked::<()>(&request.params) {
-                ::core::result::Result::Ok(()) => {
-                    ::tsl_runtime::alink::answer(request, handler.clone_2().await)
-                }
-                ::core::result::Result::Err(errors) => {
-                    ::tsl_runtime::alink::bad_parameters(request, &errors)
-                }
-            }
-        }
-        ::core::option::Option::Some("new") => {
-            match ::tsl_runtime::value::read_checked::<()>(&request.params) {
-                ::core::result::Result::Ok(()) => {
-                    ::tsl_runtime::alink::answer(request, handler.new_2().await)
-                }
-                ::core::result::Result::Err(errors) => {
-                    ::tsl_runtime::alink::bad_parameters(request, &errors)
-                }
-            }
-        }
-        ::core::option::Option::Some("set_properties") => {
-            match ::tsl_runtime::value::read_checked::<
-                SetPropertiesInput,
-            >(&request.params) {
-                ::core::result::Result::Ok(input) => {
-                    ::tsl_runtime::alink::answer(
-                        request,
-                        handler.set_properties_2(input).await,
-                    )
-                }
-                ::core::result::Result::Err(errors) => {
-                    ::tsl_runtime::alink::bad_parameters(request, &errors)
-                }
-            }
-        }
-        ::core::option::Option::Some("Device") => {
-            match ::tsl_runtime::value::read_checked::<DeviceInput>(&request.params) {
-                ::core::result::Result::Ok(input) => {
-                    ::tsl_runtime::alink::answer(request, handler.device_2(input).await)
-                }
-                ::core::result::Result::Err(errors) => {
-                    ::tsl_runtime::alink::bad_parameters(request, &errors)
-                }
-            }
-        }
-        ::core::option::Option::Some("doThing") => {
-            match ::tsl_runtime::value::read_checked::<DoThingInput>(&request.params) {
-                ::core::result::Result::Ok(input) => {
-                    ::tsl_runtime::alink::answer(
-                        request,
-                        handler.do_thing_2(input).await,
-                    )
-                }
-                ::core::result::Result::Err(errors) => {
-                    ::tsl_runtime::alink::bad_parameters(request, &errors)
-                }
-            }
-        }
-        ::core::option::Option::Some("do_thing") => {
-            match ::tsl_runtime::value::read_checked::<DoThingInput2>(&request.params) {
-                ::core::result::Result::Ok(input) => {
-                    ::tsl_runtime::alink::answer(request, handler.do_thing(input).await)
-                }
-                ::core::result::Result::Err(errors) => {
-                    ::tsl_runtime::alink::bad_parameters(request, &errors)
-                }
-            }
-        }
-        ::core::option::Option::Some("1up") => {
-            match ::tsl_runtime::value::read_checked::<T1upInput>(&request.params) {
-                ::core::result::Result::Ok(input) => {
-                    ::tsl_runtime::alink::answer(request, handler._1up(input).await)
-                }
-                ::core::result::Result::Err(errors) => {
-                    ::tsl_runtime::alink::bad_parameters(request, &errors)
-                }
-            }
-        }
-        ::core::option::Option::Some("property.set") => {
-            match ::tsl_runtime::value::read_checked::<PropertySet>(&request.params) {
-                ::core::result::Result::Ok(properties) => {
-                    ::tsl_runtime::alink::answer(
-                        request,
-                        handler.set_properties(properties).await,
-                    )
-                }
-                ::core::result::Result::Err(errors) => {
-                    ::tsl_runtime::alink::bad_parameters(request, &errors)
-                }
-            }
-        }
-        _ => ::tsl_runtime::alink::unknown_service(request),
+        _ => ::tsl_runtime::alink::serve_unknown(request),
     }
 }
 /// A handler as an `alink::Responder`, for an emulator or a test to call.
@@ -2273,13 +1824,7 @@ impl<H: Handler> ::tsl_runtime::alink::Responder for Responder<H> {
     fn respond<'a>(
         &'a self,
         request: &'a ::tsl_runtime::alink::Request,
-    ) -> ::core::pin::Pin<
-        ::std::boxed::Box<
-            dyn ::core::future::Future<
-                Output = ::tsl_runtime::alink::Reply,
-            > + ::core::marker::Send + 'a,
-        >,
-    > {
-        ::std::boxed::Box::pin(dispatch(&self.0, request))
+    ) -> ::tsl_runtime::alink::Serving<'a> {
+        dispatch(&self.0, request)
     }
 }

@@ -25,37 +25,26 @@ pub fn handler(plan: &Plan, cx: &Context) -> TokenStream {
             None => quote!(()),
         };
         let doc = doc_attrs(&service.docs);
-        let (param, read, call) = match &service.input {
+        let (param, call) = match &service.input {
             Some(input) => {
                 let input = ident(input);
                 (
                     quote!(input: #input),
-                    quote!(#rt::value::read_checked::<#input>(&request.params)),
-                    quote!(handler.#method(input).await),
+                    quote!(|input| handler.#method(input)),
                 )
             }
-            None => (
-                quote!(),
-                quote!(#rt::value::read_checked::<()>(&request.params)),
-                quote!(handler.#method().await),
-            ),
-        };
-        let bind = if service.input.is_some() {
-            quote!(input)
-        } else {
-            quote!(())
+            // No input: the request's `params` must still be empty.
+            None => (quote!(), quote!(|()| handler.#method())),
         };
         methods.push(quote! {
             #doc
-            fn #method(&self, #param) -> impl ::core::future::Future<
-                Output = ::core::result::Result<#output, #rt::alink::DeviceError>,
-            > + ::core::marker::Send;
+            fn #method(&self, #param) -> impl #rt::alink::Handled<#output>;
         });
+        // `serve` reads and checks the input as the method's parameter type (or refuses
+        // it), calls the method and answers: one generic async function in the runtime,
+        // not an `await` per service here.
         arms.push(quote! {
-            ::core::option::Option::Some(#wire) => match #read {
-                ::core::result::Result::Ok(#bind) => #rt::alink::answer(request, #call),
-                ::core::result::Result::Err(errors) => #rt::alink::bad_parameters(request, &errors),
-            },
+            Some(#wire) => serve(request, #call),
         });
     }
     if plan.property_set.is_some() {
@@ -63,35 +52,25 @@ pub fn handler(plan: &Plan, cx: &Context) -> TokenStream {
         let property_set = ident(&plan.api.property_set);
         methods.push(quote! {
             /// Sets the `Some` properties of `properties` (`thing.service.property.set`).
-            fn #set_properties(&self, properties: #property_set) -> impl ::core::future::Future<
-                Output = ::core::result::Result<(), #rt::alink::DeviceError>,
-            > + ::core::marker::Send;
+            fn #set_properties(&self, properties: #property_set) -> impl #rt::alink::Handled<()>;
         });
         arms.push(quote! {
-            ::core::option::Option::Some("property.set") => {
-                match #rt::value::read_checked::<#property_set>(&request.params) {
-                    ::core::result::Result::Ok(properties) => {
-                        #rt::alink::answer(request, handler.#set_properties(properties).await)
-                    }
-                    ::core::result::Result::Err(errors) => #rt::alink::bad_parameters(request, &errors),
-                }
-            }
+            Some("property.set") => serve(request, |properties| handler.#set_properties(properties)),
         });
     }
 
     // A model without services leaves `dispatch` only its fallback.
     let (handler_param, body) = if arms.is_empty() {
-        (
-            quote!(_handler),
-            quote!(#rt::alink::unknown_service(request)),
-        )
+        (quote!(_handler), quote!(#rt::alink::serve_unknown(request)))
     } else {
         (
             quote!(handler),
             quote! {
+                use ::core::option::Option::Some;
+                use #rt::alink::serve;
                 match request.service_identifier() {
                     #(#arms)*
-                    _ => #rt::alink::unknown_service(request),
+                    _ => #rt::alink::serve_unknown(request),
                 }
             },
         )
@@ -100,18 +79,19 @@ pub fn handler(plan: &Plan, cx: &Context) -> TokenStream {
     quote! {
         /// What a device of this product does when the cloud calls it: a method per
         /// service. Arguments arrive checked against the model; outputs are checked before
-        /// they are sent. Implement it with `async fn`.
+        /// they are sent. Implement it with `async fn`s returning
+        /// `Result<Output, tsl_runtime::alink::DeviceError>` (see `alink::Handled`).
         pub trait #handler: ::core::marker::Send + ::core::marker::Sync {
             #(#methods)*
         }
 
         /// Answers one Alink request with `handler`: reads and checks the arguments
         /// (code 460 when they do not fit the model), calls the method of the service the
-        /// request's `method` names, and turns its result into the reply.
-        pub async fn dispatch<H: #handler + ?::core::marker::Sized>(
-            #handler_param: &H,
-            request: &#rt::alink::Request,
-        ) -> #rt::alink::Reply {
+        /// request's `method` names, and turns its result into the reply. Await it.
+        pub fn dispatch<'a, H: #handler + ?::core::marker::Sized>(
+            #handler_param: &'a H,
+            request: &'a #rt::alink::Request,
+        ) -> #rt::alink::Serving<'a> {
             #body
         }
 
@@ -119,13 +99,8 @@ pub fn handler(plan: &Plan, cx: &Context) -> TokenStream {
         pub struct #responder<H>(pub H);
 
         impl<H: #handler> #rt::alink::Responder for #responder<H> {
-            fn respond<'a>(
-                &'a self,
-                request: &'a #rt::alink::Request,
-            ) -> ::core::pin::Pin<
-                ::std::boxed::Box<dyn ::core::future::Future<Output = #rt::alink::Reply> + ::core::marker::Send + 'a>,
-            > {
-                ::std::boxed::Box::pin(dispatch(&self.0, request))
+            fn respond<'a>(&'a self, request: &'a #rt::alink::Request) -> #rt::alink::Serving<'a> {
+                dispatch(&self.0, request)
             }
         }
     }

@@ -33,12 +33,10 @@ pub fn properties(plan: &Plan, cx: &Context) -> TokenStream {
         .map(|f| {
             let field = ident(&f.name);
             let key = proc_macro2::Literal::string(&f.wire);
-            let visit = field_visit(&f.ty, &quote!(v), &key, &mut limits, rt);
+            let visit = field_visit(&f.ty, &quote!(v), &quote!(k), &mut limits, rt);
             quote! {
                 #key => {
-                    properties.#field = #rt::__private::timed(identifier, raw, time, &mut rejected, |v, f| {
-                        #visit
-                    });
+                    out.#field = timed(item, rejected, |k, v, f| #visit);
                 }
             }
         })
@@ -63,16 +61,17 @@ pub fn properties(plan: &Plan, cx: &Context) -> TokenStream {
         }
     } else {
         quote! {
+            use #rt::__private::timed;
             #table
-            let mut properties = Self::default();
-            let mut rejected = ::std::vec::Vec::new();
-            for (identifier, raw, time) in items {
-                match identifier {
+            let mut out = Self::default();
+            let rejected = &mut ::std::vec::Vec::new();
+            for item in items {
+                match item.0 {
                     #(#arms)*
-                    _ => rejected.push(#rt::value::Rejected::unknown(identifier, raw, time)),
+                    _ => rejected.push(#rt::value::Rejected::unknown(item.0, item.1, item.2)),
                 }
             }
-            (properties, rejected)
+            (out, ::core::mem::take(rejected))
         }
     };
 

@@ -88,7 +88,8 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
             } else {
                 quote!(&self.#field)
             };
-            field_visit(&f.ty, &value, key, &mut limits, rt)
+            let visit = field_visit(&f.ty, &value, &quote!(#key), &mut limits, rt);
+            quote!(#visit;)
         })
         .collect();
     let table = (!limits.is_empty()).then(|| {
@@ -120,55 +121,30 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
         }
     });
 
-    // Every field is read before any is given up on, so one call reports every problem;
-    // then one `let … else` gives up when a required one is missing. (A `?` per field
-    // would make each its own exit, dropping the fields read so far: code that grows with
-    // the square of the field count, 15% of a 300-service crate's build.)
-    let read_of = |f: &crate::ir::FieldDef, key: &proc_macro2::Literal| {
-        if f.optional {
-            quote! { r.optional(#key) }
-        } else {
-            quote! { r.required(#key) }
-        }
-    };
-    let required = def.fields.iter().filter(|f| !f.optional).count();
-    let read = if def.fields.is_empty() {
-        quote! {
-            fn read(_: &mut #rt::value::Reader<'_>) -> ::core::option::Option<Self> {
-                ::core::option::Option::Some(Self {})
-            }
-        }
-    } else if required == 0 || def.fields.len() == 1 {
-        let assigns = def
-            .fields
-            .iter()
-            .zip(names.iter().zip(&keys))
-            .map(|(f, (field, key))| {
-                let read = read_of(f, key);
-                let given_up = (!f.optional).then(|| quote!(?));
-                quote! { #field: #read #given_up }
-            });
-        quote! {
-            fn read(r: &mut #rt::value::Reader<'_>) -> ::core::option::Option<Self> {
-                ::core::option::Option::Some(Self { #(#assigns),* })
-            }
-        }
-    } else {
-        let patterns = def.fields.iter().zip(&names).map(|(f, field)| {
+    // One expression of the fields: a field that cannot be read is noted by the reader and
+    // given a placeholder, and the struct is thrown away at the end (see
+    // `tsl_runtime::value::Reader`). Every problem is found in one call, and there is no
+    // exit per field (which would drop the fields read so far at each: code that grows
+    // with the square of the field count, 15% of a 300-service crate's build).
+    let reads = def
+        .fields
+        .iter()
+        .zip(names.iter().zip(&keys))
+        .map(|(f, (field, key))| {
             if f.optional {
-                quote!(#field)
+                quote! { #field: r.optional(#key) }
             } else {
-                quote!(::core::option::Option::Some(#field))
+                quote! { #field: r.required(#key) }
             }
         });
-        let reads = def.fields.iter().zip(&keys).map(|(f, key)| read_of(f, key));
-        quote! {
-            fn read(r: &mut #rt::value::Reader<'_>) -> ::core::option::Option<Self> {
-                let ( #(#patterns),* ) = ( #(#reads),* ) else {
-                    return ::core::option::Option::None;
-                };
-                ::core::option::Option::Some(Self { #(#names),* })
-            }
+    let reader = if def.fields.is_empty() {
+        quote!(_)
+    } else {
+        quote!(r)
+    };
+    let read = quote! {
+        fn read(#reader: &mut #rt::value::Reader<'_>) -> Self {
+            Self { #(#reads),* }
         }
     };
 
@@ -227,12 +203,13 @@ pub(crate) fn rust_type(ty: &TypeRef, cx: &Context) -> TokenStream {
     }
 }
 
-/// The visit of one field: a line calling `Fields` with its spec. Number limits go into
-/// `limits`, referred to by index.
+/// The visit of one field: a call of `Fields` with its spec, as an expression (`key` is
+/// the field's wire key or what holds it). Number limits go into `limits`, referred to by
+/// index.
 pub(crate) fn field_visit(
     ty: &TypeRef,
     value: &TokenStream,
-    key: &proc_macro2::Literal,
+    key: &TokenStream,
     limits: &mut Vec<LimitsEntry>,
     rt: &TokenStream,
 ) -> TokenStream {
@@ -243,51 +220,51 @@ pub(crate) fn field_visit(
     match ty {
         TypeRef::Int(b) if !b.is_empty() => {
             let i = limit(b);
-            quote! { f.int(#key, #value, &L[#i]); }
+            quote! { f.int(#key, #value, &L[#i]) }
         }
         TypeRef::Float(b) if !b.is_empty() => {
             let i = limit(b);
-            quote! { f.float(#key, #value, &L[#i]); }
+            quote! { f.float(#key, #value, &L[#i]) }
         }
         TypeRef::Double(b) if !b.is_empty() => {
             let i = limit(b);
-            quote! { f.double(#key, #value, &L[#i]); }
+            quote! { f.double(#key, #value, &L[#i]) }
         }
         TypeRef::Text {
             length: Some(length),
         } => {
             // `388`, not `388u32`: the parameter's type says what it is.
             let length = proc_macro2::Literal::u32_unsuffixed(*length);
-            quote! { f.text(#key, #value, #length); }
+            quote! { f.text(#key, #value, #length) }
         }
         TypeRef::Array { item, size } => {
             let size = proc_macro2::Literal::u32_unsuffixed(*size);
             match &**item {
                 TypeRef::Int(b) if !b.is_empty() => {
                     let i = limit(b);
-                    quote! { f.ints(#key, #value, #size, &L[#i]); }
+                    quote! { f.ints(#key, #value, #size, &L[#i]) }
                 }
                 TypeRef::Float(b) if !b.is_empty() => {
                     let i = limit(b);
-                    quote! { f.floats(#key, #value, #size, &L[#i]); }
+                    quote! { f.floats(#key, #value, #size, &L[#i]) }
                 }
                 TypeRef::Double(b) if !b.is_empty() => {
                     let i = limit(b);
-                    quote! { f.doubles(#key, #value, #size, &L[#i]); }
+                    quote! { f.doubles(#key, #value, #size, &L[#i]) }
                 }
                 TypeRef::Text {
                     length: Some(length),
                 } => {
                     let length = proc_macro2::Literal::u32_unsuffixed(*length);
-                    quote! { f.texts(#key, #value, #size, #length); }
+                    quote! { f.texts(#key, #value, #size, #length) }
                 }
                 // The size, and whatever the items check of themselves.
-                _ => quote! { f.values(#key, #value, #size); },
+                _ => quote! { f.values(#key, #value, #size) },
             }
         }
         // Types that check themselves (a float is finite, a date not before 1970, a struct
         // its fields) or have nothing to check (bool, enum, unbounded int, text).
-        _ => quote! { f.value(#key, #value); },
+        _ => quote! { f.value(#key, #value) },
     }
 }
 
@@ -349,7 +326,6 @@ fn limits_entry(bounds: &Bounds, rt: &TokenStream) -> LimitsEntry {
 fn enum_def(def: &EnumDef, cx: &Context) -> TokenStream {
     let rt = &cx.rt;
     let name = ident(&def.name);
-    let name_text = def.name.trim_start_matches("r#");
     let type_attrs = cx.type_attrs(&def.name, None);
     let doc = doc_attrs(&def.docs);
     let derives = &cx.derives;
@@ -362,11 +338,12 @@ fn enum_def(def: &EnumDef, cx: &Context) -> TokenStream {
         .collect();
     let labels: Vec<_> = def.variants.iter().map(|v| &v.label).collect();
     let variant_docs = def.variants.iter().map(|v| doc_attrs(&v.docs));
-    let count = proc_macro2::Literal::usize_unsuffixed(def.variants.len());
     let serde = cx.serde_impls(&name);
     let eq = cx.eq_hash();
-    // One table (`TslEnum::MEMBERS`) holds each member's key and label; the methods and
-    // the wire form read it, so a member costs three lines, not one per method.
+    // One table (`MEMBERS`) holds each member's key and label; everything else an enum
+    // has (the `Generated` impl, `ALL`, `key()`, `from_key()`, `label()`, `Display`,
+    // `FromStr`, `TryFrom<i64>`) is the runtime's `enum_impls!`, reading that table, so a
+    // member costs three lines and an enum a handful more.
     quote! {
         #doc
         #[derive(Debug, Clone, Copy, PartialEq, #eq #(#derives,)*)]
@@ -376,61 +353,15 @@ fn enum_def(def: &EnumDef, cx: &Context) -> TokenStream {
             #( #variant_docs #variants, )*
         }
 
-        #serde
-
-        impl #rt::value::Generated for #name {
-            const MEMBERS: &'static [(Self, i64, &'static str)] = Self::MEMBERS;
-        }
-
         impl #name {
             /// Every member with its key on the wire and its label, in the model's order.
             pub const MEMBERS: &'static [(Self, i64, &'static str)] = &[
                 #( (Self::#variants, #keys, #labels), )*
             ];
-
-            /// Every member, in the model's order.
-            pub const ALL: [Self; #count] = #rt::value::all(Self::MEMBERS);
-
-            /// The key sent on the wire.
-            pub const fn key(self) -> i64 {
-                Self::MEMBERS[self as usize].1
-            }
-
-            /// The member with this key.
-            pub const fn from_key(key: i64) -> ::core::option::Option<Self> {
-                #rt::value::member(Self::MEMBERS, key)
-            }
-
-            /// The label the model gives the member.
-            pub const fn label(self) -> &'static str {
-                Self::MEMBERS[self as usize].2
-            }
         }
 
-        /// Writes the key as sent on the wire (`2`), which `FromStr` reads back; the
-        /// label is `label()`.
-        impl ::core::fmt::Display for #name {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                ::core::fmt::Display::fmt(&self.key(), f)
-            }
-        }
+        #rt::__private::enum_impls!(#name);
 
-        /// Reads a key's digits (`"2"`), or a label that exactly one member has.
-        impl ::core::str::FromStr for #name {
-            type Err = #rt::value::UnknownMember;
-
-            fn from_str(text: &str) -> ::core::result::Result<Self, Self::Err> {
-                #rt::value::member_by_text(#name_text, Self::MEMBERS, text)
-            }
-        }
-
-        /// The member with this key; the error names the key and the allowed ones.
-        impl ::core::convert::TryFrom<i64> for #name {
-            type Error = #rt::value::UnknownMember;
-
-            fn try_from(key: i64) -> ::core::result::Result<Self, Self::Error> {
-                #rt::value::member_by_key(#name_text, Self::MEMBERS, key)
-            }
-        }
+        #serde
     }
 }

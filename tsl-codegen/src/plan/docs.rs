@@ -32,14 +32,18 @@ pub fn device_call(mut docs: Vec<String>, sync: bool) -> Vec<String> {
     docs
 }
 
-/// A service's method on `Fleet`: its docs, then what the call does.
-pub fn fleet_call(mut docs: Vec<String>) -> Vec<String> {
-    docs.push(String::new());
-    docs.push(
+/// A service's method on `Fleet`: the docs' first line (the name), then what the call
+/// does; the rest of the docs are on the `Device` method of the same name, which the
+/// generated file has beside it.
+pub fn fleet_call(docs: &[String]) -> Vec<String> {
+    let mut lines: Vec<String> = docs.iter().take(1).cloned().collect();
+    lines.push(String::new());
+    lines.push(
         "Calls it on every device in `device_names`; the report accounts for every device."
             .to_string(),
     );
-    docs
+    lines.push("The service is described on `Device`'s method of the same name.".to_string());
+    lines
 }
 
 /// A property set's setter for the property `wire`.
@@ -233,34 +237,27 @@ pub fn reply_variant(wire: &str) -> Vec<String> {
     )]
 }
 
-/// `Device`'s method calling the service `wire` (as `method` does) with a handle on the reply.
+/// `Device`'s method calling the service `wire` (as `method` does) with a handle on the
+/// reply; what the handle does is said once, on `tsl_runtime::received::with_reply`.
 pub fn with_reply(wire: &str, method: &str) -> Vec<String> {
     vec![
         format!(
-            "Calls `{wire}` as `{}` does; once the platform accepted the call, returns a",
+            "Calls `{wire}` as `{}` does, then resolves to the device's reply, its output typed,",
             method.trim_start_matches("r#")
         ),
-        "handle that resolves to the device's reply with its output typed, as it arrives"
-            .to_string(),
-        "on the subscription that feeds `replies` (matched by the call's MessageId), or to"
-            .to_string(),
-        "`NoReply` after `timeout`.".to_string(),
+        "or to `NoReply` after `timeout` (see `tsl_runtime::received::with_reply`).".to_string(),
     ]
 }
 
-/// `Fleet`'s method calling the service `wire` (as `method` does) and merging the replies.
+/// `Fleet`'s method calling the service `wire` (as `method` does) and merging the replies;
+/// what it waits for is said once, on `tsl_runtime::received::with_replies`.
 pub fn with_replies(wire: &str, method: &str) -> Vec<String> {
     vec![
         format!(
-            "Calls `{wire}` on every device in `device_names` as `{}` does, then waits",
+            "Calls `{wire}` on every device in `device_names` as `{}` does, then waits for",
             method.trim_start_matches("r#")
         ),
-        "for each accepted device's reply on the subscription that feeds `replies`".to_string(),
-        "(matched by device and service, registered before the call), at most `timeout`"
-            .to_string(),
-        "from the call: the report says, per device, replied, reply error, invalid reply"
-            .to_string(),
-        "or no reply, and keeps the batch's status for the others.".to_string(),
+        "their replies up to `timeout` (see `tsl_runtime::received::with_replies`).".to_string(),
     ]
 }
 

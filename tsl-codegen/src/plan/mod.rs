@@ -505,7 +505,7 @@ impl<'m> Planner<'m> {
                 method,
                 wire: s.wire,
                 device_docs: docs::device_call(s.docs.clone(), s.sync),
-                fleet_docs: docs::fleet_call(s.docs.clone()),
+                fleet_docs: docs::fleet_call(&s.docs),
                 // Written by `messages::finish`, which plans the reply variants and methods.
                 reply_docs: Vec::new(),
                 with_reply_docs: Vec::new(),
