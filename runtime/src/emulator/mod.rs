@@ -619,7 +619,10 @@ impl RunningEmulator {
     /// Every request received so far, in the order answered (none with
     /// [`Emulator::keep_history`]`(false)`).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.shared.requests).clone()
+        lock(&self.shared.requests)
+            .iter()
+            .map(record::Kept::request)
+            .collect()
     }
 
     /// Forgets the recorded requests.

@@ -128,6 +128,47 @@ impl RecordedRequest {
     }
 }
 
+/// A request as the history keeps it: the record without its decoded parameters, which
+/// are read again from the raw query and body when the history is read
+/// ([`Kept::request`]).
+///
+/// Why (issue 17, BENCHMARKS.md "Call latency"): the decoded parameters are about twenty
+/// small strings a call, more than half of what a recorded call holds, and with history on
+/// (the default) every byte kept grows the heap on the request's path (glibc grows a
+/// thread's arena a page at a time: a system call and page faults while the client waits).
+#[derive(Debug, Clone)]
+pub(crate) struct Kept {
+    /// The record, `params` empty.
+    request: RecordedRequest,
+    /// Whether the parameters decoded when the request arrived (a request that did not
+    /// decode is recorded with none).
+    decoded: bool,
+}
+
+impl Kept {
+    /// Keeps `request`, whose `params` are dropped; `decoded`: whether they decoded.
+    pub(crate) fn new(mut request: RecordedRequest, decoded: bool) -> Kept {
+        request.params = Vec::new();
+        Kept { request, decoded }
+    }
+
+    /// The request as recorded, its parameters decoded again as when it arrived.
+    pub(crate) fn request(&self) -> RecordedRequest {
+        let mut request = self.request.clone();
+        if self.decoded {
+            // Decoded once already, so this succeeds: the query is the same text, and a form
+            // body that decoded was UTF-8, which `raw_body` then holds exactly.
+            request.params = super::signature::decode_parts(
+                &request.raw_query,
+                request.header("content-type"),
+                request.raw_body.as_bytes(),
+            )
+            .unwrap_or_default();
+        }
+        request
+    }
+}
+
 /// How a request was answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -191,4 +232,59 @@ pub enum MessageKind {
         /// `0` or `1`.
         qos: u8,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recorded(raw_query: &str, raw_body: &str, content_type: Option<&str>) -> RecordedRequest {
+        let mut headers = vec![("host".to_string(), "127.0.0.1:1".to_string())];
+        if let Some(t) = content_type {
+            headers.push(("content-type".to_string(), t.to_string()));
+        }
+        RecordedRequest {
+            seq: 7,
+            received_at: SystemTime::UNIX_EPOCH,
+            method: "POST".to_string(),
+            action: Some("Pub".to_string()),
+            params: Vec::new(),
+            raw_query: raw_query.to_string(),
+            raw_body: raw_body.to_string(),
+            headers,
+            outcome: Outcome::Answered {
+                status: 200,
+                request_id: "R".to_string(),
+                code: None,
+            },
+            acted: true,
+            device_names: vec!["d".to_string()],
+            fault: None,
+        }
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_kept_request_reads_back_with_the_parameters_it_arrived_with() {
+        let form = "application/x-www-form-urlencoded; charset=utf-8";
+        let mut whole = recorded("Action=Pub&A=x%2By+z", "B=%E2%9C%93&C=", Some(form));
+        whole.params = pairs(&[("Action", "Pub"), ("A", "x+y z"), ("B", "✓"), ("C", "")]);
+        let kept = Kept::new(whole.clone(), true);
+        assert!(kept.request.params.is_empty(), "not kept twice");
+        assert_eq!(kept.request(), whole);
+
+        // A body that is not a form is not read for parameters.
+        let mut json = recorded("Action=Pub", "B=1", Some("application/json"));
+        json.params = pairs(&[("Action", "Pub")]);
+        assert_eq!(Kept::new(json.clone(), true).request(), json);
+
+        // A request whose parameters did not decode was recorded with none, and still is.
+        let bad = recorded("A=%FF", "", None);
+        assert_eq!(Kept::new(bad.clone(), false).request(), bad);
+    }
 }

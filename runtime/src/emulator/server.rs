@@ -20,7 +20,7 @@ use tokio::task::JoinSet;
 use super::answer::{self, Answer, Refusal};
 use super::faults::Fault;
 use super::gateway::{self, Incoming};
-use super::record::{Outcome, RecordedRequest};
+use super::record::{Kept, Outcome, RecordedRequest};
 use super::state::{lock, Shared};
 
 /// The largest body read: a 256 KB BatchPub message in base64 plus the other parameters,
@@ -266,12 +266,19 @@ async fn handle(
             },
             Reply::Drop { reset } => Outcome::Dropped { reset: *reset },
         };
+        let decoded = params.is_ok();
+        // The parameters go into the record only for an observer: the history decodes
+        // them again when read (record.rs `Kept`).
+        let params = match params {
+            Ok(params) if shared.observer.is_some() => params.into_pairs(),
+            _ => Vec::new(),
+        };
         let recorded = RecordedRequest {
             seq,
             received_at,
             method: incoming.method,
             action,
-            params: params.map(|p| p.into_pairs()).unwrap_or_default(),
+            params,
             raw_query: incoming.raw_query,
             raw_body: String::from_utf8_lossy(&incoming.body).into_owned(),
             headers: incoming.headers,
@@ -284,7 +291,8 @@ async fn handle(
             observer(&recorded);
         }
         if shared.keep_history {
-            lock(&shared.requests).push(recorded);
+            let kept = Kept::new(recorded, decoded);
+            lock(&shared.requests).push(kept);
         }
     }
 

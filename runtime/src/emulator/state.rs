@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::devices::DeviceState;
 use super::faults::Faults;
-use super::record::{DeviceMessage, RecordedRequest};
+use super::record::{DeviceMessage, Kept, RecordedRequest};
 use super::throttle::Throttle;
 use crate::alink::Responder;
 use crate::model::Model;
@@ -224,7 +224,8 @@ pub(crate) struct Shared {
     pub throttle: Mutex<Throttle>,
     pub nonces: Mutex<Nonces>,
     pub faults: Mutex<Faults>,
-    pub requests: Mutex<Vec<RecordedRequest>>,
+    /// The history of requests, kept compact (record.rs [`Kept`]).
+    pub requests: Mutex<Vec<Kept>>,
     pub messages: Mutex<Vec<DeviceMessage>>,
     /// Device state: reported properties, desired values, events, service calls.
     pub twin: Mutex<super::twin_store::Twin>,
