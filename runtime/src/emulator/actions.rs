@@ -11,7 +11,7 @@ use super::delivery::{self, Answered};
 use super::export;
 use super::params::Params;
 use super::params::{named_device, no_such_device, product};
-use super::record::{DeviceMessage, MessageKind};
+use super::record::{DeviceMessage, KeptMessage, MessageKind};
 use super::state::{lock, Shared};
 use super::strict;
 use crate::alink::{Request, Responder};
@@ -176,25 +176,28 @@ fn offline(target: &Target) -> Refusal {
     )
 }
 
+/// Notes that `target` was reached and, with history on, the message it got (`kind` is
+/// built only then: a copy of the arguments a run without history does not pay for).
 fn record(
     shared: &Shared,
     target: &Target,
     message_id: &str,
-    kind: MessageKind,
+    kind: impl FnOnce() -> MessageKind,
     reached: &mut Vec<String>,
 ) {
     reached.push(target.device_name.clone());
     if !shared.keep_history {
         return;
     }
-    lock(&shared.messages).push(DeviceMessage {
+    let kept = KeptMessage::new(DeviceMessage {
         product_key: target.product_key.clone(),
         device_name: target.device_name.clone(),
         received_at: SystemTime::now(),
         message_id: message_id.to_string(),
         online: target.online,
-        kind,
+        kind: kind(),
     });
+    lock(&shared.messages).push(kept);
 }
 
 /// Delivers a request to a device in the background (async services, property sets): the
@@ -277,7 +280,7 @@ async fn invoke_thing_service(
         shared,
         &target,
         &message_id,
-        MessageKind::Service {
+        || MessageKind::Service {
             identifier: identifier.to_string(),
             args: args.clone(),
             sync,
@@ -352,7 +355,7 @@ fn invoke_things_service(
             shared,
             target,
             &message_id,
-            MessageKind::Service {
+            || MessageKind::Service {
                 identifier: identifier.to_string(),
                 args: args.clone(),
                 sync: false,
@@ -425,7 +428,7 @@ fn batch_pub(
             shared,
             target,
             &message_id,
-            MessageKind::Publish {
+            || MessageKind::Publish {
                 topic: format!("/{product_key}/{}/user/{topic}", target.device_name),
                 payload: payload.clone(),
                 qos,
@@ -447,7 +450,7 @@ fn property_set(
         shared,
         target,
         &message_id,
-        MessageKind::PropertySet {
+        || MessageKind::PropertySet {
             items: items.clone(),
         },
         reached,

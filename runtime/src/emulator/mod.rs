@@ -633,7 +633,10 @@ impl RunningEmulator {
     /// Every message devices received so far, in order (none with
     /// [`Emulator::keep_history`]`(false)`).
     pub fn messages(&self) -> Vec<DeviceMessage> {
-        lock(&self.shared.messages).clone()
+        lock(&self.shared.messages)
+            .iter()
+            .map(record::KeptMessage::message)
+            .collect()
     }
 
     /// Forgets the recorded messages.

@@ -128,33 +128,130 @@ impl RecordedRequest {
     }
 }
 
-/// A request as the history keeps it: the record without its decoded parameters, which
-/// are read again from the raw query and body when the history is read
-/// ([`Kept::request`]).
+/// A request as the history keeps it: the text of a [`RecordedRequest`] in one buffer, and
+/// without its decoded parameters, which are read again from the raw query and body when
+/// the history is read ([`Kept::request`]).
 ///
-/// Why (issue 17, BENCHMARKS.md "Call latency"): the decoded parameters are about twenty
-/// small strings a call, more than half of what a recorded call holds, and with history on
-/// (the default) every byte kept grows the heap on the request's path (glibc grows a
-/// thread's arena a page at a time: a system call and page faults while the client waits).
+/// Why (issue 17, BENCHMARKS.md "Call latency"): a recorded call held some forty small
+/// strings (the decoded parameters, the headers) in a 300-byte record; with history on (the
+/// default) every byte kept grows the heap on the request's path (glibc grows a thread's
+/// arena a page at a time: a system call and page faults while the client waits). Kept,
+/// a call is one buffer of about its query's length and a record a third of the size.
 #[derive(Debug, Clone)]
 pub(crate) struct Kept {
-    /// The record, `params` empty.
-    request: RecordedRequest,
+    seq: u64,
+    received_at: SystemTime,
+    /// The method, action, raw query, raw body, `RequestId` and code, one after the other
+    /// (each ends at `ends[i]`), then each header's name and value, each followed by a NUL
+    /// (the HTTP parser refuses a NUL in a header; the body, which may hold one, is cut by
+    /// its length).
+    text: Box<str>,
+    ends: [u32; 6],
+    /// `Answered`'s status, or `None` when the connection was dropped (`reset`).
+    status: Option<u16>,
+    reset: bool,
+    has_action: bool,
+    has_code: bool,
+    acted: bool,
     /// Whether the parameters decoded when the request arrived (a request that did not
     /// decode is recorded with none).
     decoded: bool,
+    device_names: Box<[String]>,
+    fault: Option<Box<Fault>>,
 }
 
 impl Kept {
-    /// Keeps `request`, whose `params` are dropped; `decoded`: whether they decoded.
-    pub(crate) fn new(mut request: RecordedRequest, decoded: bool) -> Kept {
-        request.params = Vec::new();
-        Kept { request, decoded }
+    /// Keeps `request` (its `params` are not kept); `decoded`: whether they decoded.
+    pub(crate) fn new(request: RecordedRequest, decoded: bool) -> Kept {
+        let (status, reset, request_id, code) = match &request.outcome {
+            Outcome::Answered {
+                status,
+                request_id,
+                code,
+            } => (Some(*status), false, request_id.as_str(), code.as_deref()),
+            Outcome::Dropped { reset } => (None, *reset, "", None),
+        };
+        let pieces = [
+            request.method.as_str(),
+            request.action.as_deref().unwrap_or(""),
+            request.raw_query.as_str(),
+            request.raw_body.as_str(),
+            request_id,
+            code.unwrap_or(""),
+        ];
+        let length = pieces.iter().map(|p| p.len()).sum::<usize>()
+            + request
+                .headers
+                .iter()
+                .map(|(n, v)| n.len() + v.len() + 2)
+                .sum::<usize>();
+        let mut text = String::with_capacity(length);
+        let mut ends = [0u32; 6];
+        for (end, piece) in ends.iter_mut().zip(pieces) {
+            text.push_str(piece);
+            *end = u32::try_from(text.len()).unwrap_or(u32::MAX);
+        }
+        for (name, value) in &request.headers {
+            text.push_str(name);
+            text.push('\0');
+            text.push_str(value);
+            text.push('\0');
+        }
+        Kept {
+            seq: request.seq,
+            received_at: request.received_at,
+            text: text.into_boxed_str(),
+            ends,
+            status,
+            reset,
+            has_action: request.action.is_some(),
+            has_code: code.is_some(),
+            acted: request.acted,
+            decoded,
+            device_names: request.device_names.into_boxed_slice(),
+            fault: request.fault.map(Box::new),
+        }
+    }
+
+    /// The `i`th of the pieces `ends` cuts.
+    fn piece(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        self.text.get(start..self.ends[i] as usize).unwrap_or("")
     }
 
     /// The request as recorded, its parameters decoded again as when it arrived.
     pub(crate) fn request(&self) -> RecordedRequest {
-        let mut request = self.request.clone();
+        let mut headers = Vec::new();
+        let mut rest = self
+            .text
+            .get(self.ends[5] as usize..)
+            .unwrap_or("")
+            .split('\0');
+        while let (Some(name), Some(value)) = (rest.next(), rest.next()) {
+            headers.push((name.to_string(), value.to_string()));
+        }
+        let outcome = match self.status {
+            Some(status) => Outcome::Answered {
+                status,
+                request_id: self.piece(4).to_string(),
+                code: self.has_code.then(|| self.piece(5).to_string()),
+            },
+            None => Outcome::Dropped { reset: self.reset },
+        };
+        let mut request = RecordedRequest {
+            seq: self.seq,
+            received_at: self.received_at,
+            method: self.piece(0).to_string(),
+            action: self.has_action.then(|| self.piece(1).to_string()),
+            params: Vec::new(),
+            raw_query: self.piece(2).to_string(),
+            raw_body: self.piece(3).to_string(),
+            headers,
+            outcome,
+            acted: self.acted,
+            device_names: self.device_names.to_vec(),
+            fault: self.fault.as_deref().cloned(),
+        };
         if self.decoded {
             // Decoded once already, so this succeeds: the query is the same text, and a form
             // body that decoded was UTF-8, which `raw_body` then holds exactly.
@@ -166,6 +263,48 @@ impl Kept {
             .unwrap_or_default();
         }
         request
+    }
+}
+
+/// A device message as the history keeps it: its `Args` or `Items` as JSON text rather
+/// than a `Value` tree (a map node of several hundred bytes for two arguments), read back
+/// into the same `Value` when the history is read ([`KeptMessage::message`]). Why: as for
+/// [`Kept`].
+#[derive(Debug, Clone)]
+pub(crate) struct KeptMessage {
+    /// The message, its `args` or `items` `Null` when `json` holds them.
+    message: DeviceMessage,
+    json: Option<Box<str>>,
+}
+
+impl KeptMessage {
+    pub(crate) fn new(mut message: DeviceMessage) -> KeptMessage {
+        let value = match &mut message.kind {
+            MessageKind::Service { args: value, .. }
+            | MessageKind::PropertySet { items: value } => Some(value),
+            MessageKind::Publish { .. } => None,
+        };
+        // A `Value` always serializes, and its text parses back to an equal `Value`
+        // (serde_json writes each float in the shortest form that reads back the same).
+        let json = value.and_then(|value| {
+            let text = serde_json::to_string(value).ok()?;
+            *value = Value::Null;
+            Some(text.into_boxed_str())
+        });
+        KeptMessage { message, json }
+    }
+
+    /// The message as recorded.
+    pub(crate) fn message(&self) -> DeviceMessage {
+        let mut message = self.message.clone();
+        if let Some(json) = &self.json {
+            if let MessageKind::Service { args: value, .. }
+            | MessageKind::PropertySet { items: value } = &mut message.kind
+            {
+                *value = serde_json::from_str(json).unwrap_or(Value::Null);
+            }
+        }
+        message
     }
 }
 
@@ -274,9 +413,7 @@ mod tests {
         let form = "application/x-www-form-urlencoded; charset=utf-8";
         let mut whole = recorded("Action=Pub&A=x%2By+z", "B=%E2%9C%93&C=", Some(form));
         whole.params = pairs(&[("Action", "Pub"), ("A", "x+y z"), ("B", "✓"), ("C", "")]);
-        let kept = Kept::new(whole.clone(), true);
-        assert!(kept.request.params.is_empty(), "not kept twice");
-        assert_eq!(kept.request(), whole);
+        assert_eq!(Kept::new(whole.clone(), true).request(), whole);
 
         // A body that is not a form is not read for parameters.
         let mut json = recorded("Action=Pub", "B=1", Some("application/json"));
@@ -286,5 +423,74 @@ mod tests {
         // A request whose parameters did not decode was recorded with none, and still is.
         let bad = recorded("A=%FF", "", None);
         assert_eq!(Kept::new(bad.clone(), false).request(), bad);
+
+        // Every other field comes back as it was: no action, a code, a body with a NUL,
+        // empty header values, a dropped connection, a fault, several devices.
+        let mut other = recorded("", "a\0b", Some("text/plain"));
+        other.action = None;
+        other.headers.push(("x-empty".to_string(), String::new()));
+        other.outcome = Outcome::Answered {
+            status: 400,
+            request_id: String::new(),
+            code: Some(String::new()),
+        };
+        other.device_names = vec!["a".to_string(), "b".to_string()];
+        other.fault = Some(Fault::after(Fault::Truncated));
+        assert_eq!(Kept::new(other.clone(), true).request(), other);
+        other.method = "GET".to_string();
+        other.action = Some(String::new());
+        other.outcome = Outcome::Dropped { reset: true };
+        other.headers.clear();
+        other.device_names.clear();
+        assert_eq!(Kept::new(other.clone(), false).request(), other);
+    }
+
+    #[test]
+    fn a_kept_message_reads_back_as_it_was() {
+        let message = |kind: MessageKind| DeviceMessage {
+            product_key: "p".to_string(),
+            device_name: "d".to_string(),
+            received_at: SystemTime::UNIX_EPOCH,
+            message_id: "18446744073709551615".to_string(),
+            online: false,
+            kind,
+        };
+        let args: Value = serde_json::from_str(
+            r#"{"Times":3,"Interval":0.1,"Big":18446744073709551615,"Neg":-9007199254740993,
+                "F":1e300,"Small":5e-324,"Z":-0.0,"S":"a\"\u0000✓","L":[1.5,{"x":null}]}"#,
+        )
+        .unwrap();
+        for kind in [
+            MessageKind::Service {
+                identifier: "Blink".to_string(),
+                args: args.clone(),
+                sync: true,
+            },
+            MessageKind::PropertySet { items: args },
+            MessageKind::Publish {
+                topic: "/p/d/user/t".to_string(),
+                payload: vec![0, 255],
+                qos: 1,
+            },
+        ] {
+            let sent = message(kind);
+            let kept = KeptMessage::new(sent.clone());
+            assert_eq!(kept.message(), sent);
+            assert_eq!(
+                serde_json::to_string(&kept.message().kind_value()).unwrap(),
+                serde_json::to_string(&sent.kind_value()).unwrap(),
+                "the same text, floats included"
+            );
+        }
+    }
+
+    impl DeviceMessage {
+        fn kind_value(&self) -> Value {
+            match &self.kind {
+                MessageKind::Service { args, .. } => args.clone(),
+                MessageKind::PropertySet { items } => items.clone(),
+                MessageKind::Publish { payload, .. } => json!(payload),
+            }
+        }
     }
 }

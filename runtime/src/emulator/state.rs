@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::devices::DeviceState;
 use super::faults::Faults;
-use super::record::{DeviceMessage, Kept, RecordedRequest};
+use super::record::{Kept, KeptMessage, RecordedRequest};
 use super::throttle::Throttle;
 use crate::alink::Responder;
 use crate::model::Model;
@@ -226,7 +226,8 @@ pub(crate) struct Shared {
     pub faults: Mutex<Faults>,
     /// The history of requests, kept compact (record.rs [`Kept`]).
     pub requests: Mutex<Vec<Kept>>,
-    pub messages: Mutex<Vec<DeviceMessage>>,
+    /// The history of device messages, kept compact (record.rs [`KeptMessage`]).
+    pub messages: Mutex<Vec<KeptMessage>>,
     /// Device state: reported properties, desired values, events, service calls.
     pub twin: Mutex<super::twin_store::Twin>,
     seq: AtomicU64,
