@@ -146,16 +146,23 @@ async fn handle(
         .headers
         .iter()
         .map(|(name, value)| {
+            // `HeaderName`s are lower case already.
             (
-                name.as_str().to_ascii_lowercase(),
+                name.as_str().to_string(),
                 String::from_utf8_lossy(value.as_bytes()).into_owned(),
             )
         })
         .collect();
     let raw_query = parts.uri.query().unwrap_or("").to_string();
-    let (body, too_large) = match Limited::new(body, MAX_BODY_BYTES).collect().await {
-        Ok(collected) => (collected.to_bytes().to_vec(), false),
-        Err(_) => (Vec::new(), true),
+    // A request without a body (a signed call's parameters travel in its query) skips the
+    // collecting machinery.
+    let (body, too_large) = if hyper::body::Body::is_end_stream(&body) {
+        (Vec::new(), false)
+    } else {
+        match Limited::new(body, MAX_BODY_BYTES).collect().await {
+            Ok(collected) => (collected.to_bytes().to_vec(), false),
+            Err(_) => (Vec::new(), true),
+        }
     };
     let incoming = Incoming {
         method: parts.method.as_str().to_string(),
