@@ -11,7 +11,7 @@ use super::delivery::{self, Answered};
 use super::export;
 use super::params::Params;
 use super::params::{named_device, no_such_device, product};
-use super::record::{DeviceMessage, KeptMessage, MessageKind};
+use super::record::{DeviceMessage, MessageKind};
 use super::state::{lock, Shared};
 use super::strict;
 use crate::alink::{Request, Responder};
@@ -189,7 +189,7 @@ fn record(
     if !shared.keep_history {
         return;
     }
-    let kept = KeptMessage::new(DeviceMessage {
+    shared.keep_message(DeviceMessage {
         product_key: target.product_key.clone(),
         device_name: target.device_name.clone(),
         received_at: SystemTime::now(),
@@ -197,7 +197,6 @@ fn record(
         online: target.online,
         kind: kind(),
     });
-    lock(&shared.messages).push(kept);
 }
 
 /// Delivers a request to a device in the background (async services, property sets): the

@@ -128,6 +128,85 @@ impl RecordedRequest {
     }
 }
 
+/// A history (of requests or of device messages): entries as they were recorded
+/// (`fresh`), and their compact form (`kept`) once [`Log::settle`] has run. Both are read.
+///
+/// Why two stages (issue 17, BENCHMARKS.md "Call latency"): recording must be done before
+/// the answer goes out (whoever got an answer finds its request in the history), but the
+/// compact form costs a copy, a serialization and the heap's growth; so a request's handler
+/// only moves its record in, and the connection compacts after it has written the answer
+/// (server.rs), while the client reads it.
+#[derive(Debug)]
+pub(crate) struct Log<F, K> {
+    kept: Vec<K>,
+    fresh: Vec<F>,
+}
+
+impl<F, K> Default for Log<F, K> {
+    fn default() -> Self {
+        Log {
+            kept: Vec::new(),
+            fresh: Vec::new(),
+        }
+    }
+}
+
+impl<F, K> Log<F, K> {
+    pub(crate) fn push(&mut self, entry: F) {
+        self.fresh.push(entry);
+    }
+
+    /// Moves the fresh entries into their compact form, in order.
+    pub(crate) fn settle(&mut self, compact: impl FnMut(F) -> K) {
+        if !self.fresh.is_empty() {
+            self.kept.extend(self.fresh.drain(..).map(compact));
+        }
+    }
+
+    /// Every entry in order, each read back with `kept` or `fresh`.
+    pub(crate) fn read<T>(&self, kept: impl Fn(&K) -> T, fresh: impl Fn(&F) -> T) -> Vec<T> {
+        let mut all = Vec::with_capacity(self.kept.len() + self.fresh.len());
+        all.extend(self.kept.iter().map(kept));
+        all.extend(self.fresh.iter().map(fresh));
+        all
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.kept.clear();
+        self.fresh.clear();
+    }
+}
+
+/// The request history: each request with whether its parameters decoded.
+pub(crate) type RequestLog = Log<(RecordedRequest, bool), Kept>;
+
+impl RequestLog {
+    /// Every request, in order.
+    pub(crate) fn requests(&self) -> Vec<RecordedRequest> {
+        self.read(Kept::request, |(request, _)| request.clone())
+    }
+
+    /// Compacts what was recorded since the last call.
+    pub(crate) fn compact(&mut self) {
+        self.settle(|(request, decoded)| Kept::new(request, decoded));
+    }
+}
+
+/// The device-message history.
+pub(crate) type MessageLog = Log<DeviceMessage, KeptMessage>;
+
+impl MessageLog {
+    /// Every message, in order.
+    pub(crate) fn messages(&self) -> Vec<DeviceMessage> {
+        self.read(KeptMessage::message, DeviceMessage::clone)
+    }
+
+    /// Compacts what was recorded since the last call.
+    pub(crate) fn compact(&mut self) {
+        self.settle(KeptMessage::new);
+    }
+}
+
 /// A request as the history keeps it: the text of a [`RecordedRequest`] in one buffer, and
 /// without its decoded parameters, which are read again from the raw query and body when
 /// the history is read ([`Kept::request`]).
@@ -443,6 +522,25 @@ mod tests {
         other.headers.clear();
         other.device_names.clear();
         assert_eq!(Kept::new(other.clone(), false).request(), other);
+    }
+
+    #[test]
+    fn a_history_reads_the_same_before_and_after_it_is_compacted() {
+        let form = "application/x-www-form-urlencoded";
+        let mut first = recorded("Action=Pub&A=1", "B=2", Some(form));
+        first.params = pairs(&[("Action", "Pub"), ("A", "1"), ("B", "2")]);
+        let mut second = recorded("A=%FF", "", None);
+        second.seq = 8;
+        let mut log = RequestLog::default();
+        log.push((first.clone(), true));
+        log.compact();
+        log.push((second.clone(), false));
+        let expected = vec![first.clone(), second.clone()];
+        assert_eq!(log.requests(), expected, "one kept, one fresh");
+        log.compact();
+        assert_eq!(log.requests(), expected, "both kept");
+        log.clear();
+        assert!(log.requests().is_empty());
     }
 
     #[test]

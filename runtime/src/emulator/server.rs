@@ -20,7 +20,7 @@ use tokio::task::JoinSet;
 use super::answer::{self, Answer, Refusal};
 use super::faults::Fault;
 use super::gateway::{self, Incoming};
-use super::record::{Kept, Outcome, RecordedRequest};
+use super::record::{Outcome, RecordedRequest};
 use super::state::{lock, Shared};
 
 /// The largest body read: a 256 KB BatchPub message in base64 plus the other parameters,
@@ -123,15 +123,23 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>) {
     // A second descriptor of the socket, so an injected reset can set `SO_LINGER 0` before
     // hyper closes the stream.
     let control = Arc::new(Mutex::new(socket2::SockRef::from(&stream).try_clone().ok()));
+    let history = shared.clone();
     let service = service_fn(move |request| {
         let shared = shared.clone();
         let control = control.clone();
         async move { handle(shared, control, request).await }
     });
-    let _ = hyper::server::conn::http1::Builder::new()
+    let mut serving = std::pin::pin!(hyper::server::conn::http1::Builder::new()
         .max_buf_size(MAX_HEAD_BYTES)
-        .serve_connection(TokioIo::new(stream), service)
-        .await;
+        .serve_connection(TokioIo::new(stream), service));
+    // hyper writes an answer in the same poll that produced it; what the histories got
+    // meanwhile is compacted after that poll, while the client reads its answer.
+    let _ = std::future::poll_fn(|cx| {
+        let polled = serving.as_mut().poll(cx);
+        history.settle_history();
+        polled
+    })
+    .await;
 }
 
 async fn handle(
@@ -274,12 +282,9 @@ async fn handle(
             Reply::Drop { reset } => Outcome::Dropped { reset: *reset },
         };
         let decoded = params.is_ok();
-        // The parameters go into the record only for an observer: the history decodes
-        // them again when read (record.rs `Kept`).
-        let params = match params {
-            Ok(params) if shared.observer.is_some() => params.into_pairs(),
-            _ => Vec::new(),
-        };
+        // Moved in: the compact form the history keeps later drops them, and decodes them
+        // again when read (record.rs `Kept`).
+        let params = params.map(|p| p.into_pairs()).unwrap_or_default();
         let recorded = RecordedRequest {
             seq,
             received_at,
@@ -298,8 +303,7 @@ async fn handle(
             observer(&recorded);
         }
         if shared.keep_history {
-            let kept = Kept::new(recorded, decoded);
-            lock(&shared.requests).push(kept);
+            shared.keep_request(recorded, decoded);
         }
     }
 
