@@ -73,6 +73,7 @@ mod batch;
 mod builder;
 mod control;
 mod history;
+mod http1;
 mod limiter;
 mod name_set;
 mod ops;
@@ -539,10 +540,10 @@ impl Client {
                     .bytes()
                     .await
                     .map_err(|e| transport_error(e, timeout))?;
-                (status, body)
+                (status, Vec::from(body))
             }
         };
-        let text = String::from_utf8(body.into())
+        let text = String::from_utf8(body)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         answer::read(status, text).map_err(|e| self.scrub(e))
     }

@@ -1,27 +1,20 @@
-//! The transport for `http://` endpoints (the emulator, a local gateway): HTTP/1.1 on
-//! hyper's client connection, driven in the caller's own task, with kept-alive connections
-//! reused. `https://` endpoints go through reqwest (TLS by rustls), as before.
+//! The transport for `http://` endpoints (the emulator, a local gateway): HTTP/1.1 written
+//! and read by the caller's own task on a tokio socket (client/http1.rs), with kept-alive
+//! connections reused. `https://` endpoints go through reqwest (TLS by rustls), as before.
 //!
 //! Why (issue 17, BENCHMARKS.md "Call latency"): reqwest runs each connection in a task of
 //! its own, so every call hands the request to that task and the answer back, a thread
-//! wake-up each way when the caller is not on the same worker; it also parses the URL
-//! (IDNA included) on every call and goes through its tower layers. Here the caller's task
-//! polls the connection itself while its request is out, and the request line is the
-//! signed query as built.
+//! wake-up each way when the caller is not on the same worker; hyper's client connection,
+//! driven in the caller's task, still parses the request line as a URI, keeps headers in a
+//! map and passes the request and answer through its dispatcher's channels. Here a call is
+//! one buffer written with one system call, and the answer read until its length is in.
 
-use std::future::Future;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use http_body_util::{BodyExt, Full};
-use hyper::body::{Bytes, Incoming};
-use hyper::client::conn::http1::{self, Connection, SendRequest};
-use hyper::header::{HeaderName, HeaderValue, ACCEPT, HOST, USER_AGENT};
-use hyper::{Request, Uri};
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-use super::describe;
+use super::http1::{self, Framing};
 use crate::error::Error;
 use crate::sync::lock;
 
@@ -32,15 +25,19 @@ const MAX_IDLE: usize = 32;
 /// server ([`Conn::closed_by_peer`]).
 const PEEK_AFTER: Duration = Duration::from_millis(1);
 
-const AGENT: &str = concat!("tsl-rs/", env!("CARGO_PKG_VERSION"));
+/// The read buffer a connection starts with, and keeps between calls (a larger one, grown
+/// for a large answer, is let go once the answer is read).
+const BUFFER: usize = 8 * 1024;
 
-type Body = Full<Bytes>;
+/// The largest answer head (status line and headers) read.
+const MAX_HEAD: usize = 1024 * 1024;
 
-/// One HTTP/1.1 connection: the sending half and the connection future, which must be
-/// polled for anything to move. `None` once the connection has ended.
+/// One HTTP/1.1 connection, idle between calls.
 struct Conn {
-    sender: SendRequest<Body>,
-    connection: Option<Connection<TokioIo<TcpStream>, Body>>,
+    stream: TcpStream,
+    /// Read buffer: `buf[..filled]` holds bytes read and not yet used.
+    buf: Vec<u8>,
+    filled: usize,
     /// A second handle on the socket, to see whether the server closed it while it was
     /// idle (`None` if the handle could not be made).
     peer: Option<std::net::TcpStream>,
@@ -48,11 +45,18 @@ struct Conn {
     idle_since: Instant,
 }
 
+/// How a request failed: before any byte of it was written (it may go again on another
+/// connection), or after.
+enum Failure {
+    NotSent(String),
+    Sent(String),
+}
+
 impl Conn {
     /// Whether the server closed this idle connection (or sent something unasked): a peek
-    /// that does not wait. hyper notices a close only once the runtime has read the
-    /// socket's readiness, which a runtime that sat idle since the last call has not, and
-    /// a request written then is lost with the connection, not known unsent.
+    /// that does not wait. The runtime notices a close only once it has read the socket's
+    /// readiness, which a runtime that sat idle since the last call has not, and a request
+    /// written then is lost with the connection, not known unsent.
     ///
     /// A connection taken again within [`PEEK_AFTER`] of its last answer is not looked at:
     /// the peek is a system call, a visible part of a call's cost to a local server
@@ -70,13 +74,154 @@ impl Conn {
             Ok(_) => true,
         }
     }
+
+    /// Writes `request`, reads the whole answer: its status and body, and whether the
+    /// connection may be used again.
+    async fn send(&mut self, request: &[u8]) -> Result<(u16, Vec<u8>, bool), Failure> {
+        self.write(request).await?;
+        let sent = |message: String| Failure::Sent(message);
+        self.filled = 0;
+        let head = loop {
+            match http1::parse_head(&self.buf[..self.filled]).map_err(sent)? {
+                // An interim answer (100 Continue and the like): the real one follows.
+                Some(head) if (100..200).contains(&head.status) && head.status != 101 => {
+                    self.consume(head.length);
+                }
+                Some(head) if head.status == 101 => {
+                    return Err(sent("the server switched protocols".to_string()))
+                }
+                Some(head) => break head,
+                None if self.filled >= MAX_HEAD => {
+                    return Err(sent(format!(
+                        "the answer's head is larger than {MAX_HEAD} bytes"
+                    )))
+                }
+                None => {
+                    self.read_some().await.map_err(sent)?;
+                }
+            }
+        };
+        self.consume(head.length);
+        let mut keep_alive = head.keep_alive;
+        let body = match head.framing {
+            Framing::Empty => Vec::new(),
+            Framing::Length(length) => {
+                let length = usize::try_from(length)
+                    .map_err(|_| sent("the answer's Content-Length is too large".to_string()))?;
+                while self.filled < length {
+                    self.read_some().await.map_err(sent)?;
+                }
+                let body = self.buf[..length].to_vec();
+                self.consume(length);
+                body
+            }
+            Framing::Chunked => {
+                let mut body = Vec::new();
+                loop {
+                    let (taken, last) =
+                        http1::chunks(&self.buf[..self.filled], &mut body).map_err(sent)?;
+                    self.consume(taken);
+                    if last {
+                        break body;
+                    }
+                    self.read_some().await.map_err(sent)?;
+                }
+            }
+            Framing::UntilClose => loop {
+                match self.read().await {
+                    Ok(0) => {
+                        let body = self.buf[..self.filled].to_vec();
+                        self.filled = 0;
+                        break body;
+                    }
+                    Ok(_) => {}
+                    Err(e) => return Err(sent(format!("reading the answer: {e}"))),
+                }
+            },
+        };
+        // Bytes past the answer were never asked for: the connection is not reused.
+        keep_alive &= self.filled == 0;
+        if self.buf.len() > BUFFER {
+            self.buf = vec![0; BUFFER];
+        }
+        Ok((head.status, body, keep_alive))
+    }
+
+    /// Writes all of `request`; a failure before its first byte is `NotSent`.
+    async fn write(&mut self, request: &[u8]) -> Result<(), Failure> {
+        let mut written = 0;
+        let fail = |written: usize, message: String| {
+            if written == 0 {
+                Failure::NotSent(message)
+            } else {
+                Failure::Sent(message)
+            }
+        };
+        while written < request.len() {
+            match self.stream.try_write(&request[written..]) {
+                Ok(0) => {
+                    return Err(fail(
+                        written,
+                        "the connection closed while the request was written".to_string(),
+                    ))
+                }
+                Ok(n) => written += n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    if let Err(e) = self.stream.writable().await {
+                        return Err(fail(written, format!("writing the request: {e}")));
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(fail(written, format!("writing the request: {e}"))),
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads more of the answer; the end of the connection is an error here.
+    async fn read_some(&mut self) -> Result<(), String> {
+        match self.read().await {
+            Ok(0) => Err("the connection closed before the answer was complete".to_string()),
+            Ok(_) => Ok(()),
+            Err(e) => Err(format!("reading the answer: {e}")),
+        }
+    }
+
+    /// Reads what the socket has (waiting for something) after `buf[..filled]`, growing
+    /// the buffer when it is full; 0 at the end of the connection.
+    async fn read(&mut self) -> std::io::Result<usize> {
+        if self.filled == self.buf.len() {
+            let grown = (self.buf.len() * 2).max(BUFFER);
+            self.buf.resize(grown, 0);
+        }
+        loop {
+            match self.stream.try_read(&mut self.buf[self.filled..]) {
+                Ok(n) => {
+                    self.filled += n;
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    self.stream.readable().await?;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Drops the first `n` bytes read, keeping what follows them.
+    fn consume(&mut self, n: usize) {
+        self.buf.copy_within(n..self.filled, 0);
+        self.filled -= n;
+    }
 }
 
 /// Connections to one `http://` endpoint.
 pub(crate) struct Plain {
-    /// `host:port`, as connected to and sent in `Host`.
+    /// `host:port`, as connected to.
     authority: String,
-    host: HeaderValue,
+    /// The `Host` header: the endpoint's host as given.
+    host: String,
     /// The endpoint's path (`/`), which every request line starts with.
     path: String,
     connect_timeout: Duration,
@@ -90,8 +235,10 @@ impl Plain {
         path: &str,
         connect_timeout: Duration,
     ) -> Result<Plain, String> {
-        let host = HeaderValue::from_str(authority)
-            .map_err(|_| format!("the host {authority:?} cannot be a Host header"))?;
+        if authority.is_empty() || !http1::is_header_value(authority) {
+            return Err(format!("the host {authority:?} cannot be a Host header"));
+        }
+        let host = authority.to_string();
         let authority = if authority
             .rsplit_once(':')
             .is_some_and(|(_, port)| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()))
@@ -117,9 +264,9 @@ impl Plain {
         headers: &[(String, String)],
         body: String,
         timeout: Duration,
-    ) -> Result<(u16, Bytes), Error> {
+    ) -> Result<(u16, Vec<u8>), Error> {
         let request = self.request(query, headers, body)?;
-        match tokio::time::timeout(timeout, self.exchange(request)).await {
+        match tokio::time::timeout(timeout, self.exchange(&request)).await {
             Ok(result) => result,
             // The request's connection is dropped with the future: it is closed, never reused.
             Err(_) => Err(Error::Timeout(timeout)),
@@ -131,36 +278,24 @@ impl Plain {
         query: Option<&str>,
         headers: &[(String, String)],
         body: String,
-    ) -> Result<Request<Body>, Error> {
-        let refused = |what: &str| Error::Refused(format!("the request cannot be made: {what}"));
-        let mut target = String::with_capacity(self.path.len() + 1 + query.map_or(0, str::len));
-        target.push_str(&self.path);
-        if let Some(query) = query {
-            target.push('?');
-            target.push_str(query);
-        }
-        let uri = Uri::try_from(target).map_err(|_| refused("the query is not a valid URI"))?;
-        let mut request = Request::post(uri)
-            .body(Full::new(Bytes::from(body)))
-            .map_err(|_| refused("the request line is invalid"))?;
-        let map = request.headers_mut();
-        map.insert(HOST, self.host.clone());
-        map.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        map.insert(USER_AGENT, HeaderValue::from_static(AGENT));
-        for (name, value) in headers {
-            let name = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| refused(&format!("`{name}` is not a header name")))?;
-            let value = HeaderValue::from_str(value)
-                .map_err(|_| refused(&format!("the value of `{name}` is not a header value")))?;
-            map.insert(name, value);
-        }
+    ) -> Result<Vec<u8>, Error> {
+        let mut request =
+            Vec::with_capacity(256 + self.path.len() + query.map_or(0, str::len) + body.len());
+        http1::write_request(
+            &mut request,
+            &self.path,
+            query,
+            &self.host,
+            headers,
+            body.as_bytes(),
+        )
+        .map_err(|what| Error::Refused(format!("the request cannot be made: {what}")))?;
         Ok(request)
     }
 
     /// Sends on an idle connection, or a new one; a request an idle connection could not
     /// take (it had closed meanwhile) goes once more on a new connection.
-    async fn exchange(&self, request: Request<Body>) -> Result<(u16, Bytes), Error> {
-        let mut request = request;
+    async fn exchange(&self, request: &[u8]) -> Result<(u16, Vec<u8>), Error> {
         loop {
             let idle = lock(&self.idle).pop();
             let (mut conn, reused) = match idle {
@@ -169,30 +304,28 @@ impl Plain {
                 Some(conn) => (conn, true),
                 None => (self.connect().await?, false),
             };
-            match send(&mut conn, request).await {
-                Ok(answer) => {
-                    if conn.connection.is_some() && !conn.sender.is_closed() {
+            match conn.send(request).await {
+                Ok((status, body, keep_alive)) => {
+                    if keep_alive {
                         conn.idle_since = Instant::now();
                         let mut idle = lock(&self.idle);
                         if idle.len() < MAX_IDLE {
                             idle.push(conn);
                         }
                     }
-                    return Ok(answer);
+                    return Ok((status, body));
                 }
-                Err(Failure::NotSent(again, _)) if reused => {
-                    // The idle connection was gone; nothing was written on it.
-                    request = *again;
-                }
-                Err(Failure::NotSent(_, error)) => {
+                // The idle connection was gone; nothing was written on it.
+                Err(Failure::NotSent(_)) if reused => {}
+                Err(Failure::NotSent(message)) => {
                     return Err(Error::Transport {
-                        message: describe(&error),
+                        message,
                         may_have_been_sent: false,
                     })
                 }
-                Err(Failure::Sent(error)) => {
+                Err(Failure::Sent(message)) => {
                     return Err(Error::Transport {
-                        message: describe(&error),
+                        message,
                         may_have_been_sent: true,
                     })
                 }
@@ -222,12 +355,10 @@ impl Plain {
         // A duplicate of the socket for `Conn::closed_by_peer`; it shares the socket's
         // non-blocking mode, so its peek never waits.
         let peer = socket_handle(&stream);
-        let (sender, connection) = http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(|e| not_sent(describe(&e)))?;
         Ok(Conn {
-            sender,
-            connection: Some(connection),
+            stream,
+            buf: vec![0; BUFFER],
+            filled: 0,
             peer,
             idle_since: Instant::now(),
         })
@@ -254,57 +385,6 @@ fn socket_handle(stream: &TcpStream) -> Option<std::net::TcpStream> {
 #[cfg(not(any(unix, windows)))]
 fn socket_handle(_: &TcpStream) -> Option<std::net::TcpStream> {
     None
-}
-
-/// How a request failed: before anything was written (the request comes back), or after.
-enum Failure {
-    NotSent(Box<Request<Body>>, hyper::Error),
-    Sent(hyper::Error),
-}
-
-/// One request and its whole answer on `conn`, polling the connection meanwhile.
-async fn send(conn: &mut Conn, request: Request<Body>) -> Result<(u16, Bytes), Failure> {
-    let Conn {
-        sender, connection, ..
-    } = conn;
-    if let Err(error) = drive(connection, sender.ready()).await {
-        return Err(Failure::NotSent(Box::new(request), error));
-    }
-    let response = match drive(connection, sender.try_send_request(request)).await {
-        Ok(response) => response,
-        Err(mut error) => {
-            return Err(match error.take_message() {
-                Some(request) => Failure::NotSent(Box::new(request), error.into_error()),
-                None => Failure::Sent(error.into_error()),
-            })
-        }
-    };
-    let status = response.status().as_u16();
-    let body: Incoming = response.into_body();
-    match drive(connection, body.collect()).await {
-        Ok(collected) => Ok((status, collected.to_bytes())),
-        Err(error) => Err(Failure::Sent(error)),
-    }
-}
-
-/// Runs `work` while polling the connection, so hyper's dispatcher makes progress in this
-/// task. Once the connection ends it is dropped, which fails what is still waiting on it.
-async fn drive<F: Future>(
-    connection: &mut Option<Connection<TokioIo<TcpStream>, Body>>,
-    work: F,
-) -> F::Output {
-    let mut work = std::pin::pin!(work);
-    loop {
-        let Some(open) = connection.as_mut() else {
-            return work.await;
-        };
-        tokio::select! {
-            biased;
-            output = &mut work => return output,
-            _ = open => {}
-        }
-        *connection = None;
-    }
 }
 
 #[cfg(test)]
@@ -371,7 +451,7 @@ mod tests {
 
     /// One POST on `plain`, on one runtime for the whole test: a connection belongs to the
     /// runtime that opened it.
-    fn post(plain: &Plain) -> Result<(u16, Bytes), Error> {
+    fn post(plain: &Plain) -> Result<(u16, Vec<u8>), Error> {
         thread_local! {
             static RUNTIME: tokio::runtime::Runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -417,6 +497,89 @@ mod tests {
         std::thread::sleep(Duration::from_millis(50));
         post(&plain).unwrap();
         assert_eq!(accepted.load(Ordering::SeqCst), 2);
+    }
+
+    /// A server on 127.0.0.1 that answers each request with the next of `script` (bytes
+    /// written in two pieces, to be read in parts), closing the connection after those
+    /// marked so; counts connections accepted.
+    fn scripted(script: Vec<(&'static [u8], bool)>) -> (String, Arc<AtomicUsize>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counted = accepted.clone();
+        std::thread::spawn(move || {
+            let mut script = script.into_iter();
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                counted.fetch_add(1, Ordering::SeqCst);
+                stream
+                    .set_read_timeout(Some(Duration::from_secs(5)))
+                    .unwrap();
+                let mut writer = stream.try_clone().unwrap();
+                let mut reader = BufReader::new(stream);
+                loop {
+                    let mut head = String::new();
+                    while !head.ends_with("\r\n\r\n") {
+                        if reader.read_line(&mut head).unwrap_or(0) == 0 {
+                            break;
+                        }
+                    }
+                    // Every request of `post` carries `a=1`.
+                    let mut body = [0; 3];
+                    if reader.read_exact(&mut body).is_err() {
+                        break;
+                    }
+                    let Some((answer, close)) = script.next() else {
+                        return;
+                    };
+                    let (first, second) = answer.split_at(answer.len() / 2);
+                    writer.write_all(first).unwrap();
+                    std::thread::sleep(Duration::from_millis(5));
+                    writer.write_all(second).unwrap();
+                    if close {
+                        break;
+                    }
+                }
+            }
+        });
+        (addr, accepted)
+    }
+
+    #[test]
+    fn answers_framed_every_way_are_read_whole() {
+        let (addr, accepted) = scripted(vec![
+            (
+                b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n1\r\n \r\n0\r\n\r\n",
+                false,
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\n[]",
+                true,
+            ),
+            (b"HTTP/1.1 503 Busy\r\n\r\n{\"a\":1}", true),
+            (b"HTTP/1.1 204 No Content\r\n\r\n", false),
+            (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{}", true),
+        ]);
+        let plain = Plain::new(&addr, "/", Duration::from_secs(5)).unwrap();
+        assert_eq!(post(&plain).unwrap(), (200, b"{} ".to_vec()));
+        // Kept alive: the next request goes on the same connection.
+        assert_eq!(post(&plain).unwrap(), (200, b"[]".to_vec()));
+        assert_eq!(accepted.load(Ordering::SeqCst), 1);
+        // `Connection: close` was heeded: a new connection, whose answer runs to its end.
+        assert_eq!(post(&plain).unwrap(), (503, b"{\"a\":1}".to_vec()));
+        assert_eq!(post(&plain).unwrap(), (204, Vec::new()));
+        assert_eq!(accepted.load(Ordering::SeqCst), 3);
+        // Fewer bytes than promised, then the end: sent, and the answer is lost.
+        match post(&plain) {
+            Err(Error::Transport {
+                may_have_been_sent: true,
+                message,
+            }) => assert!(
+                message.contains("before the answer was complete"),
+                "{message}"
+            ),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -176,24 +176,26 @@ fn offline(target: &Target) -> Refusal {
     )
 }
 
+/// Notes that `target` was reached and, with history on, the message it got (`kind` is
+/// built only then: a copy of the arguments a run without history does not pay for).
 fn record(
     shared: &Shared,
     target: &Target,
     message_id: &str,
-    kind: MessageKind,
+    kind: impl FnOnce() -> MessageKind,
     reached: &mut Vec<String>,
 ) {
     reached.push(target.device_name.clone());
     if !shared.keep_history {
         return;
     }
-    lock(&shared.messages).push(DeviceMessage {
+    shared.keep_message(DeviceMessage {
         product_key: target.product_key.clone(),
         device_name: target.device_name.clone(),
         received_at: SystemTime::now(),
         message_id: message_id.to_string(),
         online: target.online,
-        kind,
+        kind: kind(),
     });
 }
 
@@ -277,7 +279,7 @@ async fn invoke_thing_service(
         shared,
         &target,
         &message_id,
-        MessageKind::Service {
+        || MessageKind::Service {
             identifier: identifier.to_string(),
             args: args.clone(),
             sync,
@@ -352,7 +354,7 @@ fn invoke_things_service(
             shared,
             target,
             &message_id,
-            MessageKind::Service {
+            || MessageKind::Service {
                 identifier: identifier.to_string(),
                 args: args.clone(),
                 sync: false,
@@ -425,7 +427,7 @@ fn batch_pub(
             shared,
             target,
             &message_id,
-            MessageKind::Publish {
+            || MessageKind::Publish {
                 topic: format!("/{product_key}/{}/user/{topic}", target.device_name),
                 payload: payload.clone(),
                 qos,
@@ -447,7 +449,7 @@ fn property_set(
         shared,
         target,
         &message_id,
-        MessageKind::PropertySet {
+        || MessageKind::PropertySet {
             items: items.clone(),
         },
         reached,

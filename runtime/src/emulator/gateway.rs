@@ -51,25 +51,12 @@ impl Incoming {
 
 /// Reads the query and a form body into parameters.
 pub(crate) fn decode(incoming: &Incoming) -> Result<Params, Refusal> {
-    let not_utf8 = |e: signature::NotUtf8| {
-        Refusal::gateway(
-            400,
-            "InvalidParameter",
-            format!("`{}` is not UTF-8 text once percent-decoded.", e.piece),
-        )
-    };
-    let mut pairs = signature::decode_form(&incoming.raw_query).map_err(not_utf8)?;
-    let is_form = incoming.header("content-type").is_some_and(|t| {
-        t.to_ascii_lowercase()
-            .starts_with("application/x-www-form-urlencoded")
-    });
-    if is_form && !incoming.body.is_empty() {
-        let body = std::str::from_utf8(&incoming.body).map_err(|_| {
-            Refusal::gateway(400, "InvalidParameter", "The form body is not UTF-8 text.")
-        })?;
-        pairs.extend(signature::decode_form(body).map_err(not_utf8)?);
-    }
-    Ok(Params::new(pairs))
+    signature::decode_parts(
+        &incoming.raw_query,
+        incoming.header("content-type"),
+        &incoming.body,
+    )
+    .map(Params::new)
 }
 
 /// Runs every gateway check, then the action.

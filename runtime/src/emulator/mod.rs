@@ -619,7 +619,7 @@ impl RunningEmulator {
     /// Every request received so far, in the order answered (none with
     /// [`Emulator::keep_history`]`(false)`).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.shared.requests).clone()
+        lock(&self.shared.requests).requests()
     }
 
     /// Forgets the recorded requests.
@@ -630,7 +630,7 @@ impl RunningEmulator {
     /// Every message devices received so far, in order (none with
     /// [`Emulator::keep_history`]`(false)`).
     pub fn messages(&self) -> Vec<DeviceMessage> {
-        lock(&self.shared.messages).clone()
+        lock(&self.shared.messages).messages()
     }
 
     /// Forgets the recorded messages.

@@ -123,15 +123,23 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>) {
     // A second descriptor of the socket, so an injected reset can set `SO_LINGER 0` before
     // hyper closes the stream.
     let control = Arc::new(Mutex::new(socket2::SockRef::from(&stream).try_clone().ok()));
+    let history = shared.clone();
     let service = service_fn(move |request| {
         let shared = shared.clone();
         let control = control.clone();
         async move { handle(shared, control, request).await }
     });
-    let _ = hyper::server::conn::http1::Builder::new()
+    let mut serving = std::pin::pin!(hyper::server::conn::http1::Builder::new()
         .max_buf_size(MAX_HEAD_BYTES)
-        .serve_connection(TokioIo::new(stream), service)
-        .await;
+        .serve_connection(TokioIo::new(stream), service));
+    // hyper writes an answer in the same poll that produced it; what the histories got
+    // meanwhile is compacted after that poll, while the client reads its answer.
+    let _ = std::future::poll_fn(|cx| {
+        let polled = serving.as_mut().poll(cx);
+        history.settle_history();
+        polled
+    })
+    .await;
 }
 
 async fn handle(
@@ -146,16 +154,23 @@ async fn handle(
         .headers
         .iter()
         .map(|(name, value)| {
+            // `HeaderName`s are lower case already.
             (
-                name.as_str().to_ascii_lowercase(),
+                name.as_str().to_string(),
                 String::from_utf8_lossy(value.as_bytes()).into_owned(),
             )
         })
         .collect();
     let raw_query = parts.uri.query().unwrap_or("").to_string();
-    let (body, too_large) = match Limited::new(body, MAX_BODY_BYTES).collect().await {
-        Ok(collected) => (collected.to_bytes().to_vec(), false),
-        Err(_) => (Vec::new(), true),
+    // A request without a body (a signed call's parameters travel in its query) skips the
+    // collecting machinery.
+    let (body, too_large) = if hyper::body::Body::is_end_stream(&body) {
+        (Vec::new(), false)
+    } else {
+        match Limited::new(body, MAX_BODY_BYTES).collect().await {
+            Ok(collected) => (collected.to_bytes().to_vec(), false),
+            Err(_) => (Vec::new(), true),
+        }
     };
     let incoming = Incoming {
         method: parts.method.as_str().to_string(),
@@ -266,12 +281,16 @@ async fn handle(
             },
             Reply::Drop { reset } => Outcome::Dropped { reset: *reset },
         };
+        let decoded = params.is_ok();
+        // Moved in: the compact form the history keeps later drops them, and decodes them
+        // again when read (record.rs `Kept`).
+        let params = params.map(|p| p.into_pairs()).unwrap_or_default();
         let recorded = RecordedRequest {
             seq,
             received_at,
             method: incoming.method,
             action,
-            params: params.map(|p| p.into_pairs()).unwrap_or_default(),
+            params,
             raw_query: incoming.raw_query,
             raw_body: String::from_utf8_lossy(&incoming.body).into_owned(),
             headers: incoming.headers,
@@ -284,7 +303,7 @@ async fn handle(
             observer(&recorded);
         }
         if shared.keep_history {
-            lock(&shared.requests).push(recorded);
+            shared.keep_request(recorded, decoded);
         }
     }
 

@@ -13,6 +13,8 @@ use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
+use super::answer::Refusal;
+
 /// The algorithm name of ACS3 signatures.
 pub(crate) const ACS3: &str = "ACS3-HMAC-SHA256";
 
@@ -286,6 +288,35 @@ pub(crate) fn acs3_signature(secret: &str, string_to_sign: &str) -> String {
     };
     mac.update(string_to_sign.as_bytes());
     hex::encode(mac.finalize().into_bytes())
+}
+
+/// The parameters of a request's query and, when `content_type` says it is a form, its
+/// body: what the gateway reads (gateway.rs `decode`), and what a kept request is decoded
+/// again with (record.rs).
+pub(crate) fn decode_parts(
+    raw_query: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<Vec<(String, String)>, Refusal> {
+    let not_utf8 = |e: NotUtf8| {
+        Refusal::gateway(
+            400,
+            "InvalidParameter",
+            format!("`{}` is not UTF-8 text once percent-decoded.", e.piece),
+        )
+    };
+    let mut pairs = decode_form(raw_query).map_err(not_utf8)?;
+    let is_form = content_type.is_some_and(|t| {
+        t.to_ascii_lowercase()
+            .starts_with("application/x-www-form-urlencoded")
+    });
+    if is_form && !body.is_empty() {
+        let body = std::str::from_utf8(body).map_err(|_| {
+            Refusal::gateway(400, "InvalidParameter", "The form body is not UTF-8 text.")
+        })?;
+        pairs.extend(decode_form(body).map_err(not_utf8)?);
+    }
+    Ok(pairs)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::devices::DeviceState;
 use super::faults::Faults;
-use super::record::{DeviceMessage, RecordedRequest};
+use super::record::{MessageLog, RecordedRequest, RequestLog};
 use super::throttle::Throttle;
 use crate::alink::Responder;
 use crate::model::Model;
@@ -224,8 +224,12 @@ pub(crate) struct Shared {
     pub throttle: Mutex<Throttle>,
     pub nonces: Mutex<Nonces>,
     pub faults: Mutex<Faults>,
-    pub requests: Mutex<Vec<RecordedRequest>>,
-    pub messages: Mutex<Vec<DeviceMessage>>,
+    /// The history of requests (record.rs [`RequestLog`]).
+    pub requests: Mutex<RequestLog>,
+    /// The history of device messages (record.rs [`MessageLog`]).
+    pub messages: Mutex<MessageLog>,
+    /// Whether either history has entries not yet compacted ([`Shared::settle_history`]).
+    unsettled: std::sync::atomic::AtomicBool,
     /// Device state: reported properties, desired values, events, service calls.
     pub twin: Mutex<super::twin_store::Twin>,
     seq: AtomicU64,
@@ -251,13 +255,41 @@ impl Shared {
             throttle: Mutex::new(throttle),
             nonces: Mutex::new(Nonces::default()),
             faults: Mutex::new(Faults::default()),
-            requests: Mutex::new(Vec::new()),
-            messages: Mutex::new(Vec::new()),
+            requests: Mutex::new(RequestLog::default()),
+            messages: Mutex::new(MessageLog::default()),
+            unsettled: std::sync::atomic::AtomicBool::new(false),
             twin: Mutex::new(super::twin_store::Twin::default()),
             seq: AtomicU64::new(0),
             message_ids: AtomicU64::new(FIRST_MESSAGE_ID),
             request_ids: RequestIds::new(),
             uplink: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Records a request in the history (its compact form comes later:
+    /// [`Shared::settle_history`]).
+    pub(crate) fn keep_request(&self, request: RecordedRequest, decoded: bool) {
+        lock(&self.requests).push((request, decoded));
+        self.unsettled
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    /// Records a device message in the history, as [`Shared::keep_request`].
+    pub(crate) fn keep_message(&self, message: super::record::DeviceMessage) {
+        lock(&self.messages).push(message);
+        self.unsettled
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    /// Compacts what the histories got since the last call: run by a connection once it has
+    /// written its answers (server.rs), so it is off the request's path.
+    pub(crate) fn settle_history(&self) {
+        if self
+            .unsettled
+            .swap(false, std::sync::atomic::Ordering::Acquire)
+        {
+            lock(&self.requests).compact();
+            lock(&self.messages).compact();
         }
     }
 
