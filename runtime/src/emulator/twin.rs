@@ -116,10 +116,10 @@ fn property_status(shared: &Shared, params: &Params) -> Result<Success, Refusal>
             let latest = state
                 .properties
                 .iter()
-                .filter(|r| r.identifier == p.wire_identifier)
+                .filter(|r| r.identifier() == p.wire_identifier)
                 .max_by_key(|r| r.time);
             if let Some(record) = latest {
-                info.insert("Value".into(), json!(text(&record.value)));
+                info.insert("Value".into(), json!(record.value_text()));
                 info.insert("Time".into(), json!(record.time.to_string()));
             }
             Value::Object(info)
@@ -195,8 +195,8 @@ fn history(shared: &Shared, params: &Params, kind: Kind) -> Result<Success, Refu
     let mut matching: Vec<&Record> = records
         .iter()
         .filter(|r| r.time >= start.max(oldest) && r.time <= end)
-        .filter(|r| identifier.is_none_or(|id| r.identifier == id))
-        .filter(|r| event_type.is_none_or(|t| event_kind(&r.identifier).as_deref() == Some(t)))
+        .filter(|r| identifier.is_none_or(|id| r.identifier() == id))
+        .filter(|r| event_type.is_none_or(|t| event_kind(r.identifier()).as_deref() == Some(t)))
         .collect();
     // Stable: records of one millisecond keep the order they came in.
     matching.sort_by_key(|r| r.time);
@@ -223,20 +223,20 @@ fn history(shared: &Shared, params: &Params, kind: Kind) -> Result<Success, Refu
                 found.unwrap_or_else(|| id.to_string())
             };
             match kind {
-                Kind::Property => json!({ "Time": r.time.to_string(), "Value": text(&r.value) }),
+                Kind::Property => json!({ "Time": r.time.to_string(), "Value": r.value_text() }),
                 Kind::Event => json!({
                     "Time": r.time.to_string(),
-                    "Identifier": r.identifier,
-                    "Name": name(&r.identifier),
-                    "EventType": event_kind(&r.identifier).unwrap_or_else(|| "info".into()),
-                    "OutputData": text(&r.value),
+                    "Identifier": r.identifier(),
+                    "Name": name(r.identifier()),
+                    "EventType": event_kind(r.identifier()).unwrap_or_else(|| "info".into()),
+                    "OutputData": r.value_text(),
                 }),
                 Kind::Service => json!({
                     "Time": r.time.to_string(),
-                    "Identifier": r.identifier,
-                    "Name": name(&r.identifier),
-                    "InputData": text(&r.value),
-                    "OutputData": r.output.as_ref().map(text).unwrap_or_default(),
+                    "Identifier": r.identifier(),
+                    "Name": name(r.identifier()),
+                    "InputData": r.value_text(),
+                    "OutputData": r.output_text().unwrap_or_default(),
                 }),
             }
         })
@@ -528,12 +528,7 @@ impl RunningEmulator {
         lock(&self.shared.twin)
             .device(product_key, device_name)
             .services
-            .push(Record {
-                identifier: identifier.to_string(),
-                time,
-                value: input.clone(),
-                output: output.cloned(),
-            });
+            .push(Record::new(identifier, time, input, output));
         Ok(())
     }
 }

@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 use super::answer::{Refusal, Success};
 use super::params::Params;
 use super::state::{lock, Shared};
-use super::twin_params::{device, number, text};
+use super::twin_params::{device, number};
 use super::twin_store::{oldest_kept, Kind, Record};
 use crate::limits::{MAX_HISTORY_PAGE, MAX_PROPERTIES_PAGE};
 use crate::model::Model;
@@ -112,20 +112,20 @@ fn status(shared: &Shared, params: &Params) -> Result<Success, Refusal> {
     for record in &state.properties {
         match latest
             .iter_mut()
-            .find(|r| r.identifier == record.identifier)
+            .find(|r| r.identifier() == record.identifier())
         {
             Some(kept) if kept.time <= record.time => *kept = record,
             Some(_) => {}
             None => latest.push(record),
         }
     }
-    latest.sort_by(|a, b| a.time.cmp(&b.time).then(a.identifier.cmp(&b.identifier)));
+    latest.sort_by(|a, b| a.time.cmp(&b.time).then(a.identifier().cmp(b.identifier())));
     if !asc {
         latest.reverse();
     }
     let items = latest
         .iter()
-        .map(|r| json!({"Identifier": r.identifier, "Value": text(&r.value), "Time": r.time}))
+        .map(|r| json!({"Identifier": r.identifier(), "Value": r.value_text(), "Time": r.time}))
         .collect();
     Ok(page(
         items,
@@ -159,7 +159,7 @@ fn history(shared: &Shared, params: &Params, kind: Kind) -> Result<Success, Refu
     let records = state.records(kind);
     let mut matching: Vec<&Record> = records
         .iter()
-        .filter(|r| r.identifier == identifier && r.time >= from.max(oldest) && r.time <= to)
+        .filter(|r| r.identifier() == identifier && r.time >= from.max(oldest) && r.time <= to)
         .collect();
     // Stable: records of one millisecond keep the order they came in.
     matching.sort_by_key(|r| r.time);
@@ -169,23 +169,23 @@ fn history(shared: &Shared, params: &Params, kind: Kind) -> Result<Success, Refu
     let items = matching
         .iter()
         .map(|r| match kind {
-            Kind::Property => json!({ "Time": r.time.to_string(), "Value": text(&r.value) }),
+            Kind::Property => json!({ "Time": r.time.to_string(), "Value": r.value_text() }),
             Kind::Event => json!({
                 "Time": r.time.to_string(),
-                "Identifier": r.identifier,
-                "Name": event_name(model, &r.identifier),
-                "EventType": event_type(model, &r.identifier),
-                "OutputData": text(&r.value),
+                "Identifier": r.identifier(),
+                "Name": event_name(model, r.identifier()),
+                "EventType": event_type(model, r.identifier()),
+                "OutputData": r.value_text(),
             }),
             Kind::Service => json!({
                 "Time": r.time.to_string(),
-                "Identifier": r.identifier,
+                "Identifier": r.identifier(),
                 "Name": model
-                    .service_by_wire_identifier(&r.identifier)
+                    .service_by_wire_identifier(r.identifier())
                     .and_then(|s| s.name.clone())
-                    .unwrap_or_else(|| r.identifier.clone()),
-                "InputData": text(&r.value),
-                "OutputData": r.output.as_ref().map(text).unwrap_or_default(),
+                    .unwrap_or_else(|| r.identifier().to_string()),
+                "InputData": r.value_text(),
+                "OutputData": r.output_text().unwrap_or_default(),
             }),
         })
         .collect();

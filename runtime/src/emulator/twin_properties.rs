@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 use super::answer::{Refusal, Success};
 use super::params::Params;
 use super::state::{lock, Shared};
-use super::twin_params::{device, number, numbered, text};
+use super::twin_params::{device, number, numbered};
 use super::twin_store::{oldest_kept, Record};
 use crate::limits::{MAX_PROPERTIES_PAGE, MAX_PROPERTIES_PER_QUERY};
 
@@ -75,7 +75,7 @@ pub(super) fn properties_data(shared: &Shared, params: &Params) -> Result<Succes
             let mut records: Vec<_> = state
                 .properties
                 .iter()
-                .filter(|r| r.identifier == *id && r.time >= from.max(oldest) && r.time <= to)
+                .filter(|r| r.identifier() == *id && r.time >= from.max(oldest) && r.time <= to)
                 .collect();
             // Stable: records of one millisecond keep the order they came in.
             records.sort_by_key(|r| r.time);
@@ -102,7 +102,7 @@ pub(super) fn properties_data(shared: &Shared, params: &Params) -> Result<Succes
                 .iter()
                 .filter(|r| cut.is_none_or(|n| if asc == 0 { r.time > n } else { r.time < n }))
                 .take(page)
-                .map(|r| json!({ "Time": r.time, "Value": text(&r.value) }))
+                .map(|r| json!({ "Time": r.time, "Value": r.value_text() }))
                 .collect();
             json!({ "Identifier": id, "List": { "PropertyInfo": list } })
         })

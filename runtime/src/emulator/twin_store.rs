@@ -23,15 +23,74 @@ fn push_bounded(records: &mut Vec<Record>, record: Record, kept: usize) {
     records.push(record);
 }
 
-/// One stored record: when, what, and the values as sent.
+/// One stored record: when, what, and the values as sent, kept as compact JSON text in one
+/// buffer (the identifier, the value, the output) and read back by the query actions: a
+/// sync call keeps one allocation instead of a `Value` tree per input and output, so
+/// recording stays cheap on the call's path and a full store (up to `2 × KEPT` records of
+/// each kind per device) stays small.
 #[derive(Debug, Clone)]
 pub(crate) struct Record {
-    pub identifier: String,
     pub time: i64,
-    /// A property's value, an event's output, a service's input.
-    pub value: Value,
-    /// A service's output, once the device answered.
-    pub output: Option<Value>,
+    /// The identifier, then the value's JSON, then the output's JSON (if any).
+    text: Box<str>,
+    /// Where the value's JSON starts (the identifier's length).
+    value_at: usize,
+    /// Where the output's JSON starts, when there is one (it runs to the end).
+    output_at: Option<usize>,
+}
+
+impl Record {
+    /// A record of `identifier` at `time`: a property's value, an event's output or a
+    /// service's input, and a service's output once the device answered.
+    pub(crate) fn new(identifier: &str, time: i64, value: &Value, output: Option<&Value>) -> Self {
+        use std::fmt::Write as _;
+        let mut text = String::with_capacity(identifier.len() + 64);
+        text.push_str(identifier);
+        let value_at = text.len();
+        // `Value`'s Display is its compact JSON; writing to a String cannot fail.
+        let _ = write!(text, "{value}");
+        let output_at = output.map(|output| {
+            let at = text.len();
+            let _ = write!(text, "{output}");
+            at
+        });
+        Record {
+            time,
+            text: text.into_boxed_str(),
+            value_at,
+            output_at,
+        }
+    }
+
+    /// The property, event or service identifier.
+    pub(crate) fn identifier(&self) -> &str {
+        &self.text[..self.value_at]
+    }
+
+    /// The value's text as the platform sends it (a string as it is, anything else as
+    /// JSON): a property's value, an event's output, a service's input.
+    pub(crate) fn value_text(&self) -> String {
+        let end = self.output_at.unwrap_or(self.text.len());
+        platform_text(&self.text[self.value_at..end])
+    }
+
+    /// A service's output as the platform sends it, once the device answered.
+    pub(crate) fn output_text(&self) -> Option<String> {
+        self.output_at.map(|at| platform_text(&self.text[at..]))
+    }
+}
+
+/// The text the platform sends for a stored value, from its compact JSON: a JSON string
+/// is sent as the string it holds, anything else as the JSON itself (the same as
+/// `twin_params::text` of the `Value`).
+fn platform_text(json: &str) -> String {
+    if json.starts_with('"') {
+        // Written by `Record::new` from a `Value::String`, so it parses; were it not to,
+        // the JSON as kept is the nearest honest answer.
+        serde_json::from_str::<String>(json).unwrap_or_else(|_| json.to_string())
+    } else {
+        json.to_string()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -97,13 +156,11 @@ impl Twin {
         let state = self.device(product_key, device_name);
         if let Value::Object(items) = items {
             for (id, value) in items {
-                let record = Record {
-                    identifier: id.clone(),
-                    time,
-                    value: value.clone(),
-                    output: None,
-                };
-                push_bounded(&mut state.properties, record, KEPT);
+                push_bounded(
+                    &mut state.properties,
+                    Record::new(id, time, value, None),
+                    KEPT,
+                );
             }
         }
     }
@@ -117,12 +174,7 @@ impl Twin {
         output: &Value,
         time: i64,
     ) {
-        let record = Record {
-            identifier: identifier.to_string(),
-            time,
-            value: output.clone(),
-            output: None,
-        };
+        let record = Record::new(identifier, time, output, None);
         push_bounded(
             &mut self.device(product_key, device_name).events,
             record,
@@ -139,12 +191,7 @@ impl Twin {
         input: &Value,
         output: Option<&Value>,
     ) {
-        let record = Record {
-            identifier: identifier.to_string(),
-            time: now_ms(),
-            value: input.clone(),
-            output: output.cloned(),
-        };
+        let record = Record::new(identifier, now_ms(), input, output);
         push_bounded(
             &mut self.device(product_key, device_name).services,
             record,
@@ -160,12 +207,7 @@ mod tests {
     use super::*;
 
     fn record(time: i64) -> Record {
-        Record {
-            identifier: "Id".into(),
-            time,
-            value: Value::Null,
-            output: None,
-        }
+        Record::new("Id", time, &Value::Null, None)
     }
 
     #[test]
@@ -180,5 +222,36 @@ mod tests {
         let times: Vec<i64> = records.iter().map(|r| r.time).collect();
         assert!(times.windows(2).all(|w| w[0] + 1 == w[1]), "{times:?}");
         assert_eq!(times.last(), Some(&999));
+    }
+
+    #[test]
+    fn a_record_gives_back_its_identifier_and_values_as_the_platform_sends_them() {
+        use super::super::twin_params::text;
+        use serde_json::json;
+        let cases = [
+            json!("on \"quoted\" ü"),
+            json!(""),
+            json!(12.5),
+            json!(-3),
+            json!(true),
+            Value::Null,
+            json!({"Speed": 3, "Name": "a\nb", "List": [1, "x"]}),
+        ];
+        for value in &cases {
+            for output in [None, Some(&cases[0]), Some(&cases[6])] {
+                let record = Record::new("Identifier_1", 42, value, output);
+                assert_eq!(record.identifier(), "Identifier_1");
+                assert_eq!(record.time, 42);
+                // The same text the `Value` itself gives (what the store sent before).
+                assert_eq!(record.value_text(), text(value), "{value}");
+                assert_eq!(record.output_text(), output.map(text), "{output:?}");
+            }
+        }
+        // An empty identifier is kept apart from the value too.
+        let record = Record::new("", 0, &json!("x"), None);
+        assert_eq!(
+            (record.identifier(), record.value_text()),
+            ("", "x".to_string())
+        );
     }
 }
