@@ -165,8 +165,6 @@ enum Read {
 
 /// `[+-]digits[.digits][(e|E)[+-]digits]`, in a `const fn`: integer arithmetic for the
 /// exact value, one rounding step for the `f64` (exact operands, so correctly rounded).
-/// Digits are matched inline rather than by `u8::is_ascii_digit`: this runs in the
-/// compiler's interpreter for every bound of a generated crate, where a call is costly.
 const fn read_decimal(text: &str) -> Read {
     let b = text.as_bytes();
     if b.is_empty() {
@@ -182,7 +180,7 @@ const fn read_decimal(text: &str) -> Read {
     let mut significant = 0u32;
     let mut fraction = 0i32;
     let mut seen_point = false;
-    while i < b.len() && (matches!(b[i], b'0'..=b'9') || (b[i] == b'.' && !seen_point)) {
+    while i < b.len() && (b[i].is_ascii_digit() || (b[i] == b'.' && !seen_point)) {
         if b[i] == b'.' {
             seen_point = true;
         } else {
@@ -212,7 +210,7 @@ const fn read_decimal(text: &str) -> Read {
             i += 1;
         }
         let start = i;
-        while i < b.len() && matches!(b[i], b'0'..=b'9') {
+        while i < b.len() && b[i].is_ascii_digit() {
             if exponent > 1000 {
                 return Read::NotShort;
             }
