@@ -498,21 +498,7 @@ async fn state_long_history_read_keeps_to_the_qps() {
         )
         .collect()
         .await;
-    let elapsed = started.elapsed();
-    assert_eq!(read.len(), 60);
-    assert!(
-        read.iter().all(Result::is_ok),
-        "no call was throttled: {:?}",
-        read.iter().find(|r| r.is_err())
-    );
-    assert!(elapsed >= Duration::from_secs(3), "{elapsed:?}");
-    assert!(elapsed < Duration::from_secs(15), "{elapsed:?}");
-    let throttled = emulator
-        .requests()
-        .iter()
-        .filter(|r| r.code() == Some("Throttling.User"))
-        .count();
-    assert_eq!(throttled, 0);
+    assert_kept_to_qps(&read, 60, started.elapsed(), &emulator);
     emulator.shutdown();
 }
 
@@ -662,19 +648,7 @@ async fn state_properties_history_keeps_to_its_qps() {
         )
         .collect()
         .await;
-    let elapsed = started.elapsed();
-    assert_eq!(read.len(), 40);
-    assert!(
-        read.iter().all(Result::is_ok),
-        "{:?}",
-        read.iter().find(|r| r.is_err())
-    );
-    assert!(elapsed >= Duration::from_secs(3), "{elapsed:?}");
-    assert!(elapsed < Duration::from_secs(15), "{elapsed:?}");
-    assert!(emulator
-        .requests()
-        .iter()
-        .all(|r| r.code() != Some("Throttling.User")));
+    assert_kept_to_qps(&read, 40, started.elapsed(), &emulator);
     emulator.shutdown();
 }
 
@@ -927,11 +901,23 @@ async fn state_original_history_keeps_to_its_qps() {
         )
         .collect()
         .await;
-    let elapsed = started.elapsed();
-    assert_eq!(read.len(), 40);
+    assert_kept_to_qps(&read, 40, started.elapsed(), &emulator);
+    emulator.shutdown();
+}
+
+/// What each QPS test checks of a stream read at 5 calls a second: every item read, none
+/// an error, the pages spread over at least 3 s (bounded at 15), and no request the
+/// emulator throttled.
+fn assert_kept_to_qps<T: std::fmt::Debug, E: std::fmt::Debug>(
+    read: &[Result<T, E>],
+    items: usize,
+    elapsed: Duration,
+    emulator: &RunningEmulator,
+) {
+    assert_eq!(read.len(), items);
     assert!(
         read.iter().all(Result::is_ok),
-        "{:?}",
+        "no call was throttled: {:?}",
         read.iter().find(|r| r.is_err())
     );
     assert!(elapsed >= Duration::from_secs(3), "{elapsed:?}");
@@ -940,5 +926,4 @@ async fn state_original_history_keeps_to_its_qps() {
         .requests()
         .iter()
         .all(|r| r.code() != Some("Throttling.User")));
-    emulator.shutdown();
 }

@@ -2,20 +2,14 @@
 //! `tsl-codegen emulate` on 127.0.0.1 (issue 14). The emulator's state is given on its
 //! stdin (`{"device":..,"properties":..,"time":..}` lines).
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Output, Stdio};
-use std::sync::mpsc;
+mod ops_support;
+
+use std::io::Write;
+use std::process::Output;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use ops_support::EmulateProcess;
 use serde_json::{json, Value};
-
-const ID: &str = "emulator-id";
-const SECRET: &str = "emulator-secret";
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 fn now_ms() -> i64 {
     SystemTime::now()
@@ -24,102 +18,42 @@ fn now_ms() -> i64 {
         .as_millis() as i64
 }
 
-/// A running `emulate --post-stdin`, killed when dropped.
-struct Emulate {
-    child: Child,
-    stdin: ChildStdin,
-    endpoint: String,
-    lines: mpsc::Receiver<String>,
+/// A running `emulate --post-stdin` of both lamp models with device `lamp-1`.
+fn emulate(extra: &[&str]) -> EmulateProcess {
+    let mut args = vec![
+        "--model",
+        "examples/models/street-lamp.json",
+        "--model",
+        "examples/models/street-lamp-battery.json",
+        "--device",
+        "lamp-1",
+        "--post-stdin",
+        "--quiet",
+        "--seconds",
+        "60",
+    ];
+    args.extend_from_slice(extra);
+    EmulateProcess::start(&args)
 }
 
-impl Drop for Emulate {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+/// Records state lines on the emulator's stdin and waits (boundedly) until each is
+/// confirmed.
+fn record(emulate: &mut EmulateProcess, lines: &[Value]) {
+    for line in lines {
+        writeln!(emulate.stdin, "{line}").unwrap();
     }
-}
-
-impl Emulate {
-    fn start(extra: &[&str]) -> Emulate {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tsl-codegen"))
-            .args([
-                "emulate",
-                "--model",
-                "examples/models/street-lamp.json",
-                "--model",
-                "examples/models/street-lamp-battery.json",
-                "--device",
-                "lamp-1",
-                "--post-stdin",
-                "--quiet",
-                "--seconds",
-                "60",
-            ])
-            .args(extra)
-            .env_remove("ALIBABA_CLOUD_ACCESS_KEY_ID")
-            .env_remove("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
-            .current_dir(root())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the binary starts");
-        let stdin = child.stdin.take().expect("piped");
-        let out = child.stdout.take().expect("piped");
-        let (send, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines() {
-                let Ok(line) = line else { break };
-                if send.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let first = lines
-            .recv_timeout(Duration::from_secs(10))
-            .expect("a first line");
-        let endpoint = first
-            .strip_prefix("emulator listening on ")
-            .unwrap_or_else(|| panic!("{first}"))
-            .to_string();
-        Emulate {
-            child,
-            stdin,
-            endpoint,
-            lines,
+    emulate.stdin.flush().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut confirmed = 0;
+    while confirmed < lines.len() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = emulate
+            .lines
+            .recv_timeout(left)
+            .expect("the emulator confirms each line");
+        if line.starts_with("recorded state of ") {
+            confirmed += 1;
         }
-    }
-
-    /// Records state lines and waits (boundedly) until each is confirmed.
-    fn record(&mut self, lines: &[Value]) {
-        for line in lines {
-            writeln!(self.stdin, "{line}").unwrap();
-        }
-        self.stdin.flush().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let mut confirmed = 0;
-        while confirmed < lines.len() {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = self
-                .lines
-                .recv_timeout(left)
-                .expect("the emulator confirms each line");
-            if line.starts_with("recorded state of ") {
-                confirmed += 1;
-            }
-        }
-    }
-
-    fn cli(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_tsl-codegen"))
-            .args(args)
-            .args(["--endpoint", &self.endpoint])
-            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", ID)
-            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET)
-            .env("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
-            .current_dir(root())
-            .output()
-            .expect("the binary runs")
     }
 }
 
@@ -143,7 +77,7 @@ fn stderr(output: &Output) -> String {
 
 #[test]
 fn cli_get_prints_every_type_in_wire_form() {
-    let mut emulate = Emulate::start(&[]);
+    let mut emulate = emulate(&[]);
     let t = now_ms() - 1000;
     let values = json!({
         "LightSwitch": 1,
@@ -157,10 +91,13 @@ fn cli_get_prints_every_type_in_wire_form() {
         "Schedule": [{"At": 360, "Brightness": 80, "Enabled": 1}],
         "LuxHistory": [0.5, 12.0],
     });
-    emulate.record(&[
-        json!({"device": "lamp-1", "properties": values, "time": t}),
-        json!({"device": "lamp-1", "properties": {"battery:Charge": 85}, "time": t}),
-    ]);
+    record(
+        &mut emulate,
+        &[
+            json!({"device": "lamp-1", "properties": values, "time": t}),
+            json!({"device": "lamp-1", "properties": {"battery:Charge": 85}, "time": t}),
+        ],
+    );
     let mut args = vec!["get"];
     args.extend(MODELS);
     args.extend(["--device", "lamp-1"]);
@@ -198,12 +135,15 @@ fn cli_get_prints_every_type_in_wire_form() {
 
 #[test]
 fn cli_get_reports_a_value_that_does_not_fit() {
-    let mut emulate = Emulate::start(&[]);
-    emulate.record(&[json!({
-        "device": "lamp-1",
-        "properties": {"Brightness": 250, "Firmware": "ok"},
-        "time": now_ms() - 1000,
-    })]);
+    let mut emulate = emulate(&[]);
+    record(
+        &mut emulate,
+        &[json!({
+            "device": "lamp-1",
+            "properties": {"Brightness": 250, "Firmware": "ok"},
+            "time": now_ms() - 1000,
+        })],
+    );
     let mut args = vec!["get"];
     args.extend(MODELS);
     args.extend(["--device", "lamp-1"]);
@@ -226,7 +166,7 @@ fn cli_get_reports_a_value_that_does_not_fit() {
 
 #[test]
 fn cli_desired_set_get_conflict_clear() {
-    let emulate = Emulate::start(&[]);
+    let emulate = emulate(&[]);
     let target = |command: &[&'static str]| {
         let mut args: Vec<&str> = command.to_vec();
         args.extend(MODELS);
@@ -283,7 +223,7 @@ fn cli_desired_set_get_conflict_clear() {
 
 #[test]
 fn cli_history_pages_as_json_and_csv() {
-    let mut emulate = Emulate::start(&[]);
+    let mut emulate = emulate(&[]);
     let base = now_ms() - 120_000;
     let mut lines: Vec<Value> = (0..12)
         .map(
@@ -292,7 +232,7 @@ fn cli_history_pages_as_json_and_csv() {
         .collect();
     lines.push(json!({"device": "lamp-1", "properties": {"Brightness": 300}, "time": base + 200}));
     lines.push(json!({"device": "lamp-1", "event": "DuskDetected", "value": {"Lux": 2.5}, "time": base + 5}));
-    emulate.record(&lines);
+    record(&mut emulate, &lines);
     let from = base.to_string();
     let to = (base + 1000).to_string();
     let mut args = vec!["history"];
@@ -367,7 +307,7 @@ fn cli_history_pages_as_json_and_csv() {
 
 #[test]
 fn cli_history_of_several_properties_in_one_stream() {
-    let mut emulate = Emulate::start(&[]);
+    let mut emulate = emulate(&[]);
     let base = now_ms() - 120_000;
     let mut lines: Vec<Value> = (0..7)
         .map(|n| {
@@ -376,7 +316,7 @@ fn cli_history_of_several_properties_in_one_stream() {
         .collect();
     lines
         .push(json!({"device": "lamp-1", "properties": {"battery:Charge": 500}, "time": base + 3}));
-    emulate.record(&lines);
+    record(&mut emulate, &lines);
     let from = base.to_string();
     let to = (base + 1000).to_string();
     let mut args = vec!["history"];
@@ -429,13 +369,13 @@ fn cli_history_of_several_properties_in_one_stream() {
 
 #[test]
 fn cli_original_get_and_history_include_what_failed_the_model() {
-    let mut emulate = Emulate::start(&[]);
+    let mut emulate = emulate(&[]);
     let base = now_ms() - 120_000;
     let mut lines: Vec<Value> = (0..5)
         .map(|n| json!({"device": "lamp-1", "properties": {"RawCounter": n}, "time": base + n}))
         .collect();
     lines.push(json!({"device": "lamp-1", "properties": {"Brightness": 40}, "time": base + 10}));
-    emulate.record(&lines);
+    record(&mut emulate, &lines);
     let mut get = vec!["get"];
     get.extend(MODELS);
     get.extend(["--device", "lamp-1", "--original"]);
@@ -488,7 +428,7 @@ fn cli_original_get_and_history_include_what_failed_the_model() {
 
 #[test]
 fn cli_history_of_service_calls_made_through_invoke() {
-    let emulate = Emulate::start(&[]);
+    let emulate = emulate(&[]);
     let mut invoke = vec!["invoke"];
     invoke.extend(["--model", "examples/models/street-lamp.json"]);
     invoke.extend([

@@ -4,91 +4,43 @@
 //! refused before sending under `strict`, and the emulator answers it as its own
 //! `--step-check` says (docs/checks.md).
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+mod ops_support;
 
+use std::process::Output;
+
+use ops_support::EmulateProcess;
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+/// `tsl-codegen emulate` of the street lamp with device `lamp-1`, and `extra` flags.
+fn emulate(extra: &[&str]) -> EmulateProcess {
+    let mut args = vec![
+        "--model",
+        "examples/models/street-lamp.json",
+        "--device",
+        "lamp-1",
+        "--quiet",
+        "--seconds",
+        "60",
+    ];
+    args.extend_from_slice(extra);
+    EmulateProcess::start(&args)
 }
 
-/// `tsl-codegen emulate` of the street lamp with device `lamp-1`, killed when dropped.
-struct Emulate {
-    child: Child,
-    endpoint: String,
-}
-
-impl Drop for Emulate {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Emulate {
-    fn start(extra: &[&str]) -> Emulate {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tsl-codegen"))
-            .args([
-                "emulate",
-                "--model",
-                "examples/models/street-lamp.json",
-                "--device",
-                "lamp-1",
-                "--quiet",
-                "--seconds",
-                "60",
-            ])
-            .args(extra)
-            .current_dir(root())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the binary starts");
-        let out = child.stdout.take().expect("piped");
-        let (send, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            if let Some(Ok(line)) = BufReader::new(out).lines().next() {
-                let _ = send.send(line);
-            }
-        });
-        let first: String = lines
-            .recv_timeout(Duration::from_secs(10))
-            .expect("a first line");
-        let endpoint = first
-            .strip_prefix("emulator listening on ")
-            .unwrap_or_else(|| panic!("{first}"))
-            .to_string();
-        Emulate { child, endpoint }
-    }
-
-    /// `invoke` of `Blink` on `lamp-1` with `args`, and any `extra` flags.
-    fn blink(&self, args: &str, extra: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_tsl-codegen"))
-            .args([
-                "invoke",
-                "--model",
-                "examples/models/street-lamp.json",
-                "--service",
-                "Blink",
-                "--device",
-                "lamp-1",
-                "--args",
-                args,
-                "--endpoint",
-                &self.endpoint,
-            ])
-            .args(extra)
-            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "emulator-id")
-            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "emulator-secret")
-            .env("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
-            .current_dir(root())
-            .output()
-            .expect("the binary runs")
-    }
+/// `invoke` of `Blink` on `lamp-1` with `args`, and any `extra` flags.
+fn blink(emulate: &EmulateProcess, args: &str, extra: &[&str]) -> Output {
+    let mut command = vec![
+        "invoke",
+        "--model",
+        "examples/models/street-lamp.json",
+        "--service",
+        "Blink",
+        "--device",
+        "lamp-1",
+        "--args",
+        args,
+    ];
+    command.extend_from_slice(extra);
+    emulate.cli(&command)
 }
 
 fn status(output: &Output) -> String {
@@ -105,8 +57,8 @@ const OFF_STEP: &str = r#"{"Times":2,"Interval":0.25}"#;
 
 #[test]
 fn an_off_step_value_is_sent_with_a_warning_by_default() {
-    let emulate = Emulate::start(&[]);
-    let sent = emulate.blink(OFF_STEP, &[]);
+    let emulate = emulate(&[]);
+    let sent = blink(&emulate, OFF_STEP, &[]);
     assert!(sent.status.success(), "{}", stderr(&sent));
     assert_eq!(status(&sent), "accepted");
     let warning = stderr(&sent);
@@ -117,19 +69,19 @@ fn an_off_step_value_is_sent_with_a_warning_by_default() {
         "{warning}"
     );
     // -q: the same call, no warning.
-    let quiet = emulate.blink(OFF_STEP, &["-q"]);
+    let quiet = blink(&emulate, OFF_STEP, &["-q"]);
     assert_eq!(status(&quiet), "accepted");
     assert!(!stderr(&quiet).contains("warning"), "{}", stderr(&quiet));
     // A value on its step: nothing to say.
-    let fits = emulate.blink(r#"{"Times":2,"Interval":0.3}"#, &[]);
+    let fits = blink(&emulate, r#"{"Times":2,"Interval":0.3}"#, &[]);
     assert_eq!(status(&fits), "accepted");
     assert!(stderr(&fits).is_empty(), "{}", stderr(&fits));
 }
 
 #[test]
 fn strict_refuses_before_sending_and_a_strict_emulator_refuses_what_is_sent() {
-    let emulate = Emulate::start(&["--step-check", "strict"]);
-    let refused = emulate.blink(OFF_STEP, &["--step-check", "strict"]);
+    let emulate = emulate(&["--step-check", "strict"]);
+    let refused = blink(&emulate, OFF_STEP, &["--step-check", "strict"]);
     assert!(!refused.status.success());
     assert!(refused.stdout.is_empty(), "nothing sent, no line");
     let message = stderr(&refused);
@@ -138,7 +90,7 @@ fn strict_refuses_before_sending_and_a_strict_emulator_refuses_what_is_sent() {
         "{message}"
     );
     // Sent anyway (`off`), the emulator playing a strict platform refuses it.
-    let sent = emulate.blink(OFF_STEP, &["--step-check", "off"]);
+    let sent = blink(&emulate, OFF_STEP, &["--step-check", "off"]);
     assert_eq!(
         status(&sent),
         "refused",

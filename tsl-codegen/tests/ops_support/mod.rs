@@ -3,10 +3,11 @@
 //! output checked for the AccessKey secret. Each test file uses a part of it.
 #![allow(dead_code)]
 
-use std::io::{Read as _, Write as _};
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::mpsc;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -181,4 +182,83 @@ pub fn post(url: &str) -> String {
     let mut answer = String::new();
     stream.read_to_string(&mut answer).expect("an answer");
     answer
+}
+
+/// `tsl-codegen emulate ARGS` run as a process on 127.0.0.1 with its own default
+/// credentials (no AccessKey from the parent's environment), its stdin piped and its
+/// stdout read line by line; killed when dropped.
+pub struct EmulateProcess {
+    child: Child,
+    /// The emulator's stdin (`--post-stdin` reads state lines from it).
+    pub stdin: ChildStdin,
+    /// The endpoint its first line printed.
+    pub endpoint: String,
+    /// Its stdout's lines after the first.
+    pub lines: mpsc::Receiver<String>,
+}
+
+/// The AccessKey `emulate` accepts when none is given to it.
+pub const EMULATE_ID: &str = "emulator-id";
+pub const EMULATE_SECRET: &str = "emulator-secret";
+
+impl Drop for EmulateProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl EmulateProcess {
+    /// Starts it and waits (at most 10 s) for the line naming its endpoint.
+    pub fn start(args: &[&str]) -> EmulateProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tsl-codegen"))
+            .arg("emulate")
+            .args(args)
+            .env_remove("ALIBABA_CLOUD_ACCESS_KEY_ID")
+            .env_remove("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+            .current_dir(root())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the binary starts");
+        let stdin = child.stdin.take().expect("piped");
+        let out = child.stdout.take().expect("piped");
+        let (send, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines() {
+                let Ok(line) = line else { break };
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let first = lines
+            .recv_timeout(Duration::from_secs(10))
+            .expect("a first line");
+        let endpoint = first
+            .strip_prefix("emulator listening on ")
+            .unwrap_or_else(|| panic!("{first}"))
+            .to_string();
+        EmulateProcess {
+            child,
+            stdin,
+            endpoint,
+            lines,
+        }
+    }
+
+    /// Runs the binary with `args`, this emulator's endpoint and the AccessKey it accepts
+    /// (and no credentials profile).
+    pub fn cli(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_tsl-codegen"))
+            .args(args)
+            .args(["--endpoint", &self.endpoint])
+            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", EMULATE_ID)
+            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", EMULATE_SECRET)
+            .env("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
+            .current_dir(root())
+            .output()
+            .expect("the binary runs")
+    }
 }
