@@ -90,7 +90,7 @@ pub use serde_json;
 /// old paths (`value::object`, `alink::answer`, ...) still work, hidden too.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::alink::{answer, bad_parameters, params, unknown_service};
+    pub use crate::alink::{answer, bad_parameters, params, serve, serve_unknown, unknown_service};
     pub use crate::cloud::sync_output;
     // The generator's `serde` setting: generated impls name serde through the runtime, so
     // a crate using them needs no serde dependency of its own to compile.

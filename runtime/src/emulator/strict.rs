@@ -45,7 +45,7 @@ impl<'de> Deserialize<'de> for Entries<'de> {
 /// Checks a service's `Args` text against its inputs. Returns the arguments as JSON for
 /// the device, or every problem found, each naming its field.
 pub(crate) fn check_args(inputs: &[Param], text: &str) -> Result<Value, Vec<String>> {
-    let (entries, value) = object(text)?;
+    let entries = object(text)?;
     let mut problems = Vec::new();
     let mut fields = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -77,17 +77,13 @@ pub(crate) fn check_args(inputs: &[Param], text: &str) -> Result<Value, Vec<Stri
         );
     }
     problems.extend(errors.iter().map(ToString::to_string));
-    if problems.is_empty() {
-        Ok(value)
-    } else {
-        Err(problems)
-    }
+    checked_value(text, problems)
 }
 
 /// Checks `Items` of SetDeviceProperty(s): keys are wire identifiers (`module:id`) of
 /// writable properties of `model`.
 pub(crate) fn check_items(model: &Model, text: &str) -> Result<Value, Vec<String>> {
-    let (entries, value) = object(text)?;
+    let entries = object(text)?;
     let mut problems = Vec::new();
     let mut errors = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -116,19 +112,21 @@ pub(crate) fn check_items(model: &Model, text: &str) -> Result<Value, Vec<String
         problems.push("no property given".to_string());
     }
     problems.extend(errors.iter().map(ToString::to_string));
-    if problems.is_empty() {
-        Ok(value)
-    } else {
-        Err(problems)
-    }
+    checked_value(text, problems)
 }
 
-/// The members of a JSON object text, and the text as a [`Value`].
-fn object(text: &str) -> Result<(Entries<'_>, Value), Vec<String>> {
-    let not_object = || vec![NOT_AN_OBJECT.to_string()];
-    let entries: Entries = serde_json::from_str(text).map_err(|_| not_object())?;
-    let value: Value = serde_json::from_str(text).map_err(|_| not_object())?;
-    Ok((entries, value))
+/// The members of a JSON object text, each still text.
+fn object(text: &str) -> Result<Entries<'_>, Vec<String>> {
+    serde_json::from_str(text).map_err(|_| vec![NOT_AN_OBJECT.to_string()])
+}
+
+/// The checked text as the [`Value`] handed on: read only once every check passed, so a
+/// refused call reads its text once.
+fn checked_value(text: &str, problems: Vec<String>) -> Result<Value, Vec<String>> {
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    serde_json::from_str(text).map_err(|_| vec![NOT_AN_OBJECT.to_string()])
 }
 
 fn names<'a>(names: impl Iterator<Item = &'a str>) -> String {

@@ -127,24 +127,13 @@ pub struct ReplyBody {
 }
 
 impl ReplyBody {
-    /// The output as a reader wants it: `data`, or `{}` when the device sent none.
     /// Reads the reply's output (`data`) as `T` and checks it against the model, or the
     /// problem naming the service. What a generated `Message` does with each reply.
     pub fn read<T: TslValue>(&self) -> Result<T, Problem> {
         // The problem is written by `problem`, compiled once rather than per service.
-        match read_checked::<T>(self.output()) {
+        match read_checked::<T>(self.output_json()) {
             Ok(output) => Ok(output),
             Err(errors) => Err(self.problem(errors)),
-        }
-    }
-
-    /// `data`, or `{}` when absent.
-    fn output(&self) -> &Value {
-        static EMPTY: std::sync::LazyLock<Value> =
-            std::sync::LazyLock::new(|| Value::Object(Map::new()));
-        match &self.data {
-            Value::Null => &EMPTY,
-            data => data,
         }
     }
 
@@ -157,10 +146,12 @@ impl ReplyBody {
     }
 
     /// `data`, or `{}` when absent: a service's output as JSON.
-    pub fn output_json(&self) -> std::borrow::Cow<'_, Value> {
+    pub fn output_json(&self) -> &Value {
+        static EMPTY: std::sync::LazyLock<Value> =
+            std::sync::LazyLock::new(|| Value::Object(Map::new()));
         match &self.data {
-            Value::Null => std::borrow::Cow::Owned(Value::Object(Map::new())),
-            data => std::borrow::Cow::Borrowed(data),
+            Value::Null => &EMPTY,
+            data => data,
         }
     }
 }

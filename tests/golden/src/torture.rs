@@ -1802,7 +1802,7 @@ pub fn dispatch<'a, H: Handler + ?::core::marker::Sized>(
     request: &'a ::tsl_runtime::alink::Request,
 ) -> ::tsl_runtime::alink::Serving<'a> {
     use ::core::option::Option::Some;
-    use ::tsl_runtime::alink::serve;
+    use ::tsl_runtime::__private::serve;
     match request.service_identifier() {
         Some("type") => serve(request, |input| handler.r#type(input)),
         Some("clone") => serve(request, |()| handler.clone_2()),
@@ -1815,7 +1815,7 @@ pub fn dispatch<'a, H: Handler + ?::core::marker::Sized>(
         Some("property.set") => {
             serve(request, |properties| handler.set_properties(properties))
         }
-        _ => ::tsl_runtime::alink::serve_unknown(request),
+        _ => ::tsl_runtime::__private::serve_unknown(request),
     }
 }
 /// A handler as an `alink::Responder`, for an emulator or a test to call.

@@ -61,16 +61,19 @@ pub fn handler(plan: &Plan, cx: &Context) -> TokenStream {
 
     // A model without services leaves `dispatch` only its fallback.
     let (handler_param, body) = if arms.is_empty() {
-        (quote!(_handler), quote!(#rt::alink::serve_unknown(request)))
+        (
+            quote!(_handler),
+            quote!(#rt::__private::serve_unknown(request)),
+        )
     } else {
         (
             quote!(handler),
             quote! {
                 use ::core::option::Option::Some;
-                use #rt::alink::serve;
+                use #rt::__private::serve;
                 match request.service_identifier() {
                     #(#arms)*
-                    _ => #rt::alink::serve_unknown(request),
+                    _ => #rt::__private::serve_unknown(request),
                 }
             },
         )
