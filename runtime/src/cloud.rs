@@ -9,7 +9,7 @@
 mod calls;
 pub mod in_process;
 
-pub use calls::{call_async, call_many, call_sync, set_many, set_one, Call};
+pub use calls::{Call, DeviceCalls, FleetCalls};
 pub use in_process::InProcess;
 
 use std::future::Future;

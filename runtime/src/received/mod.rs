@@ -16,7 +16,6 @@ mod pending;
 #[doc(hidden)]
 pub use batch::expect_batch;
 pub use batch::{merge_replies, AwaitDeviceReply, DeviceReplied, RepliedReport};
-pub use calls::{with_replies, with_reply};
 pub use message::{
     CheckFailed, EventPost, Invalid, Kind, Message, Other, Problem, PropertyItem, PropertyPost,
     RawMessage, Received, Reply, Status,

@@ -13,11 +13,14 @@ pub struct PumpStartInput {
     pub speed: i32,
 }
 impl ::tsl_runtime::value::Generated for PumpStartInput {
+    #[cfg_attr(debug_assertions, inline)]
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
-        use ::tsl_runtime::value::lim;
-        const L: [::tsl_runtime::value::Limits; 1] = [lim("0", "3000", "10")];
+        const L: [::tsl_runtime::value::Limits; 1] = [
+            ::tsl_runtime::value::lim("0", "3000", "10"),
+        ];
         f.int("Speed", &self.speed, &L[0]);
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
         Self { speed: r.required("Speed") }
     }
@@ -33,9 +36,11 @@ pub struct PumpStartOutput {
     pub started: bool,
 }
 impl ::tsl_runtime::value::Generated for PumpStartOutput {
+    #[cfg_attr(debug_assertions, inline)]
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
         f.value("Started", &self.started);
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
         Self {
             started: r.required("Started"),
@@ -53,11 +58,14 @@ pub struct PumpPostEvent {
     pub speed: i32,
 }
 impl ::tsl_runtime::value::Generated for PumpPostEvent {
+    #[cfg_attr(debug_assertions, inline)]
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
-        use ::tsl_runtime::value::lim;
-        const L: [::tsl_runtime::value::Limits; 1] = [lim("0", "3000", "10")];
+        const L: [::tsl_runtime::value::Limits; 1] = [
+            ::tsl_runtime::value::lim("0", "3000", "10"),
+        ];
         f.int("Speed", &self.speed, &L[0]);
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
         Self { speed: r.required("Speed") }
     }
@@ -73,11 +81,14 @@ pub struct PumpDryEvent {
     pub seconds: i32,
 }
 impl ::tsl_runtime::value::Generated for PumpDryEvent {
+    #[cfg_attr(debug_assertions, inline)]
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
-        use ::tsl_runtime::value::lim;
-        const L: [::tsl_runtime::value::Limits; 1] = [lim("0", "3600", "")];
+        const L: [::tsl_runtime::value::Limits; 1] = [
+            ::tsl_runtime::value::lim("0", "3600", ""),
+        ];
         f.int("Seconds", &self.seconds, &L[0]);
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
         Self {
             seconds: r.required("Seconds"),
@@ -97,11 +108,14 @@ pub struct PropertySet {
     pub pump_speed: ::core::option::Option<i32>,
 }
 impl ::tsl_runtime::value::Generated for PropertySet {
+    #[cfg_attr(debug_assertions, inline)]
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
-        use ::tsl_runtime::value::lim;
-        const L: [::tsl_runtime::value::Limits; 1] = [lim("0", "3000", "10")];
+        const L: [::tsl_runtime::value::Limits; 1] = [
+            ::tsl_runtime::value::lim("0", "3000", "10"),
+        ];
         f.int("pump:Speed", self.pump_speed.as_ref(), &L[0]);
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
         Self {
             pump_speed: r.optional("pump:Speed"),
@@ -113,6 +127,7 @@ impl PropertySet {
     pub const PUMP_SPEED: &str = "pump:Speed";
     /// Sets `pump:Speed`.
     #[must_use]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn pump_speed(mut self, value: i32) -> Self {
         self.pump_speed = ::core::option::Option::Some(value);
         self
@@ -142,8 +157,9 @@ impl Properties {
         >,
     ) -> (Self, ::std::vec::Vec<::tsl_runtime::value::Rejected>) {
         use ::tsl_runtime::__private::timed;
-        use ::tsl_runtime::value::lim;
-        const L: [::tsl_runtime::value::Limits; 1] = [lim("0", "3000", "10")];
+        const L: [::tsl_runtime::value::Limits; 1] = [
+            ::tsl_runtime::value::lim("0", "3000", "10"),
+        ];
         let mut out = Self::default();
         let rejected = &mut ::std::vec::Vec::new();
         for item in items {
@@ -172,13 +188,14 @@ impl Properties {
 /// One device of this product, seen from the cloud: a method per service. Each call
 /// checks its arguments against the model before anything is sent.
 pub struct Device<'c, C> {
-    cloud: &'c C,
-    device: ::tsl_runtime::cloud::Device,
+    calls: ::tsl_runtime::cloud::DeviceCalls<'c, C>,
 }
 impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     /// The device `device`, reached through `cloud`.
     pub fn new(cloud: &'c C, device: ::tsl_runtime::cloud::Device) -> Self {
-        Self { cloud, device }
+        Self {
+            calls: ::tsl_runtime::cloud::DeviceCalls::new(cloud, device),
+        }
     }
     /// The device `device_name` of product `a1Torture1`, reached through `cloud`.
     pub fn named(
@@ -189,35 +206,32 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     }
     /// Which device this is.
     pub fn device(&self) -> &::tsl_runtime::cloud::Device {
-        &self.device
+        self.calls.device()
     }
-    /// What the calls go through. Also what keeps the field read in a model with
-    /// no services and no writable properties, where no method calls it.
+    /// What the calls go through.
     pub fn cloud(&self) -> &'c C {
-        self.cloud
+        self.calls.cloud()
     }
     /// Start (`pump:Start`)
     ///
     /// Sync service: the platform waits up to 8 s for the device's reply.
-    ///
-    /// Returns the device's typed reply; a device error code is `Error::Device`.
+    /// Returns the reply, typed; a device error code is `Error::Device`.
     pub fn pump_start(
         &self,
         input: &PumpStartInput,
     ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::cloud::Reply<PumpStartOutput>,
     > + use<'_, C> {
-        ::tsl_runtime::cloud::call_sync(self.cloud, &self.device, "pump:Start", input)
+        self.calls.call_sync("pump:Start", input)
     }
     /// Stop (`pump:Stop`)
     ///
     /// Async service: the platform accepts the call and the device answers later.
-    ///
     /// Returns once the platform accepted the call, with its message id.
     pub fn pump_stop(
         &self,
     ) -> impl ::tsl_runtime::cloud::Call<::tsl_runtime::cloud::Accepted> + use<'_, C> {
-        ::tsl_runtime::cloud::call_async(self.cloud, &self.device, "pump:Stop", &())
+        self.calls.call_async("pump:Stop", &())
     }
     /// Sets the `Some` properties of `properties` (`SetDeviceProperty`), after
     /// checking them against the model. Success means sent, not yet applied.
@@ -225,7 +239,7 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
         &self,
         properties: &PropertySet,
     ) -> impl ::tsl_runtime::cloud::Call<::tsl_runtime::cloud::Accepted> + use<'_, C> {
-        ::tsl_runtime::cloud::set_one(self.cloud, &self.device, properties)
+        self.calls.set_one(properties)
     }
 }
 /// Many devices of this product, seen from the cloud: a method per async service,
@@ -234,8 +248,7 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
 /// arguments once, before anything is sent. The platform runs only async services
 /// on many devices at once; call sync services device by device with `Device`.
 pub struct Fleet<'c, C> {
-    cloud: &'c C,
-    product_key: ::std::string::String,
+    calls: ::tsl_runtime::cloud::FleetCalls<'c, C>,
 }
 impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     /// The devices of product `product_key`, reached through `cloud`.
@@ -244,8 +257,7 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
         product_key: impl ::core::convert::Into<::std::string::String>,
     ) -> Self {
         Self {
-            cloud,
-            product_key: product_key.into(),
+            calls: ::tsl_runtime::cloud::FleetCalls::new(cloud, product_key.into()),
         }
     }
     /// The devices of product `a1Torture1`, reached through `cloud`.
@@ -254,11 +266,11 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     }
     /// The product.
     pub fn product_key(&self) -> &str {
-        &self.product_key
+        self.calls.product_key()
     }
-    /// What the calls go through (read here even when no method calls it).
+    /// What the calls go through.
     pub fn cloud(&self) -> &'c C {
-        self.cloud
+        self.calls.cloud()
     }
     /// Stop (`pump:Stop`)
     ///
@@ -270,13 +282,7 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::cloud::BatchReport,
     > + use<'a, C> {
-        ::tsl_runtime::cloud::call_many(
-            self.cloud,
-            &self.product_key,
-            device_names,
-            "pump:Stop",
-            &(),
-        )
+        self.calls.call_many(device_names, "pump:Stop", &())
     }
     /// Sets the `Some` properties of `properties` on every device in
     /// `device_names` (`SetDevicesProperty`, at most 100 names a call), after
@@ -288,12 +294,7 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::cloud::BatchReport,
     > + use<'a, C> {
-        ::tsl_runtime::cloud::set_many(
-            self.cloud,
-            &self.product_key,
-            device_names,
-            properties,
-        )
+        self.calls.set_many(device_names, properties)
     }
 }
 /// A message from a device of this product as the platform's AMQP subscription
@@ -399,6 +400,7 @@ pub enum Message {
 impl Message {
     /// Decodes a message received on the subscription (e.g. by
     /// `tsl_runtime::subscribe::Subscriber`). Never fails: see the variants.
+    #[cfg_attr(debug_assertions, inline)]
     pub fn decode(raw: &::tsl_runtime::received::RawMessage) -> Self {
         let (envelope, parsed) = ::tsl_runtime::received::parse_for(
             raw,
@@ -413,6 +415,7 @@ impl Message {
     /// Decodes a message as a `tsl_runtime::subscribe::Subscriber` hands it over:
     /// with no model given to its decoder (the default), a thing-model message comes
     /// as JSON and is typed here without parsing it again.
+    #[cfg_attr(debug_assertions, inline)]
     pub fn from_received(received: ::tsl_runtime::received::Received) -> Self {
         let (envelope, parsed, raw) = ::tsl_runtime::received::parse_received(
             received,
@@ -420,6 +423,7 @@ impl Message {
         );
         Self::from_parsed(envelope, parsed, &raw)
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn from_parsed(
         envelope: ::tsl_runtime::received::Envelope,
         parsed: ::tsl_runtime::received::Parsed,
@@ -549,6 +553,7 @@ impl Message {
         }
     }
     /// Where it came from: topic, message ID, product and device.
+    #[cfg_attr(debug_assertions, inline)]
     pub fn envelope(&self) -> &::tsl_runtime::received::Envelope {
         match self {
             Self::PumpPost { envelope, .. }
@@ -563,6 +568,7 @@ impl Message {
             | Self::Invalid { envelope, .. } => envelope,
         }
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn invalid(
         envelope: ::tsl_runtime::received::Envelope,
         expected: ::tsl_runtime::received::Kind,
@@ -584,7 +590,7 @@ impl Message {
 }
 impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     /// Calls `pump:Stop` as `pump_stop` does, then resolves to the device's reply, its output typed,
-    /// or to `NoReply` after `timeout` (see `tsl_runtime::received::with_reply`).
+    /// or to `NoReply` after `timeout` (see `tsl_runtime::cloud::DeviceCalls::with_reply`).
     pub fn pump_stop_with_reply<'a, R: ::tsl_runtime::received::AwaitReply>(
         &'a self,
         replies: &'a R,
@@ -592,14 +598,8 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::PendingOutput<(), R::Wait>,
     > + use<'a, C, R> {
-        ::tsl_runtime::received::with_reply(
-            self.cloud,
-            &self.device,
-            ::core::option::Option::Some("pump:Stop"),
-            &(),
-            replies,
-            timeout,
-        )
+        self.calls
+            .with_reply(::core::option::Option::Some("pump:Stop"), &(), replies, timeout)
     }
     /// Sets properties as `set_properties` does; once the platform accepted the call,
     /// returns a handle that resolves to the device's reply, as it arrives on the
@@ -613,19 +613,12 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::PendingOutput<(), R::Wait>,
     > + use<'a, C, R> {
-        ::tsl_runtime::received::with_reply(
-            self.cloud,
-            &self.device,
-            ::core::option::Option::None,
-            properties,
-            replies,
-            timeout,
-        )
+        self.calls.with_reply(::core::option::Option::None, properties, replies, timeout)
     }
 }
 impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     /// Calls `pump:Stop` on every device in `device_names` as `pump_stop` does, then waits for
-    /// their replies up to `timeout` (see `tsl_runtime::received::with_replies`).
+    /// their replies up to `timeout` (see `tsl_runtime::cloud::FleetCalls::with_replies`).
     pub fn pump_stop_with_replies<'a, R: ::tsl_runtime::received::AwaitDeviceReply>(
         &'a self,
         device_names: &'a [::std::string::String],
@@ -634,15 +627,14 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::RepliedReport<()>,
     > + use<'a, C, R> {
-        ::tsl_runtime::received::with_replies(
-            self.cloud,
-            &self.product_key,
-            device_names,
-            ::core::option::Option::Some("pump:Stop"),
-            &(),
-            replies,
-            timeout,
-        )
+        self.calls
+            .with_replies(
+                device_names,
+                ::core::option::Option::Some("pump:Stop"),
+                &(),
+                replies,
+                timeout,
+            )
     }
     /// Sets properties on every device in `device_names` as `set_properties` does,
     /// then waits for each accepted device's reply on the subscription that feeds
@@ -657,25 +649,24 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::RepliedReport<()>,
     > + use<'a, C, R> {
-        ::tsl_runtime::received::with_replies(
-            self.cloud,
-            &self.product_key,
-            device_names,
-            ::core::option::Option::None,
-            properties,
-            replies,
-            timeout,
-        )
+        self.calls
+            .with_replies(
+                device_names,
+                ::core::option::Option::None,
+                properties,
+                replies,
+                timeout,
+            )
     }
 }
 impl<'c, C> ::tsl_runtime::device_state::StateHandle for Device<'c, C> {
     type Cloud = C;
     type Properties = Properties;
     fn state_cloud(&self) -> &C {
-        self.cloud
+        self.calls.cloud()
     }
     fn state_device(&self) -> &::tsl_runtime::cloud::Device {
-        &self.device
+        self.calls.device()
     }
 }
 impl ::tsl_runtime::device_state::DecodeProperties for Properties {
@@ -709,7 +700,8 @@ impl<'c, C: ::tsl_runtime::device_state::DeviceState> Device<'c, C> {
         ];
         let mut reported = ::std::vec::Vec::new();
         for module in MODULES {
-            reported.extend(self.cloud.reported(&self.device, module).await?);
+            reported
+                .extend(self.calls.cloud().reported(self.calls.device(), module).await?);
         }
         ::core::result::Result::Ok(
             Properties::decode(::tsl_runtime::device_state::items(&reported)),
@@ -737,7 +729,10 @@ impl<'c, C: ::tsl_runtime::device_state::DeviceState> Device<'c, C> {
                 .iter()
                 .map(|id| (*id).to_string())
                 .collect();
-            desired.extend(self.cloud.desired(&self.device, &identifiers).await?);
+            desired
+                .extend(
+                    self.calls.cloud().desired(self.calls.device(), &identifiers).await?,
+                );
         }
         let versions = desired
             .iter()
@@ -762,7 +757,7 @@ impl<'c, C: ::tsl_runtime::device_state::DeviceState> Device<'c, C> {
         ::tsl_runtime::Error,
     > {
         let items = ::tsl_runtime::value::to_args(properties)?;
-        self.cloud.set_desired(&self.device, &items, versions).await
+        self.calls.cloud().set_desired(self.calls.device(), &items, versions).await
     }
 }
 /// What a device of this product does when the cloud calls it: a method per

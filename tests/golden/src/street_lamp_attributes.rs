@@ -40,16 +40,17 @@ pub struct Location {
     pub street: ::std::string::String,
 }
 impl ::tsl_runtime::value::Generated for Location {
+    #[cfg_attr(debug_assertions, inline)]
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
-        use ::tsl_runtime::value::lim;
         const L: [::tsl_runtime::value::Limits; 2] = [
-            lim("-180", "180", "0.000001"),
-            lim("-90", "90", "0.000001"),
+            ::tsl_runtime::value::lim("-180", "180", "0.000001"),
+            ::tsl_runtime::value::lim("-90", "90", "0.000001"),
         ];
         f.double("Longitude", &self.longitude, &L[0]);
         f.double("Latitude", &self.latitude, &L[1]);
         f.text("Street", &self.street, 128);
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
         Self {
             longitude: r.required("Longitude"),
@@ -72,16 +73,17 @@ pub struct ScheduleItem {
     pub enabled: bool,
 }
 impl ::tsl_runtime::value::Generated for ScheduleItem {
+    #[cfg_attr(debug_assertions, inline)]
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
-        use ::tsl_runtime::value::lim;
         const L: [::tsl_runtime::value::Limits; 2] = [
-            lim("0", "1439", "1"),
-            lim("0", "100", "1"),
+            ::tsl_runtime::value::lim("0", "1439", "1"),
+            ::tsl_runtime::value::lim("0", "100", "1"),
         ];
         f.int("At", &self.at, &L[0]);
         f.int("Brightness", &self.brightness, &L[1]);
         f.value("Enabled", &self.enabled);
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
         Self {
             at: r.required("At"),
@@ -100,15 +102,16 @@ pub struct BlinkInput {
     pub interval: f32,
 }
 impl ::tsl_runtime::value::Generated for BlinkInput {
+    #[cfg_attr(debug_assertions, inline)]
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
-        use ::tsl_runtime::value::lim;
         const L: [::tsl_runtime::value::Limits; 2] = [
-            lim("1", "20", "1"),
-            lim("0.2", "5", "0.1"),
+            ::tsl_runtime::value::lim("1", "20", "1"),
+            ::tsl_runtime::value::lim("0.2", "5", "0.1"),
         ];
         f.int("Times", &self.times, &L[0]);
         f.float("Interval", &self.interval, &L[1]);
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
         Self {
             times: r.required("Times"),
@@ -128,11 +131,14 @@ pub struct BlinkOutput {
     pub blinked: i32,
 }
 impl ::tsl_runtime::value::Generated for BlinkOutput {
+    #[cfg_attr(debug_assertions, inline)]
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
-        use ::tsl_runtime::value::lim;
-        const L: [::tsl_runtime::value::Limits; 1] = [lim("0", "20", "1")];
+        const L: [::tsl_runtime::value::Limits; 1] = [
+            ::tsl_runtime::value::lim("0", "20", "1"),
+        ];
         f.int("Blinked", &self.blinked, &L[0]);
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
         Self {
             blinked: r.required("Blinked"),
@@ -154,13 +160,16 @@ pub struct DiagnoseOutput {
     pub faults: ::std::vec::Vec<::std::string::String>,
 }
 impl ::tsl_runtime::value::Generated for DiagnoseOutput {
+    #[cfg_attr(debug_assertions, inline)]
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
-        use ::tsl_runtime::value::lim;
-        const L: [::tsl_runtime::value::Limits; 1] = [lim("-40", "150", "0.1")];
+        const L: [::tsl_runtime::value::Limits; 1] = [
+            ::tsl_runtime::value::lim("-40", "150", "0.1"),
+        ];
         f.value("Healthy", &self.healthy);
         f.double("DriverTemperature", &self.driver_temperature, &L[0]);
         f.texts("Faults", &self.faults, 16, 64);
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
         Self {
             healthy: r.required("Healthy"),
@@ -182,10 +191,12 @@ pub struct UploadScheduleInput {
     pub valid_from: ::tsl_runtime::value::Date,
 }
 impl ::tsl_runtime::value::Generated for UploadScheduleInput {
+    #[cfg_attr(debug_assertions, inline)]
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
         f.values("Schedule", &self.schedule, 8);
         f.value("ValidFrom", &self.valid_from);
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
         Self {
             schedule: r.required("Schedule"),
@@ -226,14 +237,14 @@ pub struct PostEvent {
     pub lux_history: ::std::vec::Vec<f32>,
 }
 impl ::tsl_runtime::value::Generated for PostEvent {
+    #[cfg_attr(debug_assertions, inline)]
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
-        use ::tsl_runtime::value::lim;
         const L: [::tsl_runtime::value::Limits; 5] = [
-            lim("0", "100", "1"),
-            lim("2700", "6500", "100"),
-            lim("0", "400", "0.1"),
-            lim("0", "1000000", "0.001"),
-            lim("0", "100000", "0.1"),
+            ::tsl_runtime::value::lim("0", "100", "1"),
+            ::tsl_runtime::value::lim("2700", "6500", "100"),
+            ::tsl_runtime::value::lim("0", "400", "0.1"),
+            ::tsl_runtime::value::lim("0", "1000000", "0.001"),
+            ::tsl_runtime::value::lim("0", "100000", "0.1"),
         ];
         f.value("LightSwitch", &self.light_switch);
         f.int("Brightness", &self.brightness, &L[0]);
@@ -247,6 +258,7 @@ impl ::tsl_runtime::value::Generated for PostEvent {
         f.values("Schedule", &self.schedule, 8);
         f.floats("LuxHistory", &self.lux_history, 60, &L[4]);
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
         Self {
             light_switch: r.required("LightSwitch"),
@@ -297,10 +309,12 @@ pub struct LampFailureEvent {
     pub detail: ::std::string::String,
 }
 impl ::tsl_runtime::value::Generated for LampFailureEvent {
+    #[cfg_attr(debug_assertions, inline)]
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
         f.value("ErrorCode", &self.error_code);
         f.text("Detail", &self.detail, 256);
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
         Self {
             error_code: r.required("ErrorCode"),
@@ -319,11 +333,14 @@ pub struct DuskDetectedEvent {
     pub lux: f32,
 }
 impl ::tsl_runtime::value::Generated for DuskDetectedEvent {
+    #[cfg_attr(debug_assertions, inline)]
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
-        use ::tsl_runtime::value::lim;
-        const L: [::tsl_runtime::value::Limits; 1] = [lim("0", "100000", "0.1")];
+        const L: [::tsl_runtime::value::Limits; 1] = [
+            ::tsl_runtime::value::lim("0", "100000", "0.1"),
+        ];
         f.float("Lux", &self.lux, &L[0]);
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
         Self { lux: r.required("Lux") }
     }
@@ -355,11 +372,11 @@ pub struct PropertySet {
     pub schedule: ::core::option::Option<::std::vec::Vec<ScheduleItem>>,
 }
 impl ::tsl_runtime::value::Generated for PropertySet {
+    #[cfg_attr(debug_assertions, inline)]
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
-        use ::tsl_runtime::value::lim;
         const L: [::tsl_runtime::value::Limits; 2] = [
-            lim("0", "100", "1"),
-            lim("2700", "6500", "100"),
+            ::tsl_runtime::value::lim("0", "100", "1"),
+            ::tsl_runtime::value::lim("2700", "6500", "100"),
         ];
         f.value("LightSwitch", self.light_switch.as_ref());
         f.int("Brightness", self.brightness.as_ref(), &L[0]);
@@ -367,6 +384,7 @@ impl ::tsl_runtime::value::Generated for PropertySet {
         f.value("WorkMode", self.work_mode.as_ref());
         f.values("Schedule", self.schedule.as_ref(), 8);
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
         Self {
             light_switch: r.optional("LightSwitch"),
@@ -390,30 +408,35 @@ impl PropertySet {
     pub const SCHEDULE: &str = "Schedule";
     /// Sets `LightSwitch`.
     #[must_use]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn light_switch(mut self, value: bool) -> Self {
         self.light_switch = ::core::option::Option::Some(value);
         self
     }
     /// Sets `Brightness`.
     #[must_use]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn brightness(mut self, value: i32) -> Self {
         self.brightness = ::core::option::Option::Some(value);
         self
     }
     /// Sets `ColorTemperature`.
     #[must_use]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn color_temperature(mut self, value: i32) -> Self {
         self.color_temperature = ::core::option::Option::Some(value);
         self
     }
     /// Sets `WorkMode`.
     #[must_use]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn work_mode(mut self, value: WorkMode) -> Self {
         self.work_mode = ::core::option::Option::Some(value);
         self
     }
     /// Sets `Schedule`.
     #[must_use]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn schedule(mut self, value: ::std::vec::Vec<ScheduleItem>) -> Self {
         self.schedule = ::core::option::Option::Some(value);
         self
@@ -477,13 +500,12 @@ impl Properties {
         >,
     ) -> (Self, ::std::vec::Vec<::tsl_runtime::value::Rejected>) {
         use ::tsl_runtime::__private::timed;
-        use ::tsl_runtime::value::lim;
         const L: [::tsl_runtime::value::Limits; 5] = [
-            lim("0", "100", "1"),
-            lim("2700", "6500", "100"),
-            lim("0", "400", "0.1"),
-            lim("0", "1000000", "0.001"),
-            lim("0", "100000", "0.1"),
+            ::tsl_runtime::value::lim("0", "100", "1"),
+            ::tsl_runtime::value::lim("2700", "6500", "100"),
+            ::tsl_runtime::value::lim("0", "400", "0.1"),
+            ::tsl_runtime::value::lim("0", "1000000", "0.001"),
+            ::tsl_runtime::value::lim("0", "100000", "0.1"),
         ];
         let mut out = Self::default();
         let rejected = &mut ::std::vec::Vec::new();
@@ -556,13 +578,14 @@ impl Properties {
 /// One device of this product, seen from the cloud: a method per service. Each call
 /// checks its arguments against the model before anything is sent.
 pub struct Device<'c, C> {
-    cloud: &'c C,
-    device: ::tsl_runtime::cloud::Device,
+    calls: ::tsl_runtime::cloud::DeviceCalls<'c, C>,
 }
 impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     /// The device `device`, reached through `cloud`.
     pub fn new(cloud: &'c C, device: ::tsl_runtime::cloud::Device) -> Self {
-        Self { cloud, device }
+        Self {
+            calls: ::tsl_runtime::cloud::DeviceCalls::new(cloud, device),
+        }
     }
     /// The device `device_name` of product `a1StreetLmp`, reached through `cloud`.
     pub fn named(
@@ -573,59 +596,50 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     }
     /// Which device this is.
     pub fn device(&self) -> &::tsl_runtime::cloud::Device {
-        &self.device
+        self.calls.device()
     }
-    /// What the calls go through. Also what keeps the field read in a model with
-    /// no services and no writable properties, where no method calls it.
+    /// What the calls go through.
     pub fn cloud(&self) -> &'c C {
-        self.cloud
+        self.calls.cloud()
     }
     /// `Blink`
     ///
     /// Blink the lamp so a technician can find it
     ///
     /// Sync service: the platform waits up to 8 s for the device's reply.
-    ///
-    /// Returns the device's typed reply; a device error code is `Error::Device`.
+    /// Returns the reply, typed; a device error code is `Error::Device`.
     pub fn blink(
         &self,
         input: &BlinkInput,
     ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::cloud::Reply<BlinkOutput>,
     > + use<'_, C> {
-        ::tsl_runtime::cloud::call_sync(self.cloud, &self.device, "Blink", input)
+        self.calls.call_sync("Blink", input)
     }
     /// Self test (`Diagnose`)
     ///
     /// Run the driver's self test and report
     ///
     /// Sync service: the platform waits up to 8 s for the device's reply.
-    ///
-    /// Returns the device's typed reply; a device error code is `Error::Device`.
+    /// Returns the reply, typed; a device error code is `Error::Device`.
     pub fn diagnose(
         &self,
     ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::cloud::Reply<DiagnoseOutput>,
     > + use<'_, C> {
-        ::tsl_runtime::cloud::call_sync(self.cloud, &self.device, "Diagnose", &())
+        self.calls.call_sync("Diagnose", &())
     }
     /// Upload schedule (`UploadSchedule`)
     ///
     /// Replace the switching schedule
     ///
     /// Async service: the platform accepts the call and the device answers later.
-    ///
     /// Returns once the platform accepted the call, with its message id.
     pub fn upload_schedule(
         &self,
         input: &UploadScheduleInput,
     ) -> impl ::tsl_runtime::cloud::Call<::tsl_runtime::cloud::Accepted> + use<'_, C> {
-        ::tsl_runtime::cloud::call_async(
-            self.cloud,
-            &self.device,
-            "UploadSchedule",
-            input,
-        )
+        self.calls.call_async("UploadSchedule", input)
     }
     /// Sets the `Some` properties of `properties` (`SetDeviceProperty`), after
     /// checking them against the model. Success means sent, not yet applied.
@@ -633,7 +647,7 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
         &self,
         properties: &PropertySet,
     ) -> impl ::tsl_runtime::cloud::Call<::tsl_runtime::cloud::Accepted> + use<'_, C> {
-        ::tsl_runtime::cloud::set_one(self.cloud, &self.device, properties)
+        self.calls.set_one(properties)
     }
 }
 /// Many devices of this product, seen from the cloud: a method per async service,
@@ -642,8 +656,7 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
 /// arguments once, before anything is sent. The platform runs only async services
 /// on many devices at once; call sync services device by device with `Device`.
 pub struct Fleet<'c, C> {
-    cloud: &'c C,
-    product_key: ::std::string::String,
+    calls: ::tsl_runtime::cloud::FleetCalls<'c, C>,
 }
 impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     /// The devices of product `product_key`, reached through `cloud`.
@@ -652,8 +665,7 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
         product_key: impl ::core::convert::Into<::std::string::String>,
     ) -> Self {
         Self {
-            cloud,
-            product_key: product_key.into(),
+            calls: ::tsl_runtime::cloud::FleetCalls::new(cloud, product_key.into()),
         }
     }
     /// The devices of product `a1StreetLmp`, reached through `cloud`.
@@ -662,11 +674,11 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     }
     /// The product.
     pub fn product_key(&self) -> &str {
-        &self.product_key
+        self.calls.product_key()
     }
-    /// What the calls go through (read here even when no method calls it).
+    /// What the calls go through.
     pub fn cloud(&self) -> &'c C {
-        self.cloud
+        self.calls.cloud()
     }
     /// Upload schedule (`UploadSchedule`)
     ///
@@ -679,13 +691,7 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::cloud::BatchReport,
     > + use<'a, C> {
-        ::tsl_runtime::cloud::call_many(
-            self.cloud,
-            &self.product_key,
-            device_names,
-            "UploadSchedule",
-            input,
-        )
+        self.calls.call_many(device_names, "UploadSchedule", input)
     }
     /// Sets the `Some` properties of `properties` on every device in
     /// `device_names` (`SetDevicesProperty`, at most 100 names a call), after
@@ -697,12 +703,7 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::cloud::BatchReport,
     > + use<'a, C> {
-        ::tsl_runtime::cloud::set_many(
-            self.cloud,
-            &self.product_key,
-            device_names,
-            properties,
-        )
+        self.calls.set_many(device_names, properties)
     }
 }
 /// A message from a device of this product as the platform's AMQP subscription
@@ -828,6 +829,7 @@ pub enum Message {
 impl Message {
     /// Decodes a message received on the subscription (e.g. by
     /// `tsl_runtime::subscribe::Subscriber`). Never fails: see the variants.
+    #[cfg_attr(debug_assertions, inline)]
     pub fn decode(raw: &::tsl_runtime::received::RawMessage) -> Self {
         let (envelope, parsed) = ::tsl_runtime::received::parse_for(
             raw,
@@ -842,6 +844,7 @@ impl Message {
     /// Decodes a message as a `tsl_runtime::subscribe::Subscriber` hands it over:
     /// with no model given to its decoder (the default), a thing-model message comes
     /// as JSON and is typed here without parsing it again.
+    #[cfg_attr(debug_assertions, inline)]
     pub fn from_received(received: ::tsl_runtime::received::Received) -> Self {
         let (envelope, parsed, raw) = ::tsl_runtime::received::parse_received(
             received,
@@ -849,6 +852,7 @@ impl Message {
         );
         Self::from_parsed(envelope, parsed, &raw)
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn from_parsed(
         envelope: ::tsl_runtime::received::Envelope,
         parsed: ::tsl_runtime::received::Parsed,
@@ -1007,6 +1011,7 @@ impl Message {
         }
     }
     /// Where it came from: topic, message ID, product and device.
+    #[cfg_attr(debug_assertions, inline)]
     pub fn envelope(&self) -> &::tsl_runtime::received::Envelope {
         match self {
             Self::Post { envelope, .. }
@@ -1023,6 +1028,7 @@ impl Message {
             | Self::Invalid { envelope, .. } => envelope,
         }
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn invalid(
         envelope: ::tsl_runtime::received::Envelope,
         expected: ::tsl_runtime::received::Kind,
@@ -1044,7 +1050,7 @@ impl Message {
 }
 impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     /// Calls `UploadSchedule` as `upload_schedule` does, then resolves to the device's reply, its output typed,
-    /// or to `NoReply` after `timeout` (see `tsl_runtime::received::with_reply`).
+    /// or to `NoReply` after `timeout` (see `tsl_runtime::cloud::DeviceCalls::with_reply`).
     pub fn upload_schedule_with_reply<'a, R: ::tsl_runtime::received::AwaitReply>(
         &'a self,
         input: &UploadScheduleInput,
@@ -1053,14 +1059,13 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::PendingOutput<(), R::Wait>,
     > + use<'a, C, R> {
-        ::tsl_runtime::received::with_reply(
-            self.cloud,
-            &self.device,
-            ::core::option::Option::Some("UploadSchedule"),
-            input,
-            replies,
-            timeout,
-        )
+        self.calls
+            .with_reply(
+                ::core::option::Option::Some("UploadSchedule"),
+                input,
+                replies,
+                timeout,
+            )
     }
     /// Sets properties as `set_properties` does; once the platform accepted the call,
     /// returns a handle that resolves to the device's reply, as it arrives on the
@@ -1074,19 +1079,12 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::PendingOutput<(), R::Wait>,
     > + use<'a, C, R> {
-        ::tsl_runtime::received::with_reply(
-            self.cloud,
-            &self.device,
-            ::core::option::Option::None,
-            properties,
-            replies,
-            timeout,
-        )
+        self.calls.with_reply(::core::option::Option::None, properties, replies, timeout)
     }
 }
 impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     /// Calls `UploadSchedule` on every device in `device_names` as `upload_schedule` does, then waits for
-    /// their replies up to `timeout` (see `tsl_runtime::received::with_replies`).
+    /// their replies up to `timeout` (see `tsl_runtime::cloud::FleetCalls::with_replies`).
     pub fn upload_schedule_with_replies<
         'a,
         R: ::tsl_runtime::received::AwaitDeviceReply,
@@ -1099,15 +1097,14 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::RepliedReport<()>,
     > + use<'a, C, R> {
-        ::tsl_runtime::received::with_replies(
-            self.cloud,
-            &self.product_key,
-            device_names,
-            ::core::option::Option::Some("UploadSchedule"),
-            input,
-            replies,
-            timeout,
-        )
+        self.calls
+            .with_replies(
+                device_names,
+                ::core::option::Option::Some("UploadSchedule"),
+                input,
+                replies,
+                timeout,
+            )
     }
     /// Sets properties on every device in `device_names` as `set_properties` does,
     /// then waits for each accepted device's reply on the subscription that feeds
@@ -1122,25 +1119,24 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::RepliedReport<()>,
     > + use<'a, C, R> {
-        ::tsl_runtime::received::with_replies(
-            self.cloud,
-            &self.product_key,
-            device_names,
-            ::core::option::Option::None,
-            properties,
-            replies,
-            timeout,
-        )
+        self.calls
+            .with_replies(
+                device_names,
+                ::core::option::Option::None,
+                properties,
+                replies,
+                timeout,
+            )
     }
 }
 impl<'c, C> ::tsl_runtime::device_state::StateHandle for Device<'c, C> {
     type Cloud = C;
     type Properties = Properties;
     fn state_cloud(&self) -> &C {
-        self.cloud
+        self.calls.cloud()
     }
     fn state_device(&self) -> &::tsl_runtime::cloud::Device {
-        &self.device
+        self.calls.device()
     }
 }
 impl ::tsl_runtime::device_state::DecodeProperties for Properties {
@@ -1174,7 +1170,8 @@ impl<'c, C: ::tsl_runtime::device_state::DeviceState> Device<'c, C> {
         ];
         let mut reported = ::std::vec::Vec::new();
         for module in MODULES {
-            reported.extend(self.cloud.reported(&self.device, module).await?);
+            reported
+                .extend(self.calls.cloud().reported(self.calls.device(), module).await?);
         }
         ::core::result::Result::Ok(
             Properties::decode(::tsl_runtime::device_state::items(&reported)),
@@ -1208,7 +1205,10 @@ impl<'c, C: ::tsl_runtime::device_state::DeviceState> Device<'c, C> {
                 .iter()
                 .map(|id| (*id).to_string())
                 .collect();
-            desired.extend(self.cloud.desired(&self.device, &identifiers).await?);
+            desired
+                .extend(
+                    self.calls.cloud().desired(self.calls.device(), &identifiers).await?,
+                );
         }
         let versions = desired
             .iter()
@@ -1233,7 +1233,7 @@ impl<'c, C: ::tsl_runtime::device_state::DeviceState> Device<'c, C> {
         ::tsl_runtime::Error,
     > {
         let items = ::tsl_runtime::value::to_args(properties)?;
-        self.cloud.set_desired(&self.device, &items, versions).await
+        self.calls.cloud().set_desired(self.calls.device(), &items, versions).await
     }
 }
 /// What a device of this product does when the cloud calls it: a method per

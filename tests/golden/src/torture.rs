@@ -42,11 +42,11 @@ pub struct OptionType {
     pub mode: OptionMode,
 }
 impl ::tsl_runtime::value::Generated for OptionType {
+    #[cfg_attr(debug_assertions, inline)]
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
-        use ::tsl_runtime::value::lim;
         const L: [::tsl_runtime::value::Limits; 2] = [
-            lim("0", "9", "1"),
-            lim("0", "1", "0.01"),
+            ::tsl_runtime::value::lim("0", "9", "1"),
+            ::tsl_runtime::value::lim("0", "1", "0.01"),
         ];
         f.int("type", &self.r#type, &L[0]);
         f.text("self", &self.self_, 16);
@@ -55,6 +55,7 @@ impl ::tsl_runtime::value::Generated for OptionType {
         f.float("ratio", &self.ratio, &L[1]);
         f.value("mode", &self.mode);
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
         Self {
             r#type: r.required("type"),
@@ -103,15 +104,16 @@ pub struct PointsItem {
     pub y: f64,
 }
 impl ::tsl_runtime::value::Generated for PointsItem {
+    #[cfg_attr(debug_assertions, inline)]
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
-        use ::tsl_runtime::value::lim;
         const L: [::tsl_runtime::value::Limits; 2] = [
-            lim("0", "1", ""),
-            lim("0", "1", ""),
+            ::tsl_runtime::value::lim("0", "1", ""),
+            ::tsl_runtime::value::lim("0", "1", ""),
         ];
         f.double("x", &self.x, &L[0]);
         f.double("y", &self.y, &L[1]);
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
         Self {
             x: r.required("x"),
@@ -146,13 +148,16 @@ pub struct TypeInput {
     pub option: OptionType,
 }
 impl ::tsl_runtime::value::Generated for TypeInput {
+    #[cfg_attr(debug_assertions, inline)]
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
-        use ::tsl_runtime::value::lim;
-        const L: [::tsl_runtime::value::Limits; 1] = [lim("0", "3", "")];
+        const L: [::tsl_runtime::value::Limits; 1] = [
+            ::tsl_runtime::value::lim("0", "3", ""),
+        ];
         f.int("type", &self.r#type, &L[0]);
         f.value("async", &self.r#async);
         f.value("Option", &self.option);
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
         Self {
             r#type: r.required("type"),
@@ -174,10 +179,12 @@ pub struct TypeOutput {
     pub result: ResultType,
 }
 impl ::tsl_runtime::value::Generated for TypeOutput {
+    #[cfg_attr(debug_assertions, inline)]
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
         f.text("self", &self.self_, 16);
         f.value("Result", &self.result);
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
         Self {
             self_: r.required("self"),
@@ -196,9 +203,11 @@ pub struct SetPropertiesInput {
     pub all: bool,
 }
 impl ::tsl_runtime::value::Generated for SetPropertiesInput {
+    #[cfg_attr(debug_assertions, inline)]
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
         f.value("all", &self.all);
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
         Self { all: r.required("all") }
     }
@@ -214,9 +223,11 @@ pub struct DeviceInput {
     pub device: ::std::string::String,
 }
 impl ::tsl_runtime::value::Generated for DeviceInput {
+    #[cfg_attr(debug_assertions, inline)]
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
         f.text("device", &self.device, 16);
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
         Self {
             device: r.required("device"),
@@ -234,9 +245,11 @@ pub struct DeviceOutput {
     pub device: ::std::string::String,
 }
 impl ::tsl_runtime::value::Generated for DeviceOutput {
+    #[cfg_attr(debug_assertions, inline)]
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
         f.text("device", &self.device, 16);
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
         Self {
             device: r.required("device"),
@@ -254,9 +267,11 @@ pub struct DoThingInput {
     pub a: i32,
 }
 impl ::tsl_runtime::value::Generated for DoThingInput {
+    #[cfg_attr(debug_assertions, inline)]
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
         f.value("a", &self.a);
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
         Self { a: r.required("a") }
     }
@@ -272,9 +287,11 @@ pub struct DoThingOutput {
     pub a: i32,
 }
 impl ::tsl_runtime::value::Generated for DoThingOutput {
+    #[cfg_attr(debug_assertions, inline)]
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
         f.value("a", &self.a);
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
         Self { a: r.required("a") }
     }
@@ -290,9 +307,11 @@ pub struct DoThingInput2 {
     pub a: i32,
 }
 impl ::tsl_runtime::value::Generated for DoThingInput2 {
+    #[cfg_attr(debug_assertions, inline)]
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
         f.value("a", &self.a);
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
         Self { a: r.required("a") }
     }
@@ -310,10 +329,12 @@ pub struct T1upInput {
     pub _3rd: i32,
 }
 impl ::tsl_runtime::value::Generated for T1upInput {
+    #[cfg_attr(debug_assertions, inline)]
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
         f.value("2nd", &self._2nd);
         f.value("_3rd", &self._3rd);
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
         Self {
             _2nd: r.required("2nd"),
@@ -364,15 +385,15 @@ pub struct PostEvent {
     pub status: Status,
 }
 impl ::tsl_runtime::value::Generated for PostEvent {
+    #[cfg_attr(debug_assertions, inline)]
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
-        use ::tsl_runtime::value::lim;
         const L: [::tsl_runtime::value::Limits; 6] = [
-            lim("-10", "10", "2"),
-            lim("-40", "85.5", "0.5"),
-            lim("1E3", "2E3", "10"),
-            lim("", "100.25", "0.25"),
-            lim("0", "10", ""),
-            lim("-1", "1", "0.001"),
+            ::tsl_runtime::value::lim("-10", "10", "2"),
+            ::tsl_runtime::value::lim("-40", "85.5", "0.5"),
+            ::tsl_runtime::value::lim("1E3", "2E3", "10"),
+            ::tsl_runtime::value::lim("", "100.25", "0.25"),
+            ::tsl_runtime::value::lim("0", "10", ""),
+            ::tsl_runtime::value::lim("-1", "1", "0.001"),
         ];
         f.int("type", &self.r#type, &L[0]);
         f.float("tempC", &self.temp_c_3, &L[1]);
@@ -392,6 +413,7 @@ impl ::tsl_runtime::value::Generated for PostEvent {
         f.values("points", &self.points, 8);
         f.value("status", &self.status);
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
         Self {
             r#type: r.required("type"),
@@ -427,10 +449,12 @@ pub struct ErrorEvent {
     pub result: ResultType,
 }
 impl ::tsl_runtime::value::Generated for ErrorEvent {
+    #[cfg_attr(debug_assertions, inline)]
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
         f.value("code", &self.code);
         f.value("Result", &self.result);
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
         Self {
             code: r.required("code"),
@@ -446,6 +470,7 @@ impl ErrorEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FutureEvent {}
 impl ::tsl_runtime::value::Generated for FutureEvent {
+    #[cfg_attr(debug_assertions, inline)]
     fn read(_: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
         Self {}
     }
@@ -494,15 +519,15 @@ pub struct PropertySet {
     pub points: ::core::option::Option<::std::vec::Vec<PointsItem>>,
 }
 impl ::tsl_runtime::value::Generated for PropertySet {
+    #[cfg_attr(debug_assertions, inline)]
     fn fields(&self, f: &mut ::tsl_runtime::value::Fields<'_>) {
-        use ::tsl_runtime::value::lim;
         const L: [::tsl_runtime::value::Limits; 6] = [
-            lim("-10", "10", "2"),
-            lim("-40", "85.5", "0.5"),
-            lim("1E3", "2E3", "10"),
-            lim("", "100.25", "0.25"),
-            lim("0", "10", ""),
-            lim("-1", "1", "0.001"),
+            ::tsl_runtime::value::lim("-10", "10", "2"),
+            ::tsl_runtime::value::lim("-40", "85.5", "0.5"),
+            ::tsl_runtime::value::lim("1E3", "2E3", "10"),
+            ::tsl_runtime::value::lim("", "100.25", "0.25"),
+            ::tsl_runtime::value::lim("0", "10", ""),
+            ::tsl_runtime::value::lim("-1", "1", "0.001"),
         ];
         f.int("type", self.r#type.as_ref(), &L[0]);
         f.float("tempC", self.temp_c_2.as_ref(), &L[1]);
@@ -520,6 +545,7 @@ impl ::tsl_runtime::value::Generated for PropertySet {
         f.texts("texts", self.texts.as_ref(), 2, 4);
         f.values("points", self.points.as_ref(), 8);
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn read(r: &mut ::tsl_runtime::value::Reader<'_>) -> Self {
         Self {
             r#type: r.optional("type"),
@@ -573,90 +599,105 @@ impl PropertySet {
     pub const POINTS: &str = "points";
     /// Sets `type`.
     #[must_use]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn r#type(mut self, value: i32) -> Self {
         self.r#type = ::core::option::Option::Some(value);
         self
     }
     /// Sets `tempC`.
     #[must_use]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn temp_c_2(mut self, value: f32) -> Self {
         self.temp_c_2 = ::core::option::Option::Some(value);
         self
     }
     /// Sets `temp_c`.
     #[must_use]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn temp_c(mut self, value: i32) -> Self {
         self.temp_c = ::core::option::Option::Some(value);
         self
     }
     /// Sets `1st`.
     #[must_use]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn _1st(mut self, value: bool) -> Self {
         self._1st = ::core::option::Option::Some(value);
         self
     }
     /// Sets `default`.
     #[must_use]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn default_2(mut self, value: i32) -> Self {
         self.default_2 = ::core::option::Option::Some(value);
         self
     }
     /// Sets `clone`.
     #[must_use]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn clone_2(mut self, value: ::std::string::String) -> Self {
         self.clone_2 = ::core::option::Option::Some(value);
         self
     }
     /// Sets `Option`.
     #[must_use]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn option(mut self, value: OptionType) -> Self {
         self.option = ::core::option::Option::Some(value);
         self
     }
     /// Sets `Result`.
     #[must_use]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn result(mut self, value: ResultType) -> Self {
         self.result = ::core::option::Option::Some(value);
         self
     }
     /// Sets `self`.
     #[must_use]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn self_(mut self, value: ::tsl_runtime::value::Date) -> Self {
         self.self_ = ::core::option::Option::Some(value);
         self
     }
     /// Sets `crate`.
     #[must_use]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn crate_(mut self, value: f64) -> Self {
         self.crate_ = ::core::option::Option::Some(value);
         self
     }
     /// Sets `ints`.
     #[must_use]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn ints(mut self, value: ::std::vec::Vec<i32>) -> Self {
         self.ints = ::core::option::Option::Some(value);
         self
     }
     /// Sets `floats`.
     #[must_use]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn floats(mut self, value: ::std::vec::Vec<f32>) -> Self {
         self.floats = ::core::option::Option::Some(value);
         self
     }
     /// Sets `doubles`.
     #[must_use]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn doubles(mut self, value: ::std::vec::Vec<f64>) -> Self {
         self.doubles = ::core::option::Option::Some(value);
         self
     }
     /// Sets `texts`.
     #[must_use]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn texts(mut self, value: ::std::vec::Vec<::std::string::String>) -> Self {
         self.texts = ::core::option::Option::Some(value);
         self
     }
     /// Sets `points`.
     #[must_use]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn points(mut self, value: ::std::vec::Vec<PointsItem>) -> Self {
         self.points = ::core::option::Option::Some(value);
         self
@@ -731,14 +772,13 @@ impl Properties {
         >,
     ) -> (Self, ::std::vec::Vec<::tsl_runtime::value::Rejected>) {
         use ::tsl_runtime::__private::timed;
-        use ::tsl_runtime::value::lim;
         const L: [::tsl_runtime::value::Limits; 6] = [
-            lim("-10", "10", "2"),
-            lim("-40", "85.5", "0.5"),
-            lim("1E3", "2E3", "10"),
-            lim("", "100.25", "0.25"),
-            lim("0", "10", ""),
-            lim("-1", "1", "0.001"),
+            ::tsl_runtime::value::lim("-10", "10", "2"),
+            ::tsl_runtime::value::lim("-40", "85.5", "0.5"),
+            ::tsl_runtime::value::lim("1E3", "2E3", "10"),
+            ::tsl_runtime::value::lim("", "100.25", "0.25"),
+            ::tsl_runtime::value::lim("0", "10", ""),
+            ::tsl_runtime::value::lim("-1", "1", "0.001"),
         ];
         let mut out = Self::default();
         let rejected = &mut ::std::vec::Vec::new();
@@ -817,13 +857,14 @@ impl Properties {
 /// One device of this product, seen from the cloud: a method per service. Each call
 /// checks its arguments against the model before anything is sent.
 pub struct Device<'c, C> {
-    cloud: &'c C,
-    device: ::tsl_runtime::cloud::Device,
+    calls: ::tsl_runtime::cloud::DeviceCalls<'c, C>,
 }
 impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     /// The device `device`, reached through `cloud`.
     pub fn new(cloud: &'c C, device: ::tsl_runtime::cloud::Device) -> Self {
-        Self { cloud, device }
+        Self {
+            calls: ::tsl_runtime::cloud::DeviceCalls::new(cloud, device),
+        }
     }
     /// The device `device_name` of product `a1Torture1`, reached through `cloud`.
     pub fn named(
@@ -834,109 +875,95 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     }
     /// Which device this is.
     pub fn device(&self) -> &::tsl_runtime::cloud::Device {
-        &self.device
+        self.calls.device()
     }
-    /// What the calls go through. Also what keeps the field read in a model with
-    /// no services and no writable properties, where no method calls it.
+    /// What the calls go through.
     pub fn cloud(&self) -> &'c C {
-        self.cloud
+        self.calls.cloud()
     }
     /// Type service (`type`)
     ///
     /// Sync service: the platform waits up to 8 s for the device's reply.
-    ///
-    /// Returns the device's typed reply; a device error code is `Error::Device`.
+    /// Returns the reply, typed; a device error code is `Error::Device`.
     pub fn r#type(
         &self,
         input: &TypeInput,
     ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::cloud::Reply<TypeOutput>,
     > + use<'_, C> {
-        ::tsl_runtime::cloud::call_sync(self.cloud, &self.device, "type", input)
+        self.calls.call_sync("type", input)
     }
     /// `clone`
     ///
     /// Async service: the platform accepts the call and the device answers later.
-    ///
     /// Returns once the platform accepted the call, with its message id.
     pub fn clone_2(
         &self,
     ) -> impl ::tsl_runtime::cloud::Call<::tsl_runtime::cloud::Accepted> + use<'_, C> {
-        ::tsl_runtime::cloud::call_async(self.cloud, &self.device, "clone", &())
+        self.calls.call_async("clone", &())
     }
     /// `new`
     ///
     /// Sync service: the platform waits up to 8 s for the device's reply.
-    ///
-    /// Returns the device's typed reply; a device error code is `Error::Device`.
+    /// Returns the reply, typed; a device error code is `Error::Device`.
     pub fn new_2(
         &self,
     ) -> impl ::tsl_runtime::cloud::Call<::tsl_runtime::cloud::Reply<()>> + use<'_, C> {
-        ::tsl_runtime::cloud::call_sync(self.cloud, &self.device, "new", &())
+        self.calls.call_sync("new", &())
     }
     /// Set properties (a service) (`set_properties`)
     ///
     /// Async service: the platform accepts the call and the device answers later.
-    ///
     /// Returns once the platform accepted the call, with its message id.
     pub fn set_properties_2(
         &self,
         input: &SetPropertiesInput,
     ) -> impl ::tsl_runtime::cloud::Call<::tsl_runtime::cloud::Accepted> + use<'_, C> {
-        ::tsl_runtime::cloud::call_async(
-            self.cloud,
-            &self.device,
-            "set_properties",
-            input,
-        )
+        self.calls.call_async("set_properties", input)
     }
     /// `Device`
     ///
     /// Sync service: the platform waits up to 8 s for the device's reply.
-    ///
-    /// Returns the device's typed reply; a device error code is `Error::Device`.
+    /// Returns the reply, typed; a device error code is `Error::Device`.
     pub fn device_2(
         &self,
         input: &DeviceInput,
     ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::cloud::Reply<DeviceOutput>,
     > + use<'_, C> {
-        ::tsl_runtime::cloud::call_sync(self.cloud, &self.device, "Device", input)
+        self.calls.call_sync("Device", input)
     }
     /// Do thing (`doThing`)
     ///
     /// Sync service: the platform waits up to 8 s for the device's reply.
-    ///
-    /// Returns the device's typed reply; a device error code is `Error::Device`.
+    /// Returns the reply, typed; a device error code is `Error::Device`.
     pub fn do_thing_2(
         &self,
         input: &DoThingInput,
     ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::cloud::Reply<DoThingOutput>,
     > + use<'_, C> {
-        ::tsl_runtime::cloud::call_sync(self.cloud, &self.device, "doThing", input)
+        self.calls.call_sync("doThing", input)
     }
     /// `do_thing`
     ///
     /// Sync service: the platform waits up to 8 s for the device's reply.
-    ///
-    /// Returns the device's typed reply; a device error code is `Error::Device`.
+    /// Returns the reply, typed; a device error code is `Error::Device`.
     pub fn do_thing(
         &self,
         input: &DoThingInput2,
     ) -> impl ::tsl_runtime::cloud::Call<::tsl_runtime::cloud::Reply<()>> + use<'_, C> {
-        ::tsl_runtime::cloud::call_sync(self.cloud, &self.device, "do_thing", input)
+        self.calls.call_sync("do_thing", input)
     }
     /// 一 (`1up`)
     ///
     /// Async service: the platform accepts the call and the device answers later.
-    ///
     /// Returns once the platform accepted the call, with its message id.
     pub fn _1up(
         &self,
         input: &T1upInput,
     ) -> impl ::tsl_runtime::cloud::Call<::tsl_runtime::cloud::Accepted> + use<'_, C> {
-        ::tsl_runtime::cloud::call_async(self.cloud, &self.device, "1up", input)
+        self.calls.call_async("1up", input)
     }
     /// Sets the `Some` properties of `properties` (`SetDeviceProperty`), after
     /// checking them against the model. Success means sent, not yet applied.
@@ -944,7 +971,7 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
         &self,
         properties: &PropertySet,
     ) -> impl ::tsl_runtime::cloud::Call<::tsl_runtime::cloud::Accepted> + use<'_, C> {
-        ::tsl_runtime::cloud::set_one(self.cloud, &self.device, properties)
+        self.calls.set_one(properties)
     }
 }
 /// Many devices of this product, seen from the cloud: a method per async service,
@@ -953,8 +980,7 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
 /// arguments once, before anything is sent. The platform runs only async services
 /// on many devices at once; call sync services device by device with `Device`.
 pub struct Fleet<'c, C> {
-    cloud: &'c C,
-    product_key: ::std::string::String,
+    calls: ::tsl_runtime::cloud::FleetCalls<'c, C>,
 }
 impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     /// The devices of product `product_key`, reached through `cloud`.
@@ -963,8 +989,7 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
         product_key: impl ::core::convert::Into<::std::string::String>,
     ) -> Self {
         Self {
-            cloud,
-            product_key: product_key.into(),
+            calls: ::tsl_runtime::cloud::FleetCalls::new(cloud, product_key.into()),
         }
     }
     /// The devices of product `a1Torture1`, reached through `cloud`.
@@ -973,11 +998,11 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     }
     /// The product.
     pub fn product_key(&self) -> &str {
-        &self.product_key
+        self.calls.product_key()
     }
-    /// What the calls go through (read here even when no method calls it).
+    /// What the calls go through.
     pub fn cloud(&self) -> &'c C {
-        self.cloud
+        self.calls.cloud()
     }
     /// `clone`
     ///
@@ -989,13 +1014,7 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::cloud::BatchReport,
     > + use<'a, C> {
-        ::tsl_runtime::cloud::call_many(
-            self.cloud,
-            &self.product_key,
-            device_names,
-            "clone",
-            &(),
-        )
+        self.calls.call_many(device_names, "clone", &())
     }
     /// Set properties (a service) (`set_properties`)
     ///
@@ -1008,13 +1027,7 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::cloud::BatchReport,
     > + use<'a, C> {
-        ::tsl_runtime::cloud::call_many(
-            self.cloud,
-            &self.product_key,
-            device_names,
-            "set_properties",
-            input,
-        )
+        self.calls.call_many(device_names, "set_properties", input)
     }
     /// 一 (`1up`)
     ///
@@ -1027,13 +1040,7 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::cloud::BatchReport,
     > + use<'a, C> {
-        ::tsl_runtime::cloud::call_many(
-            self.cloud,
-            &self.product_key,
-            device_names,
-            "1up",
-            input,
-        )
+        self.calls.call_many(device_names, "1up", input)
     }
     /// Sets the `Some` properties of `properties` on every device in
     /// `device_names` (`SetDevicesProperty`, at most 100 names a call), after
@@ -1045,12 +1052,7 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::cloud::BatchReport,
     > + use<'a, C> {
-        ::tsl_runtime::cloud::set_many(
-            self.cloud,
-            &self.product_key,
-            device_names,
-            properties,
-        )
+        self.calls.set_many(device_names, properties)
     }
 }
 /// A message from a device of this product as the platform's AMQP subscription
@@ -1213,6 +1215,7 @@ pub enum Message {
 impl Message {
     /// Decodes a message received on the subscription (e.g. by
     /// `tsl_runtime::subscribe::Subscriber`). Never fails: see the variants.
+    #[cfg_attr(debug_assertions, inline)]
     pub fn decode(raw: &::tsl_runtime::received::RawMessage) -> Self {
         let (envelope, parsed) = ::tsl_runtime::received::parse_for(
             raw,
@@ -1227,6 +1230,7 @@ impl Message {
     /// Decodes a message as a `tsl_runtime::subscribe::Subscriber` hands it over:
     /// with no model given to its decoder (the default), a thing-model message comes
     /// as JSON and is typed here without parsing it again.
+    #[cfg_attr(debug_assertions, inline)]
     pub fn from_received(received: ::tsl_runtime::received::Received) -> Self {
         let (envelope, parsed, raw) = ::tsl_runtime::received::parse_received(
             received,
@@ -1234,6 +1238,7 @@ impl Message {
         );
         Self::from_parsed(envelope, parsed, &raw)
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn from_parsed(
         envelope: ::tsl_runtime::received::Envelope,
         parsed: ::tsl_runtime::received::Parsed,
@@ -1420,6 +1425,7 @@ impl Message {
         }
     }
     /// Where it came from: topic, message ID, product and device.
+    #[cfg_attr(debug_assertions, inline)]
     pub fn envelope(&self) -> &::tsl_runtime::received::Envelope {
         match self {
             Self::Post { envelope, .. }
@@ -1441,6 +1447,7 @@ impl Message {
             | Self::Invalid { envelope, .. } => envelope,
         }
     }
+    #[cfg_attr(debug_assertions, inline)]
     fn invalid(
         envelope: ::tsl_runtime::received::Envelope,
         expected: ::tsl_runtime::received::Kind,
@@ -1462,7 +1469,7 @@ impl Message {
 }
 impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     /// Calls `clone` as `clone_2` does, then resolves to the device's reply, its output typed,
-    /// or to `NoReply` after `timeout` (see `tsl_runtime::received::with_reply`).
+    /// or to `NoReply` after `timeout` (see `tsl_runtime::cloud::DeviceCalls::with_reply`).
     pub fn clone_2_with_reply<'a, R: ::tsl_runtime::received::AwaitReply>(
         &'a self,
         replies: &'a R,
@@ -1470,17 +1477,11 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::PendingOutput<(), R::Wait>,
     > + use<'a, C, R> {
-        ::tsl_runtime::received::with_reply(
-            self.cloud,
-            &self.device,
-            ::core::option::Option::Some("clone"),
-            &(),
-            replies,
-            timeout,
-        )
+        self.calls
+            .with_reply(::core::option::Option::Some("clone"), &(), replies, timeout)
     }
     /// Calls `set_properties` as `set_properties_2` does, then resolves to the device's reply, its output typed,
-    /// or to `NoReply` after `timeout` (see `tsl_runtime::received::with_reply`).
+    /// or to `NoReply` after `timeout` (see `tsl_runtime::cloud::DeviceCalls::with_reply`).
     pub fn set_properties_2_with_reply<'a, R: ::tsl_runtime::received::AwaitReply>(
         &'a self,
         input: &SetPropertiesInput,
@@ -1489,17 +1490,16 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::PendingOutput<(), R::Wait>,
     > + use<'a, C, R> {
-        ::tsl_runtime::received::with_reply(
-            self.cloud,
-            &self.device,
-            ::core::option::Option::Some("set_properties"),
-            input,
-            replies,
-            timeout,
-        )
+        self.calls
+            .with_reply(
+                ::core::option::Option::Some("set_properties"),
+                input,
+                replies,
+                timeout,
+            )
     }
     /// Calls `1up` as `_1up` does, then resolves to the device's reply, its output typed,
-    /// or to `NoReply` after `timeout` (see `tsl_runtime::received::with_reply`).
+    /// or to `NoReply` after `timeout` (see `tsl_runtime::cloud::DeviceCalls::with_reply`).
     pub fn _1up_with_reply<'a, R: ::tsl_runtime::received::AwaitReply>(
         &'a self,
         input: &T1upInput,
@@ -1508,14 +1508,8 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::PendingOutput<(), R::Wait>,
     > + use<'a, C, R> {
-        ::tsl_runtime::received::with_reply(
-            self.cloud,
-            &self.device,
-            ::core::option::Option::Some("1up"),
-            input,
-            replies,
-            timeout,
-        )
+        self.calls
+            .with_reply(::core::option::Option::Some("1up"), input, replies, timeout)
     }
     /// Sets properties as `set_properties` does; once the platform accepted the call,
     /// returns a handle that resolves to the device's reply, as it arrives on the
@@ -1529,19 +1523,12 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Device<'c, C> {
     ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::PendingOutput<(), R::Wait>,
     > + use<'a, C, R> {
-        ::tsl_runtime::received::with_reply(
-            self.cloud,
-            &self.device,
-            ::core::option::Option::None,
-            properties,
-            replies,
-            timeout,
-        )
+        self.calls.with_reply(::core::option::Option::None, properties, replies, timeout)
     }
 }
 impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     /// Calls `clone` on every device in `device_names` as `clone_2` does, then waits for
-    /// their replies up to `timeout` (see `tsl_runtime::received::with_replies`).
+    /// their replies up to `timeout` (see `tsl_runtime::cloud::FleetCalls::with_replies`).
     pub fn clone_2_with_replies<'a, R: ::tsl_runtime::received::AwaitDeviceReply>(
         &'a self,
         device_names: &'a [::std::string::String],
@@ -1550,18 +1537,17 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::RepliedReport<()>,
     > + use<'a, C, R> {
-        ::tsl_runtime::received::with_replies(
-            self.cloud,
-            &self.product_key,
-            device_names,
-            ::core::option::Option::Some("clone"),
-            &(),
-            replies,
-            timeout,
-        )
+        self.calls
+            .with_replies(
+                device_names,
+                ::core::option::Option::Some("clone"),
+                &(),
+                replies,
+                timeout,
+            )
     }
     /// Calls `set_properties` on every device in `device_names` as `set_properties_2` does, then waits for
-    /// their replies up to `timeout` (see `tsl_runtime::received::with_replies`).
+    /// their replies up to `timeout` (see `tsl_runtime::cloud::FleetCalls::with_replies`).
     pub fn set_properties_2_with_replies<
         'a,
         R: ::tsl_runtime::received::AwaitDeviceReply,
@@ -1574,18 +1560,17 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::RepliedReport<()>,
     > + use<'a, C, R> {
-        ::tsl_runtime::received::with_replies(
-            self.cloud,
-            &self.product_key,
-            device_names,
-            ::core::option::Option::Some("set_properties"),
-            input,
-            replies,
-            timeout,
-        )
+        self.calls
+            .with_replies(
+                device_names,
+                ::core::option::Option::Some("set_properties"),
+                input,
+                replies,
+                timeout,
+            )
     }
     /// Calls `1up` on every device in `device_names` as `_1up` does, then waits for
-    /// their replies up to `timeout` (see `tsl_runtime::received::with_replies`).
+    /// their replies up to `timeout` (see `tsl_runtime::cloud::FleetCalls::with_replies`).
     pub fn _1up_with_replies<'a, R: ::tsl_runtime::received::AwaitDeviceReply>(
         &'a self,
         device_names: &'a [::std::string::String],
@@ -1595,15 +1580,14 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::RepliedReport<()>,
     > + use<'a, C, R> {
-        ::tsl_runtime::received::with_replies(
-            self.cloud,
-            &self.product_key,
-            device_names,
-            ::core::option::Option::Some("1up"),
-            input,
-            replies,
-            timeout,
-        )
+        self.calls
+            .with_replies(
+                device_names,
+                ::core::option::Option::Some("1up"),
+                input,
+                replies,
+                timeout,
+            )
     }
     /// Sets properties on every device in `device_names` as `set_properties` does,
     /// then waits for each accepted device's reply on the subscription that feeds
@@ -1618,25 +1602,24 @@ impl<'c, C: ::tsl_runtime::cloud::Cloud> Fleet<'c, C> {
     ) -> impl ::tsl_runtime::cloud::Call<
         ::tsl_runtime::received::RepliedReport<()>,
     > + use<'a, C, R> {
-        ::tsl_runtime::received::with_replies(
-            self.cloud,
-            &self.product_key,
-            device_names,
-            ::core::option::Option::None,
-            properties,
-            replies,
-            timeout,
-        )
+        self.calls
+            .with_replies(
+                device_names,
+                ::core::option::Option::None,
+                properties,
+                replies,
+                timeout,
+            )
     }
 }
 impl<'c, C> ::tsl_runtime::device_state::StateHandle for Device<'c, C> {
     type Cloud = C;
     type Properties = Properties;
     fn state_cloud(&self) -> &C {
-        self.cloud
+        self.calls.cloud()
     }
     fn state_device(&self) -> &::tsl_runtime::cloud::Device {
-        &self.device
+        self.calls.device()
     }
 }
 impl ::tsl_runtime::device_state::DecodeProperties for Properties {
@@ -1670,7 +1653,8 @@ impl<'c, C: ::tsl_runtime::device_state::DeviceState> Device<'c, C> {
         ];
         let mut reported = ::std::vec::Vec::new();
         for module in MODULES {
-            reported.extend(self.cloud.reported(&self.device, module).await?);
+            reported
+                .extend(self.calls.cloud().reported(self.calls.device(), module).await?);
         }
         ::core::result::Result::Ok(
             Properties::decode(::tsl_runtime::device_state::items(&reported)),
@@ -1714,7 +1698,10 @@ impl<'c, C: ::tsl_runtime::device_state::DeviceState> Device<'c, C> {
                 .iter()
                 .map(|id| (*id).to_string())
                 .collect();
-            desired.extend(self.cloud.desired(&self.device, &identifiers).await?);
+            desired
+                .extend(
+                    self.calls.cloud().desired(self.calls.device(), &identifiers).await?,
+                );
         }
         let versions = desired
             .iter()
@@ -1739,7 +1726,7 @@ impl<'c, C: ::tsl_runtime::device_state::DeviceState> Device<'c, C> {
         ::tsl_runtime::Error,
     > {
         let items = ::tsl_runtime::value::to_args(properties)?;
-        self.cloud.set_desired(&self.device, &items, versions).await
+        self.calls.cloud().set_desired(self.calls.device(), &items, versions).await
     }
 }
 /// What a device of this product does when the cloud calls it: a method per

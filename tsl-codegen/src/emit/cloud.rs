@@ -50,7 +50,7 @@ pub fn handles(plan: &Plan, cx: &Context) -> TokenStream {
                     &self,
                     properties: &#property_set,
                 ) -> impl #rt::cloud::Call<#rt::cloud::Accepted> + use<'_, C> {
-                    #rt::cloud::set_one(self.cloud, &self.device, properties)
+                    self.calls.set_one(properties)
                 }
             }),
             Some(quote! {
@@ -62,7 +62,7 @@ pub fn handles(plan: &Plan, cx: &Context) -> TokenStream {
                     device_names: &'a [::std::string::String],
                     properties: &#property_set,
                 ) -> impl #rt::cloud::Call<#rt::cloud::BatchReport> + use<'a, C> {
-                    #rt::cloud::set_many(self.cloud, &self.product_key, device_names, properties)
+                    self.calls.set_many(device_names, properties)
                 }
             }),
         ),
@@ -73,27 +73,25 @@ pub fn handles(plan: &Plan, cx: &Context) -> TokenStream {
         /// One device of this product, seen from the cloud: a method per service. Each call
         /// checks its arguments against the model before anything is sent.
         pub struct #device<'c, C> {
-            cloud: &'c C,
-            device: #rt::cloud::Device,
+            calls: #rt::cloud::DeviceCalls<'c, C>,
         }
 
         impl<'c, C: #rt::cloud::Cloud> #device<'c, C> {
             /// The device `device`, reached through `cloud`.
             pub fn new(cloud: &'c C, device: #rt::cloud::Device) -> Self {
-                Self { cloud, device }
+                Self { calls: #rt::cloud::DeviceCalls::new(cloud, device) }
             }
 
             #named
 
             /// Which device this is.
             pub fn device(&self) -> &#rt::cloud::Device {
-                &self.device
+                self.calls.device()
             }
 
-            /// What the calls go through. Also what keeps the field read in a model with
-            /// no services and no writable properties, where no method calls it.
+            /// What the calls go through.
             pub fn cloud(&self) -> &'c C {
-                self.cloud
+                self.calls.cloud()
             }
 
             #(#device_methods)*
@@ -107,29 +105,25 @@ pub fn handles(plan: &Plan, cx: &Context) -> TokenStream {
         /// arguments once, before anything is sent. The platform runs only async services
         /// on many devices at once; call sync services device by device with `Device`.
         pub struct #fleet<'c, C> {
-            cloud: &'c C,
-            product_key: ::std::string::String,
+            calls: #rt::cloud::FleetCalls<'c, C>,
         }
 
         impl<'c, C: #rt::cloud::Cloud> #fleet<'c, C> {
             /// The devices of product `product_key`, reached through `cloud`.
             pub fn new(cloud: &'c C, product_key: impl ::core::convert::Into<::std::string::String>) -> Self {
-                Self {
-                    cloud,
-                    product_key: product_key.into(),
-                }
+                Self { calls: #rt::cloud::FleetCalls::new(cloud, product_key.into()) }
             }
 
             #fleet_named
 
             /// The product.
             pub fn product_key(&self) -> &str {
-                &self.product_key
+                self.calls.product_key()
             }
 
-            /// What the calls go through (read here even when no method calls it).
+            /// What the calls go through.
             pub fn cloud(&self) -> &'c C {
-                self.cloud
+                self.calls.cloud()
             }
 
             #(#fleet_methods)*
@@ -150,7 +144,7 @@ fn input(service: &ServiceDef) -> (TokenStream, TokenStream) {
     }
 }
 
-// Each method is one call of a runtime function rather than an `async fn` of its own:
+// Each method is one call of a runtime method rather than an `async fn` of its own:
 // the same future for the caller, far less for the compiler to check per service
 // (BENCHMARKS.md, "Compact generated code"). `use<..>` says the future borrows the handle
 // (and the device names) but not the input, which is encoded when the method is called.
@@ -178,7 +172,7 @@ fn device_method(service: &ServiceDef, cx: &Context) -> TokenStream {
             &self,
             #param
         ) -> impl #rt::cloud::Call<#returns> + use<'_, C> {
-            #rt::cloud::#call(self.cloud, &self.device, #wire, #input)
+            self.calls.#call(#wire, #input)
         }
     }
 }
@@ -196,7 +190,7 @@ fn fleet_method(service: &ServiceDef, cx: &Context) -> TokenStream {
             device_names: &'a [::std::string::String],
             #param
         ) -> impl #rt::cloud::Call<#rt::cloud::BatchReport> + use<'a, C> {
-            #rt::cloud::call_many(self.cloud, &self.product_key, device_names, #wire, #input)
+            self.calls.call_many(device_names, #wire, #input)
         }
     }
 }

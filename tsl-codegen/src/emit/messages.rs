@@ -4,8 +4,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::types::{field_visit, rust_type};
-use super::{doc_attrs, ident, Context};
+use super::types::{field_visit, limits_table, rust_type};
+use super::{doc_attrs, ident, inline, Context};
 use crate::ir::{Plan, ServiceDef};
 
 /// `Properties`: a field `Option<Timed<T>>` per property and its `decode`.
@@ -41,16 +41,7 @@ pub fn properties(plan: &Plan, cx: &Context) -> TokenStream {
             }
         })
         .collect();
-    let table = (!limits.is_empty()).then(|| {
-        let count = proc_macro2::Literal::usize_unsuffixed(limits.len());
-        let short = limits.iter().any(|l| l.short);
-        let entries = limits.iter().map(|l| &l.tokens);
-        let lim = short.then(|| quote!(use #rt::value::lim;));
-        quote! {
-            #lim
-            const L: [#rt::value::Limits; #count] = [#(#entries),*];
-        }
-    });
+    let table = limits_table(&limits, rt);
     let body = if arms.is_empty() {
         quote! {
             let mut rejected = ::std::vec::Vec::new();
@@ -102,6 +93,7 @@ pub fn properties(plan: &Plan, cx: &Context) -> TokenStream {
 /// message into the generated types (`tsl_runtime::received`, docs/subscription.md).
 pub fn message_enum(plan: &Plan, cx: &Context) -> TokenStream {
     let rt = &cx.rt;
+    let inline = inline();
     let message = ident(&plan.api.message);
     let properties = ident(&plan.properties.name);
     let envelope_doc = quote! {
@@ -293,6 +285,7 @@ pub fn message_enum(plan: &Plan, cx: &Context) -> TokenStream {
         impl #message {
             /// Decodes a message received on the subscription (e.g. by
             /// `tsl_runtime::subscribe::Subscriber`). Never fails: see the variants.
+            #inline
             pub fn decode(raw: &#rt::received::RawMessage) -> Self {
                 let (envelope, parsed) = #rt::received::parse_for(raw, #product_key);
                 Self::from_parsed(envelope, parsed, &::std::string::String::from_utf8_lossy(&raw.body))
@@ -301,11 +294,13 @@ pub fn message_enum(plan: &Plan, cx: &Context) -> TokenStream {
             /// Decodes a message as a `tsl_runtime::subscribe::Subscriber` hands it over:
             /// with no model given to its decoder (the default), a thing-model message comes
             /// as JSON and is typed here without parsing it again.
+            #inline
             pub fn from_received(received: #rt::received::Received) -> Self {
                 let (envelope, parsed, raw) = #rt::received::parse_received(received, #product_key);
                 Self::from_parsed(envelope, parsed, &raw)
             }
 
+            #inline
             fn from_parsed(
                 envelope: #rt::received::Envelope,
                 parsed: #rt::received::Parsed,
@@ -352,12 +347,14 @@ pub fn message_enum(plan: &Plan, cx: &Context) -> TokenStream {
             }
 
             /// Where it came from: topic, message ID, product and device.
+            #inline
             pub fn envelope(&self) -> &#rt::received::Envelope {
                 match self {
                     #(#envelope_arms)|* => envelope,
                 }
             }
 
+            #inline
             fn invalid(
                 envelope: #rt::received::Envelope,
                 expected: #rt::received::Kind,
@@ -402,9 +399,9 @@ fn signature(s: &ServiceDef) -> Signature {
     Signature { param, arg, output }
 }
 
-/// A `with_reply` method of `Device`: one call of `tsl_runtime::cloud::with_reply` (see
-/// `cloud.rs` in this folder for why methods are not `async fn`s). `wire` is the service's
-/// identifier, `None` for the property set.
+/// A `with_reply` method of `Device`: one call of `tsl_runtime::cloud::DeviceCalls::
+/// with_reply` (see `cloud.rs` in this folder for why methods are not `async fn`s). `wire`
+/// is the service's identifier, `None` for the property set.
 fn with_reply_method(
     doc: TokenStream,
     name: &syn::Ident,
@@ -422,7 +419,7 @@ fn with_reply_method(
             replies: &'a R,
             timeout: ::core::time::Duration,
         ) -> impl #rt::cloud::Call<#rt::received::PendingOutput<#output, R::Wait>> + use<'a, C, R> {
-            #rt::received::with_reply(self.cloud, &self.device, #wire, #arg, replies, timeout)
+            self.calls.with_reply(#wire, #arg, replies, timeout)
         }
     }
 }
@@ -446,15 +443,7 @@ fn with_replies_method(
             replies: &'a R,
             timeout: ::core::time::Duration,
         ) -> impl #rt::cloud::Call<#rt::received::RepliedReport<#output>> + use<'a, C, R> {
-            #rt::received::with_replies(
-                self.cloud,
-                &self.product_key,
-                device_names,
-                #wire,
-                #arg,
-                replies,
-                timeout,
-            )
+            self.calls.with_replies(device_names, #wire, #arg, replies, timeout)
         }
     }
 }

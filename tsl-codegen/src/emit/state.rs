@@ -60,7 +60,7 @@ pub fn device_state(plan: &Plan, cx: &Context) -> TokenStream {
                 for chunk in WRITABLE.chunks(#rt::limits::MAX_DESIRED_PER_CALL) {
                     let identifiers: ::std::vec::Vec<::std::string::String> =
                         chunk.iter().map(|id| (*id).to_string()).collect();
-                    desired.extend(self.cloud.desired(&self.device, &identifiers).await?);
+                    desired.extend(self.calls.cloud().desired(self.calls.device(), &identifiers).await?);
                 }
                 let versions = desired
                     .iter()
@@ -85,7 +85,7 @@ pub fn device_state(plan: &Plan, cx: &Context) -> TokenStream {
                 #rt::Error,
             > {
                 let items = #rt::value::to_args(properties)?;
-                self.cloud.set_desired(&self.device, &items, versions).await
+                self.calls.cloud().set_desired(self.calls.device(), &items, versions).await
             }
         }
     });
@@ -97,10 +97,10 @@ pub fn device_state(plan: &Plan, cx: &Context) -> TokenStream {
             type Cloud = C;
             type Properties = #properties;
             fn state_cloud(&self) -> &C {
-                self.cloud
+                self.calls.cloud()
             }
             fn state_device(&self) -> &#rt::cloud::Device {
-                &self.device
+                self.calls.device()
             }
         }
 
@@ -128,7 +128,7 @@ pub fn device_state(plan: &Plan, cx: &Context) -> TokenStream {
                 const MODULES: [::core::option::Option<&str>; #module_count] = [#(#module_tokens),*];
                 let mut reported = ::std::vec::Vec::new();
                 for module in MODULES {
-                    reported.extend(self.cloud.reported(&self.device, module).await?);
+                    reported.extend(self.calls.cloud().reported(self.calls.device(), module).await?);
                 }
                 ::core::result::Result::Ok(#properties::decode(#rt::device_state::items(&reported)))
             }

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{doc_attrs, ident, Context};
+use super::{doc_attrs, ident, inline, Context};
 use tsl_runtime::model::Bound;
 
 use crate::ir::{Bounds, EnumDef, FieldDef, StructDef, TypeDef, TypeRef};
@@ -29,6 +29,7 @@ pub fn property_set(def: &StructDef, cx: &Context) -> TokenStream {
         let doc = doc_attrs(&setter.constant_docs);
         quote! { #doc pub const #constant: &str = #wire; }
     });
+    let inline = inline();
     let setters = setters.map(|(f, setter)| {
         let field = ident(&f.name);
         let ty = rust_type(&f.ty, cx);
@@ -36,6 +37,7 @@ pub fn property_set(def: &StructDef, cx: &Context) -> TokenStream {
         quote! {
             #doc
             #[must_use]
+            #inline
             pub fn #field(mut self, value: #ty) -> Self {
                 self.#field = ::core::option::Option::Some(value);
                 self
@@ -92,18 +94,11 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
             quote!(#visit;)
         })
         .collect();
-    let table = (!limits.is_empty()).then(|| {
-        let count = proc_macro2::Literal::usize_unsuffixed(limits.len());
-        let short = limits.iter().any(|l| l.short);
-        let entries = limits.iter().map(|l| &l.tokens);
-        let lim = short.then(|| quote!(use #rt::value::lim;));
-        quote! {
-            #lim
-            const L: [#rt::value::Limits; #count] = [#(#entries),*];
-        }
-    });
+    let table = limits_table(&limits, rt);
+    let inline = inline();
     let fields_fn = (!visits.is_empty()).then(|| {
         quote! {
+            #inline
             fn fields(&self, f: &mut #rt::value::Fields<'_>) {
                 #table
                 #(#visits)*
@@ -143,6 +138,7 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
         quote!(r)
     };
     let read = quote! {
+        #inline
         fn read(#reader: &mut #rt::value::Reader<'_>) -> Self {
             Self { #(#reads),* }
         }
@@ -168,10 +164,10 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
 }
 
 /// One entry of a struct's limits table.
-pub(crate) struct LimitsEntry {
-    pub(crate) tokens: TokenStream,
-    /// Written with `lim(..)`, which needs importing.
-    pub(crate) short: bool,
+/// The constant table of a function's number limits, `L`, which its field visits index.
+pub(crate) fn limits_table(limits: &[TokenStream], rt: &TokenStream) -> Option<TokenStream> {
+    let count = proc_macro2::Literal::usize_unsuffixed(limits.len());
+    (!limits.is_empty()).then(|| quote! { const L: [#rt::value::Limits; #count] = [#(#limits),*]; })
 }
 
 fn field_type(f: &FieldDef, cx: &Context) -> TokenStream {
@@ -210,7 +206,7 @@ pub(crate) fn field_visit(
     ty: &TypeRef,
     value: &TokenStream,
     key: &TokenStream,
-    limits: &mut Vec<LimitsEntry>,
+    limits: &mut Vec<TokenStream>,
     rt: &TokenStream,
 ) -> TokenStream {
     let mut limit = |bounds: &Bounds| {
@@ -272,7 +268,7 @@ pub(crate) fn field_visit(
 /// reader reads every text to the same value as the model's reader did, otherwise each
 /// bound written out whole. A text that does not read at all is no bound (the model's
 /// validation has reported it).
-fn limits_entry(bounds: &Bounds, rt: &TokenStream) -> LimitsEntry {
+fn limits_entry(bounds: &Bounds, rt: &TokenStream) -> TokenStream {
     let parsed = |text: &Option<String>| {
         text.as_deref()
             .and_then(|t| Bound::parse(t).ok())
@@ -295,10 +291,7 @@ fn limits_entry(bounds: &Bounds, rt: &TokenStream) -> LimitsEntry {
         let text =
             |b: &Option<(String, Bound)>| b.as_ref().map_or(String::new(), |(t, _)| t.clone());
         let (min, max, step) = (text(&min), text(&max), text(&step));
-        return LimitsEntry {
-            tokens: quote!(lim(#min, #max, #step) #strict),
-            short: true,
-        };
+        return quote!(#rt::value::lim(#min, #max, #step) #strict);
     }
     let whole = |b: &Option<(String, Bound)>| match b {
         None => quote!(::core::option::Option::None),
@@ -317,10 +310,7 @@ fn limits_entry(bounds: &Bounds, rt: &TokenStream) -> LimitsEntry {
         }
     };
     let (min, max, step) = (whole(&min), whole(&max), whole(&step));
-    LimitsEntry {
-        tokens: quote!(#rt::value::Limits { min: #min, max: #max, step: #step } #strict),
-        short: false,
-    }
+    quote!(#rt::value::Limits { min: #min, max: #max, step: #step } #strict)
 }
 
 fn enum_def(def: &EnumDef, cx: &Context) -> TokenStream {

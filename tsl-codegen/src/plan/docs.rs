@@ -21,11 +21,11 @@ pub fn product(product_key: &str) -> ProductDocs {
     }
 }
 
-/// A service's method on `Device`: its docs, then what it returns.
+/// A service's method on `Device`: its docs, then what it returns, in the same paragraph
+/// as the kind of call that ends them.
 pub fn device_call(mut docs: Vec<String>, sync: bool) -> Vec<String> {
-    docs.push(String::new());
     docs.push(if sync {
-        "Returns the device's typed reply; a device error code is `Error::Device`.".to_string()
+        "Returns the reply, typed; a device error code is `Error::Device`.".to_string()
     } else {
         "Returns once the platform accepted the call, with its message id.".to_string()
     });
@@ -238,26 +238,28 @@ pub fn reply_variant(wire: &str) -> Vec<String> {
 }
 
 /// `Device`'s method calling the service `wire` (as `method` does) with a handle on the
-/// reply; what the handle does is said once, on `tsl_runtime::received::with_reply`.
+/// reply; what the handle does is said once, on `tsl_runtime::cloud::DeviceCalls::with_reply`.
 pub fn with_reply(wire: &str, method: &str) -> Vec<String> {
     vec![
         format!(
             "Calls `{wire}` as `{}` does, then resolves to the device's reply, its output typed,",
             method.trim_start_matches("r#")
         ),
-        "or to `NoReply` after `timeout` (see `tsl_runtime::received::with_reply`).".to_string(),
+        "or to `NoReply` after `timeout` (see `tsl_runtime::cloud::DeviceCalls::with_reply`)."
+            .to_string(),
     ]
 }
 
 /// `Fleet`'s method calling the service `wire` (as `method` does) and merging the replies;
-/// what it waits for is said once, on `tsl_runtime::received::with_replies`.
+/// what it waits for is said once, on `tsl_runtime::cloud::FleetCalls::with_replies`.
 pub fn with_replies(wire: &str, method: &str) -> Vec<String> {
     vec![
         format!(
             "Calls `{wire}` on every device in `device_names` as `{}` does, then waits for",
             method.trim_start_matches("r#")
         ),
-        "their replies up to `timeout` (see `tsl_runtime::received::with_replies`).".to_string(),
+        "their replies up to `timeout` (see `tsl_runtime::cloud::FleetCalls::with_replies`)."
+            .to_string(),
     ]
 }
 
