@@ -163,7 +163,6 @@ fn struct_def(def: &StructDef, cx: &Context, default: bool) -> TokenStream {
     }
 }
 
-/// One entry of a struct's limits table.
 /// The constant table of a function's number limits, `L`, which its field visits index.
 pub(crate) fn limits_table(limits: &[TokenStream], rt: &TokenStream) -> Option<TokenStream> {
     let count = proc_macro2::Literal::usize_unsuffixed(limits.len());
