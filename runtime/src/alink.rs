@@ -203,9 +203,8 @@ fn output_reply(request: &Request, output: &dyn TslValue) -> Reply {
 }
 
 /// A request's `params` read and checked as `T`, or the reply refusing them (code 460,
-/// every problem): what a generated `dispatch` does before it calls the handler.
-#[doc(hidden)]
-pub fn params<T: TslValue>(request: &Request) -> Result<T, Reply> {
+/// every problem): what [`serve`] does before it calls the handler.
+fn params<T: TslValue>(request: &Request) -> Result<T, Reply> {
     match read_checked::<T>(&request.params) {
         Ok(params) => Ok(params),
         Err(errors) => Err(bad_parameters(request, &errors)),

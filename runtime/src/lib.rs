@@ -90,16 +90,15 @@ pub use serde_json;
 /// old paths (`value::object`, `alink::answer`, ...) still work, hidden too.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::alink::{answer, bad_parameters, params, serve, serve_unknown, unknown_service};
+    pub use crate::alink::{answer, bad_parameters, serve, serve_unknown, unknown_service};
     pub use crate::cloud::sync_output;
     // The generator's `serde` setting: generated impls name serde through the runtime, so
     // a crate using them needs no serde dependency of its own to compile.
     pub use crate::__tsl_enum_impls as enum_impls;
     pub use crate::value::serde_form::{deserialize, serialize};
     pub use crate::value::{
-        all, check_len, enum_key, keys, labels, lim, no_unknown_fields, not_in_enum, object,
-        optional, reads_as, required, timed, Fields, Generated, Limits, Placeholder, Present,
-        Reader, Rejected, StaticBound, Timed,
+        all, check_len, enum_key, lim, no_unknown_fields, not_in_enum, object, optional, reads_as,
+        required, timed, Fields, Generated, Limits, Present, Reader, Rejected, StaticBound, Timed,
     };
     pub use serde;
 }

@@ -7,8 +7,6 @@
 //! needs the bytes written once and the answer's length found. The head of the answer is
 //! parsed by `httparse`, the parser hyper itself uses.
 
-use std::fmt::Write as _;
-
 /// The most headers an answer may carry (hyper's default limit is 100 too).
 const MAX_HEADERS: usize = 100;
 
@@ -94,9 +92,7 @@ pub(crate) fn write_request(
             line(out, name, value);
         }
     }
-    let mut length = String::with_capacity(20);
-    let _ = write!(length, "{}", body.len());
-    line(out, "content-length", &length);
+    line(out, "content-length", &body.len().to_string());
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(body);
     Ok(())
@@ -219,9 +215,11 @@ pub(crate) fn chunks(data: &[u8], out: &mut Vec<u8>) -> Result<(usize, bool), St
         if digits.is_empty() || digits.len() > 15 || !digits.iter().all(u8::is_ascii_hexdigit) {
             return Err("a chunk's size is not a hexadecimal number".to_string());
         }
-        let size = digits.iter().fold(0usize, |n, &d| {
-            n * 16 + (d as char).to_digit(16).unwrap_or(0) as usize
-        });
+        // At most 15 hex digits, each checked: it reads, and fits a `usize`.
+        let size = std::str::from_utf8(digits)
+            .ok()
+            .and_then(|d| usize::from_str_radix(d, 16).ok())
+            .unwrap_or(0);
         let start = end + 2;
         if size == 0 {
             // Trailers, each a line, until an empty line.

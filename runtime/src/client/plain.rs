@@ -79,25 +79,24 @@ impl Conn {
     /// connection may be used again.
     async fn send(&mut self, request: &[u8]) -> Result<(u16, Vec<u8>, bool), Failure> {
         self.write(request).await?;
-        let sent = |message: String| Failure::Sent(message);
         self.filled = 0;
         let head = loop {
-            match http1::parse_head(&self.buf[..self.filled]).map_err(sent)? {
+            match http1::parse_head(&self.buf[..self.filled]).map_err(Failure::Sent)? {
                 // An interim answer (100 Continue and the like): the real one follows.
                 Some(head) if (100..200).contains(&head.status) && head.status != 101 => {
                     self.consume(head.length);
                 }
                 Some(head) if head.status == 101 => {
-                    return Err(sent("the server switched protocols".to_string()))
+                    return Err(Failure::Sent("the server switched protocols".to_string()))
                 }
                 Some(head) => break head,
                 None if self.filled >= MAX_HEAD => {
-                    return Err(sent(format!(
+                    return Err(Failure::Sent(format!(
                         "the answer's head is larger than {MAX_HEAD} bytes"
                     )))
                 }
                 None => {
-                    self.read_some().await.map_err(sent)?;
+                    self.read_some().await.map_err(Failure::Sent)?;
                 }
             }
         };
@@ -106,10 +105,11 @@ impl Conn {
         let body = match head.framing {
             Framing::Empty => Vec::new(),
             Framing::Length(length) => {
-                let length = usize::try_from(length)
-                    .map_err(|_| sent("the answer's Content-Length is too large".to_string()))?;
+                let length = usize::try_from(length).map_err(|_| {
+                    Failure::Sent("the answer's Content-Length is too large".to_string())
+                })?;
                 while self.filled < length {
-                    self.read_some().await.map_err(sent)?;
+                    self.read_some().await.map_err(Failure::Sent)?;
                 }
                 let body = self.buf[..length].to_vec();
                 self.consume(length);
@@ -118,13 +118,13 @@ impl Conn {
             Framing::Chunked => {
                 let mut body = Vec::new();
                 loop {
-                    let (taken, last) =
-                        http1::chunks(&self.buf[..self.filled], &mut body).map_err(sent)?;
+                    let (taken, last) = http1::chunks(&self.buf[..self.filled], &mut body)
+                        .map_err(Failure::Sent)?;
                     self.consume(taken);
                     if last {
                         break body;
                     }
-                    self.read_some().await.map_err(sent)?;
+                    self.read_some().await.map_err(Failure::Sent)?;
                 }
             }
             Framing::UntilClose => loop {
@@ -135,7 +135,7 @@ impl Conn {
                         break body;
                     }
                     Ok(_) => {}
-                    Err(e) => return Err(sent(format!("reading the answer: {e}"))),
+                    Err(e) => return Err(Failure::Sent(format!("reading the answer: {e}"))),
                 }
             },
         };
